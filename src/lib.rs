@@ -1,0 +1,6 @@
+//! postmortem: read the logs of an outage, put them in one order, measure
+//! the incident and draft the postmortem.
+
+pub mod format;
+pub mod record;
+pub mod time;

@@ -1,0 +1,199 @@
+//! What every parser produces from a line: a timestamped record of one of
+//! three shapes (request, message, alerts), or a note that the line continues
+//! the previous record or was not understood.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::time::Micros;
+
+/// Severity of an application or system message, ordered from least to most
+/// severe so that `level >= Level::Error` reads naturally.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Trace,
+    Debug,
+    Info,
+    Notice,
+    Warn,
+    Error,
+    Critical,
+    Alert,
+    Emergency,
+}
+
+impl Level {
+    /// Reads a level word as the common loggers write it (`warning`, `WARN`,
+    /// `eror`, `E`, `fatal`, `crit`, `panic`, ...). Case-insensitive.
+    pub fn from_word(word: &str) -> Option<Level> {
+        let w = word.trim();
+        if w.len() > 12 {
+            return None;
+        }
+        let lower = w.to_ascii_lowercase();
+        let level = match lower.as_str() {
+            "trace" | "trc" | "finest" | "finer" | "verbose" | "t" => Level::Trace,
+            "debug" | "dbug" | "dbg" | "debg" | "fine" | "d" | "d1" | "d2" | "d3" | "d4" | "d5" => {
+                Level::Debug
+            }
+            "info" | "inf" | "information" | "informational" | "i" | "config" => Level::Info,
+            "notice" | "note" | "n" => Level::Notice,
+            "warn" | "warning" | "wrn" | "w" => Level::Warn,
+            "error" | "err" | "eror" | "erro" | "severe" | "e" | "failure" => Level::Error,
+            "crit" | "critical" | "fatal" | "ftl" | "f" | "panic" | "dpanic" | "c" => {
+                Level::Critical
+            }
+            "alert" | "a" => Level::Alert,
+            "emerg" | "emergency" => Level::Emergency,
+            _ => {
+                // Apache 2.4 sub-levels: trace1..trace8.
+                if lower.starts_with("trace") && lower[5..].bytes().all(|b| b.is_ascii_digit()) {
+                    Level::Trace
+                } else {
+                    return None;
+                }
+            }
+        };
+        Some(level)
+    }
+
+    /// Syslog severity 0 (emerg) .. 7 (debug), as in `<PRI>` and journald `PRIORITY`.
+    pub fn from_syslog_severity(sev: u8) -> Level {
+        match sev {
+            0 => Level::Emergency,
+            1 => Level::Alert,
+            2 => Level::Critical,
+            3 => Level::Error,
+            4 => Level::Warn,
+            5 => Level::Notice,
+            6 => Level::Info,
+            _ => Level::Debug,
+        }
+    }
+
+    /// bunyan/pino numeric levels: 10 trace, 20 debug, 30 info, 40 warn, 50 error, 60 fatal.
+    pub fn from_bunyan(n: i64) -> Option<Level> {
+        Some(match n {
+            ..=10 => Level::Trace,
+            11..=20 => Level::Debug,
+            21..=30 => Level::Info,
+            31..=40 => Level::Warn,
+            41..=50 => Level::Error,
+            51..=100 => Level::Critical,
+            _ => return None,
+        })
+    }
+
+    /// The lowercase name used in JSON output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Trace => "trace",
+            Level::Debug => "debug",
+            Level::Info => "info",
+            Level::Notice => "notice",
+            Level::Warn => "warn",
+            Level::Error => "error",
+            Level::Critical => "critical",
+            Level::Alert => "alert",
+            Level::Emergency => "emergency",
+        }
+    }
+
+    /// True for error and worse.
+    pub fn is_error(self) -> bool {
+        self >= Level::Error
+    }
+}
+
+/// One request as seen by a load balancer, proxy or web server.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Request<'a> {
+    /// HTTP status sent to the client; 0 when no response was sent.
+    pub status: u16,
+    /// Whether the request counts as failed: a 5xx at the load balancer
+    /// (including ones it generated), or no answer because of a server-side
+    /// termination. The parser decides, because only it knows the
+    /// format's termination flags.
+    pub failed: bool,
+    /// The backend that served (or failed) it: `ip:port`, server name, or
+    /// upstream group name.
+    pub backend: Option<Cow<'a, str>>,
+    /// The client key: the client IP without port.
+    pub client: Option<Cow<'a, str>>,
+    /// Total time the request took, in milliseconds.
+    pub latency_ms: Option<f64>,
+    pub method: Option<Cow<'a, str>>,
+    pub path: Option<Cow<'a, str>>,
+}
+
+impl Request<'_> {
+    /// The default failure rule: 5xx, or status 0 (no response at all).
+    /// Parsers with termination flags refine it.
+    pub fn default_failed(status: u16) -> bool {
+        status >= 500 || status == 0
+    }
+}
+
+/// An application, system or proxy message.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Message<'a> {
+    pub level: Option<Level>,
+    /// The message text (for structured logs the `msg` field; for text logs
+    /// the line after the timestamp and level).
+    pub text: Cow<'a, str>,
+    /// Structured fields worth keeping (`host`, `service`, `upstream`, ...).
+    pub fields: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+}
+
+/// One alert of an Alertmanager notification.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Alert {
+    pub name: String,
+    /// `firing` or `resolved`, per alert (not the group's status).
+    pub firing: bool,
+    pub labels: BTreeMap<String, String>,
+    pub summary: Option<String>,
+    pub starts_at: Option<Micros>,
+    /// `None` for the zero time `0001-01-01T00:00:00Z` firing alerts carry.
+    pub ends_at: Option<Micros>,
+    pub fingerprint: Option<String>,
+}
+
+/// The result of parsing one line.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Parsed<'a> {
+    Request {
+        at: Micros,
+        request: Request<'a>,
+    },
+    Message {
+        at: Micros,
+        message: Message<'a>,
+    },
+    /// One notification can carry several alerts; `at` is the time the
+    /// notification was sent or, failing that, the newest alert time in it.
+    Alerts {
+        at: Micros,
+        alerts: Vec<Alert>,
+    },
+    /// The line continues the previous record (a stack trace, a wrapped
+    /// message); it is read, not skipped.
+    Continuation,
+    /// The line does not fit the format; it is counted as skipped.
+    Unparsed,
+}
+
+impl Parsed<'_> {
+    /// The record's timestamp, if it is a record.
+    pub fn at(&self) -> Option<Micros> {
+        match self {
+            Parsed::Request { at, .. } | Parsed::Message { at, .. } | Parsed::Alerts { at, .. } => {
+                Some(*at)
+            }
+            _ => None,
+        }
+    }
+}

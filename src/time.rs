@@ -1,0 +1,1066 @@
+//! Timestamps: the shapes logs write them in, zones, year inference, and
+//! RFC 3339 output.
+//!
+//! Everything inside the tool is UTC microseconds since the Unix epoch
+//! ([`Micros`]). Parsers recognise a shape and return a [`Stamp`]: wall-clock
+//! seconds "as if UTC" plus the offset written in the line, if any. A
+//! [`TimeCtx`] then resolves stamps without an offset in the source's zone,
+//! with a small cache because consecutive lines share the same hour.
+
+use std::fmt::Write as _;
+
+use chrono::{NaiveDateTime, Offset, TimeZone};
+
+/// Microseconds since 1970-01-01T00:00:00Z.
+pub type Micros = i64;
+
+/// Microseconds in a second.
+pub const SEC: Micros = 1_000_000;
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
+/// `days_from_civil`).
+pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let m = month as i64;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + day as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The date of a day number (inverse of [`days_from_civil`]).
+pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// True for leap years of the Gregorian calendar.
+pub fn is_leap(year: i64) -> bool {
+    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+}
+
+/// Days in a month, 0 for an invalid month.
+pub fn days_in_month(year: i64, month: u32) -> u32 {
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if is_leap(year) => 29,
+        2 => 28,
+        _ => 0,
+    }
+}
+
+/// Seconds since the epoch of a wall-clock date and time read as UTC, or
+/// `None` when a field is out of range. A leap second (`:60`) is folded
+/// into the next second.
+pub fn civil_to_secs(
+    year: i64,
+    month: u32,
+    day: u32,
+    hour: u32,
+    minute: u32,
+    second: u32,
+) -> Option<i64> {
+    if !(1..=12).contains(&month)
+        || day == 0
+        || day > days_in_month(year, month)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
+        return None;
+    }
+    Some(
+        days_from_civil(year, month, day) * 86_400
+            + hour as i64 * 3600
+            + minute as i64 * 60
+            + second as i64,
+    )
+}
+
+/// A timestamp as written in a line, before zone resolution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stamp {
+    /// Wall-clock seconds since the epoch, read as if UTC.
+    pub wall: i64,
+    /// Sub-second part in microseconds.
+    pub micros: u32,
+    /// Offset east of UTC in seconds, when the line gives one.
+    pub offset: Option<i32>,
+}
+
+impl Stamp {
+    /// UTC microseconds when the stamp carries its own offset.
+    pub fn utc_if_explicit(&self) -> Option<Micros> {
+        self.offset
+            .map(|off| (self.wall - off as i64) * SEC + self.micros as i64)
+    }
+}
+
+/// A date without a year (RFC 3164 syslog `Mar  5 10:00:00`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct YearlessStamp {
+    pub month: u32,
+    pub day: u32,
+    /// Seconds since midnight.
+    pub second_of_day: u32,
+    pub micros: u32,
+}
+
+// ---------------------------------------------------------------------------
+// Zones
+
+/// The zone that timestamps without an offset are read in (`--tz`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Zone {
+    Utc,
+    /// Fixed offset east of UTC, in seconds.
+    Fixed(i32),
+    /// An IANA zone with its daylight-saving rules.
+    Named(chrono_tz::Tz),
+}
+
+impl Zone {
+    /// Parses `UTC`, `Z`, a fixed offset (`+02:00`, `-0500`, `+5`, `UTC+2`)
+    /// or an IANA name (`Europe/Berlin`).
+    pub fn parse(text: &str) -> Result<Zone, String> {
+        let t = text.trim();
+        if t.is_empty() {
+            return Err("empty time zone".to_string());
+        }
+        let upper = t.to_ascii_uppercase();
+        if upper == "UTC" || upper == "Z" || upper == "GMT" || upper == "ETC/UTC" {
+            return Ok(Zone::Utc);
+        }
+        let offset_text = upper
+            .strip_prefix("UTC")
+            .or_else(|| upper.strip_prefix("GMT"))
+            .unwrap_or(&upper);
+        if offset_text.starts_with('+') || offset_text.starts_with('-') {
+            if let Some(off) = parse_offset_loose(offset_text.as_bytes()) {
+                return Ok(if off == 0 {
+                    Zone::Utc
+                } else {
+                    Zone::Fixed(off)
+                });
+            }
+            return Err(format!(
+                "'{t}' is not a valid UTC offset (use +HH:MM, e.g. +02:00 or -0500)"
+            ));
+        }
+        t.parse::<chrono_tz::Tz>().map(Zone::Named).map_err(|_| {
+            format!("unknown time zone '{t}' (use an IANA name such as Europe/Berlin, or an offset such as +02:00)")
+        })
+    }
+
+    /// Offset east of UTC, in seconds, for a wall-clock time in this zone.
+    /// In a daylight-saving fold the earlier reading wins; in a gap the
+    /// offset before the gap is used, which moves the time forward.
+    pub fn offset_for_wall(&self, wall: i64) -> i32 {
+        match self {
+            Zone::Utc => 0,
+            Zone::Fixed(off) => *off,
+            Zone::Named(tz) => {
+                let Some(naive) = NaiveDateTime::from_timestamp_opt_compat(wall) else {
+                    return 0;
+                };
+                match tz.offset_from_local_datetime(&naive) {
+                    chrono::LocalResult::Single(o) => o.fix().local_minus_utc(),
+                    chrono::LocalResult::Ambiguous(a, _) => a.fix().local_minus_utc(),
+                    chrono::LocalResult::None => {
+                        // In the spring-forward gap: use the offset an hour earlier.
+                        let before = NaiveDateTime::from_timestamp_opt_compat(wall - 3600);
+                        before
+                            .and_then(|n| tz.offset_from_local_datetime(&n).earliest())
+                            .map(|o| o.fix().local_minus_utc())
+                            .unwrap_or(0)
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// chrono renamed its constructors between versions; keep the one call here.
+trait NaiveFromSecs: Sized {
+    fn from_timestamp_opt_compat(secs: i64) -> Option<Self>;
+}
+
+impl NaiveFromSecs for NaiveDateTime {
+    fn from_timestamp_opt_compat(secs: i64) -> Option<Self> {
+        chrono::DateTime::from_timestamp(secs, 0).map(|d| d.naive_utc())
+    }
+}
+
+/// Where year-less dates (RFC 3164 syslog) take their year from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum YearAnchor {
+    /// `--year`: the file's lines start in this year and move forward,
+    /// rolling over at New Year.
+    Start { year: i32, first_month: u32 },
+    /// The end of the data (other inputs' last timestamp, or the file's
+    /// mtime): lines are at most about eleven months before it.
+    End(i64),
+}
+
+impl YearAnchor {
+    /// The year for a month/day so that the date falls in the anchor's window.
+    pub fn year_for(&self, month: u32, day: u32) -> i64 {
+        match *self {
+            YearAnchor::Start { year, first_month } => {
+                // A month well before the first month means the log crossed New Year.
+                if month + 1 < first_month {
+                    year as i64 + 1
+                } else {
+                    year as i64
+                }
+            }
+            YearAnchor::End(end_secs) => {
+                let (end_year, _, _) = civil_from_days(end_secs.div_euclid(86_400));
+                // The latest year that puts the date no more than a month
+                // after the anchor, and less than eleven months before it.
+                for year in [end_year + 1, end_year, end_year - 1] {
+                    let day = day.min(days_in_month(year, month)).max(1);
+                    if let Some(t) = civil_to_secs(year, month, day, 0, 0, 0) {
+                        if t <= end_secs + 31 * 86_400 && t > end_secs - 335 * 86_400 {
+                            return year;
+                        }
+                    }
+                }
+                end_year
+            }
+        }
+    }
+}
+
+/// Per-source time settings plus the caches that make zone lookups cheap.
+#[derive(Clone, Debug)]
+pub struct TimeCtx {
+    pub zone: Zone,
+    pub anchor: YearAnchor,
+    cache_key: i64,
+    cache_offset: i32,
+}
+
+impl TimeCtx {
+    pub fn new(zone: Zone, anchor: YearAnchor) -> TimeCtx {
+        TimeCtx {
+            zone,
+            anchor,
+            cache_key: i64::MIN,
+            cache_offset: 0,
+        }
+    }
+
+    /// UTC microseconds of a stamp; stamps without an offset are read in the zone.
+    #[inline]
+    pub fn resolve(&mut self, stamp: Stamp) -> Micros {
+        let off = match stamp.offset {
+            Some(off) => off,
+            None => self.offset_for_wall(stamp.wall),
+        };
+        (stamp.wall - off as i64) * SEC + stamp.micros as i64
+    }
+
+    /// UTC microseconds of a year-less stamp, the year taken from the anchor.
+    pub fn resolve_yearless(&mut self, stamp: YearlessStamp) -> Option<Micros> {
+        let year = self.anchor.year_for(stamp.month, stamp.day);
+        let mut year = year;
+        // 29 February only exists in leap years: take the nearest earlier one.
+        if stamp.month == 2 && stamp.day == 29 {
+            while !is_leap(year) {
+                year -= 1;
+            }
+        }
+        let wall =
+            civil_to_secs(year, stamp.month, stamp.day, 0, 0, 0)? + stamp.second_of_day as i64;
+        Some(self.resolve(Stamp {
+            wall,
+            micros: stamp.micros,
+            offset: None,
+        }))
+    }
+
+    #[inline]
+    fn offset_for_wall(&mut self, wall: i64) -> i32 {
+        match self.zone {
+            Zone::Utc => 0,
+            Zone::Fixed(off) => off,
+            Zone::Named(_) => {
+                // Zone rules change on quarter hours at the finest.
+                let key = wall.div_euclid(900);
+                if key != self.cache_key {
+                    self.cache_key = key;
+                    self.cache_offset = self.zone.offset_for_wall(wall);
+                }
+                self.cache_offset
+            }
+        }
+    }
+}
+
+impl Default for TimeCtx {
+    fn default() -> Self {
+        TimeCtx::new(Zone::Utc, YearAnchor::End(0))
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Small byte-level readers
+
+/// Value of exactly `n` ASCII digits at the start of `b`.
+#[inline]
+pub fn digits(b: &[u8], n: usize) -> Option<u32> {
+    if b.len() < n {
+        return None;
+    }
+    let mut v: u32 = 0;
+    for &c in &b[..n] {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        v = v * 10 + d as u32;
+    }
+    Some(v)
+}
+
+/// Month number of a three-letter English abbreviation (any case).
+#[inline]
+pub fn month_abbr(b: &[u8]) -> Option<u32> {
+    if b.len() < 3 {
+        return None;
+    }
+    let key = [
+        b[0].to_ascii_lowercase(),
+        b[1].to_ascii_lowercase(),
+        b[2].to_ascii_lowercase(),
+    ];
+    Some(match &key {
+        b"jan" => 1,
+        b"feb" => 2,
+        b"mar" => 3,
+        b"apr" => 4,
+        b"may" => 5,
+        b"jun" => 6,
+        b"jul" => 7,
+        b"aug" => 8,
+        b"sep" => 9,
+        b"oct" => 10,
+        b"nov" => 11,
+        b"dec" => 12,
+        _ => return None,
+    })
+}
+
+fn is_weekday_abbr(b: &[u8]) -> bool {
+    if b.len() < 3 {
+        return false;
+    }
+    let key = [
+        b[0].to_ascii_lowercase(),
+        b[1].to_ascii_lowercase(),
+        b[2].to_ascii_lowercase(),
+    ];
+    matches!(
+        &key,
+        b"mon" | b"tue" | b"wed" | b"thu" | b"fri" | b"sat" | b"sun"
+    )
+}
+
+/// Reads a fraction of a second after the separator: up to 9 digits, kept
+/// to microseconds. Returns (micros, bytes consumed including no separator).
+#[inline]
+fn fraction(b: &[u8]) -> (u32, usize) {
+    let mut micros: u32 = 0;
+    let mut n = 0;
+    while n < b.len() && b[n].is_ascii_digit() {
+        if n < 6 {
+            micros = micros * 10 + (b[n] - b'0') as u32;
+        }
+        n += 1;
+    }
+    let mut k = n;
+    while k < 6 {
+        micros *= 10;
+        k += 1;
+    }
+    (micros, n)
+}
+
+/// An offset at the start of `b`: `Z`, `+hh:mm`, `+hhmm`, `+hh`. Returns the
+/// offset east of UTC in seconds and the bytes consumed.
+#[inline]
+pub fn parse_offset(b: &[u8]) -> Option<(i32, usize)> {
+    match b.first()? {
+        b'Z' | b'z' => Some((0, 1)),
+        &c @ (b'+' | b'-') => {
+            let sign = if c == b'-' { -1 } else { 1 };
+            let h = digits(&b[1..], 2)?;
+            let (m, used) = if b.get(3) == Some(&b':') {
+                (digits(&b[4..], 2)?, 6)
+            } else if let Some(m) = digits(&b[3..], 2) {
+                (m, 5)
+            } else {
+                (0, 3)
+            };
+            if h > 23 || m > 59 {
+                return None;
+            }
+            Some((sign * (h as i32 * 3600 + m as i32 * 60), used))
+        }
+        _ => None,
+    }
+}
+
+fn parse_offset_loose(b: &[u8]) -> Option<i32> {
+    if let Some((off, used)) = parse_offset(b) {
+        if used == b.len() {
+            return Some(off);
+        }
+    }
+    // `+5`, `-3`: whole hours with one digit.
+    let sign = match b.first()? {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    let h: i32 = std::str::from_utf8(&b[1..]).ok()?.parse().ok()?;
+    (0..=14).contains(&h).then_some(sign * h * 3600)
+}
+
+/// `HH:MM[:SS]` at the start of `b`: (seconds of day, bytes consumed).
+#[inline]
+fn clock(b: &[u8]) -> Option<(u32, usize)> {
+    let h = digits(b, 2)?;
+    if b.get(2) != Some(&b':') {
+        return None;
+    }
+    let m = digits(&b[3..], 2)?;
+    if h > 23 || m > 59 {
+        return None;
+    }
+    if b.get(5) == Some(&b':') {
+        let s = digits(&b[6..], 2)?;
+        if s > 60 {
+            return None;
+        }
+        Some((h * 3600 + m * 60 + s.min(59), 8))
+    } else {
+        Some((h * 3600 + m * 60, 5))
+    }
+}
+
+/// `HH:MM:SS` then an optional `.frac` or `,frac`: (secs of day, micros, consumed).
+#[inline]
+fn clock_frac(b: &[u8]) -> Option<(u32, u32, usize)> {
+    let (sod, mut used) = clock(b)?;
+    let mut micros = 0;
+    if used == 8 && matches!(b.get(8), Some(b'.') | Some(b',')) {
+        let (f, n) = fraction(&b[9..]);
+        if n > 0 {
+            micros = f;
+            used = 9 + n;
+        }
+    }
+    Some((sod, micros, used))
+}
+
+fn date_secs(year: i64, month: u32, day: u32) -> Option<i64> {
+    civil_to_secs(year, month, day, 0, 0, 0)
+}
+
+// ---------------------------------------------------------------------------
+// Shapes
+
+/// ISO 8601 / RFC 3339 and its relatives at the start of `b`:
+/// `2024-03-15T10:00:00.123Z`, `2024-03-15 10:00:00,123`, `2024-03-15T10:00:00+0000`,
+/// `2020/05/07 03:15:12` (nginx error, Go), `2024/03/15 10:00:00.123123`.
+/// Returns the stamp and the bytes consumed.
+pub fn parse_iso(b: &[u8]) -> Option<(Stamp, usize)> {
+    let year = digits(b, 4)? as i64;
+    let sep = *b.get(4)?;
+    if sep != b'-' && sep != b'/' && sep != b'.' {
+        return None;
+    }
+    let month = digits(&b[5..], 2)?;
+    if b.get(7) != Some(&sep) {
+        return None;
+    }
+    let day = digits(&b[8..], 2)?;
+    let base = date_secs(year, month, day)?;
+    let t = *b.get(10)?;
+    if t != b'T' && t != b' ' && t != b't' && t != b'_' {
+        return None;
+    }
+    let (sod, micros, used) = clock_frac(&b[11..])?;
+    let mut end = 11 + used;
+    // Optional offset, possibly after one space (`2014-03-10 19:57:38 -0400`).
+    let mut offset = None;
+    if let Some((off, n)) = b.get(end..).and_then(parse_offset) {
+        offset = Some(off);
+        end += n;
+    } else if b.get(end) == Some(&b' ') {
+        if let Some(rest) = b.get(end + 1..) {
+            if matches!(rest.first(), Some(b'+') | Some(b'-')) {
+                if let Some((off, n)) = parse_offset(rest) {
+                    if n >= 5 && !rest.get(n).is_some_and(|c| c.is_ascii_digit()) {
+                        offset = Some(off);
+                        end += 1 + n;
+                    }
+                }
+            } else if rest.starts_with(b"UTC") || rest.starts_with(b"GMT") {
+                offset = Some(0);
+                end += 4;
+            }
+        }
+    }
+    Some((
+        Stamp {
+            wall: base + sod as i64,
+            micros,
+            offset,
+        },
+        end,
+    ))
+}
+
+/// Two-digit-year dates `yy/MM/dd HH:mm:ss` (Hadoop, Spark) and
+/// `yy-MM-dd HH:mm:ss`; years are read as 20yy.
+pub fn parse_short_year(b: &[u8]) -> Option<(Stamp, usize)> {
+    let yy = digits(b, 2)? as i64;
+    let sep = *b.get(2)?;
+    if sep != b'/' && sep != b'-' {
+        return None;
+    }
+    let month = digits(&b[3..], 2)?;
+    if b.get(5) != Some(&sep) {
+        return None;
+    }
+    let day = digits(&b[6..], 2)?;
+    if b.get(8) != Some(&b' ') {
+        return None;
+    }
+    let base = date_secs(2000 + yy, month, day)?;
+    let (sod, micros, used) = clock_frac(&b[9..])?;
+    Some((
+        Stamp {
+            wall: base + sod as i64,
+            micros,
+            offset: None,
+        },
+        9 + used,
+    ))
+}
+
+/// CLF and HAProxy dates: `10/Oct/2000:13:55:36 -0700`, `06/Feb/2009:12:14:14.655`.
+/// The offset is optional (HAProxy writes none). Returns the stamp and bytes consumed.
+pub fn parse_clf(b: &[u8]) -> Option<(Stamp, usize)> {
+    let day = digits(b, 2)?;
+    if b.get(2) != Some(&b'/') {
+        return None;
+    }
+    let month = month_abbr(&b[3..])?;
+    if b.get(6) != Some(&b'/') {
+        return None;
+    }
+    let year = digits(&b[7..], 4)? as i64;
+    if b.get(11) != Some(&b':') {
+        return None;
+    }
+    let base = date_secs(year, month, day)?;
+    let (sod, micros, used) = clock_frac(&b[12..])?;
+    let mut end = 12 + used;
+    let mut offset = None;
+    if b.get(end) == Some(&b' ') {
+        if let Some((off, n)) = b.get(end + 1..).and_then(parse_offset) {
+            offset = Some(off);
+            end += 1 + n;
+        }
+    }
+    Some((
+        Stamp {
+            wall: base + sod as i64,
+            micros,
+            offset,
+        },
+        end,
+    ))
+}
+
+/// ctime-style dates with the year last, as Apache's error log writes them:
+/// `Fri Sep 09 10:42:29.902022 2011` or `Sun Dec 04 04:47:44 2005`
+/// (the day may be space-padded). Returns the stamp and bytes consumed.
+pub fn parse_ctime(b: &[u8]) -> Option<(Stamp, usize)> {
+    if !is_weekday_abbr(b) || b.get(3) != Some(&b' ') {
+        return None;
+    }
+    let month = month_abbr(&b[4..])?;
+    if b.get(7) != Some(&b' ') {
+        return None;
+    }
+    let (day, mut i) = padded_day(&b[8..])?;
+    i += 8;
+    if b.get(i) != Some(&b' ') {
+        return None;
+    }
+    i += 1;
+    let (sod, micros, used) = clock_frac(&b[i..])?;
+    i += used;
+    if b.get(i) != Some(&b' ') {
+        return None;
+    }
+    let year = digits(&b[i + 1..], 4)? as i64;
+    i += 5;
+    let base = date_secs(year, month, day)?;
+    Some((
+        Stamp {
+            wall: base + sod as i64,
+            micros,
+            offset: None,
+        },
+        i,
+    ))
+}
+
+/// A day of month written `05`, ` 5` or `5`: (day, bytes consumed).
+fn padded_day(b: &[u8]) -> Option<(u32, usize)> {
+    match (b.first()?, b.get(1)) {
+        (b' ', Some(d)) if d.is_ascii_digit() => Some(((d - b'0') as u32, 2)),
+        (d, Some(e)) if d.is_ascii_digit() && e.is_ascii_digit() => {
+            Some((((d - b'0') * 10 + (e - b'0')) as u32, 2))
+        }
+        (d, _) if d.is_ascii_digit() => Some(((d - b'0') as u32, 1)),
+        _ => None,
+    }
+}
+
+/// RFC 3164 dates without a year: `Mar  5 10:00:00`, `Mar 05 10:00:00`,
+/// `Apr 4 03:39:57`, optionally with a fraction. Returns the stamp and bytes consumed.
+pub fn parse_syslog_date(b: &[u8]) -> Option<(YearlessStamp, usize)> {
+    let month = month_abbr(b)?;
+    if b.get(3) != Some(&b' ') {
+        return None;
+    }
+    let (day, used) = padded_day(&b[4..])?;
+    if day == 0 || day > 31 {
+        return None;
+    }
+    let i = 4 + used;
+    if b.get(i) != Some(&b' ') {
+        return None;
+    }
+    let (sod, micros, used) = clock_frac(&b[i + 1..])?;
+    if used < 8 {
+        return None;
+    }
+    Some((
+        YearlessStamp {
+            month,
+            day,
+            second_of_day: sod,
+            micros,
+        },
+        i + 1 + used,
+    ))
+}
+
+/// An epoch number: integer or float, in seconds, milliseconds, microseconds
+/// or nanoseconds by magnitude (10, 13, 16, 19 integer digits in the current era).
+pub fn epoch_to_micros(text: &str) -> Option<Micros> {
+    let t = text.trim();
+    let (int_part, frac_part) = match t.split_once('.') {
+        Some((i, f)) => (i, f),
+        None => (t, ""),
+    };
+    if int_part.is_empty()
+        || !int_part.bytes().all(|c| c.is_ascii_digit())
+        || !frac_part.bytes().all(|c| c.is_ascii_digit())
+    {
+        return None;
+    }
+    let int: i64 = int_part.parse().ok()?;
+    let (f, n) = fraction(frac_part.as_bytes());
+    let _ = n;
+    match int_part.len() {
+        // Seconds: 1973..2286.
+        9..=10 => Some(int * SEC + f as i64),
+        // Milliseconds.
+        12..=13 => Some(int * 1000 + (f as i64) / 1000),
+        // Microseconds.
+        15..=16 => Some(int),
+        // Nanoseconds.
+        18..=19 => Some(int / 1000),
+        _ => None,
+    }
+}
+
+/// An epoch number given as a JSON number.
+pub fn epoch_f64_to_micros(v: f64) -> Option<Micros> {
+    if !v.is_finite() || v <= 0.0 {
+        return None;
+    }
+    let digits = (v.log10().floor() as i64) + 1;
+    let micros = match digits {
+        9..=10 => v * 1e6,
+        12..=13 => v * 1e3,
+        15..=16 => v,
+        18..=19 => v / 1e3,
+        _ => return None,
+    };
+    Some(micros.round() as i64)
+}
+
+/// A timestamp of any shape at the start of `b` (after an optional `[`):
+/// ISO 8601 and its slash and comma relatives, two-digit years, CLF, ctime
+/// (Apache), Windows CBS (`2016-09-28 04:30:30, Info` reads as ISO). Year-less
+/// syslog dates are not included (see [`parse_syslog_date`]). Returns the
+/// stamp and bytes consumed (including a closing `]` when one opened).
+pub fn parse_leading(b: &[u8]) -> Option<(Stamp, usize)> {
+    let (open, body) = match b.first()? {
+        b'[' => (1, &b[1..]),
+        _ => (0, b),
+    };
+    let first = *body.first()?;
+    let found = if first.is_ascii_digit() {
+        parse_iso(body)
+            .or_else(|| parse_clf(body))
+            .or_else(|| parse_short_year(body))
+    } else if first.is_ascii_alphabetic() {
+        parse_ctime(body)
+    } else {
+        None
+    }?;
+    let (stamp, mut used) = found;
+    used += open;
+    if open == 1 && b.get(used) == Some(&b']') {
+        used += 1;
+    }
+    Some((stamp, used))
+}
+
+/// Any RFC 3339-ish string, complete (JSON values such as `time`, `@timestamp`,
+/// Alertmanager `startsAt`, Go's `2014-03-10 19:57:38.562264131 -0400 EDT`).
+/// Text without an offset is read in the context's zone.
+pub fn parse_text_timestamp(text: &str, ctx: &mut TimeCtx) -> Option<Micros> {
+    let b = text.trim().as_bytes();
+    if let Some((stamp, _)) = parse_leading(b) {
+        return Some(ctx.resolve(stamp));
+    }
+    epoch_to_micros(text)
+}
+
+// ---------------------------------------------------------------------------
+// Output
+
+/// RFC 3339 in UTC with `Z`: no fraction when the time is a whole second,
+/// milliseconds when that is exact, microseconds otherwise.
+pub fn format_rfc3339(at: Micros) -> String {
+    let secs = at.div_euclid(SEC);
+    let micros = at.rem_euclid(SEC);
+    let (y, mo, d) = civil_from_days(secs.div_euclid(86_400));
+    let sod = secs.rem_euclid(86_400);
+    let mut out = String::with_capacity(27);
+    let _ = write!(
+        out,
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+        y,
+        mo,
+        d,
+        sod / 3600,
+        sod % 3600 / 60,
+        sod % 60
+    );
+    if micros != 0 {
+        if micros % 1000 == 0 {
+            let _ = write!(out, ".{:03}", micros / 1000);
+        } else {
+            let _ = write!(out, ".{:06}", micros);
+        }
+    }
+    out.push('Z');
+    out
+}
+
+/// `HH:MM:SS` of a UTC time (for text output and the report).
+pub fn format_clock(at: Micros) -> String {
+    let sod = at.div_euclid(SEC).rem_euclid(86_400);
+    format!("{:02}:{:02}:{:02}", sod / 3600, sod % 3600 / 60, sod % 60)
+}
+
+/// `YYYY-MM-DD` of a UTC time.
+pub fn format_date(at: Micros) -> String {
+    let (y, m, d) = civil_from_days(at.div_euclid(SEC).div_euclid(86_400));
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// A duration for people: `45 s`, `3 min 20 s`, `1 h 22 min`, `2 d 3 h`.
+pub fn format_duration(seconds: i64) -> String {
+    let s = seconds.max(0);
+    if s < 60 {
+        format!("{s} s")
+    } else if s < 3600 {
+        let (m, r) = (s / 60, s % 60);
+        if r == 0 {
+            format!("{m} min")
+        } else {
+            format!("{m} min {r} s")
+        }
+    } else if s < 86_400 {
+        let (h, m) = (s / 3600, s % 3600 / 60);
+        if m == 0 {
+            format!("{h} h")
+        } else {
+            format!("{h} h {m} min")
+        }
+    } else {
+        let (d, h) = (s / 86_400, s % 86_400 / 3600);
+        if h == 0 {
+            format!("{d} d")
+        } else {
+            format!("{d} d {h} h")
+        }
+    }
+}
+
+/// Parses a user-given time (`--since`, `--until`): RFC 3339 or
+/// `YYYY-MM-DD[ HH:MM[:SS]]`, read in `zone` when it has no offset, or an
+/// epoch number.
+pub fn parse_user_time(text: &str, zone: Zone) -> Result<Micros, String> {
+    let t = text.trim();
+    let mut ctx = TimeCtx::new(zone, YearAnchor::End(0));
+    let b = t.as_bytes();
+    if let Some((stamp, used)) = parse_leading(b) {
+        if used == b.len() {
+            return Ok(ctx.resolve(stamp));
+        }
+    }
+    // A bare date, or a date and HH:MM.
+    if b.len() == 10 {
+        if let Some((stamp, _)) = parse_iso(format!("{t}T00:00:00").as_bytes()) {
+            return Ok(ctx.resolve(stamp));
+        }
+    }
+    if b.len() == 16 {
+        if let Some((stamp, _)) = parse_iso(format!("{t}:00").as_bytes()) {
+            return Ok(ctx.resolve(stamp));
+        }
+    }
+    if let Some(us) = epoch_to_micros(t) {
+        return Ok(us);
+    }
+    Err(format!(
+        "'{t}' is not a time I can read (use RFC 3339 like 2024-03-09T08:30:00Z, or '2024-03-09 08:30')"
+    ))
+}
+
+/// Parses a duration such as `60s`, `5m`, `1h30m`, `90` (seconds), `-2s`.
+pub fn parse_duration_secs(text: &str) -> Result<i64, String> {
+    let t = text.trim();
+    let (sign, body) = match t.as_bytes().first() {
+        Some(b'-') => (-1, &t[1..]),
+        Some(b'+') => (1, &t[1..]),
+        _ => (1, t),
+    };
+    if body.is_empty() {
+        return Err(format!("'{text}' is not a duration (use 60s, 5m, 1h30m)"));
+    }
+    if let Ok(n) = body.parse::<i64>() {
+        return Ok(sign * n);
+    }
+    let mut total: i64 = 0;
+    let mut num = String::new();
+    let mut chars = body.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_ascii_digit() {
+            num.push(c);
+            continue;
+        }
+        let mut unit = c.to_string();
+        while let Some(&n) = chars.peek() {
+            if n.is_ascii_alphabetic() {
+                unit.push(n);
+                chars.next();
+            } else {
+                break;
+            }
+        }
+        let n: i64 = num
+            .parse()
+            .map_err(|_| format!("'{text}' is not a duration (use 60s, 5m, 1h30m)"))?;
+        num.clear();
+        let mult = match unit.as_str() {
+            "s" | "sec" | "secs" => 1,
+            "m" | "min" | "mins" => 60,
+            "h" | "hr" | "hour" | "hours" => 3600,
+            "d" | "day" | "days" => 86_400,
+            _ => {
+                return Err(format!(
+                    "'{text}' has an unknown unit '{unit}' (use s, m, h, d)"
+                ))
+            }
+        };
+        total += n * mult;
+    }
+    if !num.is_empty() {
+        return Err(format!("'{text}' ends without a unit (use 60s, 5m, 1h30m)"));
+    }
+    Ok(sign * total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(b: &str) -> String {
+        let (stamp, _) = parse_leading(b.as_bytes()).expect("parses");
+        format_rfc3339(TimeCtx::default().resolve(stamp))
+    }
+
+    #[test]
+    fn civil_round_trip() {
+        for days in [-800_000i64, -1, 0, 1, 11_016, 19_800, 2_932_896] {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days);
+        }
+        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
+    }
+
+    #[test]
+    fn reference_shapes() {
+        assert_eq!(
+            utc("2018-07-02T22:23:00.186641Z"),
+            "2018-07-02T22:23:00.186641Z"
+        );
+        assert_eq!(
+            utc("2022-11-08T15:28:26.000000000-05:00"),
+            "2022-11-08T20:28:26Z"
+        );
+        assert_eq!(
+            utc("2024-12-29T11:42:47.503803974Z"),
+            "2024-12-29T11:42:47.503803Z"
+        );
+        assert_eq!(utc("2020-07-20T08:14:50+0000"), "2020-07-20T08:14:50Z");
+        assert_eq!(
+            utc("1986-04-26T01:23:45.101+0400"),
+            "1986-04-25T21:23:45.101Z"
+        );
+        assert_eq!(utc("2024-03-15T10:00:00"), "2024-03-15T10:00:00Z");
+        assert_eq!(utc("[10/Oct/2000:13:55:36 -0700]"), "2000-10-10T20:55:36Z");
+        assert_eq!(utc("06/Feb/2009:12:14:14.655"), "2009-02-06T12:14:14.655Z");
+        assert_eq!(utc("2020/05/07 03:15:12"), "2020-05-07T03:15:12Z");
+        assert_eq!(
+            utc("2009/01/23 01:23:23.123123"),
+            "2009-01-23T01:23:23.123123Z"
+        );
+        assert_eq!(utc("2003-07-08 16:49:45,896"), "2003-07-08T16:49:45.896Z");
+        assert_eq!(
+            utc("[Fri Sep 09 10:42:29.902022 2011]"),
+            "2011-09-09T10:42:29.902022Z"
+        );
+        assert_eq!(utc("[Sun Dec 04 04:47:44 2005]"), "2005-12-04T04:47:44Z");
+        assert_eq!(utc("15/08/31 14:38:07"), "2015-08-31T14:38:07Z");
+        assert_eq!(utc("2016-09-28 04:30:30, Info"), "2016-09-28T04:30:30Z");
+        assert_eq!(
+            utc("2014-03-10 19:57:38.562264131 -0400 EDT"),
+            "2014-03-10T23:57:38.562264Z"
+        );
+    }
+
+    #[test]
+    fn epochs_by_magnitude() {
+        assert_eq!(epoch_to_micros("1516134303"), Some(1_516_134_303 * SEC));
+        assert_eq!(
+            epoch_to_micros("1531171074631"),
+            Some(1_531_171_074_631_000)
+        );
+        assert_eq!(
+            epoch_to_micros("1342540861416409"),
+            Some(1_342_540_861_416_409)
+        );
+        assert_eq!(
+            epoch_to_micros("1581519914265798400"),
+            Some(1_581_519_914_265_798)
+        );
+        assert_eq!(
+            format_rfc3339(epoch_f64_to_micros(1649944125.9843705).unwrap()),
+            "2022-04-14T13:48:45.984371Z"
+        );
+        assert_eq!(epoch_to_micros("12"), None);
+    }
+
+    #[test]
+    fn zones_and_dst() {
+        let berlin = Zone::parse("Europe/Berlin").unwrap();
+        let mut ctx = TimeCtx::new(berlin, YearAnchor::End(0));
+        let (s, _) = parse_iso(b"2024-07-01 12:00:00").unwrap();
+        assert_eq!(format_rfc3339(ctx.resolve(s)), "2024-07-01T10:00:00Z");
+        let (s, _) = parse_iso(b"2024-01-01 12:00:00").unwrap();
+        assert_eq!(format_rfc3339(ctx.resolve(s)), "2024-01-01T11:00:00Z");
+        // The autumn fold: 02:30 happens twice; the first (summer time) wins.
+        let (s, _) = parse_iso(b"2024-10-27 02:30:00").unwrap();
+        assert_eq!(format_rfc3339(ctx.resolve(s)), "2024-10-27T00:30:00Z");
+        // The spring gap: 02:30 does not exist; it is read with winter time.
+        let (s, _) = parse_iso(b"2024-03-31 02:30:00").unwrap();
+        assert_eq!(format_rfc3339(ctx.resolve(s)), "2024-03-31T01:30:00Z");
+        assert_eq!(Zone::parse("+02:00"), Ok(Zone::Fixed(7200)));
+        assert_eq!(Zone::parse("-0500"), Ok(Zone::Fixed(-18_000)));
+        assert_eq!(Zone::parse("UTC+2"), Ok(Zone::Fixed(7200)));
+        assert!(Zone::parse("Mars/Olympus").is_err());
+    }
+
+    #[test]
+    fn yearless_rollover() {
+        let end = civil_to_secs(2025, 1, 2, 12, 0, 0).unwrap();
+        let mut ctx = TimeCtx::new(Zone::Utc, YearAnchor::End(end));
+        let (dec, _) = parse_syslog_date(b"Dec 31 23:59:59 host x").unwrap();
+        let (jan, _) = parse_syslog_date(b"Jan  1 00:00:01 host x").unwrap();
+        assert_eq!(
+            format_rfc3339(ctx.resolve_yearless(dec).unwrap()),
+            "2024-12-31T23:59:59Z"
+        );
+        assert_eq!(
+            format_rfc3339(ctx.resolve_yearless(jan).unwrap()),
+            "2025-01-01T00:00:01Z"
+        );
+        let mut ctx = TimeCtx::new(
+            Zone::Utc,
+            YearAnchor::Start {
+                year: 2024,
+                first_month: 12,
+            },
+        );
+        assert_eq!(
+            format_rfc3339(ctx.resolve_yearless(dec).unwrap()),
+            "2024-12-31T23:59:59Z"
+        );
+        assert_eq!(
+            format_rfc3339(ctx.resolve_yearless(jan).unwrap()),
+            "2025-01-01T00:00:01Z"
+        );
+        let (apr, _) = parse_syslog_date(b"Apr 4 03:39:57 --- last").unwrap();
+        assert_eq!(apr.day, 4);
+    }
+
+    #[test]
+    fn user_inputs() {
+        assert_eq!(parse_duration_secs("1h30m"), Ok(5400));
+        assert_eq!(parse_duration_secs("-2s"), Ok(-2));
+        assert!(parse_duration_secs("5 parsecs").is_err());
+        assert_eq!(
+            format_rfc3339(parse_user_time("2024-03-09 08:30", Zone::Fixed(3600)).unwrap()),
+            "2024-03-09T07:30:00Z"
+        );
+        assert!(parse_user_time("yesterday-ish", Zone::Utc).is_err());
+        assert_eq!(format_duration(4931), "1 h 22 min");
+    }
+}
