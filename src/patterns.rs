@@ -1,0 +1,2 @@
+//! Patterns: regular expressions, kept as data in TOML files, that turn log
+//! messages into timeline events.
