@@ -247,6 +247,10 @@ impl YearAnchor {
 pub struct TimeCtx {
     pub zone: Zone,
     pub anchor: YearAnchor,
+    /// The time of the previous record in this file, kept by the scanner,
+    /// for lines that carry no time of their own (HAProxy's newer stderr
+    /// notices `[WARNING]  (301) : ...`).
+    pub last_at: Option<Micros>,
     cache_key: i64,
     cache_offset: i32,
 }
@@ -256,6 +260,7 @@ impl TimeCtx {
         TimeCtx {
             zone,
             anchor,
+            last_at: None,
             cache_key: i64::MIN,
             cache_offset: 0,
         }
