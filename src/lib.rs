@@ -1,8 +1,148 @@
 //! postmortem: read the logs of an outage, put them in one order, measure
 //! the incident and draft the postmortem.
+//!
+//! The flow is `input` (files, directories, decompression) → `format`
+//! (detection and one parser per format) → `scan` (parallel, producing
+//! mergeable partials) → `timeline` (ordered, collapsed events) → `render`.
+//! [`analyze`] runs it all.
 
 pub mod event;
 pub mod format;
+pub mod input;
 pub mod patterns;
 pub mod record;
+pub mod render;
+pub mod scan;
+pub mod series;
 pub mod time;
+pub mod timeline;
+
+use patterns::PatternSet;
+use scan::{FileResult, FormatOverride, ScanOptions};
+use series::Series;
+use time::{Micros, Zone};
+use timeline::Event;
+
+/// The tool's name and version, as written into outputs.
+pub const GENERATED_BY: &str = concat!("postmortem ", env!("CARGO_PKG_VERSION"));
+
+/// The JSON schema identifier of the timeline document.
+pub const SCHEMA: &str = "postmortem.timeline.v1";
+
+/// Settings for one analysis.
+pub struct Options {
+    /// Zone for timestamps without an offset (`--tz`).
+    pub zone: Zone,
+    /// Year for year-less syslog (`--year`).
+    pub year: Option<i32>,
+    pub since: Option<Micros>,
+    pub until: Option<Micros>,
+    /// Width of the series buckets (`--bucket`), seconds.
+    pub bucket_seconds: i64,
+    /// Availability objective in percent (`--slo`).
+    pub slo: f64,
+    pub patterns: PatternSet,
+    pub overrides: Vec<FormatOverride>,
+    /// Repeats of an event closer than this collapse into one run.
+    pub run_gap_seconds: i64,
+    /// Skipped lines kept per file for display.
+    pub skipped_samples: usize,
+    pub block_size: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            zone: Zone::Utc,
+            year: None,
+            since: None,
+            until: None,
+            bucket_seconds: 60,
+            slo: 99.9,
+            patterns: PatternSet::builtin(),
+            overrides: Vec::new(),
+            run_gap_seconds: 300,
+            skipped_samples: 5,
+            block_size: 4 * 1024 * 1024,
+        }
+    }
+}
+
+/// What one input was read as.
+#[derive(Clone, Debug)]
+pub struct InputSummary {
+    pub path: String,
+    pub format: Option<&'static str>,
+    pub forced: bool,
+    pub stats: scan::FileStats,
+    pub skipped_reason: Option<String>,
+}
+
+/// Everything the analysis found.
+pub struct Analysis {
+    pub inputs: Vec<InputSummary>,
+    pub events: Vec<Event>,
+    pub series: Series,
+    pub warnings: Vec<input::Warning>,
+    /// The options' bucket width and SLO, for rendering.
+    pub bucket_seconds: i64,
+    pub slo: f64,
+}
+
+/// Errors that stop an analysis (exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Input(#[from] input::InputError),
+    #[error(transparent)]
+    Scan(#[from] scan::ScanError),
+}
+
+/// Reads every input and builds the timeline.
+pub fn analyze(paths: &[String], opts: &Options) -> Result<Analysis, Error> {
+    analyze_with_progress(paths, opts, None)
+}
+
+/// [`analyze`] with a callback told the bytes read (for a progress bar).
+pub fn analyze_with_progress(
+    paths: &[String],
+    opts: &Options,
+    on_progress: Option<&(dyn Fn(u64) + Sync)>,
+) -> Result<Analysis, Error> {
+    let (files, mut warnings) = input::expand(paths)?;
+    let scan_opts = ScanOptions {
+        zone: opts.zone,
+        year: opts.year,
+        since: opts.since,
+        until: opts.until,
+        bucket_seconds: opts.bucket_seconds,
+        patterns: &opts.patterns,
+        overrides: opts.overrides.clone(),
+        block_size: opts.block_size,
+        skipped_samples: opts.skipped_samples,
+        on_progress,
+    };
+    let results: Vec<FileResult> = scan::scan_all(files, &scan_opts)?;
+    let events = timeline::build(&results, opts.run_gap_seconds);
+    let mut series = Series::new(opts.bucket_seconds);
+    let mut inputs = Vec::with_capacity(results.len());
+    for r in results {
+        series.merge(&r.partial.series);
+        warnings.extend(r.warnings);
+        inputs.push(InputSummary {
+            path: r.file.display,
+            format: r.format,
+            forced: r.forced,
+            stats: r.partial.stats,
+            skipped_reason: r.skipped_reason,
+        });
+    }
+    Ok(Analysis {
+        inputs,
+        events,
+        series,
+        warnings,
+        bucket_seconds: opts.bucket_seconds,
+        slo: opts.slo,
+    })
+}

@@ -1,1 +1,343 @@
-fn main() {}
+//! The `postmortem` command: a thin layer over the library that parses
+//! arguments, prints results and maps errors to exit codes (2 for usage and
+//! input errors).
+
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use postmortem::format;
+use postmortem::patterns::PatternSet;
+use postmortem::render::{json, text};
+use postmortem::scan::FormatOverride;
+use postmortem::time::{self, Zone};
+use postmortem::{Analysis, Options};
+
+#[derive(Parser)]
+#[command(
+    name = "postmortem",
+    version,
+    about = "Read outage logs, build one ordered timeline, measure the incident and draft the postmortem",
+    after_help = "Examples:\n  postmortem report ./incident-logs/ -o POSTMORTEM.md\n  postmortem timeline --format json ./incident-logs/ | jq '.incidents[0]'\n  postmortem formats ./incident-logs/"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// The ordered timeline of every input (text, json or ndjson).
+    Timeline {
+        #[command(flatten)]
+        common: Common,
+        /// Output format.
+        #[arg(long, short = 'f', value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
+        /// Colour: auto (on a terminal), always, never.
+        #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+        color: ColorChoice,
+    },
+    /// What each input was read as: format, lines read and skipped, time range.
+    Formats {
+        #[command(flatten)]
+        common: Common,
+        /// Show the first lines of each file that could not be read.
+        #[arg(long)]
+        show_skipped: bool,
+        /// Also list every supported format.
+        #[arg(long)]
+        list: bool,
+    },
+    /// List the patterns in force, or check a pattern file.
+    Patterns {
+        /// Validate this pattern file (TOML) and report errors with line numbers.
+        #[arg(long, value_name = "FILE")]
+        check: Option<PathBuf>,
+        /// Extra pattern files or folders, as for the other commands.
+        #[arg(long = "patterns", value_name = "FILE_OR_DIR")]
+        patterns: Vec<PathBuf>,
+    },
+}
+
+#[derive(Args)]
+struct Common {
+    /// Log files and folders (searched recursively; .gz and .zst are read); - reads standard input.
+    #[arg(value_name = "PATHS", required = true)]
+    paths: Vec<String>,
+    /// Extra pattern files or folders (TOML), in addition to the built-in patterns.
+    #[arg(long = "patterns", value_name = "FILE_OR_DIR")]
+    patterns: Vec<PathBuf>,
+    /// Leave out records before this time (RFC 3339, or 'YYYY-MM-DD HH:MM' in --tz).
+    #[arg(long, value_name = "TIME")]
+    since: Option<String>,
+    /// Leave out records after this time.
+    #[arg(long, value_name = "TIME")]
+    until: Option<String>,
+    /// Zone for logs whose timestamps carry no offset: an IANA name or an offset such as +02:00.
+    #[arg(long, value_name = "ZONE", default_value = "UTC")]
+    tz: String,
+    /// Year for syslog lines without one (default: from the other inputs, else the file's date).
+    #[arg(long, value_name = "YYYY")]
+    year: Option<i32>,
+    /// Width of the time buckets for series and detection (e.g. 60s, 5m).
+    #[arg(long, value_name = "DURATION", default_value = "60s")]
+    bucket: String,
+    /// Availability objective in percent, for thresholds and error budget.
+    #[arg(long, value_name = "PERCENT", default_value_t = 99.9)]
+    slo: f64,
+    /// Read files as this format instead of detecting it: FORMAT for all, or PATH=FORMAT (repeatable).
+    #[arg(long = "log-format", value_name = "[PATH=]FORMAT")]
+    log_format: Vec<String>,
+    /// Worker threads (default: one per core).
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
+    /// No warnings and no progress on stderr.
+    #[arg(long, short = 'q')]
+    quiet: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum OutputFormat {
+    Text,
+    Json,
+    Ndjson,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// An error for the user: what went wrong and what to do.
+struct Failure(String);
+
+impl<E: std::fmt::Display> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Failure(e.to_string())
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            // --help and --version are not errors.
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure(msg)) if msg == BROKEN_PIPE => ExitCode::SUCCESS,
+        Err(Failure(msg)) => {
+            eprintln!("postmortem: error: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+const BROKEN_PIPE: &str = "\u{0}broken pipe";
+
+/// Maps output errors: a closed pipe (`| head`) ends the run quietly.
+fn output(e: io::Error) -> Failure {
+    if e.kind() == io::ErrorKind::BrokenPipe {
+        Failure(BROKEN_PIPE.to_string())
+    } else {
+        Failure(format!("cannot write output: {e}"))
+    }
+}
+
+fn run(cli: Cli) -> Result<(), Failure> {
+    match cli.command {
+        Command::Timeline {
+            common,
+            format,
+            color,
+        } => {
+            let analysis = analyze(&common)?;
+            let stdout = io::stdout();
+            let mut out = io::BufWriter::new(stdout.lock());
+            match format {
+                OutputFormat::Json => {
+                    let doc = json::document(&analysis, serde_json::Value::Array(vec![]));
+                    json::write_document(&mut out, &doc).map_err(output)?;
+                }
+                OutputFormat::Ndjson => {
+                    json::write_ndjson(&mut out, &analysis.events).map_err(output)?;
+                }
+                OutputFormat::Text => {
+                    let color = match color {
+                        ColorChoice::Always => true,
+                        ColorChoice::Never => false,
+                        ColorChoice::Auto => {
+                            io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+                        }
+                    };
+                    text::write_timeline(&mut out, &analysis, &[], text::Style { color })
+                        .map_err(output)?;
+                }
+            }
+            out.flush().map_err(output)?;
+            Ok(())
+        }
+        Command::Formats {
+            common,
+            show_skipped,
+            list,
+        } => {
+            let analysis = analyze(&common)?;
+            let stdout = io::stdout();
+            let mut out = io::BufWriter::new(stdout.lock());
+            text::write_formats(&mut out, &analysis, show_skipped).map_err(output)?;
+            if list {
+                write_format_list(&mut out).map_err(output)?;
+            }
+            out.flush().map_err(output)?;
+            Ok(())
+        }
+        Command::Patterns { check, patterns } => {
+            let stdout = io::stdout();
+            let mut out = io::BufWriter::new(stdout.lock());
+            if let Some(path) = check {
+                let found = PatternSet::check_file(&path)?;
+                writeln!(out, "{}: ok, {} patterns", path.display(), found.len())
+                    .map_err(output)?;
+            } else {
+                let set = PatternSet::load(&patterns)?;
+                writeln!(
+                    out,
+                    "{:<32}  {:<8}  {:<8}  {:<20}  ORIGIN",
+                    "ID", "KIND", "SEVERITY", "FORMATS"
+                )
+                .map_err(output)?;
+                for p in set.patterns() {
+                    let formats = if p.formats.is_empty() {
+                        "any".to_string()
+                    } else {
+                        p.formats.join(",")
+                    };
+                    writeln!(
+                        out,
+                        "{:<32}  {:<8}  {:<8}  {:<20}  {}:{}",
+                        p.id,
+                        p.kind.as_str(),
+                        p.severity.as_str(),
+                        formats,
+                        p.origin,
+                        p.line
+                    )
+                    .map_err(output)?;
+                }
+            }
+            out.flush().map_err(output)?;
+            Ok(())
+        }
+    }
+}
+
+fn write_format_list(out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "\nSupported formats:")?;
+    for f in format::registry() {
+        writeln!(out, "  {:<14} {}", f.name(), f.description())?;
+    }
+    Ok(())
+}
+
+/// Builds the options from the common flags, checking each for the user.
+fn options(common: &Common) -> Result<Options, Failure> {
+    let zone = Zone::parse(&common.tz).map_err(|e| Failure(format!("--tz: {e}")))?;
+    let since = common
+        .since
+        .as_deref()
+        .map(|s| time::parse_user_time(s, zone))
+        .transpose()
+        .map_err(|e| Failure(format!("--since: {e}")))?;
+    let until = common
+        .until
+        .as_deref()
+        .map(|s| time::parse_user_time(s, zone))
+        .transpose()
+        .map_err(|e| Failure(format!("--until: {e}")))?;
+    if let (Some(s), Some(u)) = (since, until) {
+        if s > u {
+            return Err(Failure("--since is after --until: swap them".to_string()));
+        }
+    }
+    let bucket_seconds =
+        time::parse_duration_secs(&common.bucket).map_err(|e| Failure(format!("--bucket: {e}")))?;
+    if !(1..=86_400).contains(&bucket_seconds) {
+        return Err(Failure(
+            "--bucket must be between 1s and 24h (e.g. 60s, 5m)".to_string(),
+        ));
+    }
+    if !(common.slo > 0.0 && common.slo < 100.0) {
+        return Err(Failure(
+            "--slo must be a percentage between 0 and 100, e.g. 99.9".to_string(),
+        ));
+    }
+    if let Some(y) = common.year {
+        if !(1970..=9999).contains(&y) {
+            return Err(Failure("--year must be a year such as 2024".to_string()));
+        }
+    }
+    let mut overrides = Vec::new();
+    for spec in &common.log_format {
+        let (path, name) = match spec.rsplit_once('=') {
+            Some((p, n)) => (Some(p.to_string()), n),
+            None => (None, spec.as_str()),
+        };
+        let Some(format) = format::by_name(name) else {
+            let names: Vec<&str> = format::registry().iter().map(|f| f.name()).collect();
+            return Err(Failure(format!(
+                "--log-format: unknown format '{name}' (known: {})",
+                names.join(", ")
+            )));
+        };
+        overrides.push(FormatOverride { path, format });
+    }
+    let patterns = PatternSet::load(&common.patterns)?;
+    Ok(Options {
+        zone,
+        year: common.year,
+        since,
+        until,
+        bucket_seconds,
+        slo: common.slo,
+        patterns,
+        overrides,
+        ..Options::default()
+    })
+}
+
+fn analyze(common: &Common) -> Result<Analysis, Failure> {
+    let opts = options(common)?;
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = common.threads {
+        if n == 0 {
+            return Err(Failure("--threads must be at least 1".to_string()));
+        }
+        builder = builder.num_threads(n);
+    }
+    let pool = builder
+        .build()
+        .map_err(|e| Failure(format!("cannot start worker threads: {e}")))?;
+    let analysis = pool.install(|| postmortem::analyze(&common.paths, &opts))?;
+    if !common.quiet {
+        let stderr = io::stderr();
+        let mut err = stderr.lock();
+        for w in &analysis.warnings {
+            let _ = writeln!(
+                err,
+                "postmortem: warning: {}",
+                postmortem::render::sanitize_for_terminal(&w.to_string())
+            );
+        }
+    }
+    Ok(analysis)
+}

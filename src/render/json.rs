@@ -1,0 +1,178 @@
+//! The timeline as JSON (`postmortem.timeline.v1`) and NDJSON.
+//!
+//! Keys are written in a fixed order and every number is derived from the
+//! input alone, so the same logs give byte-identical output.
+
+use serde_json::{json, Map, Value};
+
+use crate::time::format_rfc3339;
+use crate::timeline::Event;
+use crate::{Analysis, GENERATED_BY, SCHEMA};
+
+/// Most buckets written in `series`; longer ranges use wider buckets.
+const MAX_SERIES_BUCKETS: i64 = 20_000;
+
+/// One event as a JSON object.
+pub fn event_value(e: &Event) -> Value {
+    let mut m = Map::new();
+    m.insert("at".into(), json!(format_rfc3339(e.at)));
+    m.insert(
+        "until".into(),
+        e.until
+            .map(|u| json!(format_rfc3339(u)))
+            .unwrap_or(Value::Null),
+    );
+    m.insert("count".into(), json!(e.count));
+    m.insert("kind".into(), json!(e.kind.as_str()));
+    m.insert("severity".into(), json!(e.severity.as_str()));
+    m.insert("source".into(), json!(e.source));
+    m.insert("line".into(), json!(e.line));
+    m.insert("pattern".into(), json!(e.pattern));
+    m.insert("message".into(), json!(e.message));
+    if let Some(t) = &e.title {
+        m.insert("title".into(), json!(t));
+    }
+    let fields: Map<String, Value> = e
+        .fields
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect();
+    m.insert("fields".into(), Value::Object(fields));
+    Value::Object(m)
+}
+
+/// The `inputs` array.
+pub fn inputs_value(a: &Analysis) -> Value {
+    Value::Array(
+        a.inputs
+            .iter()
+            .map(|i| {
+                let mut m = Map::new();
+                m.insert("path".into(), json!(i.path));
+                m.insert("format".into(), json!(i.format));
+                m.insert("lines".into(), json!(i.stats.lines));
+                m.insert("records".into(), json!(i.stats.records));
+                m.insert("skipped".into(), json!(i.stats.skipped));
+                m.insert(
+                    "first".into(),
+                    i.stats
+                        .first
+                        .map(|t| json!(format_rfc3339(t)))
+                        .unwrap_or(Value::Null),
+                );
+                m.insert(
+                    "last".into(),
+                    i.stats
+                        .last
+                        .map(|t| json!(format_rfc3339(t)))
+                        .unwrap_or(Value::Null),
+                );
+                m.insert("continuation_lines".into(), json!(i.stats.continued));
+                m.insert("filtered".into(), json!(i.stats.filtered));
+                m.insert("bytes".into(), json!(i.stats.bytes));
+                m.insert("format_forced".into(), json!(i.forced));
+                if let Some(r) = &i.skipped_reason {
+                    m.insert("not_read".into(), json!(r));
+                }
+                Value::Object(m)
+            })
+            .collect(),
+    )
+}
+
+/// The `series` object: dense arrays from the first to the last bucket.
+pub fn series_value(a: &Analysis) -> Value {
+    let mut series = a.series.clone();
+    let Some((mut first, mut last)) = series.key_range() else {
+        return json!({
+            "bucket_seconds": series.bucket_seconds,
+            "start": null,
+            "requests": [], "failed": [], "errors": [],
+            "latency_ms": {"p50": [], "p99": []},
+            "by_backend": {}
+        });
+    };
+    let span = last - first + 1;
+    if span > MAX_SERIES_BUCKETS {
+        let factor = (span + MAX_SERIES_BUCKETS - 1) / MAX_SERIES_BUCKETS;
+        series = series.coarsen(factor);
+        if let Some((f, l)) = series.key_range() {
+            first = f;
+            last = l;
+        }
+    }
+    let mut requests = Vec::new();
+    let mut failed = Vec::new();
+    let mut errors = Vec::new();
+    let mut p50 = Vec::new();
+    let mut p99 = Vec::new();
+    let names = series.backend_names();
+    let mut by_backend: Vec<(Vec<u64>, Vec<u64>)> = vec![(Vec::new(), Vec::new()); names.len()];
+    for (_, bucket) in series.dense(first, last) {
+        let b = bucket.cloned().unwrap_or_default();
+        requests.push(b.requests);
+        failed.push(b.failed);
+        errors.push(b.error_messages);
+        p50.push(b.latency.quantile_ms(0.5).map(round_ms));
+        p99.push(b.latency.quantile_ms(0.99).map(round_ms));
+        for (i, name) in names.iter().enumerate() {
+            let c = b.backends.get(name.as_str()).copied().unwrap_or_default();
+            by_backend[i].0.push(c.requests);
+            by_backend[i].1.push(c.failed);
+        }
+    }
+    let mut backends = Map::new();
+    for (name, (r, f)) in names.iter().zip(by_backend) {
+        backends.insert(name.clone(), json!({"requests": r, "failed": f}));
+    }
+    let mut m = Map::new();
+    m.insert("bucket_seconds".into(), json!(series.bucket_seconds));
+    m.insert(
+        "start".into(),
+        json!(format_rfc3339(series.bucket_start(first))),
+    );
+    m.insert("requests".into(), json!(requests));
+    m.insert("failed".into(), json!(failed));
+    m.insert("errors".into(), json!(errors));
+    m.insert("latency_ms".into(), json!({"p50": p50, "p99": p99}));
+    m.insert("by_backend".into(), Value::Object(backends));
+    Value::Object(m)
+}
+
+fn round_ms(v: f64) -> f64 {
+    (v * 10.0).round() / 10.0
+}
+
+/// The whole timeline document.
+pub fn document(a: &Analysis, incidents: Value) -> Value {
+    let mut m = Map::new();
+    m.insert("schema".into(), json!(SCHEMA));
+    m.insert("generated_by".into(), json!(GENERATED_BY));
+    m.insert("inputs".into(), inputs_value(a));
+    m.insert("incidents".into(), incidents);
+    m.insert(
+        "events".into(),
+        Value::Array(a.events.iter().map(event_value).collect()),
+    );
+    m.insert("series".into(), series_value(a));
+    m.insert(
+        "warnings".into(),
+        Value::Array(a.warnings.iter().map(|w| json!(w.to_string())).collect()),
+    );
+    Value::Object(m)
+}
+
+/// Writes the document, pretty-printed, with a final newline.
+pub fn write_document(out: &mut dyn std::io::Write, doc: &Value) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, doc)?;
+    out.write_all(b"\n")
+}
+
+/// Writes one event per line.
+pub fn write_ndjson(out: &mut dyn std::io::Write, events: &[Event]) -> std::io::Result<()> {
+    for e in events {
+        serde_json::to_writer(&mut *out, &event_value(e))?;
+        out.write_all(b"\n")?;
+    }
+    Ok(())
+}

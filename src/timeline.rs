@@ -1,0 +1,317 @@
+//! The timeline: per-file event aggregates and alert notifications turned
+//! into events, repeats collapsed into runs, all sources in one order
+//! (time, then source, then line).
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::event::{EventKind, Severity};
+use crate::scan::{AlertSeen, FileResult, RunKey, SecondAgg, FAILED_REQUESTS};
+use crate::time::{Micros, SEC};
+
+/// One line of the timeline.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Event {
+    /// First occurrence.
+    pub at: Micros,
+    /// Last occurrence, for collapsed runs.
+    pub until: Option<Micros>,
+    /// Occurrences collapsed into this event.
+    pub count: u64,
+    pub kind: EventKind,
+    pub severity: Severity,
+    /// Source path, relative to the argument it was found under; empty for markers.
+    pub source: String,
+    /// Line of the first occurrence (1-based); 0 for computed events.
+    pub line: u64,
+    /// The pattern that matched (`lb.failed_requests` for failed requests,
+    /// `alert.firing`/`alert.resolved`, `marker.*`).
+    pub pattern: String,
+    /// The log text of the first occurrence, or a summary for computed events.
+    pub message: String,
+    /// A short rendering of the event from the pattern's title template.
+    pub title: Option<String>,
+    pub fields: BTreeMap<String, String>,
+}
+
+impl Event {
+    /// The text shown to people: the title when there is one, else the message.
+    pub fn headline(&self) -> &str {
+        self.title.as_deref().unwrap_or(&self.message)
+    }
+}
+
+/// Orders events: time, then source, then line, then the rest for a total order.
+pub fn sort_events(events: &mut [Event]) {
+    events.sort_by(|a, b| {
+        (a.at, &a.source, a.line, a.kind, &a.pattern, &a.message)
+            .cmp(&(b.at, &b.source, b.line, b.kind, &b.pattern, &b.message))
+    });
+}
+
+/// Builds the ordered timeline from scan results. Repeats of the same event
+/// closer than `run_gap_seconds` collapse into one event.
+pub fn build(results: &[FileResult], run_gap_seconds: i64) -> Vec<Event> {
+    let mut events = Vec::new();
+    for r in results {
+        let source = &r.file.display;
+        let mut keys: Vec<&RunKey> = r.partial.runs.keys().collect();
+        keys.sort();
+        for key in keys {
+            let seconds = &r.partial.runs[key];
+            collapse(key, seconds, source, run_gap_seconds, &mut events);
+        }
+        alert_events(&r.partial.alerts, source, &mut events);
+    }
+    sort_events(&mut events);
+    events
+}
+
+fn collapse(
+    key: &RunKey,
+    seconds: &BTreeMap<i64, SecondAgg>,
+    source: &str,
+    gap: i64,
+    out: &mut Vec<Event>,
+) {
+    let mut run: Vec<&SecondAgg> = Vec::new();
+    let mut last_sec = i64::MIN;
+    for (&sec, agg) in seconds {
+        if !run.is_empty() && sec - last_sec > gap {
+            out.push(run_event(key, &run, source));
+            run.clear();
+        }
+        run.push(agg);
+        last_sec = sec;
+    }
+    if !run.is_empty() {
+        out.push(run_event(key, &run, source));
+    }
+}
+
+fn run_event(key: &RunKey, run: &[&SecondAgg], source: &str) -> Event {
+    let first = run[0];
+    let count: u64 = run.iter().map(|a| a.count).sum();
+    let last = run.iter().map(|a| a.last).max().unwrap_or(first.first);
+    let until = (count > 1 && last > first.first).then_some(last);
+    let mut fields: BTreeMap<String, String> = first.fields.iter().cloned().collect();
+    let (message, title) = if key.pattern == FAILED_REQUESTS {
+        let mut statuses: Vec<(u16, u64)> = Vec::new();
+        for a in run {
+            for &(s, n) in &a.statuses {
+                match statuses.iter_mut().find(|(x, _)| *x == s) {
+                    Some((_, c)) => *c += n,
+                    None => statuses.push((s, n)),
+                }
+            }
+        }
+        statuses.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let status_text: Vec<String> = statuses
+            .iter()
+            .map(|(s, n)| format!("{} ×{}", status_name(*s), group_thousands(*n)))
+            .collect();
+        let backend = if key.key == "-" {
+            "no backend".to_string()
+        } else {
+            format!("backend {}", key.key)
+        };
+        fields.insert("backend".to_string(), key.key.clone());
+        fields.insert("statuses".to_string(), status_text.join(", "));
+        let noun = if count == 1 { "request" } else { "requests" };
+        (
+            format!(
+                "{} failed {noun} via {backend} ({})",
+                group_thousands(count),
+                status_text.join(", ")
+            ),
+            None,
+        )
+    } else {
+        (first.message.clone(), first.title.clone())
+    };
+    Event {
+        at: first.first,
+        until,
+        count,
+        kind: key.kind,
+        severity: key.severity,
+        source: source.to_string(),
+        line: first.line,
+        pattern: key.pattern.clone(),
+        message,
+        title,
+        fields,
+    }
+}
+
+fn status_name(status: u16) -> String {
+    if status == 0 {
+        "no response".to_string()
+    } else {
+        status.to_string()
+    }
+}
+
+/// `1234567` as `1,234,567`.
+pub fn group_thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Alert notifications become one `alert` event per firing episode (an
+/// alert identity and its `startsAt`) and one `recovery` event when it resolves.
+fn alert_events(alerts: &[AlertSeen], source: &str, out: &mut Vec<Event>) {
+    // (identity, episode start) -> notifications, in file order.
+    let mut episodes: HashMap<(String, Option<Micros>), Vec<&AlertSeen>> = HashMap::new();
+    for a in alerts {
+        let identity = match &a.alert.fingerprint {
+            Some(f) if !f.is_empty() => f.clone(),
+            _ => {
+                let labels: Vec<String> = a
+                    .alert
+                    .labels
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect();
+                format!("{}|{}", a.alert.name, labels.join(","))
+            }
+        };
+        episodes
+            .entry((identity, a.alert.starts_at))
+            .or_default()
+            .push(a);
+    }
+    let mut keys: Vec<_> = episodes.keys().cloned().collect();
+    keys.sort();
+    for key in keys {
+        let mut seen = episodes[&key].clone();
+        seen.sort_by_key(|a| (a.at, a.line));
+        let firing: Vec<&&AlertSeen> = seen.iter().filter(|a| a.alert.firing).collect();
+        let resolved = seen.iter().find(|a| !a.alert.firing);
+        let any = seen[0];
+        let mut fields: BTreeMap<String, String> = any.alert.labels.clone().into_iter().collect();
+        fields.insert("alertname".to_string(), any.alert.name.clone());
+        let summary = any
+            .alert
+            .summary
+            .as_deref()
+            .map(|s| format!(": {s}"))
+            .unwrap_or_default();
+        let severity = match any
+            .alert
+            .labels
+            .get("severity")
+            .map(|s| s.to_ascii_lowercase())
+        {
+            Some(s) if s == "critical" || s == "page" => Severity::Critical,
+            Some(s) if s == "warning" || s == "warn" => Severity::Warning,
+            Some(s) if s == "info" || s == "none" => Severity::Info,
+            _ => Severity::Error,
+        };
+        if let Some(first) = firing.first() {
+            let at = first.alert.starts_at.unwrap_or(first.at);
+            let last_notice = firing.last().map(|a| a.at).unwrap_or(first.at);
+            let mut f = fields.clone();
+            f.insert(
+                "notified_at".to_string(),
+                crate::time::format_rfc3339(first.at),
+            );
+            out.push(Event {
+                at,
+                until: (firing.len() > 1 && last_notice > at).then_some(last_notice),
+                count: firing.len() as u64,
+                kind: EventKind::Alert,
+                severity,
+                source: source.to_string(),
+                line: first.line,
+                pattern: "alert.firing".to_string(),
+                message: format!("alert {} firing{summary}", any.alert.name),
+                title: None,
+                fields: f,
+            });
+        }
+        if let Some(r) = resolved {
+            let at = r.alert.ends_at.unwrap_or(r.at);
+            // An episode only seen resolved still says when it started.
+            if firing.is_empty() {
+                if let Some(start) = r.alert.starts_at {
+                    fields.insert("started_at".to_string(), crate::time::format_rfc3339(start));
+                }
+            }
+            out.push(Event {
+                at,
+                until: None,
+                count: seen.iter().filter(|a| !a.alert.firing).count() as u64,
+                kind: EventKind::Recovery,
+                severity: Severity::Info,
+                source: source.to_string(),
+                line: r.line,
+                pattern: "alert.resolved".to_string(),
+                message: format!("alert {} resolved{summary}", any.alert.name),
+                title: None,
+                fields,
+            });
+        }
+    }
+}
+
+/// Seconds between `a` and `b`, rounded down.
+pub fn seconds_between(a: Micros, b: Micros) -> i64 {
+    (b - a).div_euclid(SEC)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands() {
+        assert_eq!(group_thousands(0), "0");
+        assert_eq!(group_thousands(999), "999");
+        assert_eq!(group_thousands(3102), "3,102");
+        assert_eq!(group_thousands(1234567), "1,234,567");
+    }
+
+    fn agg(at: i64, line: u64) -> SecondAgg {
+        SecondAgg {
+            count: 1,
+            first: at * SEC,
+            last: at * SEC,
+            line,
+            message: format!("m{line}"),
+            title: None,
+            fields: vec![],
+            statuses: vec![(502, 1)],
+        }
+    }
+
+    #[test]
+    fn quiet_gap_starts_a_new_run() {
+        let key = RunKey {
+            kind: EventKind::Error,
+            severity: Severity::Error,
+            pattern: FAILED_REQUESTS.to_string(),
+            key: "b1".to_string(),
+        };
+        let mut seconds = BTreeMap::new();
+        for (s, l) in [(100, 1), (130, 5), (150, 9), (1000, 20)] {
+            seconds.insert(s, agg(s, l));
+        }
+        let mut out = Vec::new();
+        collapse(&key, &seconds, "lb.log", 300, &mut out);
+        assert_eq!(out.len(), 2);
+        assert_eq!(out[0].count, 3);
+        assert_eq!(out[0].line, 1);
+        assert_eq!(out[0].until, Some(150 * SEC));
+        assert_eq!(out[1].count, 1);
+        assert!(out[0]
+            .message
+            .contains("3 failed requests via backend b1 (502 ×3)"));
+    }
+}
