@@ -224,16 +224,15 @@ impl Partial {
         }
     }
 
-    fn record_event(
-        &mut self,
-        key: RunKey,
-        at: Micros,
-        line: u64,
-        message: &str,
-        title: Option<String>,
-        fields: Vec<(String, String)>,
-        status: Option<u16>,
-    ) {
+    fn record_event(&mut self, key: RunKey, occ: Occurrence<'_>) {
+        let Occurrence {
+            at,
+            line,
+            message,
+            title,
+            fields,
+            status,
+        } = occ;
         let sec = at.div_euclid(SEC);
         let seconds = self.runs.entry(key).or_default();
         match seconds.get_mut(&sec) {
@@ -268,6 +267,16 @@ impl Partial {
             }
         }
     }
+}
+
+/// One occurrence of an event, before aggregation.
+struct Occurrence<'m> {
+    at: Micros,
+    line: u64,
+    message: &'m str,
+    title: Option<String>,
+    fields: Vec<(String, String)>,
+    status: Option<u16>,
 }
 
 /// Cuts text to at most `max` characters, marking the cut.
@@ -695,12 +704,14 @@ fn parse_block(
                             pattern: FAILED_REQUESTS.to_string(),
                             key: backend.to_string(),
                         },
-                        at,
-                        line_no,
-                        "",
-                        None,
-                        Vec::new(),
-                        Some(request.status),
+                        Occurrence {
+                            at,
+                            line: line_no,
+                            message: "",
+                            title: None,
+                            fields: Vec::new(),
+                            status: Some(request.status),
+                        },
                     );
                 }
             }
@@ -734,12 +745,14 @@ fn parse_block(
                             pattern: m.pattern.id.clone(),
                             key: m.key.clone(),
                         },
-                        at,
-                        line_no,
-                        &message.text,
-                        title,
-                        fields,
-                        None,
+                        Occurrence {
+                            at,
+                            line: line_no,
+                            message: &message.text,
+                            title,
+                            fields,
+                            status: None,
+                        },
                     );
                 }
             }
@@ -778,12 +791,14 @@ fn parse_block(
                                     pattern: m.pattern.id.clone(),
                                     key: m.key.clone(),
                                 },
-                                at,
-                                line_no,
-                                text.trim(),
-                                title,
-                                m.fields.clone(),
-                                None,
+                                Occurrence {
+                                    at,
+                                    line: line_no,
+                                    message: text.trim(),
+                                    title,
+                                    fields: m.fields.clone(),
+                                    status: None,
+                                },
                             );
                         }
                     }

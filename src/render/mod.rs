@@ -14,7 +14,7 @@ pub fn sanitize_for_terminal(text: &str) -> std::borrow::Cow<'_, str> {
     for c in text.chars() {
         match c {
             '\t' => out.push(' '),
-            '\n' => out.push_str("⏎"),
+            '\n' => out.push('⏎'),
             c if c.is_control() => {
                 out.push_str(&format!("\\u{{{:x}}}", c as u32));
             }
