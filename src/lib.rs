@@ -14,6 +14,7 @@ pub mod record;
 pub mod render;
 pub mod scan;
 pub mod series;
+pub mod template;
 pub mod time;
 pub mod timeline;
 
@@ -78,9 +79,24 @@ pub struct InputSummary {
     pub skipped_reason: Option<String>,
 }
 
+/// An error-level message template and where it was first seen.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TemplateSummary {
+    pub template: String,
+    pub source: String,
+    pub seen: scan::TemplateSeen,
+}
+
 /// Everything the analysis found.
 pub struct Analysis {
     pub inputs: Vec<InputSummary>,
+    /// Error-level message templates over all inputs, each with its first
+    /// occurrence (earliest across files).
+    pub templates: Vec<TemplateSummary>,
+    /// The per-file scan results, kept for second reads (client counts).
+    pub results: Vec<FileResult>,
+    pub zone: Zone,
+    pub block_size: usize,
     pub events: Vec<Event>,
     pub series: Series,
     pub warnings: Vec<input::Warning>,
@@ -96,6 +112,18 @@ pub enum Error {
     Input(#[from] input::InputError),
     #[error(transparent)]
     Scan(#[from] scan::ScanError),
+}
+
+impl Analysis {
+    /// Distinct clients, and clients with a failed request, in each window
+    /// (a second read of the request logs). The second value names inputs
+    /// that could not be read again (standard input).
+    pub fn count_clients(
+        &self,
+        windows: &[(Micros, Micros)],
+    ) -> (Vec<scan::ClientCounts>, Vec<String>) {
+        scan::count_clients(&self.results, windows, self.zone, self.block_size)
+    }
 }
 
 /// Reads every input and builds the timeline.
@@ -126,19 +154,55 @@ pub fn analyze_with_progress(
     let events = timeline::build(&results, opts.run_gap_seconds);
     let mut series = Series::new(opts.bucket_seconds);
     let mut inputs = Vec::with_capacity(results.len());
-    for r in results {
+    let mut templates: std::collections::HashMap<String, TemplateSummary> =
+        std::collections::HashMap::new();
+    for r in &results {
         series.merge(&r.partial.series);
-        warnings.extend(r.warnings);
+        warnings.extend(r.warnings.iter().cloned());
         inputs.push(InputSummary {
-            path: r.file.display,
+            path: r.file.display.clone(),
             format: r.format,
             forced: r.forced,
-            stats: r.partial.stats,
-            skipped_reason: r.skipped_reason,
+            stats: r.partial.stats.clone(),
+            skipped_reason: r.skipped_reason.clone(),
         });
+        for (t, seen) in &r.partial.templates {
+            let candidate = TemplateSummary {
+                template: t.clone(),
+                source: r.file.display.clone(),
+                seen: seen.clone(),
+            };
+            match templates.get_mut(t) {
+                Some(existing) => {
+                    let count = existing.seen.count + seen.count;
+                    let last = existing.seen.last.max(seen.last);
+                    if (seen.first, &r.file.display) < (existing.seen.first, &existing.source) {
+                        *existing = candidate;
+                    }
+                    existing.seen.count = count;
+                    existing.seen.last = last;
+                }
+                None => {
+                    templates.insert(t.clone(), candidate);
+                }
+            }
+        }
     }
+    let mut templates: Vec<TemplateSummary> = templates.into_values().collect();
+    templates.sort_by(|a, b| {
+        (a.seen.first, &a.source, a.seen.line, &a.template).cmp(&(
+            b.seen.first,
+            &b.source,
+            b.seen.line,
+            &b.template,
+        ))
+    });
     Ok(Analysis {
         inputs,
+        templates,
+        results,
+        zone: opts.zone,
+        block_size: opts.block_size,
         events,
         series,
         warnings,

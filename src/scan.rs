@@ -63,6 +63,8 @@ pub struct FileStats {
     pub skipped: u64,
     /// Records outside `--since`/`--until`.
     pub filtered: u64,
+    /// Request records (load balancer and access logs).
+    pub requests: u64,
     pub first: Option<Micros>,
     pub last: Option<Micros>,
     /// Bytes read (after decompression).
@@ -78,6 +80,7 @@ impl FileStats {
         self.continued += other.continued;
         self.skipped += other.skipped;
         self.filtered += other.filtered;
+        self.requests += other.requests;
         self.bytes += other.bytes;
         self.first = min_opt(self.first, other.first);
         self.last = max_opt(self.last, other.last);
@@ -162,6 +165,33 @@ fn add_status(statuses: &mut Vec<(u16, u64)>, status: u16, n: u64) {
     }
 }
 
+/// Most distinct error templates kept per file; more are counted, not kept.
+const MAX_TEMPLATES: usize = 5000;
+
+/// All error-level messages of one template in one file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TemplateSeen {
+    pub count: u64,
+    pub first: Micros,
+    pub last: Micros,
+    /// Line of the first occurrence.
+    pub line: u64,
+    /// The first message of this template, as written.
+    pub sample: String,
+}
+
+impl TemplateSeen {
+    fn merge(&mut self, other: TemplateSeen) {
+        self.count += other.count;
+        self.last = self.last.max(other.last);
+        if (other.first, other.line) < (self.first, self.line) {
+            self.first = other.first;
+            self.line = other.line;
+            self.sample = other.sample;
+        }
+    }
+}
+
 /// One alert notification seen in an alert log.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AlertSeen {
@@ -177,6 +207,8 @@ pub struct Partial {
     pub series: Series,
     pub runs: HashMap<RunKey, BTreeMap<i64, SecondAgg>>,
     pub alerts: Vec<AlertSeen>,
+    /// Error-level message templates (for "new error" suspects).
+    pub templates: HashMap<String, TemplateSeen>,
 }
 
 impl Partial {
@@ -186,6 +218,7 @@ impl Partial {
             series: Series::new(bucket_seconds),
             runs: HashMap::new(),
             alerts: Vec::new(),
+            templates: HashMap::new(),
         }
     }
 
@@ -205,6 +238,16 @@ impl Partial {
             }
         }
         self.alerts.extend(other.alerts);
+        for (t, seen) in other.templates {
+            let room = self.templates.len() < MAX_TEMPLATES;
+            match self.templates.get_mut(&t) {
+                Some(mine) => mine.merge(seen),
+                None if room => {
+                    self.templates.insert(t, seen);
+                }
+                None => {}
+            }
+        }
     }
 
     fn shift_lines(&mut self, base: u64) {
@@ -219,8 +262,40 @@ impl Partial {
         for a in &mut self.alerts {
             a.line += base;
         }
+        for t in self.templates.values_mut() {
+            t.line += base;
+        }
         for s in &mut self.stats.skipped_samples {
             s.0 += base;
+        }
+    }
+
+    fn record_template(&mut self, at: Micros, line: u64, text: &str) {
+        let t = crate::template::template(text);
+        let room = self.templates.len() < MAX_TEMPLATES;
+        match self.templates.get_mut(&t) {
+            Some(seen) => {
+                seen.count += 1;
+                seen.last = seen.last.max(at);
+                if at < seen.first {
+                    seen.first = at;
+                    seen.line = line;
+                    seen.sample = truncate_chars(text, 300);
+                }
+            }
+            None if room => {
+                self.templates.insert(
+                    t,
+                    TemplateSeen {
+                        count: 1,
+                        first: at,
+                        last: at,
+                        line,
+                        sample: truncate_chars(text, 300),
+                    },
+                );
+            }
+            None => {}
         }
     }
 
@@ -303,6 +378,9 @@ pub struct FileResult {
     pub warnings: Vec<Warning>,
     /// Set when the file was not read at all (binary, unreadable).
     pub skipped_reason: Option<String>,
+    /// What a second read of the file needs: its parser and year anchor.
+    pub parser: Option<&'static dyn LogFormat>,
+    pub anchor: YearAnchor,
 }
 
 /// A fatal problem with an explicitly named input.
@@ -447,6 +525,8 @@ fn open_and_detect(
         forced: false,
         partial: Partial::new(opts.bucket_seconds),
         skipped_reason: Some(reason),
+        parser: None,
+        anchor: YearAnchor::End(0),
     };
     let open = match input::open(&file) {
         Ok(o) => o,
@@ -568,6 +648,8 @@ fn read_file(mut op: Opened, opts: &ScanOptions, anchor: YearAnchor) -> FileResu
             partial,
             warnings,
             skipped_reason: None,
+            parser: None,
+            anchor,
         };
     };
 
@@ -636,6 +718,8 @@ fn read_file(mut op: Opened, opts: &ScanOptions, anchor: YearAnchor) -> FileResu
         partial,
         warnings,
         skipped_reason: None,
+        parser: Some(format),
+        anchor,
     }
 }
 
@@ -683,6 +767,7 @@ fn parse_block(
         match parsed {
             Parsed::Request { at, request } => {
                 p.stats.records += 1;
+                p.stats.requests += 1;
                 in_record = true;
                 ctx.last_at = Some(at);
                 if !note_time(&mut p.stats, at, opts) {
@@ -724,6 +809,9 @@ fn parse_block(
                 }
                 let is_error = message.level.is_some_and(|l| l.is_error());
                 p.series.add_message(at, is_error);
+                if is_error {
+                    p.record_template(at, line_no, &message.text);
+                }
                 if let Some(m) = opts.patterns.find(format_name, &message.text) {
                     let mut fields = m.fields.clone();
                     for (k, v) in &message.fields {
@@ -832,4 +920,133 @@ fn note_time(stats: &mut FileStats, at: Micros, opts: &ScanOptions) -> bool {
     stats.first = Some(stats.first.map_or(at, |f| f.min(at)));
     stats.last = Some(stats.last.map_or(at, |l| l.max(at)));
     true
+}
+
+/// Clients seen and clients with at least one failed request, within one window.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ClientCounts {
+    pub total: u64,
+    pub affected: u64,
+}
+
+/// Counts distinct clients per window by reading the request logs again:
+/// keeping every client of every minute in the first pass would make
+/// memory grow with traffic, while a second read of the few files that hold
+/// requests costs little. Inputs that cannot be read twice (standard input)
+/// are left out and reported in the second value.
+pub fn count_clients(
+    results: &[FileResult],
+    windows: &[(Micros, Micros)],
+    zone: Zone,
+    block_size: usize,
+) -> (Vec<ClientCounts>, Vec<String>) {
+    let mut left_out = Vec::new();
+    let sources: Vec<&FileResult> = results
+        .iter()
+        .filter(|r| r.partial.stats.requests > 0 && r.parser.is_some())
+        .filter(|r| {
+            let ok = matches!(r.file.origin, input::Origin::Path(_));
+            if !ok {
+                left_out.push(r.file.display.clone());
+            }
+            ok
+        })
+        .collect();
+    let maps: Vec<Vec<HashMap<Box<str>, bool>>> = sources
+        .par_iter()
+        .map(|r| clients_of_file(r, windows, zone, block_size))
+        .collect();
+    let mut merged: Vec<HashMap<Box<str>, bool>> = vec![HashMap::new(); windows.len()];
+    for file_maps in maps {
+        for (w, m) in file_maps.into_iter().enumerate() {
+            for (client, failed) in m {
+                let e = merged[w].entry(client).or_insert(false);
+                *e |= failed;
+            }
+        }
+    }
+    let counts = merged
+        .iter()
+        .map(|m| ClientCounts {
+            total: m.len() as u64,
+            affected: m.values().filter(|f| **f).count() as u64,
+        })
+        .collect();
+    (counts, left_out)
+}
+
+fn clients_of_file(
+    r: &FileResult,
+    windows: &[(Micros, Micros)],
+    zone: Zone,
+    block_size: usize,
+) -> Vec<HashMap<Box<str>, bool>> {
+    let empty = || vec![HashMap::new(); windows.len()];
+    let Some(parser) = r.parser else {
+        return empty();
+    };
+    // Skip files whose time range misses every window.
+    let (Some(first), Some(last)) = (r.partial.stats.first, r.partial.stats.last) else {
+        return empty();
+    };
+    if !windows.iter().any(|&(s, e)| first <= e && last >= s) {
+        return empty();
+    }
+    let Ok(open) = input::open(&r.file) else {
+        return empty();
+    };
+    let mut blocks = BlockReader::new(open.reader, block_size);
+    let ctx = TimeCtx::new(zone, r.anchor);
+    let mut out = empty();
+    let batch = (rayon::current_num_threads() * 2).max(2);
+    loop {
+        let mut pending = Vec::with_capacity(batch);
+        while pending.len() < batch {
+            match blocks.next_block() {
+                Some(b) => pending.push(b),
+                None => break,
+            }
+        }
+        if pending.is_empty() {
+            break;
+        }
+        let parts: Vec<Vec<HashMap<Box<str>, bool>>> = pending
+            .par_iter()
+            .map(|block| {
+                let mut ctx = ctx.clone();
+                let mut maps = empty();
+                for line in block.split(|&b| b == b'\n') {
+                    let line = strip_cr(line);
+                    if line.is_empty() {
+                        continue;
+                    }
+                    if let Parsed::Request { at, request } = parser.parse(line, &mut ctx) {
+                        let Some(client) = request.client.as_deref() else {
+                            continue;
+                        };
+                        for (w, &(s, e)) in windows.iter().enumerate() {
+                            if at >= s && at <= e {
+                                match maps[w].get_mut(client) {
+                                    Some(f) => *f |= request.failed,
+                                    None => {
+                                        maps[w].insert(client.into(), request.failed);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                maps
+            })
+            .collect();
+        for part in parts {
+            for (w, m) in part.into_iter().enumerate() {
+                for (client, failed) in m {
+                    let e = out[w].entry(client).or_insert(false);
+                    *e |= failed;
+                }
+            }
+        }
+    }
+    out
 }

@@ -48,6 +48,12 @@ pub trait LogFormat: Send + Sync {
     }
 }
 
+impl std::fmt::Debug for dyn LogFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// Every format, most specific first. Detection breaks ties in this order.
 pub fn registry() -> &'static [&'static dyn LogFormat] {
     static ALL: &[&dyn LogFormat] = &[
