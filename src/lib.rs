@@ -126,6 +126,39 @@ impl Analysis {
     }
 }
 
+/// Calls `each(source, format, line, record)` for every line of every input
+/// (`postmortem records`); returns the warnings met.
+pub fn for_each_record(
+    paths: &[String],
+    opts: &Options,
+    each: &mut dyn FnMut(&str, &'static str, u64, &record::Parsed) -> std::io::Result<()>,
+) -> Result<Vec<input::Warning>, RecordsError> {
+    let (files, mut warnings) = input::expand(paths)?;
+    let scan_opts = ScanOptions {
+        zone: opts.zone,
+        year: opts.year,
+        since: opts.since,
+        until: opts.until,
+        bucket_seconds: opts.bucket_seconds,
+        patterns: &opts.patterns,
+        overrides: opts.overrides.clone(),
+        block_size: opts.block_size,
+        skipped_samples: 0,
+        on_progress: None,
+    };
+    warnings.extend(scan::for_each_record(files, &scan_opts, each)?);
+    Ok(warnings)
+}
+
+/// Errors of [`for_each_record`].
+#[derive(Debug, thiserror::Error)]
+pub enum RecordsError {
+    #[error(transparent)]
+    Input(#[from] input::InputError),
+    #[error(transparent)]
+    Records(#[from] scan::RecordsError),
+}
+
 /// Reads every input and builds the timeline.
 pub fn analyze(paths: &[String], opts: &Options) -> Result<Analysis, Error> {
     analyze_with_progress(paths, opts, None)

@@ -51,6 +51,14 @@ enum Command {
         #[arg(long)]
         list: bool,
     },
+    /// Every line as parsed, one JSON object per line (for jq and for checking a format).
+    Records {
+        #[command(flatten)]
+        common: Common,
+        /// Also print lines that continue a record or could not be read.
+        #[arg(long)]
+        all: bool,
+    },
     /// List the patterns in force, or check a pattern file.
     Patterns {
         /// Validate this pattern file (TOML) and report errors with line numbers.
@@ -201,6 +209,38 @@ fn run(cli: Cli) -> Result<(), Failure> {
             out.flush().map_err(output)?;
             Ok(())
         }
+        Command::Records { common, all } => {
+            let opts = options(&common)?;
+            let stdout = io::stdout();
+            let mut out = io::BufWriter::new(stdout.lock());
+            let mut each = |source: &str,
+                            format: &'static str,
+                            line: u64,
+                            parsed: &postmortem::record::Parsed| {
+                if !all && parsed.at().is_none() {
+                    return Ok(());
+                }
+                serde_json::to_writer(&mut out, &json::record_value(source, format, line, parsed))?;
+                out.write_all(b"\n")
+            };
+            let warnings = match postmortem::for_each_record(&common.paths, &opts, &mut each) {
+                Ok(w) => w,
+                Err(postmortem::RecordsError::Records(postmortem::scan::RecordsError::Output(
+                    e,
+                ))) => return Err(output(e)),
+                Err(e) => return Err(e.into()),
+            };
+            out.flush().map_err(output)?;
+            if !common.quiet {
+                for w in warnings {
+                    eprintln!(
+                        "postmortem: warning: {}",
+                        postmortem::render::sanitize_for_terminal(&w.to_string())
+                    );
+                }
+            }
+            Ok(())
+        }
         Command::Patterns { check, patterns } => {
             let stdout = io::stdout();
             let mut out = io::BufWriter::new(stdout.lock());
@@ -302,7 +342,15 @@ fn options(common: &Common) -> Result<Options, Failure> {
         overrides.push(FormatOverride { path, format });
     }
     let patterns = PatternSet::load(&common.patterns)?;
+    // A knob for tests and benchmarks: smaller blocks exercise the
+    // block-parallel path on small inputs.
+    let block_size = std::env::var("POSTMORTEM_BLOCK_SIZE")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|&n| n >= 4096)
+        .unwrap_or(Options::default().block_size);
     Ok(Options {
+        block_size,
         zone,
         year: common.year,
         since,

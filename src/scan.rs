@@ -1050,3 +1050,91 @@ fn clients_of_file(
     }
     out
 }
+
+/// Calls `each` with every record of every file, in file order then line
+/// order (`postmortem records`). Files are read one after another; year-less
+/// files come last, with the year implied by the others, as in [`scan_all`].
+/// Returns the warnings met.
+pub fn for_each_record(
+    files: Vec<InputFile>,
+    opts: &ScanOptions,
+    each: &mut dyn FnMut(&str, &'static str, u64, &Parsed) -> std::io::Result<()>,
+) -> Result<Vec<Warning>, RecordsError> {
+    let mut warnings = Vec::new();
+    let mut opened = Vec::new();
+    for f in files {
+        match open_and_detect(f, opts)? {
+            Ok(op) => opened.push(op),
+            Err(skipped) => warnings.extend(skipped.warnings),
+        }
+    }
+    let (yearless, dated): (Vec<_>, Vec<_>) = opened
+        .into_iter()
+        .partition(|op| op.format.is_some_and(|f| f.yearless()));
+    let mut range_end: Option<Micros> = None;
+    for op in dated {
+        let last = dump_file(op, opts, YearAnchor::End(0), each, &mut warnings)?;
+        range_end = max_opt(range_end, last);
+    }
+    for op in yearless {
+        let anchor = year_anchor(&op, opts.year, range_end);
+        dump_file(op, opts, anchor, each, &mut warnings)?;
+    }
+    Ok(warnings)
+}
+
+/// Errors of [`for_each_record`]: a bad input, or output that could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordsError {
+    #[error(transparent)]
+    Scan(#[from] ScanError),
+    #[error(transparent)]
+    Output(#[from] std::io::Error),
+}
+
+fn dump_file(
+    mut op: Opened,
+    opts: &ScanOptions,
+    anchor: YearAnchor,
+    each: &mut dyn FnMut(&str, &'static str, u64, &Parsed) -> std::io::Result<()>,
+    warnings: &mut Vec<Warning>,
+) -> Result<Option<Micros>, RecordsError> {
+    let Some(format) = op.format else {
+        warnings.push(Warning {
+            path: op.file.display.clone(),
+            message: "format not recognised: no records".to_string(),
+        });
+        return Ok(None);
+    };
+    let mut ctx = TimeCtx::new(opts.zone, anchor);
+    let mut line_no = 0u64;
+    let mut last = None;
+    let mut block = Some(std::mem::take(&mut op.first_block));
+    while let Some(b) = block {
+        let mut lines = b.split(|&c| c == b'\n').peekable();
+        while let Some(line) = lines.next() {
+            if lines.peek().is_none() && line.is_empty() {
+                break;
+            }
+            line_no += 1;
+            let line = strip_cr(line);
+            if format::is_blank(line) {
+                continue;
+            }
+            let parsed = format.parse(line, &mut ctx);
+            if let Some(at) = parsed.at() {
+                ctx.last_at = Some(at);
+                if !in_window(at, opts) {
+                    continue;
+                }
+                last = max_opt(last, Some(at));
+            }
+            each(&op.file.display, format.name(), line_no, &parsed)?;
+        }
+        block = op.blocks.next_block();
+    }
+    if let Some(e) = op.blocks.error.take() {
+        warnings.push(damage_warning(&op.file, &op.opened, &e));
+    }
+    Ok(last)
+}

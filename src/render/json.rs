@@ -176,3 +176,72 @@ pub fn write_ndjson(out: &mut dyn std::io::Write, events: &[Event]) -> std::io::
     }
     Ok(())
 }
+
+/// One parsed line as a JSON object (`postmortem records`).
+pub fn record_value(
+    source: &str,
+    format: &str,
+    line: u64,
+    parsed: &crate::record::Parsed,
+) -> Value {
+    use crate::record::Parsed;
+    let mut m = Map::new();
+    m.insert("source".into(), json!(source));
+    m.insert("line".into(), json!(line));
+    m.insert("format".into(), json!(format));
+    let at = parsed
+        .at()
+        .map(|t| json!(format_rfc3339(t)))
+        .unwrap_or(Value::Null);
+    match parsed {
+        Parsed::Request { request: r, .. } => {
+            m.insert("type".into(), json!("request"));
+            m.insert("at".into(), at);
+            m.insert("status".into(), json!(r.status));
+            m.insert("failed".into(), json!(r.failed));
+            m.insert("backend".into(), json!(r.backend));
+            m.insert("client".into(), json!(r.client));
+            m.insert("latency_ms".into(), json!(r.latency_ms));
+            m.insert("method".into(), json!(r.method));
+            m.insert("path".into(), json!(r.path));
+        }
+        Parsed::Message { message: msg, .. } => {
+            m.insert("type".into(), json!("message"));
+            m.insert("at".into(), at);
+            m.insert("level".into(), json!(msg.level.map(|l| l.as_str())));
+            m.insert("text".into(), json!(msg.text));
+            let fields: Map<String, Value> = msg
+                .fields
+                .iter()
+                .map(|(k, v)| (k.to_string(), json!(v)))
+                .collect();
+            m.insert("fields".into(), Value::Object(fields));
+        }
+        Parsed::Alerts { alerts, .. } => {
+            m.insert("type".into(), json!("alerts"));
+            m.insert("at".into(), at);
+            let list: Vec<Value> = alerts
+                .iter()
+                .map(|a| {
+                    json!({
+                        "name": a.name,
+                        "status": if a.firing { "firing" } else { "resolved" },
+                        "starts_at": a.starts_at.map(format_rfc3339),
+                        "ends_at": a.ends_at.map(format_rfc3339),
+                        "summary": a.summary,
+                        "labels": a.labels,
+                        "fingerprint": a.fingerprint,
+                    })
+                })
+                .collect();
+            m.insert("alerts".into(), Value::Array(list));
+        }
+        Parsed::Continuation => {
+            m.insert("type".into(), json!("continuation"));
+        }
+        Parsed::Unparsed => {
+            m.insert("type".into(), json!("skipped"));
+        }
+    }
+    Value::Object(m)
+}
