@@ -363,6 +363,26 @@ fn options(common: &Common) -> Result<Options, Failure> {
     })
 }
 
+/// A progress bar on stderr, only for large inputs on a terminal and never with -q.
+fn progress_bar(common: &Common) -> Option<indicatif::ProgressBar> {
+    const LARGE: u64 = 256 * 1024 * 1024;
+    if common.quiet || !io::stderr().is_terminal() {
+        return None;
+    }
+    let (files, _) = postmortem::input::expand(&common.paths).ok()?;
+    let total: u64 = files.iter().map(|f| f.size).sum();
+    if total < LARGE {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    let style = indicatif::ProgressStyle::with_template(
+        "{spinner} reading logs {bytes}/{total_bytes} ({binary_bytes_per_sec}, {eta} left)",
+    )
+    .ok()?;
+    bar.set_style(style);
+    Some(bar)
+}
+
 fn analyze(common: &Common) -> Result<Analysis, Failure> {
     let opts = options(common)?;
     let mut builder = rayon::ThreadPoolBuilder::new();
@@ -375,7 +395,23 @@ fn analyze(common: &Common) -> Result<Analysis, Failure> {
     let pool = builder
         .build()
         .map_err(|e| Failure(format!("cannot start worker threads: {e}")))?;
-    let analysis = pool.install(|| postmortem::analyze(&common.paths, &opts))?;
+    let bar = progress_bar(common);
+    let tick = |n: u64| {
+        if let Some(b) = &bar {
+            b.inc(n);
+        }
+    };
+    let analysis = pool.install(|| {
+        postmortem::analyze_with_progress(
+            &common.paths,
+            &opts,
+            bar.as_ref().map(|_| &tick as &(dyn Fn(u64) + Sync)),
+        )
+    });
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let analysis = analysis?;
     if !common.quiet {
         let stderr = io::stderr();
         let mut err = stderr.lock();
