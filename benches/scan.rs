@@ -15,7 +15,7 @@ fn make_access_log(path: &std::path::Path, lines: usize) -> u64 {
         state ^= state >> 7;
         state ^= state << 17;
         let sec = i / 100;
-        let status = if state % 50 == 0 { 502 } else { 200 };
+        let status = if state.is_multiple_of(50) { 502 } else { 200 };
         writeln!(
             f,
             "203.0.113.{} - - [09/Mar/2024:{:02}:{:02}:{:02} +0000] \"GET /api/orders/{} HTTP/1.1\" {} {} \"-\" \"Mozilla/5.0 (X11; Linux x86_64)\" {} {} 0.{:03} 0.{:03}",
