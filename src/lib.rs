@@ -49,6 +49,8 @@ pub struct Options {
     /// Skipped lines kept per file for display.
     pub skipped_samples: usize,
     pub block_size: usize,
+    /// Clock corrections per source (`--skew PATH=±DURATION`), microseconds.
+    pub skews: Vec<(String, Micros)>,
 }
 
 impl Default for Options {
@@ -65,6 +67,7 @@ impl Default for Options {
             run_gap_seconds: 300,
             skipped_samples: 5,
             block_size: 4 * 1024 * 1024,
+            skews: Vec::new(),
         }
     }
 }
@@ -144,6 +147,7 @@ pub fn for_each_record(
         overrides: opts.overrides.clone(),
         block_size: opts.block_size,
         skipped_samples: 0,
+        skews: opts.skews.clone(),
         on_progress: None,
     };
     warnings.extend(scan::for_each_record(files, &scan_opts, each)?);
@@ -181,6 +185,7 @@ pub fn analyze_with_progress(
         overrides: opts.overrides.clone(),
         block_size: opts.block_size,
         skipped_samples: opts.skipped_samples,
+        skews: opts.skews.clone(),
         on_progress,
     };
     let results: Vec<FileResult> = scan::scan_all(files, &scan_opts)?;
