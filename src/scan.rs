@@ -755,7 +755,6 @@ fn parse_block(
     let mut p = Partial::new(opts.bucket_seconds);
     p.stats.bytes = block.len() as u64;
     let format_name = format.name();
-    let multiline = format.multiline();
     // Continuation lines at a block's start belong to the previous block's record.
     let mut in_record = continues_file;
     let mut line_no = 0u64;
@@ -876,9 +875,7 @@ fn parse_block(
                     });
                 }
             }
-            Parsed::Continuation | Parsed::Unparsed
-                if in_record && (multiline || matches!(parsed, Parsed::Continuation)) =>
-            {
+            Parsed::Continuation if in_record => {
                 p.stats.records += 1;
                 p.stats.continued += 1;
                 // Stack traces carry the telling line (OutOfMemoryError,

@@ -20,7 +20,11 @@ fn access_log() -> Vec<u8> {
 }
 
 fn timeline_json(path: &Path) -> (Value, String) {
-    let out: Output = bin().args(["timeline", "--format", "json"]).arg(path).output().unwrap();
+    let out: Output = bin()
+        .args(["timeline", "--format", "json"])
+        .arg(path)
+        .output()
+        .unwrap();
     let err = String::from_utf8_lossy(&out.stderr).to_string();
     assert!(out.status.success(), "{err}");
     assert!(!err.contains("panicked"), "{err}");
@@ -28,7 +32,12 @@ fn timeline_json(path: &Path) -> (Value, String) {
 }
 
 fn records_of(doc: &Value) -> u64 {
-    doc["inputs"].as_array().unwrap().iter().map(|i| i["records"].as_u64().unwrap()).sum()
+    doc["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["records"].as_u64().unwrap())
+        .sum()
 }
 
 #[test]
@@ -41,7 +50,10 @@ fn truncated_gzip_keeps_every_record_before_the_damage() {
     let cut = &full[..full.len() * 2 / 3];
     std::fs::write(dir.path().join("access.log.2.gz"), cut).unwrap();
     let (doc, err) = timeline_json(dir.path());
-    assert!(err.contains("access.log.2.gz") && err.contains("gzip"), "{err}");
+    assert!(
+        err.contains("access.log.2.gz") && err.contains("gzip"),
+        "{err}"
+    );
     let got = records_of(&doc);
     // Everything decompressible before the cut is read: at least half of it.
     assert!(got > 183 / 2 && got < 183, "{got} records");
@@ -62,7 +74,10 @@ fn crlf_and_missing_final_newline_and_nul_bytes_work() {
     let mut with_nuls = access_log();
     let mid = with_nuls.len() / 2;
     let at = mid + with_nuls[mid..].iter().position(|b| *b == b'\n').unwrap() + 1;
-    with_nuls.splice(at..at, std::iter::repeat_n(0u8, 200).chain(std::iter::once(b'\n')));
+    with_nuls.splice(
+        at..at,
+        std::iter::repeat_n(0u8, 200).chain(std::iter::once(b'\n')),
+    );
     std::fs::write(dir.path().join("nul.log"), &with_nuls).unwrap();
     let (doc, _) = timeline_json(&dir.path().join("nul.log"));
     assert_eq!(doc["inputs"][0]["records"], 183);
@@ -71,9 +86,14 @@ fn crlf_and_missing_final_newline_and_nul_bytes_work() {
 #[test]
 fn latin1_bytes_are_read_lossily_not_dropped() {
     let dir = tempfile::tempdir().unwrap();
-    let line = b"2024-03-09 08:37:50,120 ERROR [main] c.e.Api - Benutzer M\xfcller: connection refused\n";
+    let line =
+        b"2024-03-09 08:37:50,120 ERROR [main] c.e.Api - Benutzer M\xfcller: connection refused\n";
     std::fs::write(dir.path().join("app.log"), line.repeat(3)).unwrap();
-    let out = bin().args(["records"]).arg(dir.path().join("app.log")).output().unwrap();
+    let out = bin()
+        .args(["records"])
+        .arg(dir.path().join("app.log"))
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     assert_eq!(text.lines().count(), 3);
@@ -87,7 +107,11 @@ fn a_huge_line_is_kept_and_does_not_break_the_rest() {
     data.extend(std::iter::repeat_n(b'x', 20 * 1024 * 1024));
     data.extend_from_slice(b"\n2024-03-09 08:37:51,120 INFO [main] c.e.Api - next line\n");
     std::fs::write(dir.path().join("app.log"), &data).unwrap();
-    let out = bin().args(["records"]).arg(dir.path().join("app.log")).output().unwrap();
+    let out = bin()
+        .args(["records"])
+        .arg(dir.path().join("app.log"))
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     assert_eq!(text.lines().count(), 2);
@@ -114,16 +138,36 @@ fn junk_beside_good_logs_changes_nothing_for_the_good_logs() {
         std::fs::copy(mini().join("deploy.log"), d.join("deploy.log")).unwrap();
     }
     let m = mixed.path();
-    std::fs::write(m.join("junk.bin"), (0..4096u32).map(|i| (i * 7919 % 251) as u8).collect::<Vec<_>>()).unwrap();
-    std::fs::write(m.join("half.log.gz"), [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3]).unwrap();
-    std::fs::write(m.join("notes.txt"), b"we looked at the dashboards\nnothing obvious\n").unwrap();
+    std::fs::write(
+        m.join("junk.bin"),
+        (0..4096u32)
+            .map(|i| (i * 7919 % 251) as u8)
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
+    std::fs::write(
+        m.join("half.log.gz"),
+        [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3],
+    )
+    .unwrap();
+    std::fs::write(
+        m.join("notes.txt"),
+        b"we looked at the dashboards\nnothing obvious\n",
+    )
+    .unwrap();
     #[cfg(unix)]
     std::os::unix::fs::symlink("/nowhere", m.join("gone.log")).unwrap();
     let (a, _) = timeline_json(alone.path());
     let (b, err) = timeline_json(mixed.path());
     assert!(err.contains("junk.bin"), "{err}");
     let good = |doc: &Value| -> Vec<Value> {
-        doc["events"].as_array().unwrap().iter().filter(|e| e["source"] == "lb/access.log" || e["source"] == "deploy.log").cloned().collect()
+        doc["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["source"] == "lb/access.log" || e["source"] == "deploy.log")
+            .cloned()
+            .collect()
     };
     assert_eq!(good(&a), good(&b));
     assert_eq!(a["series"], b["series"]);
@@ -134,7 +178,11 @@ fn terminal_control_sequences_never_reach_the_terminal_raw() {
     let dir = tempfile::tempdir().unwrap();
     let line = "2024-03-09 08:37:50,120 ERROR [main] c.e.Api - connection refused \x1b]0;owned\x07 \x1b[2J by peer\n";
     std::fs::write(dir.path().join("app.log"), line).unwrap();
-    let out = bin().args(["timeline", "--color", "always"]).arg(dir.path()).output().unwrap();
+    let out = bin()
+        .args(["timeline", "--color", "always"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(!text.contains("\x1b]0;"), "{text}");
@@ -162,7 +210,11 @@ fn year_less_syslog_takes_the_year_from_the_other_inputs_and_rolls_over() {
     assert!(text.contains("\"2025-01-01T00:00:03Z\""), "{text}");
 
     // --year names the year the file starts in.
-    let out = bin().args(["records", "--year", "2019"]).arg(dir.path().join("syslog")).output().unwrap();
+    let out = bin()
+        .args(["records", "--year", "2019"])
+        .arg(dir.path().join("syslog"))
+        .output()
+        .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("\"2019-12-31T23:59:58Z\""), "{text}");
     assert!(text.contains("\"2020-01-01T00:00:03Z\""), "{text}");
@@ -171,23 +223,45 @@ fn year_less_syslog_takes_the_year_from_the_other_inputs_and_rolls_over() {
 #[test]
 fn tz_applies_only_to_logs_without_an_offset() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("app.log"), "2024-07-01 12:00:00,000 ERROR [main] c.e.Api - boom\n").unwrap();
+    std::fs::write(
+        dir.path().join("app.log"),
+        "2024-07-01 12:00:00,000 ERROR [main] c.e.Api - boom\n",
+    )
+    .unwrap();
     std::fs::write(
         dir.path().join("access.log"),
         "10.0.0.1 - - [01/Jul/2024:12:00:00 +0000] \"GET / HTTP/1.1\" 200 5 \"-\" \"curl\"\n",
     )
     .unwrap();
-    let out = bin().args(["records", "--tz", "Europe/Berlin"]).arg(dir.path()).output().unwrap();
+    let out = bin()
+        .args(["records", "--tz", "Europe/Berlin"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("\"2024-07-01T10:00:00Z\""), "app log read in Berlin time: {text}");
-    assert!(text.contains("\"2024-07-01T12:00:00Z\""), "access log keeps its offset: {text}");
+    assert!(
+        text.contains("\"2024-07-01T10:00:00Z\""),
+        "app log read in Berlin time: {text}"
+    );
+    assert!(
+        text.contains("\"2024-07-01T12:00:00Z\""),
+        "access log keeps its offset: {text}"
+    );
 }
 
 #[test]
 fn skew_moves_one_source() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("app.log"), "2024-07-01 12:00:00,000 ERROR [main] c.e.Api - boom\n").unwrap();
-    let out = bin().args(["records", "--skew", "app.log=-3s"]).arg(dir.path()).output().unwrap();
+    std::fs::write(
+        dir.path().join("app.log"),
+        "2024-07-01 12:00:00,000 ERROR [main] c.e.Api - boom\n",
+    )
+    .unwrap();
+    let out = bin()
+        .args(["records", "--skew", "app.log=-3s"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("\"2024-07-01T11:59:57Z\""), "{text}");
 }
