@@ -736,7 +736,8 @@ ValueError: bad
             // claim; detection still gives the file to `haproxy`.
             "haproxy/tcplog.log",
             "apache/access-test.log",
-            "apache/access-ssl-request.log",
+            // access-ssl-request.log starts each line with its CLF date:
+            // timestamp-first, so this reader may claim it too.
             "apache/access-test-vhost.log",
             "nginx/access-test.log",
         ] {
