@@ -163,6 +163,13 @@ pub enum RecordsError {
     Records(#[from] scan::RecordsError),
 }
 
+/// Whether a file is a request log: most of its records are requests.
+pub fn is_request_log(r: &FileResult) -> bool {
+    let s = &r.partial.stats;
+    let records = s.records - s.continued;
+    s.requests > 0 && s.requests * 10 >= records * 9
+}
+
 /// Reads every input and builds the timeline.
 pub fn analyze(paths: &[String], opts: &Options) -> Result<Analysis, Error> {
     analyze_with_progress(paths, opts, None)
@@ -190,12 +197,21 @@ pub fn analyze_with_progress(
     };
     let results: Vec<FileResult> = scan::scan_all(files, &scan_opts)?;
     let events = timeline::build(&results, opts.run_gap_seconds);
+    // Request counts come from request logs (load balancers, proxies, web
+    // servers). Application logs that also log requests would count the
+    // same traffic twice, so they only count when there is nothing better.
+    let request_logs: Vec<bool> = results.iter().map(is_request_log).collect();
+    let any_request_log = request_logs.iter().any(|r| *r);
     let mut series = Series::new(opts.bucket_seconds);
     let mut inputs = Vec::with_capacity(results.len());
     let mut templates: std::collections::HashMap<String, TemplateSummary> =
         std::collections::HashMap::new();
-    for r in &results {
-        series.merge(&r.partial.series);
+    for (r, &is_requests) in results.iter().zip(&request_logs) {
+        if is_requests || !any_request_log {
+            series.merge(&r.partial.series);
+        } else {
+            series.merge_messages(&r.partial.series);
+        }
         warnings.extend(r.warnings.iter().cloned());
         inputs.push(InputSummary {
             path: r.file.display.clone(),

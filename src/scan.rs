@@ -956,7 +956,7 @@ pub fn count_clients(
     let mut left_out = Vec::new();
     let sources: Vec<&FileResult> = results
         .iter()
-        .filter(|r| r.partial.stats.requests > 0 && r.parser.is_some())
+        .filter(|r| r.parser.is_some() && crate::is_request_log(r))
         .filter(|r| {
             let ok = matches!(r.file.origin, input::Origin::Path(_));
             if !ok {
