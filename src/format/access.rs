@@ -1299,32 +1299,6 @@ pub(crate) mod tests {
         assert_eq!(split_last_token(b"a b  "), (&b"a"[..], &b"b"[..]));
     }
 
-    /// Rough throughput check: `cargo test --release --lib throughput -- --ignored --nocapture`.
-    #[test]
-    #[ignore]
-    fn throughput() {
-        let lines: Vec<&[u8]> = DOC_LINES.iter().map(|l| l.as_bytes()).collect();
-        let mut ctx = TimeCtx::default();
-        let n = 2_000_000;
-        let start = std::time::Instant::now();
-        let mut bytes = 0;
-        let mut ok = 0;
-        for i in 0..n {
-            let line = lines[i % lines.len()];
-            bytes += line.len();
-            if let Parsed::Request { .. } = Access.parse(std::hint::black_box(line), &mut ctx) {
-                ok += 1;
-            }
-        }
-        let secs = start.elapsed().as_secs_f64();
-        assert_eq!(ok, n);
-        eprintln!(
-            "{:.1} M lines/s, {:.0} MB/s",
-            n as f64 / secs / 1e6,
-            bytes as f64 / secs / 1e6
-        );
-    }
-
     proptest! {
         #[test]
         fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
