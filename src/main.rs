@@ -85,7 +85,12 @@ struct Common {
     #[arg(long, value_name = "TIME")]
     until: Option<String>,
     /// Zone for logs whose timestamps carry no offset: an IANA name or an offset such as +02:00.
-    #[arg(long, value_name = "ZONE", default_value = "UTC")]
+    #[arg(
+        long,
+        value_name = "ZONE",
+        default_value = "UTC",
+        allow_hyphen_values = true
+    )]
     tz: String,
     /// Year for syslog lines without one (default: from the other inputs, else the file's date).
     #[arg(long, value_name = "YYYY")]
