@@ -53,6 +53,8 @@ pub struct Options {
     /// Skipped lines kept per file for display.
     pub skipped_samples: usize,
     pub block_size: usize,
+    /// Clock corrections per source (`--skew PATH=±DURATION`), microseconds.
+    pub skews: Vec<(String, Micros)>,
 }
 
 impl Default for Options {
@@ -69,6 +71,7 @@ impl Default for Options {
             run_gap_seconds: 300,
             skipped_samples: 5,
             block_size: 4 * 1024 * 1024,
+            skews: Vec::new(),
         }
     }
 }
@@ -148,6 +151,7 @@ pub fn for_each_record(
         overrides: opts.overrides.clone(),
         block_size: opts.block_size,
         skipped_samples: 0,
+        skews: opts.skews.clone(),
         on_progress: None,
     };
     warnings.extend(scan::for_each_record(files, &scan_opts, each)?);
@@ -161,6 +165,13 @@ pub enum RecordsError {
     Input(#[from] input::InputError),
     #[error(transparent)]
     Records(#[from] scan::RecordsError),
+}
+
+/// Whether a file is a request log: most of its records are requests.
+pub fn is_request_log(r: &FileResult) -> bool {
+    let s = &r.partial.stats;
+    let records = s.records - s.continued;
+    s.requests > 0 && s.requests * 10 >= records * 9
 }
 
 /// Reads every input and builds the timeline.
@@ -185,16 +196,26 @@ pub fn analyze_with_progress(
         overrides: opts.overrides.clone(),
         block_size: opts.block_size,
         skipped_samples: opts.skipped_samples,
+        skews: opts.skews.clone(),
         on_progress,
     };
     let results: Vec<FileResult> = scan::scan_all(files, &scan_opts)?;
     let events = timeline::build(&results, opts.run_gap_seconds);
+    // Request counts come from request logs (load balancers, proxies, web
+    // servers). Application logs that also log requests would count the
+    // same traffic twice, so they only count when there is nothing better.
+    let request_logs: Vec<bool> = results.iter().map(is_request_log).collect();
+    let any_request_log = request_logs.iter().any(|r| *r);
     let mut series = Series::new(opts.bucket_seconds);
     let mut inputs = Vec::with_capacity(results.len());
     let mut templates: std::collections::HashMap<String, TemplateSummary> =
         std::collections::HashMap::new();
-    for r in &results {
-        series.merge(&r.partial.series);
+    for (r, &is_requests) in results.iter().zip(&request_logs) {
+        if is_requests || !any_request_log {
+            series.merge(&r.partial.series);
+        } else {
+            series.merge_messages(&r.partial.series);
+        }
         warnings.extend(r.warnings.iter().cloned());
         inputs.push(InputSummary {
             path: r.file.display.clone(),

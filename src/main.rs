@@ -97,7 +97,12 @@ struct Common {
     #[arg(long, value_name = "TIME")]
     until: Option<String>,
     /// Zone for logs whose timestamps carry no offset: an IANA name or an offset such as +02:00.
-    #[arg(long, value_name = "ZONE", default_value = "UTC")]
+    #[arg(
+        long,
+        value_name = "ZONE",
+        default_value = "UTC",
+        allow_hyphen_values = true
+    )]
     tz: String,
     /// Year for syslog lines without one (default: from the other inputs, else the file's date).
     #[arg(long, value_name = "YYYY")]
@@ -111,6 +116,9 @@ struct Common {
     /// Read files as this format instead of detecting it: FORMAT for all, or PATH=FORMAT (repeatable).
     #[arg(long = "log-format", value_name = "[PATH=]FORMAT")]
     log_format: Vec<String>,
+    /// Correct a source's clock: PATH=±DURATION is added to its times (e.g. app-2.log=-3s). Repeatable.
+    #[arg(long, value_name = "PATH=±DURATION")]
+    skew: Vec<String>,
     /// Worker threads (default: one per core).
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
@@ -422,6 +430,16 @@ fn options(common: &Common) -> Result<Options, Failure> {
         };
         overrides.push(FormatOverride { path, format });
     }
+    let mut skews = Vec::new();
+    for spec in &common.skew {
+        let Some((path, dur)) = spec.rsplit_once('=') else {
+            return Err(Failure(format!(
+                "--skew '{spec}': use PATH=±DURATION, e.g. app-2.log=-3s"
+            )));
+        };
+        let secs = time::parse_duration_secs(dur).map_err(|e| Failure(format!("--skew: {e}")))?;
+        skews.push((path.to_string(), secs * time::SEC));
+    }
     let patterns = PatternSet::load(&common.patterns)?;
     // A knob for tests and benchmarks: smaller blocks exercise the
     // block-parallel path on small inputs.
@@ -432,6 +450,7 @@ fn options(common: &Common) -> Result<Options, Failure> {
         .unwrap_or(Options::default().block_size);
     Ok(Options {
         block_size,
+        skews,
         zone,
         year: common.year,
         since,

@@ -187,6 +187,21 @@ pub enum Parsed<'a> {
 }
 
 impl Parsed<'_> {
+    /// Moves every time in the record by `by` (clock-skew correction).
+    pub fn shift(&mut self, by: Micros) {
+        match self {
+            Parsed::Request { at, .. } | Parsed::Message { at, .. } => *at += by,
+            Parsed::Alerts { at, alerts } => {
+                *at += by;
+                for a in alerts {
+                    a.starts_at = a.starts_at.map(|t| t + by);
+                    a.ends_at = a.ends_at.map(|t| t + by);
+                }
+            }
+            Parsed::Continuation | Parsed::Unparsed => {}
+        }
+    }
+
     /// The record's timestamp, if it is a record.
     pub fn at(&self) -> Option<Micros> {
         match self {

@@ -46,6 +46,8 @@ pub struct ScanOptions<'a> {
     pub block_size: usize,
     /// Skipped lines kept per file for `formats --show-skipped`.
     pub skipped_samples: usize,
+    /// Clock corrections: (path as for overrides, microseconds to add).
+    pub skews: Vec<(String, Micros)>,
     /// Called with the bytes of each block read (for a progress bar).
     pub on_progress: Option<&'a (dyn Fn(u64) + Sync)>,
 }
@@ -381,6 +383,8 @@ pub struct FileResult {
     /// What a second read of the file needs: its parser and year anchor.
     pub parser: Option<&'static dyn LogFormat>,
     pub anchor: YearAnchor,
+    /// The clock correction applied to this file.
+    pub skew: Micros,
 }
 
 /// A fatal problem with an explicitly named input.
@@ -494,21 +498,34 @@ fn override_for(opts: &ScanOptions, file: &InputFile) -> Option<&'static dyn Log
         match &o.path {
             None => general = Some(o.format),
             Some(p) => {
-                let origin = match &file.origin {
-                    input::Origin::Path(pb) => pb.to_string_lossy().into_owned(),
-                    input::Origin::Stdin => "-".to_string(),
-                };
-                if &file.display == p
-                    || origin == *p
-                    || file.display.ends_with(&format!("/{p}"))
-                    || origin.ends_with(&format!("/{p}"))
-                {
+                if path_matches(file, p) {
                     return Some(o.format);
                 }
             }
         }
     }
     general
+}
+
+/// Whether a `--log-format`/`--skew` path names this file: the path as
+/// shown, as given, or a trailing part of either.
+fn path_matches(file: &InputFile, p: &str) -> bool {
+    let origin = match &file.origin {
+        input::Origin::Path(pb) => pb.to_string_lossy().into_owned(),
+        input::Origin::Stdin => "-".to_string(),
+    };
+    file.display == p
+        || origin == p
+        || file.display.ends_with(&format!("/{p}"))
+        || origin.ends_with(&format!("/{p}"))
+}
+
+fn skew_for(opts: &ScanOptions, file: &InputFile) -> Micros {
+    opts.skews
+        .iter()
+        .filter(|(p, _)| path_matches(file, p))
+        .map(|(_, by)| *by)
+        .sum()
 }
 
 fn open_and_detect(
@@ -527,6 +544,7 @@ fn open_and_detect(
         skipped_reason: Some(reason),
         parser: None,
         anchor: YearAnchor::End(0),
+        skew: 0,
     };
     let open = match input::open(&file) {
         Ok(o) => o,
@@ -650,6 +668,7 @@ fn read_file(mut op: Opened, opts: &ScanOptions, anchor: YearAnchor) -> FileResu
             skipped_reason: None,
             parser: None,
             anchor,
+            skew: 0,
         };
     };
 
@@ -659,6 +678,7 @@ fn read_file(mut op: Opened, opts: &ScanOptions, anchor: YearAnchor) -> FileResu
     let mut block_index = 0usize;
     let mut pending = vec![std::mem::take(&mut op.first_block)];
     let ctx = TimeCtx::new(opts.zone, anchor);
+    let skew = skew_for(opts, &op.file);
     loop {
         while pending.len() < batch_size {
             match op.blocks.next_block() {
@@ -677,14 +697,7 @@ fn read_file(mut op: Opened, opts: &ScanOptions, anchor: YearAnchor) -> FileResu
                 if let Some(cb) = opts.on_progress {
                     cb(block.len() as u64);
                 }
-                parse_block(
-                    block,
-                    format,
-                    &op.file.display,
-                    first_index + k > 0,
-                    opts,
-                    ctx.clone(),
-                )
+                parse_block(block, format, skew, first_index + k > 0, opts, ctx.clone())
             })
             .collect();
         block_index += pending.len();
@@ -720,6 +733,7 @@ fn read_file(mut op: Opened, opts: &ScanOptions, anchor: YearAnchor) -> FileResu
         skipped_reason: None,
         parser: Some(format),
         anchor,
+        skew,
     }
 }
 
@@ -733,7 +747,7 @@ fn display_line(line: &[u8]) -> String {
 fn parse_block(
     block: &[u8],
     format: &dyn LogFormat,
-    source: &str,
+    skew: Micros,
     continues_file: bool,
     opts: &ScanOptions,
     mut ctx: TimeCtx,
@@ -741,7 +755,6 @@ fn parse_block(
     let mut p = Partial::new(opts.bucket_seconds);
     p.stats.bytes = block.len() as u64;
     let format_name = format.name();
-    let multiline = format.multiline();
     // Continuation lines at a block's start belong to the previous block's record.
     let mut in_record = continues_file;
     let mut line_no = 0u64;
@@ -763,7 +776,10 @@ fn parse_block(
             continue;
         }
         p.stats.lines += 1;
-        let parsed = format.parse(line, &mut ctx);
+        let mut parsed = format.parse(line, &mut ctx);
+        if skew != 0 {
+            parsed.shift(skew);
+        }
         match parsed {
             Parsed::Request { at, request } => {
                 p.stats.records += 1;
@@ -859,9 +875,7 @@ fn parse_block(
                     });
                 }
             }
-            Parsed::Continuation | Parsed::Unparsed
-                if in_record && (multiline || matches!(parsed, Parsed::Continuation)) =>
-            {
+            Parsed::Continuation if in_record => {
                 p.stats.records += 1;
                 p.stats.continued += 1;
                 // Stack traces carry the telling line (OutOfMemoryError,
@@ -900,7 +914,6 @@ fn parse_block(
             }
         }
     }
-    let _ = source;
     (p, newlines)
 }
 
@@ -966,7 +979,7 @@ pub fn count_clients(
     let mut left_out = Vec::new();
     let sources: Vec<&FileResult> = results
         .iter()
-        .filter(|r| r.partial.stats.requests > 0 && r.parser.is_some())
+        .filter(|r| r.parser.is_some() && crate::is_request_log(r))
         .filter(|r| {
             let ok = matches!(r.file.origin, input::Origin::Path(_));
             if !ok {
@@ -1019,6 +1032,7 @@ fn clients_of_file(
     };
     let mut blocks = BlockReader::new(open.reader, block_size);
     let ctx = TimeCtx::new(zone, r.anchor);
+    let skew = r.skew;
     let mut out = empty();
     let batch = (rayon::current_num_threads() * 2).max(2);
     loop {
@@ -1043,6 +1057,7 @@ fn clients_of_file(
                         continue;
                     }
                     if let Parsed::Request { at, request } = parser.parse(line, &mut ctx) {
+                        let at = at + skew;
                         for (w, &(s, e)) in windows.iter().enumerate() {
                             if at >= s && at <= e {
                                 let t = &mut maps[w];
@@ -1129,6 +1144,7 @@ fn dump_file(
         return Ok(None);
     };
     let mut ctx = TimeCtx::new(opts.zone, anchor);
+    let skew = skew_for(opts, &op.file);
     let mut line_no = 0u64;
     let mut last = None;
     let mut block = Some(std::mem::take(&mut op.first_block));
@@ -1143,7 +1159,10 @@ fn dump_file(
             if format::is_blank(line) {
                 continue;
             }
-            let parsed = format.parse(line, &mut ctx);
+            let mut parsed = format.parse(line, &mut ctx);
+            if skew != 0 {
+                parsed.shift(skew);
+            }
             if let Some(at) = parsed.at() {
                 ctx.last_at = Some(at);
                 if !in_window(at, opts) {

@@ -211,6 +211,19 @@ impl Series {
         }
     }
 
+    /// Adds only the message counts of `other` (for files whose requests
+    /// are not the load balancer's: see `Analysis::request_sources`).
+    pub fn merge_messages(&mut self, other: &Series) {
+        for (k, b) in &other.buckets {
+            if b.messages == 0 {
+                continue;
+            }
+            let mine = self.buckets.entry(*k).or_default();
+            mine.messages += b.messages;
+            mine.error_messages += b.error_messages;
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.buckets.is_empty()
     }

@@ -208,7 +208,7 @@ pub enum YearAnchor {
     /// rolling over at New Year.
     Start { year: i32, first_month: u32 },
     /// The end of the data (other inputs' last timestamp, or the file's
-    /// mtime): lines are at most about eleven months before it.
+    /// mtime): lines are at most a week after it and less than a year before.
     End(i64),
 }
 
@@ -226,12 +226,13 @@ impl YearAnchor {
             }
             YearAnchor::End(end_secs) => {
                 let (end_year, _, _) = civil_from_days(end_secs.div_euclid(86_400));
-                // The latest year that puts the date no more than a month
-                // after the anchor, and less than eleven months before it.
+                // The latest year that puts the date no more than a week
+                // after the anchor (late writes, clocks), and less than
+                // about eleven months before it.
                 for year in [end_year + 1, end_year, end_year - 1] {
                     let day = day.min(days_in_month(year, month)).max(1);
                     if let Some(t) = civil_to_secs(year, month, day, 0, 0, 0) {
-                        if t <= end_secs + 31 * 86_400 && t > end_secs - 335 * 86_400 {
+                        if t <= end_secs + 7 * 86_400 && t > end_secs - 358 * 86_400 {
                             return year;
                         }
                     }

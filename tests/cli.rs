@@ -42,7 +42,7 @@ fn timeline_json_follows_the_schema() {
         .starts_with("postmortem "));
     assert!(doc["incidents"].is_array());
     let inputs = doc["inputs"].as_array().unwrap();
-    assert_eq!(inputs.len(), 7);
+    assert_eq!(inputs.len(), 6);
     let formats: Vec<(&str, &str)> = inputs
         .iter()
         .map(|i| {
@@ -158,7 +158,7 @@ fn text_timeline_has_aligned_columns_and_relative_paths() {
         .unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.starts_with("postmortem: 7 inputs"), "{text}");
+    assert!(text.starts_with("postmortem: 6 inputs"), "{text}");
     assert!(text.contains("TIME (UTC)"));
     assert!(text.contains("lb/access.log:"));
     assert!(text.contains("deploy.log:2"));

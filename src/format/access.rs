@@ -1,8 +1,24 @@
-//! nginx and Apache access logs (common, combined, upstream fields, ingress-nginx upstreaminfo).
+//! nginx and Apache access logs: the CLF family (common, combined, combined
+//! plus trailing fields) and the upstream fields nginx setups append
+//! (`$upstream_addr $upstream_status $request_time ...`, ingress-nginx
+//! `upstreaminfo`, `key=value` suffixes).
+//!
+//! Real files rarely stick to one layout: hosts prefix a vhost, proxies
+//! prepend `X-Forwarded-For` lists, and everyone appends their own fields.
+//! So the line is read around its anchor, the CLF timestamp
+//! `[dd/Mon/yyyy:HH:MM:SS ±zzzz]`: the client comes from what precedes it,
+//! then the quoted request, status and bytes follow, and the fields after the
+//! user agent are classified by shape rather than by position.
+//!
+//! This is the hot path: everything is byte-level, one pass over the line,
+//! and every text field borrows from the line.
 
-use crate::format::LogFormat;
-use crate::record::Parsed;
-use crate::time::TimeCtx;
+use std::borrow::Cow;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use crate::format::{next_token, quoted_token, text, LogFormat};
+use crate::record::{Parsed, Request};
+use crate::time::{parse_clf, Micros, Stamp, TimeCtx};
 
 /// nginx and Apache access logs (common, combined, upstream fields, ingress-nginx upstreaminfo).
 pub struct Access;
@@ -16,7 +32,1331 @@ impl LogFormat for Access {
         "nginx and Apache access logs (common, combined, upstream fields, ingress-nginx upstreaminfo)"
     }
 
-    fn parse<'a>(&self, _line: &'a [u8], _ctx: &mut TimeCtx) -> Parsed<'a> {
-        Parsed::Unparsed
+    fn parse<'a>(&self, line: &'a [u8], ctx: &mut TimeCtx) -> Parsed<'a> {
+        parse_line(line, ctx).unwrap_or(Parsed::Unparsed)
+    }
+}
+
+fn parse_line<'a>(line: &'a [u8], ctx: &mut TimeCtx) -> Option<Parsed<'a>> {
+    // A JSON line may quote a whole access line; it belongs to the JSON reader.
+    if line.first() == Some(&b'{') {
+        return None;
+    }
+    let (open, stamp, after) = find_clf(line)?;
+    let at = ctx.resolve(stamp);
+    let rest = line.get(after..)?;
+    if open == 0 {
+        timestamp_first(rest, at)
+    } else {
+        standard(line.get(..open)?, rest, at)
+    }
+}
+
+/// The first `[dd/Mon/yyyy:HH:MM:SS zone]` that starts the line or follows a
+/// space: (index of `[`, stamp, index after `]`).
+fn find_clf(line: &[u8]) -> Option<(usize, Stamp, usize)> {
+    for i in memchr::memchr_iter(b'[', line) {
+        if i > 0 && line.get(i - 1) != Some(&b' ') {
+            continue;
+        }
+        let body = line.get(i + 1..)?;
+        if !body.first().is_some_and(u8::is_ascii_digit) {
+            continue;
+        }
+        if let Some((stamp, n)) = parse_clf(body) {
+            if body.get(n) == Some(&b']') {
+                return Some((i, stamp, i + n + 2));
+            }
+        }
+    }
+    None
+}
+
+/// `client... ident user [time] "request" status bytes ...`
+fn standard<'a>(prefix: &'a [u8], rest: &'a [u8], at: Micros) -> Option<Parsed<'a>> {
+    // `%l` and `%u` are the two tokens just before the time; whatever
+    // precedes them names the client (possibly with a vhost or a list).
+    let (prefix, _user) = split_last_token(prefix);
+    let (client_part, _ident) = split_last_token(prefix);
+    if client_part.is_empty() {
+        return None;
+    }
+    let rest = skip_spaces(rest.strip_prefix(b" ")?);
+    let (req, rest) = quoted_token(rest)?;
+    let (status_tok, rest) = next_token(rest);
+    let status = status3(status_tok)?;
+    let tail = parse_tail(rest, status);
+    let client = choose_client(tail.xff, client_part);
+    Some(request(at, status, req, client, tail))
+}
+
+/// Apache `ssl_request_log` and relatives: `[time] client ... "request" ...`.
+fn timestamp_first(rest: &[u8], at: Micros) -> Option<Parsed<'_>> {
+    let rest = skip_spaces(rest.strip_prefix(b" ")?);
+    let (client, mut r) = next_token(rest);
+    // Lines that merely start with a CLF date (application logs) are not
+    // requests: insist on an address and a request line.
+    let (client, _) = ip_of(client)?;
+    let mut skipped = 0;
+    while r.first() != Some(&b'"') {
+        if r.is_empty() || skipped == 6 {
+            return None;
+        }
+        r = next_token(r).1;
+        skipped += 1;
+    }
+    let (req, r) = quoted_token(r)?;
+    if !(req.is_empty() || req == b"-" || method_path(req).0.is_some()) {
+        return None;
+    }
+    // ssl_request_log ends with `%b` and has no status: a 3-digit number is
+    // only taken as the status when a byte count follows it.
+    let (t1, after1) = next_token(r);
+    let (t2, _) = next_token(after1);
+    let (status, tail) = match status3(t1) {
+        Some(s) if (100..600).contains(&s) && is_bytes(t2) => (s, after1),
+        _ => (0, r),
+    };
+    let tail = parse_tail(tail, status);
+    Some(request(at, status, req, client, tail))
+}
+
+fn request<'a>(
+    at: Micros,
+    status: u16,
+    req: &'a [u8],
+    client: &'a [u8],
+    tail: Tail<'a>,
+) -> Parsed<'a> {
+    let (method, path) = method_path(req);
+    Parsed::Request {
+        at,
+        request: Request {
+            status,
+            // Status 0 here means "not logged", not "no response".
+            failed: status >= 500,
+            backend: tail.backend.map(text),
+            client: Some(text(client)),
+            latency_ms: tail.latency_ms,
+            method,
+            path,
+        },
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Fields after the status
+
+/// What the fields after the status say about the upstream and the client.
+#[derive(Debug, Default)]
+struct Tail<'a> {
+    backend: Option<&'a [u8]>,
+    latency_ms: Option<f64>,
+    /// A quoted `X-Forwarded-For` list right after the user agent.
+    xff: Option<&'a [u8]>,
+}
+
+/// One field after the user agent.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Item<'a> {
+    Quoted(&'a [u8]),
+    Bracket(&'a [u8]),
+    /// `key=value` or `key="value"` (quotes removed).
+    Kv(&'a [u8], &'a [u8]),
+    /// A bare token, or a list of them joined by `, ` or ` : ` (nginx's
+    /// shape for several upstream attempts), kept as one slice.
+    Bare(&'a [u8]),
+}
+
+/// Reads bytes, referer and user agent, then classifies the trailing fields
+/// in one pass. Named (`key=value`) fields win over positional guesses.
+fn parse_tail(rest: &[u8], status: u16) -> Tail<'_> {
+    let mut r = rest;
+    let (tok, after) = next_token(r);
+    if is_bytes(tok) {
+        r = after;
+    }
+    let mut quoted = 0;
+    while quoted < 2 {
+        match quoted_token(r) {
+            Some((_, after)) => {
+                r = after;
+                quoted += 1;
+            }
+            None => break,
+        }
+    }
+    let mut tail = Tail::default();
+    let mut kv_rt = None;
+    let mut kv_urt = None;
+    let mut kv_backend: Option<&[u8]> = None;
+    let mut pos_rt: Option<f64> = None;
+    let mut pos_urt = None;
+    let mut pos_addr = None;
+    let mut group = None;
+    let mut prev_word: Option<&[u8]> = None;
+    let mut first = quoted == 2;
+    while let Some((item, after)) = next_item(r) {
+        r = after;
+        let mut word = None;
+        match item {
+            Item::Quoted(q) => {
+                if first && is_ip_list(q) {
+                    tail.xff = Some(q);
+                }
+            }
+            Item::Bracket(_) => {}
+            Item::Kv(key, value) => {
+                if key_is(key, &[b"rt", b"request_time", b"req_time", b"reqtime"]) {
+                    kv_rt = kv_rt.or(decimal(value).map(|d| d.ms()));
+                } else if key_is(key, &[b"urt", b"upstream_response_time", b"upstream_time"]) {
+                    kv_urt = kv_urt.or(sum_times_ms(value));
+                } else if key_is(
+                    key,
+                    &[
+                        b"upstream",
+                        b"upstream_addr",
+                        b"upstream_address",
+                        b"upstream_host",
+                        b"backend",
+                    ],
+                ) || (key_is(key, &[b"ua"]) && is_addr_list(value))
+                {
+                    kv_backend = kv_backend.or(last_elem(value));
+                }
+            }
+            Item::Bare(b) => {
+                if b == b"502" {
+                    // When nginx cannot select a server, `$upstream_addr`
+                    // holds the group name and `$upstream_status` 502.
+                    if status >= 500 && group.is_none() {
+                        group = prev_word;
+                    }
+                } else if let Some(d) = decimal(b) {
+                    // nginx prints every time with milliseconds; `$msec`
+                    // (epoch seconds) has the same shape, hence the bound.
+                    if d.frac_digits == 3 && d.int < 1_000_000 {
+                        let ms = d.ms();
+                        pos_rt = Some(pos_rt.map_or(ms, |m| m.max(ms)));
+                    }
+                } else if is_list(b) && is_time_list(b) {
+                    // Connect, header and response time lists may all be
+                    // there; the response time is the longest.
+                    if let Some(ms) = sum_times_ms(b) {
+                        pos_urt = Some(pos_urt.map_or(ms, |m: f64| m.max(ms)));
+                    }
+                } else if pos_addr.is_none() && is_addr_list(b) {
+                    pos_addr = last_elem(b);
+                } else if is_word(b) {
+                    word = Some(b);
+                }
+            }
+        }
+        prev_word = word;
+        first = false;
+    }
+    // `$request_time` is at least as long as every upstream time on the
+    // line, so the largest single time is the request's.
+    tail.latency_ms = kv_rt.or(pos_rt).or(kv_urt).or(pos_urt);
+    tail.backend = kv_backend.or(pos_addr).or(group);
+    tail
+}
+
+/// The next field after `b`'s leading spaces, and the rest. `None` at the
+/// end, or at an unclosed quote or bracket (a truncated line).
+fn next_item(b: &[u8]) -> Option<(Item<'_>, &[u8])> {
+    let b = skip_spaces(b);
+    match *b.first()? {
+        b'"' => {
+            let (q, rest) = quoted_token(b)?;
+            Some((Item::Quoted(q), rest))
+        }
+        // `[name]`, but not `[v6]:port`, which is an address.
+        b'[' if memchr::memchr(b']', b)
+            .is_some_and(|end| matches!(b.get(end + 1), None | Some(b' '))) =>
+        {
+            let end = memchr::memchr(b']', b)?;
+            Some((Item::Bracket(b.get(1..end)?), b.get(end + 1..)?))
+        }
+        _ => {
+            let tok_end = memchr::memchr(b' ', b).unwrap_or(b.len());
+            let tok = b.get(..tok_end)?;
+            if let Some(eq) = memchr::memchr(b'=', tok) {
+                let key = tok.get(..eq)?;
+                if is_key(key) {
+                    let v = b.get(eq + 1..)?;
+                    if v.first() == Some(&b'"') {
+                        let (q, rest) = quoted_token(v)?;
+                        return Some((Item::Kv(key, q), rest));
+                    }
+                    let end = list_extent(v);
+                    return Some((Item::Kv(key, v.get(..end)?), v.get(end..)?));
+                }
+            }
+            let end = list_extent(b);
+            Some((Item::Bare(b.get(..end)?), b.get(end..)?))
+        }
+    }
+}
+
+/// Length of the token at the start of `b` together with any `, `- or
+/// ` : `-joined continuation.
+fn list_extent(b: &[u8]) -> usize {
+    let token_end = |from: usize| -> usize {
+        b.get(from..)
+            .and_then(|s| memchr::memchr(b' ', s))
+            .map_or(b.len(), |i| from + i)
+    };
+    let mut end = token_end(0);
+    loop {
+        if end == 0 {
+            return 0;
+        }
+        let after = end + leading_spaces(b.get(end..).unwrap_or_default());
+        let Some(&next) = b.get(after) else {
+            return end;
+        };
+        if b.get(end - 1) == Some(&b',') {
+            if next == b'"' || next == b'[' {
+                return end;
+            }
+            end = token_end(after);
+        } else if next == b':' && matches!(b.get(after + 1), None | Some(b' ')) {
+            let next_start = after + 1 + leading_spaces(b.get(after + 1..).unwrap_or_default());
+            if next_start >= b.len() {
+                return end;
+            }
+            end = token_end(next_start);
+        } else {
+            return end;
+        }
+    }
+}
+
+/// Elements of an nginx list value (`a, b, c`, `a : b`), trimmed.
+fn list_elems(b: &[u8]) -> impl Iterator<Item = &[u8]> {
+    b.split(|&c| c == b',')
+        .flat_map(|chunk| ColonSplit { rest: Some(chunk) })
+        .map(trim)
+        .filter(|e| !e.is_empty())
+}
+
+/// Splits at ` : ` (but not at the colons inside `ip:port` or `[v6]`).
+struct ColonSplit<'a> {
+    rest: Option<&'a [u8]>,
+}
+
+impl<'a> Iterator for ColonSplit<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let b = self.rest?;
+        let mut from = 0;
+        while let Some(i) = b.get(from..).and_then(|s| memchr::memchr(b':', s)) {
+            let i = from + i;
+            let spaced_before = i > 0 && b.get(i - 1) == Some(&b' ');
+            let spaced_after = matches!(b.get(i + 1), None | Some(b' '));
+            if spaced_before && spaced_after {
+                self.rest = b.get(i + 1..);
+                return b.get(..i);
+            }
+            from = i + 1;
+        }
+        self.rest = None;
+        Some(b)
+    }
+}
+
+/// The element that answered last, or `None` for `-`.
+fn last_elem(b: &[u8]) -> Option<&[u8]> {
+    list_elems(b).last().filter(|e| *e != b"-")
+}
+
+fn is_list(b: &[u8]) -> bool {
+    memchr::memchr2(b',', b' ', b).is_some()
+}
+
+fn is_time_list(b: &[u8]) -> bool {
+    let mut any = false;
+    for e in list_elems(b) {
+        if e == b"-" {
+            continue;
+        }
+        match decimal(e) {
+            Some(d) if d.frac_digits > 0 => any = true,
+            _ => return false,
+        }
+    }
+    any
+}
+
+/// Total of a time list (seconds) in ms: the time spent on all attempts.
+fn sum_times_ms(b: &[u8]) -> Option<f64> {
+    let mut total = None;
+    for e in list_elems(b) {
+        if e == b"-" {
+            continue;
+        }
+        let ms = decimal(e)?.ms();
+        total = Some(total.unwrap_or(0.0) + ms);
+    }
+    total
+}
+
+/// Every element is an upstream address: `ip:port`, `[v6]:port`, `unix:path`.
+fn is_addr_list(b: &[u8]) -> bool {
+    let mut any = false;
+    for e in list_elems(b) {
+        if e == b"-" {
+            continue;
+        }
+        if !is_upstream_addr(e) {
+            return false;
+        }
+        any = true;
+    }
+    any
+}
+
+fn is_upstream_addr(e: &[u8]) -> bool {
+    if e.starts_with(b"unix:") {
+        return e.len() > 5;
+    }
+    if let Some((host, port)) = split_port(e) {
+        return !port.is_empty() && ip_of(host).is_some();
+    }
+    false
+}
+
+/// Every element is an IP address (with or without port).
+fn is_ip_list(b: &[u8]) -> bool {
+    let mut any = false;
+    for e in b.split(|&c| c == b',').map(trim) {
+        if e.is_empty() {
+            continue;
+        }
+        if ip_of(e).is_none() {
+            return false;
+        }
+        any = true;
+    }
+    any
+}
+
+/// A bare word that can be an upstream group name.
+fn is_word(b: &[u8]) -> bool {
+    b.len() <= 128
+        && b.iter().any(u8::is_ascii_alphabetic)
+        && b.iter()
+            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.'))
+}
+
+fn is_key(b: &[u8]) -> bool {
+    !b.is_empty()
+        && b.len() <= 64
+        && b.iter()
+            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.'))
+}
+
+fn key_is(key: &[u8], names: &[&[u8]]) -> bool {
+    names.iter().any(|n| key.eq_ignore_ascii_case(n))
+}
+
+// ---------------------------------------------------------------------------
+// Clients
+
+/// Picks the client among the candidates before the time (a vhost, an
+/// `X-Forwarded-For` list, the peer address) and a quoted `X-Forwarded-For`
+/// after the user agent: the first public address (the real client behind
+/// proxies), else the first address, else the first word (`localhost`,
+/// `unix:`), as filebeat does.
+fn choose_client<'a>(xff: Option<&'a [u8]>, part: &'a [u8]) -> &'a [u8] {
+    let is_sep = |c: &u8| matches!(c, b' ' | b',' | b'"');
+    if xff.is_none() && !part.iter().any(is_sep) {
+        return host_of(part);
+    }
+    let mut first_ip = None;
+    let mut first_any = None;
+    let xff_elems = xff.into_iter().flat_map(|x| x.split(is_sep));
+    for e in xff_elems.chain(part.split(is_sep)) {
+        if e.is_empty() || e == b"-" {
+            continue;
+        }
+        if let Some((host, ip)) = ip_of(e) {
+            if is_public(ip) {
+                return host;
+            }
+            first_ip = first_ip.or(Some(host));
+        }
+        first_any = first_any.or(Some(e));
+    }
+    first_ip.or(first_any).unwrap_or(part)
+}
+
+/// The address without its port when `b` is an address, else `b`.
+fn host_of(b: &[u8]) -> &[u8] {
+    ip_of(b).map_or(b, |(host, _)| host)
+}
+
+/// `b` as an IP address, optionally with a port (`1.2.3.4:80`, `[::1]:80`):
+/// (the address part, the address).
+pub(crate) fn ip_of(b: &[u8]) -> Option<(&[u8], IpAddr)> {
+    let first = *b.first()?;
+    if first == b'[' {
+        let end = memchr::memchr(b']', b)?;
+        let inner = b.get(1..end)?;
+        let rest = b.get(end + 1..)?;
+        if !(rest.is_empty() || rest.first() == Some(&b':')) {
+            return None;
+        }
+        return Some((inner, IpAddr::V6(ipv6(inner)?)));
+    }
+    if !(first.is_ascii_hexdigit() || first == b':') {
+        return None;
+    }
+    if let Some(v4) = ipv4(b) {
+        return Some((b, IpAddr::V4(v4)));
+    }
+    if let Some((host, port)) = split_port(b) {
+        if port.iter().all(u8::is_ascii_digit) {
+            if let Some(v4) = ipv4(host) {
+                return Some((host, IpAddr::V4(v4)));
+            }
+        }
+    }
+    Some((b, IpAddr::V6(ipv6(b)?)))
+}
+
+/// Splits `host:port` at the last colon.
+fn split_port(b: &[u8]) -> Option<(&[u8], &[u8])> {
+    let i = memchr::memrchr(b':', b)?;
+    Some((b.get(..i)?, b.get(i + 1..)?))
+}
+
+/// A dotted-quad IPv4 address filling `b`.
+pub(crate) fn ipv4(b: &[u8]) -> Option<Ipv4Addr> {
+    let mut octets = [0u8; 4];
+    let mut parts = b.split(|&c| c == b'.');
+    for o in &mut octets {
+        let p = parts.next()?;
+        if p.is_empty() || p.len() > 3 {
+            return None;
+        }
+        let mut v: u32 = 0;
+        for &c in p {
+            if !c.is_ascii_digit() {
+                return None;
+            }
+            v = v * 10 + (c - b'0') as u32;
+        }
+        *o = u8::try_from(v).ok()?;
+    }
+    if parts.next().is_some() {
+        return None;
+    }
+    Some(Ipv4Addr::from(octets))
+}
+
+fn ipv6(b: &[u8]) -> Option<Ipv6Addr> {
+    if b.len() < 2 || b.len() > 45 || !b.contains(&b':') {
+        return None;
+    }
+    std::str::from_utf8(b).ok()?.parse().ok()
+}
+
+/// Not private, loopback, link-local, shared (CGNAT) or unspecified.
+fn is_public(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            !(v4.is_private()
+                || v4.is_loopback()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || (a == 100 && (64..128).contains(&b)))
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_public(IpAddr::V4(v4));
+            }
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_unique_local()
+                || v6.is_unicast_link_local())
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Small readers shared by the access-log formats
+
+/// A decimal number `123` or `0.123`: integer part, fraction digits read
+/// (up to 9 kept), and how many fraction digits were written.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Decimal {
+    /// The integer part.
+    pub int: u64,
+    frac: u64,
+    kept: u32,
+    /// Fraction digits as written (`0.123` has 3).
+    pub frac_digits: u32,
+}
+
+impl Decimal {
+    /// The value, read as seconds, in milliseconds. Integer arithmetic keeps
+    /// `0.123` at exactly 123.
+    pub fn ms(&self) -> f64 {
+        (self.int as f64) * 1000.0 + (self.frac * 1000) as f64 / 10u64.pow(self.kept) as f64
+    }
+}
+
+/// Parses a whole slice as an unsigned decimal number.
+pub(crate) fn decimal(b: &[u8]) -> Option<Decimal> {
+    let dot = memchr::memchr(b'.', b);
+    let int_part = b.get(..dot.unwrap_or(b.len()))?;
+    if int_part.is_empty() || int_part.len() > 15 {
+        return None;
+    }
+    let mut int: u64 = 0;
+    for &c in int_part {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        int = int * 10 + (c - b'0') as u64;
+    }
+    let mut d = Decimal {
+        int,
+        frac: 0,
+        kept: 0,
+        frac_digits: 0,
+    };
+    if let Some(dot) = dot {
+        let frac_part = b.get(dot + 1..)?;
+        if frac_part.is_empty() {
+            return None;
+        }
+        for &c in frac_part {
+            if !c.is_ascii_digit() {
+                return None;
+            }
+            if d.kept < 9 {
+                d.frac = d.frac * 10 + (c - b'0') as u64;
+                d.kept += 1;
+            }
+            d.frac_digits += 1;
+        }
+    }
+    Some(d)
+}
+
+/// Exactly three ASCII digits: an HTTP status.
+pub(crate) fn status3(b: &[u8]) -> Option<u16> {
+    match b {
+        [a, b, c] if a.is_ascii_digit() && b.is_ascii_digit() && c.is_ascii_digit() => {
+            Some((a - b'0') as u16 * 100 + (b - b'0') as u16 * 10 + (c - b'0') as u16)
+        }
+        _ => None,
+    }
+}
+
+/// A byte count: digits, or `-` for none.
+fn is_bytes(b: &[u8]) -> bool {
+    b == b"-" || (!b.is_empty() && b.iter().all(u8::is_ascii_digit))
+}
+
+/// Method and path of a request line `METHOD target PROTOCOL`; a full URL
+/// target (proxies, ALB) gives its path.
+pub(crate) fn method_path(req: &[u8]) -> (Option<Cow<'_, str>>, Option<Cow<'_, str>>) {
+    let (m, rest) = next_token(req);
+    let is_method = !m.is_empty()
+        && m.len() <= 24
+        && m.first().is_some_and(u8::is_ascii_uppercase)
+        && m.iter()
+            .all(|&c| c.is_ascii_uppercase() || c == b'-' || c == b'_');
+    if !is_method {
+        return (None, None);
+    }
+    let (target, _) = next_token(rest);
+    let path = path_of_target(target).map(text);
+    (Some(text(m)), path)
+}
+
+fn path_of_target(t: &[u8]) -> Option<&[u8]> {
+    if t.is_empty() || t == b"-" {
+        return None;
+    }
+    if t.first() == Some(&b'/') {
+        return Some(t);
+    }
+    match memchr::memmem::find(t, b"://") {
+        Some(i) => {
+            let host = t.get(i + 3..)?;
+            let slash = memchr::memchr(b'/', host)?;
+            host.get(slash..)
+        }
+        None => Some(t),
+    }
+}
+
+#[inline]
+fn leading_spaces(b: &[u8]) -> usize {
+    b.iter().take_while(|&&c| c == b' ').count()
+}
+
+#[inline]
+pub(crate) fn skip_spaces(b: &[u8]) -> &[u8] {
+    b.get(leading_spaces(b)..).unwrap_or_default()
+}
+
+fn trim(b: &[u8]) -> &[u8] {
+    let start = leading_spaces(b);
+    let end = b.len() - b.iter().rev().take_while(|&&c| c == b' ').count();
+    b.get(start..end.max(start)).unwrap_or_default()
+}
+
+/// (everything before the last token, the last token), trailing spaces ignored.
+fn split_last_token(b: &[u8]) -> (&[u8], &[u8]) {
+    let b = trim(b);
+    match memchr::memrchr(b' ', b) {
+        Some(i) => (
+            trim(b.get(..i).unwrap_or_default()),
+            b.get(i + 1..).unwrap_or_default(),
+        ),
+        None => (&[], b),
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod testutil {
+    //! Corpus checks shared by the access-log format tests.
+
+    use std::collections::HashMap;
+    use std::path::PathBuf;
+
+    use crate::format::LogFormat;
+    use crate::record::Parsed;
+    use crate::time::{parse_iso, TimeCtx, YearAnchor, Zone};
+
+    pub fn corpus() -> Option<PathBuf> {
+        let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus"));
+        if dir.is_dir() {
+            Some(dir)
+        } else {
+            eprintln!("skipping: corpus not found at {}", dir.display());
+            None
+        }
+    }
+
+    /// Non-blank lines of a file with their byte offsets.
+    pub fn lines(data: &[u8]) -> Vec<(usize, &[u8])> {
+        let mut out = Vec::new();
+        let mut off = 0;
+        for raw in data.split(|&c| c == b'\n') {
+            let line = raw.strip_suffix(b"\r").unwrap_or(raw);
+            if !crate::format::is_blank(line) {
+                out.push((off, line));
+            }
+            off += raw.len() + 1;
+        }
+        out
+    }
+
+    /// Parses a corpus file and compares timestamps (to the millisecond) and
+    /// statuses with filebeat's expectations. Returns (records, lines).
+    pub fn check(format: &dyn LogFormat, rel: &str) -> Option<(usize, usize)> {
+        let dir = corpus()?;
+        let data = std::fs::read(dir.join(rel)).unwrap();
+        let expected: Vec<serde_json::Value> = serde_json::from_slice(
+            &std::fs::read(dir.join(format!("{rel}-expected.json"))).unwrap(),
+        )
+        .unwrap();
+        let by_offset: HashMap<u64, &serde_json::Value> = expected
+            .iter()
+            .filter_map(|e| Some((e.get("log.offset")?.as_u64()?, e)))
+            .collect();
+        let zone = expected
+            .iter()
+            .find_map(|e| e.get("event.timezone")?.as_str())
+            .map(|z| Zone::parse(z).unwrap())
+            .unwrap_or(Zone::Utc);
+        let mut ctx = TimeCtx::new(zone, YearAnchor::End(0));
+        let lines = lines(&data);
+        let mut records = 0;
+        for &(off, line) in &lines {
+            let parsed = format.parse(line, &mut ctx);
+            let Parsed::Request { at, request } = &parsed else {
+                panic!(
+                    "{rel}@{off}: not a request: {}",
+                    String::from_utf8_lossy(line)
+                );
+            };
+            records += 1;
+            let exp = by_offset
+                .get(&(off as u64))
+                .unwrap_or_else(|| panic!("{rel}@{off}: no expected entry"));
+            if let Some(ts) = exp.get("@timestamp").and_then(|t| t.as_str()) {
+                let (stamp, _) = parse_iso(ts.as_bytes()).unwrap();
+                let want = stamp.utc_if_explicit().unwrap();
+                assert_eq!(
+                    at.div_euclid(1000),
+                    want.div_euclid(1000),
+                    "{rel}@{off}: time"
+                );
+            }
+            if let Some(st) = exp
+                .get("http.response.status_code")
+                .and_then(|s| s.as_u64())
+            {
+                assert_eq!(request.status as u64, st, "{rel}@{off}: status");
+            }
+        }
+        assert!(
+            records * 100 >= lines.len() * 99,
+            "{rel}: {records} of {} lines read",
+            lines.len()
+        );
+        Some((records, lines.len()))
+    }
+
+    /// Runs format detection on a corpus file's lines.
+    pub fn detect(rel: &str) -> Option<&'static str> {
+        let dir = corpus()?;
+        let data = std::fs::read(dir.join(rel)).unwrap();
+        let lines: Vec<&[u8]> = lines(&data).into_iter().map(|(_, l)| l).collect();
+        let mut ctx = TimeCtx::default();
+        Some(crate::format::detect(&lines, &mut ctx).map_or("none", |f| f.name()))
+    }
+
+    /// Lines of formats other than the access-log ones, from the corpus and
+    /// a few written here.
+    pub fn foreign_lines() -> Vec<Vec<u8>> {
+        let mut out: Vec<Vec<u8>> = [
+            r#"{"time":"2024-03-15T10:00:00Z","level":"error","msg":"1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.1\" 502 0"}"#,
+            r#"{"ClientHost":"1.2.3.4","DownstreamStatus":502,"StartUTC":"2024-12-29T11:42:47.503803974Z"}"#,
+            "time=2024-03-15T10:00:00Z level=error msg=\"upstream timed out\" upstream=10.0.1.12:8080",
+            "2022/12/14 13:16:29 [error] 1829#1829: *451 no live upstreams while connecting to upstream, client: REDACTED, server: goblin.technology, request: \"GET /api/v1/streaming HTTP/1.1\", upstream: \"http://localhost/api/v1/streaming\", host: \"goblin.technology\"",
+            "Feb  6 12:14:14 localhost haproxy[14389]: 10.0.1.2:33317 [06/Feb/2009:12:14:14.655] http-in static/srv1 10/0/30/69/109 200 2750 - - ---- 1/1/1/1/0 0/0 \"GET /index.html HTTP/1.1\"",
+            "10.0.1.2:33317 [06/Feb/2009:12:14:14.655] http-in static/srv1 10/0/30/69/109 200 2750 - - ---- 1/1/1/1/0 0/0 \"GET /index.html HTTP/1.1\"",
+            "[10/Oct/2000:13:55:36 -0700] INFO \"starting\" worker 3",
+            "2024-03-15 10:00:00,123 ERROR [main] c.e.App - request failed \"GET /\" 502",
+            "<34>1 2003-10-11T22:14:15.003Z mymachine.example.com su - ID47 - 'su root' failed",
+            "",
+            "-",
+            "\"\"",
+        ]
+        .iter()
+        .map(|s| s.as_bytes().to_vec())
+        .collect();
+        let Some(dir) = corpus() else {
+            return out;
+        };
+        for rel in [
+            "nginx/error.log",
+            "apache/error-test.log",
+            "apache/error-sublevel.log",
+            "apache/error-ubuntu-2.2.22.log",
+            "haproxy/haproxy.log",
+            "haproxy/default.log",
+            "haproxy/tcplog.log",
+            "syslog/darwin-syslog-sample.log",
+            "syslog/iso8601_timestamp_multiline_syslog.log",
+            "syslog/suse-syslog.log",
+            "syslog/tz-offset.log",
+        ] {
+            let data = std::fs::read(dir.join(rel)).unwrap();
+            out.extend(lines(&data).into_iter().map(|(_, l)| l.to_vec()));
+        }
+        out
+    }
+
+    /// Every real line of the access-log formats, for mutation tests.
+    pub fn real_lines() -> &'static [Vec<u8>] {
+        static LINES: std::sync::OnceLock<Vec<Vec<u8>>> = std::sync::OnceLock::new();
+        LINES.get_or_init(read_real_lines)
+    }
+
+    fn read_real_lines() -> Vec<Vec<u8>> {
+        let mut out: Vec<Vec<u8>> = super::tests::DOC_LINES
+            .iter()
+            .chain(crate::format::alb::tests::DOC_LINES)
+            .chain(crate::format::envoy::tests::DOC_LINES)
+            .map(|s| s.as_bytes().to_vec())
+            .collect();
+        if let Some(dir) = corpus() {
+            for rel in [
+                "nginx/access-test.log",
+                "apache/access-test.log",
+                "apache/access-ssl-request.log",
+                "apache/access-test-vhost.log",
+                "aws-elb/elb-http.log",
+                "aws-elb/example-alb-http.log",
+                "envoy/envoy.log",
+            ] {
+                let data = std::fs::read(dir.join(rel)).unwrap();
+                out.extend(lines(&data).into_iter().map(|(_, l)| l.to_vec()));
+            }
+        }
+        out
+    }
+
+    /// The access-log parsers of this family.
+    pub fn parsers() -> [&'static dyn LogFormat; 4] {
+        [
+            &super::Access,
+            &crate::format::alb::Alb,
+            &crate::format::alb::ClassicElb,
+            &crate::format::envoy::Envoy,
+        ]
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::time::{YearAnchor, Zone};
+    use proptest::prelude::*;
+
+    /// Real lines from log-formats.md §1.1, §1.2 and §2.1.
+    pub(crate) const DOC_LINES: &[&str] = &[
+        r#"172.21.0.1 - - [07/May/2020:03:15:12 +0000] "GET / HTTP/1.1" 502 157 "-" "Mozilla/5.0 (X11; Fedora; Linux x86_64; rv:60.0) Gecko/20100101 Firefox/60.0""#,
+        r#"localhost 192.168.33.100 - - [08/Apr/2016:03:57:21 +0000] "GET / HTTP/1.1" 503 615 "-" "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/49.0.2623.110 Safari/537.36""#,
+        r#"108.162.227.25 - - [08/Mar/2023:16:02:45 +0000] "GET / HTTP/1.1" 504 562 "-" "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/109.0.0.0 Safari/537.36" 1100 14.998 [pc-dev-example-web-service-80] [] 192.168.215.1:80, 192.168.215.1:80, 192.168.215.1:80 0, 0, 0 5.000, 5.000, 5.000 504, 504, 504 a7c98d98ac870f64981a997cd2f373a1"#,
+        r#"127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326"#,
+        r#"127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326 "http://www.example.com/start.html" "Mozilla/4.08 [en] (Win98; I ;Nav)""#,
+    ];
+
+    fn parse(line: &str) -> Request<'_> {
+        let mut ctx = TimeCtx::default();
+        match Access.parse(line.as_bytes(), &mut ctx) {
+            Parsed::Request { request, .. } => request,
+            other => panic!("not a request: {other:?} for {line}"),
+        }
+    }
+
+    fn at(line: &str) -> Micros {
+        let mut ctx = TimeCtx::new(Zone::Fixed(-7200), YearAnchor::End(0));
+        Access.parse(line.as_bytes(), &mut ctx).at().unwrap()
+    }
+
+    fn rfc(at: Micros) -> String {
+        crate::time::format_rfc3339(at)
+    }
+
+    #[test]
+    fn combined() {
+        let r = parse(DOC_LINES[0]);
+        assert_eq!(r.status, 502);
+        assert!(r.failed);
+        assert_eq!(r.client.as_deref(), Some("172.21.0.1"));
+        assert_eq!(r.method.as_deref(), Some("GET"));
+        assert_eq!(r.path.as_deref(), Some("/"));
+        assert_eq!(r.backend, None);
+        assert_eq!(r.latency_ms, None);
+        assert_eq!(rfc(at(DOC_LINES[0])), "2020-05-07T03:15:12Z");
+    }
+
+    #[test]
+    fn vhost_prefix() {
+        let r = parse(DOC_LINES[1]);
+        assert_eq!(r.status, 503);
+        assert!(r.failed);
+        assert_eq!(r.client.as_deref(), Some("192.168.33.100"));
+    }
+
+    #[test]
+    fn ingress_upstreaminfo() {
+        let r = parse(DOC_LINES[2]);
+        assert_eq!(r.status, 504);
+        assert!(r.failed);
+        assert_eq!(r.client.as_deref(), Some("108.162.227.25"));
+        assert_eq!(r.backend.as_deref(), Some("192.168.215.1:80"));
+        assert_eq!(r.latency_ms, Some(14998.0));
+    }
+
+    #[test]
+    fn apache_common_and_combined() {
+        for line in &DOC_LINES[3..5] {
+            let r = parse(line);
+            assert_eq!(r.status, 200);
+            assert!(!r.failed);
+            assert_eq!(r.client.as_deref(), Some("127.0.0.1"));
+            assert_eq!(r.path.as_deref(), Some("/apache_pb.gif"));
+            assert_eq!(r.backend, None);
+            assert_eq!(r.latency_ms, None);
+            assert_eq!(rfc(at(line)), "2000-10-10T20:55:36Z");
+        }
+    }
+
+    #[test]
+    fn upstream_suffix_layouts() {
+        let base = r#"10.1.2.3 - - [09/Mar/2024:08:37:42 +0000] "GET /api HTTP/1.1" 502 157 "-" "curl/8.0""#;
+        let cases: &[(&str, Option<&str>, Option<f64>)] = &[
+            // $upstream_addr $upstream_status $request_time $upstream_response_time
+            (" 10.0.1.12:8080 502 0.123 0.122", Some("10.0.1.12:8080"), Some(123.0)),
+            // reordered: times first
+            (" 0.250 0.249 10.0.1.12:8080 502", Some("10.0.1.12:8080"), Some(250.0)),
+            (" 0.002 0.250 10.0.1.12:8080 502", Some("10.0.1.12:8080"), Some(250.0)),
+            // retries and an internal redirect
+            (
+                " 10.0.1.11:8080, 10.0.1.12:8080 : 10.0.2.1:80 502, 502 : 502 3.001 1.000, 1.000 : 1.000",
+                Some("10.0.2.1:80"),
+                Some(3001.0),
+            ),
+            // no server could be selected: the group name
+            (" backend 502 0.000 -", Some("backend"), Some(0.0)),
+            // served without upstream
+            (" - - 0.000 -", None, Some(0.0)),
+            // upstream time only, as a list
+            (" 10.0.1.12:8080, 10.0.1.13:8080 - 0.100, 0.200", Some("10.0.1.13:8080"), Some(300.0)),
+            // unix sockets and IPv6
+            (" unix:/run/app.sock 502 0.010 0.010", Some("unix:/run/app.sock"), Some(10.0)),
+            (" [2001:db8::1]:8080 502 0.010 0.010", Some("[2001:db8::1]:8080"), Some(10.0)),
+            // key=value suffixes
+            (
+                r#" rt=0.123 uct="0.001" uht="0.120" urt="0.122" upstream=10.0.1.12:8080 ua="10.0.1.12:8080" us="200""#,
+                Some("10.0.1.12:8080"),
+                Some(123.0),
+            ),
+            (
+                r#" request_time=1.5 upstream_response_time=1.499 upstream_addr=10.0.1.12:8080 upstream_status=502"#,
+                Some("10.0.1.12:8080"),
+                Some(1500.0),
+            ),
+            (
+                r#" upstream_addr="10.0.1.11:80, 10.0.1.12:80" upstream_response_time="0.5, 0.25""#,
+                Some("10.0.1.12:80"),
+                Some(750.0),
+            ),
+            (r#" ua="curl/8.0" rt=0.5"#, None, Some(500.0)),
+            (r#" upstream=- rt=0.5"#, None, Some(500.0)),
+            // an X-Forwarded-For after the user agent, then upstream fields
+            (r#" "203.0.113.9, 10.0.0.1" 10.0.1.12:8080 502 0.123 0.122"#, Some("10.0.1.12:8080"), Some(123.0)),
+            (r#" "-" 10.0.1.12:8080 502 0.123 0.122"#, Some("10.0.1.12:8080"), Some(123.0)),
+            // $msec is not a duration; Apache %D (µs) is not guessed
+            (" 1709973462.123", None, None),
+            (" 123456", None, None),
+        ];
+        for (suffix, backend, latency) in cases {
+            let line = format!("{base}{suffix}");
+            let r = parse(&line);
+            assert_eq!(r.status, 502, "{line}");
+            assert_eq!(r.backend.as_deref(), *backend, "{line}");
+            assert_eq!(r.latency_ms, *latency, "{line}");
+        }
+    }
+
+    #[test]
+    fn group_name_needs_a_failure() {
+        let r = parse(
+            r#"10.1.2.3 - - [09/Mar/2024:08:37:42 +0000] "GET / HTTP/1.1" 200 1 "-" "-" example.com 502"#,
+        );
+        assert_eq!(r.backend, None);
+    }
+
+    #[test]
+    fn forwarded_for_names_the_client() {
+        let r = parse(
+            r#"10.0.0.5 - - [09/Mar/2024:08:37:42 +0000] "GET / HTTP/1.1" 200 1 "-" "curl/8.0" "203.0.113.9, 10.0.0.1""#,
+        );
+        assert_eq!(r.client.as_deref(), Some("203.0.113.9"));
+        let r = parse(
+            r#"10.0.0.5 - - [09/Mar/2024:08:37:42 +0000] "GET / HTTP/1.1" 200 1 "-" "curl/8.0" "-""#,
+        );
+        assert_eq!(r.client.as_deref(), Some("10.0.0.5"));
+        let r = parse(
+            r#"10.0.0.5 - - [09/Mar/2024:08:37:42 +0000] "GET / HTTP/1.1" 200 1 "-" "curl/8.0" "example.com""#,
+        );
+        assert_eq!(r.client.as_deref(), Some("10.0.0.5"));
+    }
+
+    #[test]
+    fn client_lists() {
+        let cases = [
+            (
+                r#"10.0.0.2, 10.0.0.1, 127.0.0.1 - - [07/Dec/2016:11:05:07 +0100] "GET /ocelot HTTP/1.1" 200 571 "-" "-""#,
+                "10.0.0.2",
+            ),
+            (
+                r#"10.0.0.2, 10.0.0.1, 81.2.69.143 - - [07/Dec/2016:11:05:07 +0100] "GET /ocelot HTTP/1.1" 200 571 "-" "-""#,
+                "81.2.69.143",
+            ),
+            (
+                r#""10.5.102.222, 175.16.199.1, 204.246.1.1" 10.2.1.185 - - [22/Jan/2016:13:18:29 +0000] "GET /a HTTP/1.1" 200 25507 "-" "Amazon CloudFront""#,
+                "175.16.199.1",
+            ),
+            (
+                r#"2a02:cf40:10ff:f00f:0000:0000:0:8000, 10.225.192.17 10.2.2.121 - - [30/Dec/2016:06:47:09 +0000] "GET /test.html HTTP/1.1" 404 8571 "-" "-""#,
+                "2a02:cf40:10ff:f00f:0000:0000:0:8000",
+            ),
+            (
+                r#"unix: - - [26/Feb/2019:15:39:42 +0100] "hello" 400 173 "-" "-""#,
+                "unix:",
+            ),
+            (
+                r#"localhost, localhost - - [29/May/2017:19:02:48 +0000] "GET /test2 HTTP/1.1" 200 612 "-" "-" "-""#,
+                "localhost",
+            ),
+            (
+                r#"vhost1.domaine.fr 192.168.33.2 - - [26/Dec/2016:16:22:14 +0000] "GET /hello HTTP/1.1" 404 499 "-" "-""#,
+                "192.168.33.2",
+            ),
+            (
+                r#"::1 - - [26/Dec/2016:16:16:29 +0200] "GET /favicon.ico HTTP/1.1" 404 209"#,
+                "::1",
+            ),
+            (
+                r#"10.0.0.7:51234 - - [26/Dec/2016:16:16:29 +0200] "GET / HTTP/1.1" 200 209"#,
+                "10.0.0.7",
+            ),
+            (
+                r#"[2001:db8::7]:51234 - - [26/Dec/2016:16:16:29 +0200] "GET / HTTP/1.1" 200 209"#,
+                "2001:db8::7",
+            ),
+            (
+                r#"Mar  5 10:00:00 web1 nginx: 10.0.0.9 - - [05/Mar/2024:10:00:00 +0000] "GET / HTTP/1.1" 200 209"#,
+                "10.0.0.9",
+            ),
+        ];
+        for (line, client) in cases {
+            assert_eq!(parse(line).client.as_deref(), Some(client), "{line}");
+        }
+    }
+
+    #[test]
+    fn odd_requests() {
+        let r = parse(r#"::1 - - [26/Dec/2016:16:16:48 +0200] "-" 408 -"#);
+        assert_eq!((r.status, r.method, r.path), (408, None, None));
+        let r = parse(r#"127.0.0.1 - - [12/Apr/2018:09:48:40 +0200] "" 400 0 "-" "-""#);
+        assert_eq!(r.status, 400);
+        let r =
+            parse(r#"1.2.3.4 - - [12/Apr/2018:09:48:40 +0200] "GET /a\"b HTTP/1.1" 200 0 "-" "-""#);
+        assert_eq!(r.path.as_deref(), Some("/a\\\"b"));
+        let r = parse(
+            r#"1.2.3.4 - - [12/Apr/2018:09:48:40 +0200] "\x16\x03\x01\x00\xA5\x01" 400 157 "-" "-""#,
+        );
+        assert_eq!((r.status, r.method), (400, None));
+        let r = parse(
+            r#"1.2.3.4 - - [12/Apr/2018:09:48:40 +0200] "GET http://example.com/x?y HTTP/1.1" 200 0"#,
+        );
+        assert_eq!(r.path.as_deref(), Some("/x?y"));
+        // truncated in the user agent: still a request
+        let r = parse(
+            r#"1.2.3.4 - - [12/Apr/2018:09:48:40 +0200] "GET / HTTP/1.1" 200 0 "-" "Mozilla/5.0 (X11"#,
+        );
+        assert_eq!(r.status, 200);
+    }
+
+    #[test]
+    fn timestamp_first_layout() {
+        let line = r#"[10/Aug/2018:09:45:56 +0200] 172.30.0.119 TLSv1.2 ECDHE-RSA-AES128-GCM-SHA256 "GET /nagiosxi/ajaxhelper.php?cmd=x HTTP/1.1" 1375"#;
+        let r = parse(line);
+        assert_eq!(r.status, 0);
+        assert!(!r.failed);
+        assert_eq!(r.client.as_deref(), Some("172.30.0.119"));
+        assert_eq!(r.method.as_deref(), Some("GET"));
+        assert_eq!(rfc(at(line)), "2018-08-10T07:45:56Z");
+        let r = parse(
+            r#"[10/Aug/2018:09:45:56 +0200] 172.30.0.119 TLSv1.2 X "GET / HTTP/1.1" 503 1375"#,
+        );
+        assert_eq!((r.status, r.failed), (503, true));
+        let r = parse(r#"[10/Aug/2018:09:45:56 +0200] 172.30.0.119 "GET / HTTP/1.1" 200"#);
+        assert_eq!(r.status, 0);
+    }
+
+    #[test]
+    fn offsetless_stamps_use_the_zone() {
+        let line = r#"1.2.3.4 - - [10/Oct/2000:13:55:36] "GET / HTTP/1.1" 200 1"#;
+        assert_eq!(rfc(at(line)), "2000-10-10T15:55:36Z");
+    }
+
+    #[test]
+    fn rejects_other_formats() {
+        let mut ctx = TimeCtx::default();
+        for line in testutil::foreign_lines() {
+            for p in testutil::parsers() {
+                assert_eq!(
+                    p.parse(&line, &mut ctx),
+                    Parsed::Unparsed,
+                    "{} read {}",
+                    p.name(),
+                    String::from_utf8_lossy(&line)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn rejects_alb_and_envoy_lines() {
+        let mut ctx = TimeCtx::default();
+        for line in crate::format::alb::tests::DOC_LINES
+            .iter()
+            .chain(crate::format::envoy::tests::DOC_LINES)
+        {
+            assert_eq!(
+                Access.parse(line.as_bytes(), &mut ctx),
+                Parsed::Unparsed,
+                "{line}"
+            );
+        }
+        for line in DOC_LINES {
+            for p in &testutil::parsers()[1..] {
+                assert_eq!(
+                    p.parse(line.as_bytes(), &mut ctx),
+                    Parsed::Unparsed,
+                    "{line}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn corpus_files() {
+        for rel in [
+            "nginx/access-test.log",
+            "apache/access-test.log",
+            "apache/access-ssl-request.log",
+            "apache/access-test-vhost.log",
+        ] {
+            let Some((records, lines)) = testutil::check(&Access, rel) else {
+                return;
+            };
+            assert_eq!(records, lines, "{rel}");
+            assert_eq!(testutil::detect(rel), Some("nginx_access"), "{rel}");
+        }
+    }
+
+    #[test]
+    fn corpus_clients() {
+        let Some(dir) = testutil::corpus() else {
+            return;
+        };
+        for rel in [
+            "nginx/access-test.log",
+            "apache/access-test.log",
+            "apache/access-test-vhost.log",
+        ] {
+            let data = std::fs::read(dir.join(rel)).unwrap();
+            let exp: Vec<serde_json::Value> = serde_json::from_slice(
+                &std::fs::read(dir.join(format!("{rel}-expected.json"))).unwrap(),
+            )
+            .unwrap();
+            let mut ctx = TimeCtx::default();
+            for (off, line) in testutil::lines(&data) {
+                let e = exp
+                    .iter()
+                    .find(|e| e.get("log.offset").and_then(|o| o.as_u64()) == Some(off as u64))
+                    .unwrap();
+                let want = e
+                    .get("source.ip")
+                    .or_else(|| e.get("source.address"))
+                    .and_then(|v| v.as_str())
+                    .unwrap();
+                let Parsed::Request { request, .. } = Access.parse(line, &mut ctx) else {
+                    panic!()
+                };
+                assert_eq!(request.client.as_deref(), Some(want), "{rel}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_truncation_is_safe() {
+        let mut ctx = TimeCtx::default();
+        for line in testutil::real_lines() {
+            let line = line.as_slice();
+            for end in 0..=line.len() {
+                for p in testutil::parsers() {
+                    let _ = p.parse(&line[..end], &mut ctx);
+                    let _ = p.parse(&line[end..], &mut ctx);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn helpers() {
+        assert_eq!(decimal(b"0.123").unwrap().ms(), 123.0);
+        assert_eq!(decimal(b"14.998").unwrap().ms(), 14998.0);
+        assert_eq!(decimal(b"12").unwrap().ms(), 12000.0);
+        assert!(decimal(b"1.").is_none());
+        assert!(decimal(b".5").is_none());
+        assert!(decimal(b"-1").is_none());
+        assert!(decimal(b"").is_none());
+        assert_eq!(status3(b"404"), Some(404));
+        assert_eq!(status3(b"40"), None);
+        assert!(ipv4(b"256.1.1.1").is_none());
+        assert!(ipv4(b"1.2.3").is_none());
+        assert!(ipv4(b"1.2.3.4.5").is_none());
+        assert_eq!(
+            list_elems(b"a, b : c").collect::<Vec<_>>(),
+            vec![&b"a"[..], b"b", b"c"]
+        );
+        assert_eq!(last_elem(b"[::1]:80, [::2]:80"), Some(&b"[::2]:80"[..]));
+        assert_eq!(list_extent(b"a, b : c d"), 8);
+        assert_eq!(list_extent(b"a,"), 2);
+        assert_eq!(list_extent(b"a :"), 1);
+        assert_eq!(split_last_token(b"a b  "), (&b"a"[..], &b"b"[..]));
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+            let mut ctx = TimeCtx::default();
+            for p in testutil::parsers() {
+                let _ = p.parse(&bytes, &mut ctx);
+            }
+        }
+
+        #[test]
+        fn fields_swapped_for_edge_values_never_panic(
+            pick in any::<prop::sample::Index>(),
+            edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<prop::sample::Index>()), 1..6),
+        ) {
+            const EDGE: &[&str] = &[
+                "", "-", "-1", "0", "000", "999", "1.", ".5", "0.000", "\"", "\"\"", "\"-", "[", "]",
+                "[]", "[::1]:80", "[::1", ":", " : ", ",", ", ", "=", "a=", "=\"", "ua=\"", "rt=",
+                "unix:", "502", "backend", "10.0.0.1:80,", "\\", "\u{e9}", "\u{1F600}",
+                "[10/Oct/2000:13:55:36 -0700]", "2018-07-02T22:23:00.186641Z",
+            ];
+            let lines = testutil::real_lines();
+            let line = &lines[pick.index(lines.len())];
+            let mut fields: Vec<Vec<u8>> = line.split(|&c| c == b' ').map(|f| f.to_vec()).collect();
+            for (field, value) in edits {
+                let i = field.index(fields.len());
+                fields[i] = EDGE[value.index(EDGE.len())].as_bytes().to_vec();
+            }
+            let line = fields.join(&b' ');
+            let mut ctx = TimeCtx::default();
+            for p in testutil::parsers() {
+                let _ = p.parse(&line, &mut ctx);
+            }
+        }
+
+        #[test]
+        fn mutated_real_lines_never_panic(
+            pick in any::<prop::sample::Index>(),
+            edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>(), 0u8..4), 1..8),
+        ) {
+            let lines = testutil::real_lines();
+            let mut line = lines[pick.index(lines.len())].clone();
+            for (at, byte, op) in edits {
+                if line.is_empty() {
+                    line.push(byte);
+                    continue;
+                }
+                let i = at.index(line.len());
+                match op {
+                    0 => line[i] = byte,
+                    1 => line.insert(i, byte),
+                    2 => { line.remove(i); }
+                    _ => line[i] = b" \"[],:=-"[byte as usize % 8],
+                }
+            }
+            let mut ctx = TimeCtx::default();
+            for p in testutil::parsers() {
+                let _ = p.parse(&line, &mut ctx);
+            }
+        }
     }
 }

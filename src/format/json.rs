@@ -1,8 +1,20 @@
 //! JSON lines (logrus, zap, zerolog, bunyan, pino, slog, structlog, ECS, journald, Traefik, tracing).
+//!
+//! Every line is one JSON object. Instead of one parser per logger, the
+//! object's keys are probed for the time, level and message under the names
+//! the common loggers use (see `log-formats.md` §7); lines shaped like access
+//! logs (Traefik, nginx/Envoy/Caddy JSON) become requests. The object is
+//! walked once and every key sorted into a slot, so a line costs one
+//! `serde_json` parse and one pass over its top-level keys.
 
-use crate::format::LogFormat;
-use crate::record::Parsed;
-use crate::time::TimeCtx;
+use std::borrow::Cow;
+
+use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde_json::{Map, Value};
+
+use crate::format::{strip_port, LogFormat};
+use crate::record::{Level, Message, Parsed, Request};
+use crate::time::{epoch_f64_to_micros, parse_leading, parse_text_timestamp, Micros, TimeCtx};
 
 /// JSON lines (logrus, zap, zerolog, bunyan, pino, slog, structlog, ECS, journald, Traefik, tracing).
 pub struct JsonLines;
@@ -16,7 +28,1555 @@ impl LogFormat for JsonLines {
         "JSON lines (logrus, zap, zerolog, bunyan, pino, slog, structlog, ECS, journald, Traefik, tracing)"
     }
 
-    fn parse<'a>(&self, _line: &'a [u8], _ctx: &mut TimeCtx) -> Parsed<'a> {
-        Parsed::Unparsed
+    fn parse<'a>(&self, line: &'a [u8], ctx: &mut TimeCtx) -> Parsed<'a> {
+        let Some((prefix_at, body)) = split_json_line(line, ctx) else {
+            return Parsed::Unparsed;
+        };
+        let Some(entries) = parse_entries(body) else {
+            return Parsed::Unparsed;
+        };
+        read_object(&entries, prefix_at, ctx, 0).unwrap_or(Parsed::Unparsed)
+    }
+}
+
+/// Most fields kept on a message, and the longest value kept (in characters).
+const MAX_FIELDS: usize = 12;
+const MAX_FIELD_CHARS: usize = 200;
+
+// ---------------------------------------------------------------------------
+// Shared with the Alertmanager parser
+
+/// Splits a line into an optional leading timestamp (as some shippers write
+/// `2024-03-09T08:41:12Z {...}`, or the CRI container format
+/// `2024-03-09T08:41:12.1Z stdout F {...}`) and the JSON object text.
+/// `None` when the line is not an object, so non-JSON lines cost a byte or two.
+pub(crate) fn split_json_line<'a>(
+    line: &'a [u8],
+    ctx: &mut TimeCtx,
+) -> Option<(Option<Micros>, &'a [u8])> {
+    let mut b = trim_ascii(line);
+    // A UTF-8 byte-order mark left at the start of a file.
+    if let Some(rest) = b.strip_prefix(b"\xEF\xBB\xBF") {
+        b = rest;
+    }
+    if b.last() != Some(&b'}') {
+        return None;
+    }
+    match b.first()? {
+        b'{' => Some((None, b)),
+        c if c.is_ascii_digit() || *c == b'[' => {
+            let (stamp, used) = parse_leading(b)?;
+            let mut rest = b.get(used..)?;
+            if rest.first() != Some(&b' ') && rest.first() != Some(&b'\t') {
+                return None;
+            }
+            rest = trim_ascii(rest);
+            // CRI log lines: `<time> stdout|stderr F|P <log>`.
+            for stream in [&b"stdout "[..], &b"stderr "[..]] {
+                if let Some(r) = rest.strip_prefix(stream) {
+                    if let Some(r) = r.strip_prefix(b"F ").or_else(|| r.strip_prefix(b"P ")) {
+                        rest = r;
+                    }
+                }
+            }
+            if rest.first() != Some(&b'{') {
+                return None;
+            }
+            Some((Some(ctx.resolve(stamp)), rest))
+        }
+        _ => None,
+    }
+}
+
+/// Parses a JSON object. Invalid UTF-8 inside strings is read lossily
+/// rather than losing the line.
+pub(crate) fn parse_object(body: &[u8]) -> Option<Map<String, Value>> {
+    match serde_json::from_slice::<Map<String, Value>>(body) {
+        Ok(map) => Some(map),
+        Err(_) if std::str::from_utf8(body).is_err() => {
+            serde_json::from_str(&String::from_utf8_lossy(body)).ok()
+        }
+        Err(_) => None,
+    }
+}
+
+/// The top-level entries of an object that some probe wants, in line
+/// order. Values under other keys (request headers, Terraform hooks, big
+/// nested contexts) are checked by the parser but never built, which is
+/// most of the cost of a `serde_json::Value`.
+type Entries<'de> = Vec<(Cow<'de, str>, Value)>;
+
+struct Wanted<'de>(Entries<'de>);
+
+/// An object key, borrowed from the line unless it holds escapes.
+struct Key<'de>(Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string key")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_string())))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for Wanted<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Wanted<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Wanted<'de>, A::Error> {
+                let mut out = Vec::with_capacity(16);
+                while let Some(Key(k)) = map.next_key()? {
+                    if wanted(&k) {
+                        let v: Value = map.next_value()?;
+                        out.push((k, v));
+                    } else {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+                Ok(Wanted(out))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+fn wanted(k: &str) -> bool {
+    time_rank(k).is_some()
+        || level_rank(k).is_some()
+        || message_rank(k).is_some()
+        || req_slot(k).is_some()
+        || is_kept_field(k)
+        || matches!(k, "log" | "fields" | "c")
+}
+
+/// Parses a line's object into its wanted entries; invalid UTF-8 inside
+/// strings is read lossily.
+fn parse_entries(body: &[u8]) -> Option<Entries<'_>> {
+    match serde_json::from_slice::<Wanted>(body) {
+        Ok(w) => Some(w.0),
+        Err(_) if std::str::from_utf8(body).is_err() => {
+            let fixed = String::from_utf8_lossy(body).into_owned();
+            let w = serde_json::from_str::<Wanted>(&fixed).ok()?;
+            Some(
+                w.0.into_iter()
+                    .map(|(k, v)| (Cow::Owned(k.into_owned()), v))
+                    .collect(),
+            )
+        }
+        Err(_) => None,
+    }
+}
+
+fn get<'e>(entries: &'e [(Cow<'_, str>, Value)], key: &str) -> Option<&'e Value> {
+    entries.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+}
+
+/// A JSON time value: an RFC 3339 or other text timestamp (offset-less ones
+/// read in the context's zone), Go's `time.String()`, an epoch number or
+/// numeric string in s/ms/µs/ns by magnitude, MongoDB's `{"$date": ...}`
+/// and Google Cloud's `{"seconds": .., "nanos": ..}`.
+pub(crate) fn value_time(v: &Value, ctx: &mut TimeCtx) -> Option<Micros> {
+    match v {
+        Value::String(s) => {
+            if s.is_empty() || s.len() > 64 {
+                return None;
+            }
+            parse_text_timestamp(s, ctx)
+        }
+        Value::Number(n) => number_epoch(n),
+        Value::Object(o) => {
+            if let Some(d) = o.get("$date") {
+                return match d {
+                    Value::Object(inner) => {
+                        inner.get("$numberLong").and_then(|x| value_time(x, ctx))
+                    }
+                    other => value_time(other, ctx),
+                };
+            }
+            let secs = o.get("seconds")?;
+            let secs = match secs {
+                Value::Number(n) => n.as_i64()?,
+                Value::String(s) => s.parse().ok()?,
+                _ => return None,
+            };
+            let nanos = o.get("nanos").and_then(Value::as_i64).unwrap_or(0);
+            if !(0..=1_000_000_000).contains(&nanos) || !(0..=1i64 << 40).contains(&secs) {
+                return None;
+            }
+            Some(secs * 1_000_000 + nanos / 1000)
+        }
+        _ => None,
+    }
+}
+
+/// An epoch JSON number; integers are read exactly (nanosecond epochs do
+/// not fit an `f64`'s precision).
+fn number_epoch(n: &serde_json::Number) -> Option<Micros> {
+    if let Some(u) = n.as_u64() {
+        let u = u as i64;
+        return match u {
+            100_000_000..=9_999_999_999 => Some(u * 1_000_000),
+            100_000_000_000..=9_999_999_999_999 => Some(u * 1000),
+            100_000_000_000_000..=9_999_999_999_999_999 => Some(u),
+            100_000_000_000_000_000..=i64::MAX => Some(u / 1000),
+            _ => None,
+        };
+    }
+    epoch_f64_to_micros(n.as_f64()?)
+}
+
+/// A Go duration string (`1.5s`, `12ms`, `350µs`, `1m30s`, `45ns`) or a
+/// number with a unit suffix, in milliseconds. `None` without a unit.
+pub(crate) fn unit_duration_ms(text: &str) -> Option<f64> {
+    let t = text.trim();
+    if t.is_empty() || t.len() > 40 {
+        return None;
+    }
+    let mut total = 0.0;
+    let mut rest = t;
+    let mut any = false;
+    while !rest.is_empty() {
+        let num_len = rest
+            .bytes()
+            .take_while(|c| c.is_ascii_digit() || *c == b'.')
+            .count();
+        if num_len == 0 {
+            return None;
+        }
+        let n: f64 = rest.get(..num_len)?.parse().ok()?;
+        rest = rest.get(num_len..)?;
+        let unit_len = rest
+            .char_indices()
+            .find(|(_, c)| c.is_ascii_digit() || *c == '.')
+            .map_or(rest.len(), |(i, _)| i);
+        let unit = rest.get(..unit_len)?;
+        rest = rest.get(unit_len..)?;
+        let ms_per = match unit {
+            "ns" => 1e-6,
+            "us" | "µs" | "μs" => 1e-3,
+            "ms" => 1.0,
+            "s" => 1000.0,
+            "m" => 60_000.0,
+            "h" => 3_600_000.0,
+            _ => return None,
+        };
+        total += n * ms_per;
+        any = true;
+    }
+    any.then_some(total)
+}
+
+/// A status code: 0 (no response) or 100..=599, as a number or numeric string.
+pub(crate) fn status_code(text: &str) -> Option<u16> {
+    let t = text.trim();
+    if t.is_empty() || t.len() > 3 || !t.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let n: u16 = t.parse().ok()?;
+    (n == 0 || (100..=599).contains(&n)).then_some(n)
+}
+
+/// Cuts a field value to [`MAX_FIELD_CHARS`] characters, marking the cut.
+pub(crate) fn cap_value(s: Cow<'_, str>) -> Cow<'_, str> {
+    match s.char_indices().nth(MAX_FIELD_CHARS) {
+        Some((i, _)) => {
+            let mut owned = s.get(..i).unwrap_or_default().to_string();
+            owned.push('…');
+            Cow::Owned(owned)
+        }
+        None => s,
+    }
+}
+
+pub(crate) fn trim_ascii(mut b: &[u8]) -> &[u8] {
+    while let [first, rest @ ..] = b {
+        if first.is_ascii_whitespace() {
+            b = rest;
+        } else {
+            break;
+        }
+    }
+    while let [rest @ .., last] = b {
+        if last.is_ascii_whitespace() {
+            b = rest;
+        } else {
+            break;
+        }
+    }
+    b
+}
+
+// ---------------------------------------------------------------------------
+// Key probes
+
+/// Time keys, most trusted first: a request's start, journald's origin time
+/// before its reception time, then the loggers' own keys.
+fn time_rank(key: &str) -> Option<usize> {
+    Some(match key {
+        "StartUTC" => 0,
+        "_SOURCE_REALTIME_TIMESTAMP" => 1,
+        "__REALTIME_TIMESTAMP" => 2,
+        "time" => 3,
+        "timestamp" => 4,
+        "@timestamp" => 5,
+        "ts" => 6,
+        "t" => 7,
+        "time_iso8601" => 8,
+        "start_time" => 9,
+        "time_local" => 10,
+        "datetime" => 11,
+        "date" => 12,
+        "eventTime" => 13,
+        "lastTimestamp" => 14,
+        "msec" => 15,
+        "Timestamp" => 16,
+        _ => return None,
+    })
+}
+const TIME_SLOTS: usize = 17;
+
+/// How a level value is read.
+#[derive(Clone, Copy, PartialEq)]
+enum LevelKind {
+    /// Words, or numbers on the bunyan/pino scale.
+    Word,
+    /// journald `PRIORITY`: syslog severity 0-7.
+    Syslog,
+    /// MongoDB `s`: `F`, `E`, `W`, `I`, `D1`..`D5` only.
+    Mongo,
+}
+
+fn level_rank(key: &str) -> Option<(usize, LevelKind)> {
+    Some(match key {
+        "level" => (0, LevelKind::Word),
+        "severity" => (1, LevelKind::Word),
+        "log.level" => (2, LevelKind::Word),
+        // 3: nested {"log": {"level": ..}}
+        "@level" => (4, LevelKind::Word),
+        "lvl" => (5, LevelKind::Word),
+        "levelname" => (6, LevelKind::Word),
+        "loglevel" => (7, LevelKind::Word),
+        "SeverityText" => (8, LevelKind::Word),
+        "PRIORITY" => (9, LevelKind::Syslog),
+        "s" => (10, LevelKind::Mongo),
+        _ => return None,
+    })
+}
+const LEVEL_SLOTS: usize = 11;
+const LEVEL_NESTED_LOG: usize = 3;
+
+fn message_rank(key: &str) -> Option<usize> {
+    Some(match key {
+        "msg" => 0,
+        "message" => 1,
+        "@message" => 2,
+        "MESSAGE" => 3,
+        "event" => 4,
+        "fields.message" => 5,
+        // 6: nested {"fields": {"message": ..}} (tracing)
+        // 7: docker json-file `log`
+        "Body" => 8,
+        _ => return None,
+    })
+}
+const MESSAGE_SLOTS: usize = 9;
+const MESSAGE_NESTED_FIELDS: usize = 6;
+const MESSAGE_DOCKER_LOG: usize = 7;
+
+/// Scalar keys worth carrying on a message.
+fn is_kept_field(key: &str) -> bool {
+    matches!(
+        key,
+        "service"
+            | "service.name"
+            | "service_name"
+            | "app"
+            | "application"
+            | "host"
+            | "hostname"
+            | "host.name"
+            | "_HOSTNAME"
+            | "logger"
+            | "logger_name"
+            | "log.logger"
+            | "name"
+            | "caller"
+            | "target"
+            | "module"
+            | "@module"
+            | "type"
+            | "_SYSTEMD_UNIT"
+            | "UNIT"
+            | "SYSLOG_IDENTIFIER"
+            | "error"
+            | "err"
+            | "error.message"
+            | "error.type"
+            | "exception"
+            | "status"
+            | "code"
+            | "upstream"
+            | "backend"
+            | "pod"
+            | "pod_name"
+            | "namespace"
+            | "container"
+            | "container_name"
+            | "version"
+            | "component"
+            | "env"
+            | "environment"
+            | "region"
+            | "reason"
+            | "stream"
+            | "trace_id"
+            | "request_id"
+    )
+}
+
+/// Keys of nested objects (ECS `{"service": {"name": ..}}`) worth carrying.
+fn kept_nested(outer: &str) -> bool {
+    matches!(
+        outer,
+        "service" | "host" | "error" | "container" | "pod" | "kubernetes" | "process"
+    )
+}
+
+fn kept_nested_inner(inner: &str) -> bool {
+    matches!(inner, "name" | "message" | "type" | "hostname")
+}
+
+/// Keys of access-log-shaped objects.
+#[derive(Default)]
+struct RequestKeys<'m> {
+    status: [Option<&'m Value>; 6],
+    method: [Option<&'m Value>; 4],
+    path: [Option<&'m Value>; 5],
+    request_line: Option<&'m Value>,
+    request_obj: Option<&'m Map<String, Value>>,
+    client: [Option<&'m Value>; 10],
+    backend: [Option<&'m Value>; 6],
+    latency: [Option<(&'m Value, LatencyUnit)>; 12],
+    response_flags: Option<&'m Value>,
+    /// Keys only Traefik writes: its `Duration` is in nanoseconds.
+    traefik: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum LatencyUnit {
+    Ns,
+    Us,
+    Ms,
+    S,
+    /// `duration`, `latency`, `took`, `elapsed`: a unit suffix, a float in
+    /// seconds (Caddy, zap), or an integer in ms (Envoy) or ns (Go) by size.
+    Guess,
+}
+
+/// Where a request key goes.
+#[derive(Clone, Copy)]
+enum ReqSlot {
+    Status(usize),
+    Method(usize),
+    Path(usize),
+    Request,
+    Client(usize),
+    Backend(usize),
+    Latency(usize, LatencyUnit),
+    Flags,
+}
+
+/// The slot of an access-log key; ranks are preferences within a slot.
+fn req_slot(key: &str) -> Option<ReqSlot> {
+    use LatencyUnit::*;
+    use ReqSlot::*;
+    Some(match key {
+        "DownstreamStatus" => Status(0),
+        "status" => Status(1),
+        "response_code" => Status(2),
+        "status_code" | "statusCode" => Status(3),
+        "http.response.status_code" => Status(4),
+        "OriginStatus" => Status(5),
+        "RequestMethod" => Method(0),
+        "method" | "request_method" => Method(1),
+        "http_method" => Method(2),
+        "http.request.method" => Method(3),
+        "RequestPath" => Path(0),
+        "path" | "request_path" => Path(1),
+        "uri" | "request_uri" => Path(2),
+        "url.path" | "url.original" => Path(3),
+        "url" => Path(4),
+        "request" => Request,
+        "ClientHost" => Client(0),
+        "client_ip" | "clientip" | "client.ip" => Client(1),
+        "remote_ip" | "source.ip" => Client(2),
+        "remote_addr" | "remoteAddr" => Client(3),
+        "ClientAddr" => Client(4),
+        "downstream_remote_address" => Client(5),
+        "client" | "client_addr" => Client(6),
+        "x_forwarded_for" | "http_x_forwarded_for" => Client(7),
+        "ServiceAddr" => Backend(0),
+        "ServiceURL" => Backend(1),
+        "upstream_addr" | "upstream_host" => Backend(2),
+        "upstream" | "backend" => Backend(3),
+        "upstream_cluster" | "ServiceName" => Backend(4),
+        "response_flags" => Flags,
+        "Duration" => Latency(0, Ns),
+        "request_time" => Latency(1, S),
+        "duration_ms" | "latency_ms" | "elapsed_ms" | "took_ms" | "response_time_ms" => {
+            Latency(2, Ms)
+        }
+        "duration_us" | "latency_us" => Latency(3, Us),
+        "duration_ns" | "event.duration" => Latency(4, Ns),
+        "duration_s" | "duration_sec" | "request_duration_seconds" => Latency(5, S),
+        "duration" => Latency(6, Guess),
+        "latency" | "took" | "elapsed" | "response_time" => Latency(7, Guess),
+        "upstream_response_time" => Latency(8, S),
+        _ => return None,
+    })
+}
+
+impl<'m> RequestKeys<'m> {
+    /// Sorts a key into its slot; the first value of a slot wins.
+    fn take(&mut self, key: &str, v: &'m Value) {
+        fn put<'m>(arr: &mut [Option<&'m Value>], i: usize, v: &'m Value) {
+            if let Some(s) = arr.get_mut(i) {
+                if s.is_none() {
+                    *s = Some(v);
+                }
+            }
+        }
+        let Some(slot) = req_slot(key) else {
+            return;
+        };
+        // Keys only Traefik writes.
+        if matches!(key, "DownstreamStatus" | "OriginStatus" | "Duration") {
+            self.traefik = true;
+        }
+        match slot {
+            ReqSlot::Status(i) => put(&mut self.status, i, v),
+            ReqSlot::Method(i) => put(&mut self.method, i, v),
+            ReqSlot::Path(i) => put(&mut self.path, i, v),
+            ReqSlot::Client(i) => put(&mut self.client, i, v),
+            ReqSlot::Backend(i) => put(&mut self.backend, i, v),
+            ReqSlot::Request => match v {
+                Value::String(_) => self.request_line = Some(v),
+                Value::Object(o) => self.request_obj = Some(o),
+                _ => {}
+            },
+            ReqSlot::Flags => self.response_flags = Some(v),
+            ReqSlot::Latency(i, unit) => {
+                if let Some(s) = self.latency.get_mut(i) {
+                    if s.is_none() {
+                        *s = Some((v, unit));
+                    }
+                }
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Reading an object
+
+/// A scalar JSON value as text (strings as they are, numbers and booleans
+/// written out); `None` for null, arrays and objects.
+fn scalar_text(v: &Value) -> Option<Cow<'_, str>> {
+    match v {
+        Value::String(s) => Some(Cow::Borrowed(s.as_str())),
+        Value::Number(n) => Some(Cow::Owned(n.to_string())),
+        Value::Bool(b) => Some(Cow::Borrowed(if *b { "true" } else { "false" })),
+        _ => None,
+    }
+}
+
+/// Message text of a value: strings, scalars, and journald's byte arrays
+/// (non-UTF-8 messages) or repeated fields (arrays of strings).
+fn message_text(v: &Value) -> Option<Cow<'_, str>> {
+    match v {
+        Value::Array(items) => {
+            if items.iter().all(Value::is_number) {
+                let bytes: Vec<u8> = items
+                    .iter()
+                    .filter_map(|x| x.as_u64())
+                    .filter_map(|x| u8::try_from(x).ok())
+                    .collect();
+                Some(Cow::Owned(String::from_utf8_lossy(&bytes).into_owned()))
+            } else {
+                let parts: Vec<Cow<'_, str>> = items.iter().filter_map(message_text).collect();
+                (!parts.is_empty()).then(|| Cow::Owned(parts.join(" ")))
+            }
+        }
+        other => scalar_text(other),
+    }
+}
+
+fn level_of(v: &Value, kind: LevelKind) -> Option<Level> {
+    match kind {
+        LevelKind::Word => match v {
+            Value::Number(n) => Level::from_bunyan(n.as_i64()?),
+            Value::String(s) => Level::from_word(s).or_else(|| {
+                let n: i64 = s.trim().parse().ok()?;
+                Level::from_bunyan(n)
+            }),
+            _ => None,
+        },
+        LevelKind::Syslog => {
+            let n = match v {
+                Value::Number(n) => n.as_u64()?,
+                Value::String(s) => s.trim().parse().ok()?,
+                _ => return None,
+            };
+            (n <= 7).then(|| Level::from_syslog_severity(n as u8))
+        }
+        LevelKind::Mongo => {
+            let s = v.as_str()?;
+            matches!(
+                s,
+                "F" | "E" | "W" | "I" | "D" | "D1" | "D2" | "D3" | "D4" | "D5"
+            )
+            .then(|| Level::from_word(s))
+            .flatten()
+        }
+    }
+}
+
+/// Reads one object into a record. `fallback_at` is a time from outside the
+/// object (a leading timestamp, or the docker wrapper's time). `depth` stops
+/// the docker `log` unwrapping after one level.
+fn read_object<'a>(
+    entries: &[(Cow<'_, str>, Value)],
+    fallback_at: Option<Micros>,
+    ctx: &mut TimeCtx,
+    depth: u8,
+) -> Option<Parsed<'a>> {
+    let mut times: [Option<&Value>; TIME_SLOTS] = [None; TIME_SLOTS];
+    let mut levels: [Option<(&Value, LevelKind)>; LEVEL_SLOTS] = [None; LEVEL_SLOTS];
+    let mut messages: [Option<&Value>; MESSAGE_SLOTS] = [None; MESSAGE_SLOTS];
+    let mut req = RequestKeys::default();
+    let mut mongo = false;
+    let mut docker_log: Option<&str> = None;
+
+    for (key, v) in entries {
+        let k: &str = key;
+        if let Some(r) = time_rank(k) {
+            if let Some(s) = times.get_mut(r) {
+                *s = Some(v);
+            }
+            if k == "t" && v.is_object() {
+                mongo = true;
+            }
+            continue;
+        }
+        if let Some((r, kind)) = level_rank(k) {
+            if let Some(s) = levels.get_mut(r) {
+                *s = Some((v, kind));
+            }
+            continue;
+        }
+        if let Some(r) = message_rank(k) {
+            if let Some(s) = messages.get_mut(r) {
+                *s = Some(v);
+            }
+            continue;
+        }
+        match (k, v) {
+            ("log", Value::Object(o)) => {
+                if let Some(l) = o.get("level") {
+                    levels[LEVEL_NESTED_LOG] = Some((l, LevelKind::Word));
+                }
+                continue;
+            }
+            ("log", Value::String(s)) => {
+                docker_log = Some(s);
+                continue;
+            }
+            ("fields", Value::Object(o)) => {
+                if let Some(m) = o.get("message") {
+                    messages[MESSAGE_NESTED_FIELDS] = Some(m);
+                }
+                continue;
+            }
+            _ => {}
+        }
+        req.take(k, v);
+    }
+
+    // The wall time of the line: the first time key that reads.
+    let mut at = None;
+    for v in times.iter().flatten() {
+        if let Some(t) = value_time(v, ctx) {
+            at = Some(t);
+            break;
+        }
+    }
+
+    // Docker's json-file driver wraps each line: `{"log": "...\n", "stream": .., "time": ..}`.
+    // When the wrapped line is itself JSON, read it, with the wrapper's time as fallback.
+    if let Some(log) = docker_log {
+        let inner = log.trim();
+        if depth == 0 && inner.starts_with('{') && inner.ends_with('}') {
+            if let Some(inner_entries) = parse_entries(inner.as_bytes()) {
+                if let Some(p) = read_object(&inner_entries, at.or(fallback_at), ctx, depth + 1) {
+                    return Some(p);
+                }
+            }
+        }
+    }
+
+    let at = at.or(fallback_at)?;
+
+    if let Some(request) = read_request(&req) {
+        return Some(Parsed::Request { at, request });
+    }
+
+    let level = levels
+        .iter()
+        .flatten()
+        .find_map(|(v, kind)| level_of(v, *kind));
+
+    let mut text_key = None;
+    let mut text: Option<Cow<'a, str>> = None;
+    for (i, v) in messages.iter().enumerate() {
+        let candidate = if i == MESSAGE_DOCKER_LOG {
+            docker_log.map(|s| Cow::Borrowed(s.trim_end()))
+        } else {
+            v.and_then(message_text)
+        };
+        if let Some(t) = candidate {
+            if !t.is_empty() {
+                text = Some(Cow::Owned(t.into_owned()));
+                break;
+            }
+        }
+    }
+    if text.is_none() {
+        // No message: an error value is the next best description.
+        for key in ["error", "err", "error.message"] {
+            if let Some(t) = get(entries, key).and_then(scalar_text) {
+                if !t.is_empty() {
+                    text = Some(Cow::Owned(t.into_owned()));
+                    text_key = Some(key);
+                    break;
+                }
+            }
+        }
+    }
+
+    let mut fields: Vec<(Cow<'a, str>, Cow<'a, str>)> = Vec::new();
+    for (key, v) in entries {
+        if fields.len() >= MAX_FIELDS {
+            break;
+        }
+        let k: &str = key;
+        if Some(k) == text_key {
+            continue;
+        }
+        if mongo && k == "c" {
+            if let Some(t) = scalar_text(v) {
+                fields.push((Cow::Borrowed("component"), own(cap_value(t))));
+            }
+            continue;
+        }
+        if k == "fields" {
+            // tracing puts the event's own fields here, beside `message`.
+            if let Value::Object(o) = v {
+                for (ik, iv) in o {
+                    if fields.len() < MAX_FIELDS && is_kept_field(ik) {
+                        if let Some(t) = scalar_text(iv).filter(|t| !t.is_empty()) {
+                            fields.push((Cow::Owned(ik.clone()), own(cap_value(t))));
+                        }
+                    }
+                }
+            }
+            continue;
+        }
+        if !is_kept_field(k) {
+            continue;
+        }
+        match v {
+            Value::Object(o) if kept_nested(k) => {
+                for (ik, iv) in o {
+                    if fields.len() >= MAX_FIELDS {
+                        break;
+                    }
+                    if kept_nested_inner(ik) {
+                        if let Some(t) = scalar_text(iv) {
+                            fields.push((Cow::Owned(format!("{k}.{ik}")), own(cap_value(t))));
+                        }
+                    }
+                }
+            }
+            _ => {
+                if let Some(t) = scalar_text(v) {
+                    if !t.is_empty() {
+                        fields.push((Cow::Owned(k.to_string()), own(cap_value(t))));
+                    }
+                }
+            }
+        }
+    }
+
+    Some(Parsed::Message {
+        at,
+        message: Message {
+            level,
+            text: text.unwrap_or(Cow::Borrowed("")),
+            fields,
+        },
+    })
+}
+
+fn own<'a>(c: Cow<'_, str>) -> Cow<'a, str> {
+    Cow::Owned(c.into_owned())
+}
+
+/// An access-log record when the object has a status code and something
+/// that names the request (method, path, request line) or is Traefik's.
+fn read_request<'a>(k: &RequestKeys<'_>) -> Option<Request<'a>> {
+    let obj = k.request_obj;
+    let obj_get = |key: &str| obj.and_then(|o| o.get(key));
+    let status = k.status.iter().flatten().find_map(|v| match v {
+        Value::Number(n) => n
+            .as_u64()
+            .and_then(|n| u16::try_from(n).ok())
+            .filter(|n| *n == 0 || (100..=599).contains(n)),
+        Value::String(s) => status_code(s),
+        _ => None,
+    })?;
+
+    let (mut method, mut path) = (None, None);
+    if let Some(Value::String(line)) = k.request_line {
+        // `GET /path HTTP/1.1`
+        let mut parts = line.split(' ');
+        if let (Some(m), Some(p)) = (parts.next(), parts.next()) {
+            if !m.is_empty() && m.bytes().all(|c| c.is_ascii_uppercase()) {
+                method = Some(m.to_string());
+                path = Some(p.to_string());
+            }
+        }
+    }
+    let first_text = |arr: &[Option<&Value>]| {
+        arr.iter()
+            .flatten()
+            .find_map(|v| v.as_str().filter(|s| !s.is_empty() && *s != "-"))
+            .map(str::to_string)
+    };
+    method = method.or_else(|| first_text(&k.method)).or_else(|| {
+        obj_get("method")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    });
+    path = path
+        .or_else(|| first_text(&k.path))
+        .or_else(|| obj_get("uri").and_then(Value::as_str).map(str::to_string));
+    if method.is_none() && path.is_none() && !k.traefik {
+        return None;
+    }
+
+    let client = k
+        .client
+        .iter()
+        .flatten()
+        .copied()
+        .chain(obj_get("client_ip"))
+        .chain(obj_get("remote_ip"))
+        .chain(obj_get("remote_addr"))
+        .find_map(|v| {
+            let s = v.as_str()?;
+            // X-Forwarded-For lists the original client first.
+            let first = s.split(',').next()?.trim();
+            let host = strip_port(first);
+            (!host.is_empty() && host != "-").then(|| host.to_string())
+        });
+
+    let backend = k.backend.iter().flatten().find_map(|v| {
+        let s = v.as_str()?;
+        // nginx lists every upstream tried (`a, b : c`); the last one answered.
+        let last = s.rsplit([',', ' ']).find(|p| !p.is_empty() && *p != ":")?;
+        (last != "-").then(|| last.to_string())
+    });
+
+    let latency_ms = k
+        .latency
+        .iter()
+        .flatten()
+        .find_map(|(v, unit)| latency_ms(v, *unit));
+
+    let mut failed = Request::default_failed(status);
+    if status == 0 {
+        // Envoy: code 0 with only `DC` means the client went away first.
+        if let Some(flags) = k.response_flags.and_then(Value::as_str) {
+            if flags.split(',').all(|f| f.trim() == "DC") {
+                failed = false;
+            }
+        }
+    }
+
+    Some(Request {
+        status,
+        failed,
+        backend: backend.map(Cow::Owned),
+        client: client.map(Cow::Owned),
+        latency_ms,
+        method: method.map(Cow::Owned),
+        path: path.map(Cow::Owned),
+    })
+}
+
+/// A latency value in milliseconds; `None` for `-`, negatives and junk.
+fn latency_ms(v: &Value, unit: LatencyUnit) -> Option<f64> {
+    let (n, is_float) = match v {
+        Value::Number(n) => (n.as_f64()?, !(n.is_u64() || n.is_i64())),
+        Value::String(s) => {
+            let s = s.trim();
+            // nginx: `0.001, 0.002` when several upstreams were tried; `-` when none.
+            let s = s.rsplit(',').next().unwrap_or(s).trim();
+            if let Some(ms) = unit_duration_ms(s) {
+                return Some(ms);
+            }
+            let n: f64 = s.parse().ok()?;
+            (n, s.contains('.'))
+        }
+        _ => return None,
+    };
+    if !n.is_finite() || n < 0.0 {
+        return None;
+    }
+    Some(match unit {
+        LatencyUnit::Ns => n / 1e6,
+        LatencyUnit::Us => n / 1e3,
+        LatencyUnit::Ms => n,
+        LatencyUnit::S => n * 1e3,
+        LatencyUnit::Guess => {
+            if is_float {
+                n * 1e3
+            } else if n >= 1e6 {
+                n / 1e6
+            } else {
+                n
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::{format_rfc3339, YearAnchor, Zone};
+    use proptest::prelude::*;
+
+    fn parse(line: &str) -> Parsed<'_> {
+        JsonLines.parse(line.as_bytes(), &mut TimeCtx::default())
+    }
+
+    /// The message of a line, with its time in RFC 3339.
+    fn message(line: &str) -> (String, Message<'_>) {
+        match parse(line) {
+            Parsed::Message { at, message } => (format_rfc3339(at), message),
+            other => panic!("not a message: {other:?} for {line}"),
+        }
+    }
+
+    fn request(line: &str) -> (String, Request<'_>) {
+        match parse(line) {
+            Parsed::Request { at, request } => (format_rfc3339(at), request),
+            other => panic!("not a request: {other:?} for {line}"),
+        }
+    }
+
+    fn field<'m>(m: &'m Message<'_>, key: &str) -> Option<&'m str> {
+        m.fields
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_ref())
+    }
+
+    pub(crate) const REAL_LINES: &[&str] = &[
+        r#"{"level":30,"time":1531171074631,"msg":"hello world","pid":657,"hostname":"Davids-MBP-3.fritz.box"}"#,
+        r#"{"time":"2022-11-08T15:28:26.000000000-05:00","level":"INFO","msg":"hello","count":3}"#,
+        r#"{"name":"myapp","hostname":"banana.local","pid":40161,"level":30,"msg":"hi","time":"2013-01-04T18:46:23.851Z","v":0}"#,
+        r#"{"level":"info","ts":1649944125.9843705,"caller":"zpagesextension/zpagesextension.go:53","msg":"Starting zPages extension","kind":"extension","name":"zpages","config":{"TCPAddr":{"Endpoint":"localhost:42424"}}}"#,
+        r#"{"level":"warning","msg":"The group's number increased tremendously!","number":122,"omg":true,"time":"2014-03-10 19:57:38.562264131 -0400 EDT"}"#,
+        r#"{"level":"debug","time":1516134303,"message":"hello world"}"#,
+        r#"{"event": "user logged in", "level": "info", "timestamp": "2022-07-12T10:00:00.123456Z", "user": "alice"}"#,
+        r#"{"@timestamp":"2019-05-15T12:34:56.789Z","log.level":"error","message":"Connection refused","ecs.version":"1.6.0","service.name":"checkout","error.type":"java.net.ConnectException"}"#,
+        r#"{"t":{"$date":"2020-05-01T15:16:17.180+00:00"},"s":"I", "c":"NETWORK", "id":12345, "ctx":"listener", "msg":"Listening on", "attr":{"address":"127.0.0.1"}}"#,
+        r#"{"severity":"ERROR","message":"There was an error in the application.","httpRequest":{"requestMethod":"GET"},"time":"2020-10-12T07:20:50.52Z"}"#,
+        r#"{"@level":"info","@message":"random_pet.animal: Creation complete after 0s [id=smart-lizard]","@module":"terraform.ui","@timestamp":"2021-05-25T13:32:41.826179-04:00","hook":{"resource":{"addr":"random_pet.animal","module":"","resource":"random_pet.animal","implied_provider":"random","resource_type":"random_pet","resource_name":"animal","resource_key":null},"action":"create","id_key":"id","id_value":"smart-lizard","elapsed_seconds":0},"type":"apply_complete"}"#,
+        r#"{"@level":"info","@message":"Apply complete! Resources: 1 added, 0 changed, 0 destroyed.","@module":"terraform.ui","@timestamp":"2021-05-25T13:32:41.869168-04:00","changes":{"add":1,"change":0,"remove":0,"operation":"apply"},"type":"change_summary"}"#,
+        r#"{ "__CURSOR" : "s=739ad463348b4ceca5a9e69c95a3c93f;i=4ece7;b=6c7c6013a8194bb1a77e2ea7fae64e2c;m=4b2d13b;t=4b97dd3a2e79a;x=ad1d4be5d02a4f8e", "__REALTIME_TIMESTAMP" : "1342540861416409", "__MONOTONIC_TIMESTAMP" : "78827835", "_BOOT_ID" : "6c7c6013a8194bb1a77e2ea7fae64e2c", "PRIORITY" : "3", "_SYSTEMD_UNIT" : "nginx.service", "SYSLOG_IDENTIFIER" : "nginx", "_HOSTNAME" : "web-1", "MESSAGE" : "Hello World", "_UDEV_DEVLINK" : [ "/dev/alias1", "/dev/alias2" ], "LARGE" : null }"#,
+        r#"{"ClientAddr":"192.168.1.20:63261","ClientHost":"192.168.1.20","ClientPort":"63261","ClientUsername":"-","DownstreamContentSize":287,"DownstreamStatus":207,"Duration":8184335,"OriginContentSize":287,"OriginDuration":7349966,"OriginStatus":207,"Overhead":834369,"RequestAddr":"bk.example.com","RequestHost":"bk.example.com","RequestMethod":"PROPFIND","RequestPath":"/remote.php/dav","RequestPort":"-","RequestProtocol":"HTTP/2.0","RequestScheme":"https","RetryAttempts":0,"RouterName":"bk@docker","ServiceAddr":"172.29.0.2:8111","ServiceName":"bk-bk@docker","ServiceURL":"http://172.29.0.2:8111","StartLocal":"2024-12-29T12:42:47.503803974+01:00","StartUTC":"2024-12-29T11:42:47.503803974Z","entryPointName":"websecure","level":"info","msg":"","time":"2024-12-29T12:42:47+01:00"}"#,
+        r#"{"timestamp":"2024-03-09T08:41:12.345678Z","level":"ERROR","fields":{"message":"connection reset by peer","upstream":"10.0.0.5:8080"},"target":"hyper::proto::h1::io","threadId":"ThreadId(2)"}"#,
+    ];
+
+    #[test]
+    fn pino() {
+        let (at, m) = message(REAL_LINES[0]);
+        assert_eq!(at, "2018-07-09T21:17:54.631Z");
+        assert_eq!(m.level, Some(Level::Info));
+        assert_eq!(m.text, "hello world");
+        assert_eq!(field(&m, "hostname"), Some("Davids-MBP-3.fritz.box"));
+        assert_eq!(field(&m, "pid"), None);
+    }
+
+    #[test]
+    fn slog_json_handler() {
+        let (at, m) = message(REAL_LINES[1]);
+        assert_eq!(at, "2022-11-08T20:28:26Z");
+        assert_eq!(m.level, Some(Level::Info));
+        assert_eq!(m.text, "hello");
+    }
+
+    #[test]
+    fn bunyan() {
+        let (at, m) = message(REAL_LINES[2]);
+        assert_eq!(at, "2013-01-04T18:46:23.851Z");
+        assert_eq!(m.level, Some(Level::Info));
+        assert_eq!(m.text, "hi");
+        assert_eq!(field(&m, "name"), Some("myapp"));
+        let (_, m) = message(
+            r#"{"name":"myapp","level":60,"msg":"boom","time":"2013-01-04T18:46:23.851Z","v":0}"#,
+        );
+        assert_eq!(m.level, Some(Level::Critical));
+    }
+
+    #[test]
+    fn zap_production() {
+        let (at, m) = message(REAL_LINES[3]);
+        assert_eq!(at, "2022-04-14T13:48:45.984371Z");
+        assert_eq!(m.level, Some(Level::Info));
+        assert_eq!(m.text, "Starting zPages extension");
+        assert_eq!(
+            field(&m, "caller"),
+            Some("zpagesextension/zpagesextension.go:53")
+        );
+    }
+
+    #[test]
+    fn logrus_old_go_time_string() {
+        let (at, m) = message(REAL_LINES[4]);
+        assert_eq!(at, "2014-03-10T23:57:38.562264Z");
+        assert_eq!(m.level, Some(Level::Warn));
+        assert_eq!(m.text, "The group's number increased tremendously!");
+    }
+
+    #[test]
+    fn zerolog_epoch_and_rfc3339() {
+        let (at, m) = message(REAL_LINES[5]);
+        assert_eq!(at, "2018-01-16T20:25:03Z");
+        assert_eq!(m.level, Some(Level::Debug));
+        assert_eq!(m.text, "hello world");
+        let (at, m) = message(
+            r#"{"level":"error","error":"dial tcp 10.0.1.12:5432: connect: connection refused","time":"2024-03-09T08:41:12Z","message":"db ping failed"}"#,
+        );
+        assert_eq!(at, "2024-03-09T08:41:12Z");
+        assert_eq!(m.level, Some(Level::Error));
+        assert_eq!(m.text, "db ping failed");
+        assert_eq!(
+            field(&m, "error"),
+            Some("dial tcp 10.0.1.12:5432: connect: connection refused")
+        );
+        // Milliseconds and nanoseconds by magnitude, as numbers and strings.
+        let (at, _) = message(r#"{"level":"info","time":1709973672123,"message":"x"}"#);
+        assert_eq!(at, "2024-03-09T08:41:12.123Z");
+        let (at, _) = message(r#"{"level":"info","time":1709973672123456789,"message":"x"}"#);
+        assert_eq!(at, "2024-03-09T08:41:12.123456Z");
+        let (at, _) = message(r#"{"level":"info","time":"1709973672","message":"x"}"#);
+        assert_eq!(at, "2024-03-09T08:41:12Z");
+    }
+
+    #[test]
+    fn structlog() {
+        let (at, m) = message(REAL_LINES[6]);
+        assert_eq!(at, "2022-07-12T10:00:00.123456Z");
+        assert_eq!(m.text, "user logged in");
+        assert_eq!(m.level, Some(Level::Info));
+        let (at, m) =
+            message(r#"{"event":"cache miss","level":"warning","timestamp":1657620000.25}"#);
+        assert_eq!(at, "2022-07-12T10:00:00.250Z");
+        assert_eq!(m.level, Some(Level::Warn));
+    }
+
+    #[test]
+    fn ecs() {
+        let (at, m) = message(REAL_LINES[7]);
+        assert_eq!(at, "2019-05-15T12:34:56.789Z");
+        assert_eq!(m.level, Some(Level::Error));
+        assert_eq!(m.text, "Connection refused");
+        assert_eq!(field(&m, "service.name"), Some("checkout"));
+        assert_eq!(field(&m, "error.type"), Some("java.net.ConnectException"));
+        // Nested objects as some ECS loggers write them.
+        let (_, m) = message(
+            r#"{"@timestamp":"2019-05-15T12:34:56.789Z","log":{"level":"WARN","logger":"app"},"message":"slow","service":{"name":"cart"}}"#,
+        );
+        assert_eq!(m.level, Some(Level::Warn));
+        assert_eq!(field(&m, "service.name"), Some("cart"));
+    }
+
+    #[test]
+    fn mongodb() {
+        let (at, m) = message(REAL_LINES[8]);
+        assert_eq!(at, "2020-05-01T15:16:17.180Z");
+        assert_eq!(m.level, Some(Level::Info));
+        assert_eq!(m.text, "Listening on");
+        assert_eq!(field(&m, "component"), Some("NETWORK"));
+        let (_, m) = message(
+            r#"{"t":{"$date":{"$numberLong":"1588346177180"}},"s":"E","c":"STORAGE","id":22435,"ctx":"initandlisten","msg":"WiredTiger error"}"#,
+        );
+        assert_eq!(m.level, Some(Level::Error));
+        let (_, m) = message(
+            r#"{"t":{"$date":"2020-05-01T15:16:17.180+00:00"},"s":"D2","c":"NETWORK","msg":"x"}"#,
+        );
+        assert_eq!(m.level, Some(Level::Debug));
+        // `s` is only a level in MongoDB's letters.
+        let (_, m) = message(r#"{"time":"2020-05-01T15:16:17Z","s":"a","msg":"x"}"#);
+        assert_eq!(m.level, None);
+    }
+
+    #[test]
+    fn google_cloud() {
+        let (at, m) = message(REAL_LINES[9]);
+        assert_eq!(at, "2020-10-12T07:20:50.520Z");
+        assert_eq!(m.level, Some(Level::Error));
+        assert_eq!(m.text, "There was an error in the application.");
+        let (at, m) = message(
+            r#"{"severity":"CRITICAL","message":"x","timestamp":{"seconds":1602487250,"nanos":520000000}}"#,
+        );
+        assert_eq!(at, "2020-10-12T07:20:50.520Z");
+        assert_eq!(m.level, Some(Level::Critical));
+    }
+
+    #[test]
+    fn terraform_json() {
+        let (at, m) = message(REAL_LINES[10]);
+        assert_eq!(at, "2021-05-25T17:32:41.826179Z");
+        assert_eq!(m.level, Some(Level::Info));
+        assert_eq!(
+            m.text,
+            "random_pet.animal: Creation complete after 0s [id=smart-lizard]"
+        );
+        assert_eq!(field(&m, "@module"), Some("terraform.ui"));
+        assert_eq!(field(&m, "type"), Some("apply_complete"));
+        let (at, m) = message(REAL_LINES[11]);
+        assert_eq!(at, "2021-05-25T17:32:41.869168Z");
+        assert_eq!(
+            m.text,
+            "Apply complete! Resources: 1 added, 0 changed, 0 destroyed."
+        );
+    }
+
+    #[test]
+    fn journald() {
+        let (at, m) = message(REAL_LINES[12]);
+        assert_eq!(at, "2012-07-17T16:01:01.416409Z");
+        assert_eq!(m.level, Some(Level::Error));
+        assert_eq!(m.text, "Hello World");
+        assert_eq!(field(&m, "_SYSTEMD_UNIT"), Some("nginx.service"));
+        assert_eq!(field(&m, "SYSLOG_IDENTIFIER"), Some("nginx"));
+        assert_eq!(field(&m, "_HOSTNAME"), Some("web-1"));
+        // Non-UTF-8 messages come as byte arrays; the origin time wins.
+        let (at, m) = message(
+            r#"{"__REALTIME_TIMESTAMP":"1342540861416409","_SOURCE_REALTIME_TIMESTAMP":"1342540861400000","PRIORITY":"6","MESSAGE":[116,104,105,115,32,255,33]}"#,
+        );
+        assert_eq!(at, "2012-07-17T16:01:01.400Z");
+        assert_eq!(m.level, Some(Level::Info));
+        assert_eq!(m.text, "this \u{FFFD}!");
+        // Oversized values are null: the message is empty, the record stays.
+        let (_, m) = message(r#"{"__REALTIME_TIMESTAMP":"1342540861416409","MESSAGE":null}"#);
+        assert_eq!(m.text, "");
+    }
+
+    #[test]
+    fn traefik_access() {
+        let (at, r) = request(REAL_LINES[13]);
+        assert_eq!(at, "2024-12-29T11:42:47.503803Z");
+        assert_eq!(r.status, 207);
+        assert!(!r.failed);
+        assert_eq!(r.client.as_deref(), Some("192.168.1.20"));
+        assert_eq!(r.backend.as_deref(), Some("172.29.0.2:8111"));
+        assert_eq!(r.method.as_deref(), Some("PROPFIND"));
+        assert_eq!(r.path.as_deref(), Some("/remote.php/dav"));
+        assert!((r.latency_ms.unwrap() - 8.184335).abs() < 1e-9);
+        // No response from the backend (traefik/traefik#10504).
+        let (_, r) = request(
+            r#"{"ClientAddr":"10.0.0.9:5050","DownstreamStatus":0,"Duration":30000000000,"OriginStatus":0,"RequestMethod":"GET","RequestPath":"/","StartUTC":"2024-03-09T08:41:12Z","level":"info","msg":"","time":"2024-03-09T08:41:42Z"}"#,
+        );
+        assert_eq!(r.status, 0);
+        assert!(r.failed);
+        assert_eq!(r.client.as_deref(), Some("10.0.0.9"));
+        assert_eq!(r.latency_ms, Some(30_000.0));
+        // Traefik's own log lines are messages.
+        let (_, m) = message(
+            r#"{"level":"error","msg":"service \"app\" error: 502 Bad Gateway","time":"2024-03-09T08:41:42Z"}"#,
+        );
+        assert_eq!(m.level, Some(Level::Error));
+    }
+
+    #[test]
+    fn rust_tracing() {
+        let (at, m) = message(REAL_LINES[14]);
+        assert_eq!(at, "2024-03-09T08:41:12.345678Z");
+        assert_eq!(m.level, Some(Level::Error));
+        assert_eq!(m.text, "connection reset by peer");
+        assert_eq!(field(&m, "target"), Some("hyper::proto::h1::io"));
+        assert_eq!(field(&m, "upstream"), Some("10.0.0.5:8080"));
+    }
+
+    #[test]
+    fn nginx_json_access() {
+        let (at, r) = request(
+            r#"{"time_iso8601":"2024-03-09T08:41:12+00:00","remote_addr":"203.0.113.7","request":"GET /api/orders?id=5 HTTP/1.1","status":"502","body_bytes_sent":"157","request_time":"0.003","upstream_addr":"10.0.1.11:8080, 10.0.1.12:8080","upstream_response_time":"0.001, 0.002","http_user_agent":"curl/8.0"}"#,
+        );
+        assert_eq!(at, "2024-03-09T08:41:12Z");
+        assert_eq!(r.status, 502);
+        assert!(r.failed);
+        assert_eq!(r.client.as_deref(), Some("203.0.113.7"));
+        assert_eq!(r.backend.as_deref(), Some("10.0.1.12:8080"));
+        assert_eq!(r.method.as_deref(), Some("GET"));
+        assert_eq!(r.path.as_deref(), Some("/api/orders?id=5"));
+        assert!((r.latency_ms.unwrap() - 3.0).abs() < 1e-9);
+        // CLF time, `-` for no upstream.
+        let (at, r) = request(
+            r#"{"time_local":"10/Oct/2000:13:55:36 -0700","remote_addr":"10.1.1.1","request_method":"POST","request_uri":"/login","status":200,"request_time":"0.120","upstream_addr":"-"}"#,
+        );
+        assert_eq!(at, "2000-10-10T20:55:36Z");
+        assert!(!r.failed);
+        assert_eq!(r.backend, None);
+        assert!((r.latency_ms.unwrap() - 120.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn caddy_access() {
+        let (at, r) = request(
+            r#"{"level":"info","ts":1646861401.5241024,"logger":"http.log.access.log0","msg":"handled request","request":{"remote_ip":"127.0.0.1","remote_port":"41342","client_ip":"127.0.0.1","proto":"HTTP/2.0","method":"GET","host":"localhost","uri":"/","headers":{"User-Agent":["curl/7.82.0"]}},"bytes_read":0,"user_id":"","duration":0.000929675,"size":10900,"status":200,"resp_headers":{"Server":["Caddy"]}}"#,
+        );
+        assert!(at.starts_with("2022-03-09T21:30:01.5241"), "{at}");
+        assert_eq!(r.status, 200);
+        assert_eq!(r.method.as_deref(), Some("GET"));
+        assert_eq!(r.path.as_deref(), Some("/"));
+        assert_eq!(r.client.as_deref(), Some("127.0.0.1"));
+        assert!((r.latency_ms.unwrap() - 0.929675).abs() < 1e-9);
+    }
+
+    #[test]
+    fn envoy_json_access() {
+        let (at, r) = request(
+            r#"{"start_time":"2022-11-30T07:39:00.605Z","method":"GET","path":"/ip","protocol":"HTTP/1.1","response_code":503,"response_flags":"UF","bytes_received":0,"bytes_sent":91,"duration":1000,"upstream_service_time":null,"x_forwarded_for":null,"user_agent":"curl/7.84.0","authority":"localhost","upstream_host":"35.168.106.184:443"}"#,
+        );
+        assert_eq!(at, "2022-11-30T07:39:00.605Z");
+        assert!(r.failed);
+        assert_eq!(r.latency_ms, Some(1000.0));
+        assert_eq!(r.backend.as_deref(), Some("35.168.106.184:443"));
+        // The client went away first: code 0, `DC` only.
+        let (_, r) = request(
+            r#"{"start_time":"2022-11-30T07:39:00.605Z","method":"GET","path":"/","response_code":0,"response_flags":"DC","duration":12,"downstream_remote_address":"10.0.0.3:51234"}"#,
+        );
+        assert_eq!(r.status, 0);
+        assert!(!r.failed);
+        assert_eq!(r.client.as_deref(), Some("10.0.0.3"));
+    }
+
+    #[test]
+    fn app_status_words_are_not_requests() {
+        let (_, m) = message(
+            r#"{"time":"2024-03-09T08:41:12Z","level":"info","msg":"health","status":"ok","path":"/healthz"}"#,
+        );
+        assert_eq!(field(&m, "status"), Some("ok"));
+        let (_, m) = message(r#"{"time":"2024-03-09T08:41:12Z","msg":"done","status":200}"#);
+        assert_eq!(m.text, "done");
+    }
+
+    #[test]
+    fn lines_without_time_or_not_objects() {
+        for line in [
+            r#"{"level":"info","msg":"no time here"}"#,
+            r#"{"time":"soon","msg":"x"}"#,
+            r#"[1,2,3]"#,
+            r#""just a string""#,
+            r#"{"time":"2024-03-09T08:41:12Z""#,
+            r#"{"time":"2024-03-09T08:41:12Z"} trailing"#,
+            "",
+            "plain text line",
+            r#"2024-03-09T08:41:12Z not json {"a":1}"#,
+        ] {
+            assert_eq!(parse(line), Parsed::Unparsed, "{line}");
+        }
+    }
+
+    #[test]
+    fn leading_timestamp_then_json() {
+        let (at, m) = message(r#"2024-03-09T08:41:12Z {"level":"warn","msg":"slow query"}"#);
+        assert_eq!(at, "2024-03-09T08:41:12Z");
+        assert_eq!(m.level, Some(Level::Warn));
+        // The object's own time wins over the shipper's.
+        let (at, _) =
+            message(r#"2024-03-09T08:41:13Z {"time":"2024-03-09T08:41:12.5Z","msg":"x"}"#);
+        assert_eq!(at, "2024-03-09T08:41:12.500Z");
+        // CRI container log lines.
+        let (at, m) = message(
+            r#"2024-03-09T08:41:12.123456789Z stderr F {"level":"error","msg":"panic: nil map"}"#,
+        );
+        assert_eq!(at, "2024-03-09T08:41:12.123456Z");
+        assert_eq!(m.text, "panic: nil map");
+    }
+
+    #[test]
+    fn docker_json_file() {
+        let (at, m) = message(
+            r#"{"log":"{\"level\":\"error\",\"msg\":\"upstream timeout\",\"upstream\":\"10.0.1.12:8080\"}\n","stream":"stdout","time":"2019-01-01T11:11:11.111111111Z"}"#,
+        );
+        assert_eq!(at, "2019-01-01T11:11:11.111111Z");
+        assert_eq!(m.level, Some(Level::Error));
+        assert_eq!(m.text, "upstream timeout");
+        assert_eq!(field(&m, "upstream"), Some("10.0.1.12:8080"));
+        let (_, m) = message(
+            r#"{"log":"Listening on :8080\n","stream":"stderr","time":"2019-01-01T11:11:11Z"}"#,
+        );
+        assert_eq!(m.text, "Listening on :8080");
+        assert_eq!(field(&m, "stream"), Some("stderr"));
+    }
+
+    #[test]
+    fn offsetless_times_use_the_zone() {
+        let mut ctx = TimeCtx::new(Zone::Fixed(3600), YearAnchor::End(0));
+        let p = JsonLines.parse(
+            br#"{"time":"2024-03-09 08:41:12,250","level":"info","msg":"x"}"#,
+            &mut ctx,
+        );
+        assert_eq!(
+            p.at().map(format_rfc3339).as_deref(),
+            Some("2024-03-09T07:41:12.250Z")
+        );
+        // Epochs are UTC whatever the zone.
+        let p = JsonLines.parse(br#"{"ts":1709973672,"msg":"x"}"#, &mut ctx);
+        assert_eq!(
+            p.at().map(format_rfc3339).as_deref(),
+            Some("2024-03-09T08:41:12Z")
+        );
+    }
+
+    #[test]
+    fn levels() {
+        for (line, want) in [
+            (
+                r#"{"time":1709973672,"level":"50","msg":"x"}"#,
+                Some(Level::Error),
+            ),
+            (
+                r#"{"time":1709973672,"lvl":"eror","msg":"x"}"#,
+                Some(Level::Error),
+            ),
+            (
+                r#"{"time":1709973672,"levelname":"CRITICAL","msg":"x"}"#,
+                Some(Level::Critical),
+            ),
+            (
+                r#"{"time":1709973672,"loglevel":"notice","msg":"x"}"#,
+                Some(Level::Notice),
+            ),
+            (
+                r#"{"time":1709973672,"PRIORITY":"0","MESSAGE":"x"}"#,
+                Some(Level::Emergency),
+            ),
+            (r#"{"time":1709973672,"PRIORITY":"9","MESSAGE":"x"}"#, None),
+            (
+                r#"{"time":1709973672,"severity":"DEFAULT","message":"x"}"#,
+                None,
+            ),
+            (
+                r#"{"time":1709973672,"level":"dpanic","msg":"x"}"#,
+                Some(Level::Critical),
+            ),
+        ] {
+            let (_, m) = message(line);
+            assert_eq!(m.level, want, "{line}");
+        }
+    }
+
+    #[test]
+    fn invalid_utf8_is_read_lossily() {
+        let mut line = br#"{"time":"2024-03-09T08:41:12Z","msg":"bad "#.to_vec();
+        line.push(0xff);
+        line.extend_from_slice(br#" byte"}"#);
+        match JsonLines.parse(&line, &mut TimeCtx::default()) {
+            Parsed::Message { message, .. } => assert_eq!(message.text, "bad \u{FFFD} byte"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn fields_are_capped() {
+        let long = "x".repeat(500);
+        let mut line = String::from(r#"{"time":"2024-03-09T08:41:12Z","msg":"m""#);
+        for key in [
+            "service",
+            "app",
+            "host",
+            "logger",
+            "caller",
+            "target",
+            "module",
+            "component",
+            "pod",
+            "container",
+            "version",
+            "env",
+            "region",
+            "namespace",
+            "reason",
+        ] {
+            line.push_str(&format!(r#","{key}":"{long}""#));
+        }
+        line.push('}');
+        let (_, m) = message(&line);
+        assert_eq!(m.fields.len(), MAX_FIELDS);
+        let v = &m.fields[0].1;
+        assert_eq!(v.chars().count(), MAX_FIELD_CHARS + 1);
+        assert!(v.ends_with('…'));
+    }
+
+    #[test]
+    fn go_durations() {
+        assert_eq!(unit_duration_ms("18ms"), Some(18.0));
+        assert_eq!(unit_duration_ms("1.5s"), Some(1500.0));
+        assert_eq!(unit_duration_ms("1m30s"), Some(90_000.0));
+        assert!((unit_duration_ms("350µs").unwrap() - 0.35).abs() < 1e-12);
+        assert_eq!(unit_duration_ms("12"), None);
+        assert_eq!(unit_duration_ms("fast"), None);
+        assert_eq!(unit_duration_ms("ms"), None);
+    }
+
+    #[test]
+    fn detection_picks_json_for_app_logs() {
+        let lines: Vec<&[u8]> = REAL_LINES.iter().map(|l| l.as_bytes()).collect();
+        let f = crate::format::detect(&lines, &mut TimeCtx::default()).map(|f| f.name());
+        assert_eq!(f, Some("json"));
+        // A log of leading-timestamp + JSON lines, as some shippers write.
+        let lines: Vec<&[u8]> = vec![
+            br#"2024-03-09T08:41:12Z {"level":"info","msg":"a"}"#,
+            br#"2024-03-09T08:41:13Z {"level":"error","msg":"b"}"#,
+        ];
+        let f = crate::format::detect(&lines, &mut TimeCtx::default()).map(|f| f.name());
+        assert_eq!(f, Some("json"));
+    }
+
+    /// Lines of other formats: none of json, logfmt, alertmanager may read them.
+    const FOREIGN: &[&str] = &[
+        r#"127.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326 "http://www.example.com/start.html" "Mozilla/4.08 [en] (Win98; I ;Nav)""#,
+        r#"10.0.0.2, 10.0.0.1, 127.0.0.1 - - [07/Dec/2016:11:05:07 +0100] "GET /ocelot?a=b&c=d HTTP/1.1" 200 571 "-" "Mozilla/5.0""#,
+        "<34>Oct 11 22:14:15 mymachine su: 'su root' failed for lonvick on /dev/pts/8",
+        r#"Mar  5 10:00:00 web-1 app[123]: level=error msg="db down" status=500"#,
+        "<165>1 2003-08-24T05:14:15.000003-07:00 192.0.2.1 myproc 8710 - - %% It's time to make the do-nuts.",
+        "2018-08-14T14:30:02.203151+02:00 linux-sqrz systemd[4179]: Stopped target Basic System.",
+        "2020/05/07 03:15:12 [error] 1234#0: *5 upstream timed out (110: Connection timed out) while reading response header from upstream, client: 10.0.0.1, server: _, request: \"GET / HTTP/1.1\", upstream: \"http://10.0.1.12:8080/\"",
+        "[2022-11-30T07:39:00.605Z] \"GET /ip HTTP/1.1\" 503 UF 0 91 1000 - \"-\" \"curl/7.84.0\" \"8f56bc6a-343d-4c14-97a2-eef342497287\" \"localhost\" \"35.168.106.184:443\"",
+        "2003-07-08 16:49:45,896 ERROR [main] com.example.App - request failed status=500 path=/x",
+    ];
+
+    #[test]
+    fn foreign_lines_are_not_claimed() {
+        let mut ctx = TimeCtx::default();
+        for line in FOREIGN {
+            for f in [
+                &JsonLines as &dyn LogFormat,
+                &crate::format::logfmt::Logfmt,
+                &crate::format::alertmanager::Alertmanager,
+            ] {
+                assert_eq!(
+                    f.parse(line.as_bytes(), &mut ctx),
+                    Parsed::Unparsed,
+                    "{} read {line}",
+                    f.name()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn corpus_lines_are_not_claimed() {
+        let root = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus"));
+        if !root.is_dir() {
+            eprintln!("skipping: corpus not found at {}", root.display());
+            return;
+        }
+        let mut ctx = TimeCtx::default();
+        let mut checked = 0;
+        for dir in std::fs::read_dir(root).unwrap().flatten() {
+            let Ok(files) = std::fs::read_dir(dir.path()) else {
+                continue;
+            };
+            for file in files.flatten() {
+                let path = file.path();
+                if path.extension().is_none_or(|e| e != "log") {
+                    continue;
+                }
+                let data = std::fs::read(&path).unwrap();
+                for line in data.split(|b| *b == b'\n') {
+                    let line = line.strip_suffix(b"\r").unwrap_or(line);
+                    for f in [
+                        &JsonLines as &dyn LogFormat,
+                        &crate::format::logfmt::Logfmt,
+                        &crate::format::alertmanager::Alertmanager,
+                    ] {
+                        assert_eq!(
+                            f.parse(line, &mut ctx),
+                            Parsed::Unparsed,
+                            "{} read {}: {}",
+                            f.name(),
+                            path.display(),
+                            String::from_utf8_lossy(line)
+                        );
+                    }
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 50);
+    }
+
+    proptest! {
+        #[test]
+        fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+            let mut ctx = TimeCtx::default();
+            let _ = JsonLines.parse(&bytes, &mut ctx);
+            let mut framed = b"{".to_vec();
+            framed.extend_from_slice(&bytes);
+            framed.push(b'}');
+            let _ = JsonLines.parse(&framed, &mut ctx);
+        }
+
+        #[test]
+        fn mutated_real_lines_never_panic(
+            idx in 0..REAL_LINES.len(),
+            edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>(), 0..3u8), 1..8),
+        ) {
+            let mut line = REAL_LINES[idx].as_bytes().to_vec();
+            for (pos, byte, op) in edits {
+                if line.is_empty() { break; }
+                let i = pos.index(line.len());
+                match op {
+                    0 => line[i] = byte,
+                    1 => line.insert(i, byte),
+                    _ => line.truncate(i),
+                }
+            }
+            let _ = JsonLines.parse(&line, &mut TimeCtx::default());
+        }
     }
 }

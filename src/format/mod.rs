@@ -34,9 +34,10 @@ pub trait LogFormat: Send + Sync {
     /// Parses one line. The line has no `\n` and no trailing `\r`.
     fn parse<'a>(&self, line: &'a [u8], ctx: &mut TimeCtx) -> Parsed<'a>;
 
-    /// Whether lines this format does not understand, following a record,
-    /// continue that record (stack traces, wrapped messages) rather than
-    /// being skipped.
+    /// Whether records can span several lines (stack traces, wrapped
+    /// messages). Such formats return [`Parsed::Continuation`] for the
+    /// following lines; lines they return as [`Parsed::Unparsed`] are
+    /// skipped all the same.
     fn multiline(&self) -> bool {
         false
     }
@@ -100,11 +101,7 @@ pub fn score(format: &dyn LogFormat, lines: &[&[u8]], ctx: &mut TimeCtx) -> Samp
                     s.continued += 1
                 }
             }
-            Parsed::Unparsed => {
-                if format.multiline() && s.records > 0 {
-                    s.continued += 1;
-                }
-            }
+            Parsed::Unparsed => {}
             _ => s.records += 1,
         }
     }

@@ -1,8 +1,21 @@
-//! nginx error log.
+//! nginx error log (log-formats.md §1.3, §1.4):
+//!
+//! ```text
+//! YYYY/MM/DD HH:MM:SS [level] PID#TID: *CONN message[, client: IP][, server: NAME][, request: "LINE"][, upstream: "URL"][, host: "HOST"][, referrer: "URL"]
+//! ```
+//!
+//! Local time without an offset. `*CONN ` is absent for process-level
+//! notices (reloads, worker exits). The message is kept whole, suffixes
+//! included, because patterns match on it; the suffixes are also read into
+//! fields. Lines that do not start a record (PHP-FPM output relayed through
+//! `FastCGI sent in stderr`) continue the previous one.
 
-use crate::format::LogFormat;
-use crate::record::Parsed;
-use crate::time::TimeCtx;
+use std::borrow::Cow;
+
+use crate::format::timestamped::foreign_line;
+use crate::format::{text, LogFormat};
+use crate::record::{Level, Message, Parsed};
+use crate::time::{parse_iso, parse_leading, TimeCtx};
 
 /// nginx error log.
 pub struct NginxError;
@@ -16,7 +29,608 @@ impl LogFormat for NginxError {
         "nginx error log"
     }
 
-    fn parse<'a>(&self, _line: &'a [u8], _ctx: &mut TimeCtx) -> Parsed<'a> {
-        Parsed::Unparsed
+    fn parse<'a>(&self, line: &'a [u8], ctx: &mut TimeCtx) -> Parsed<'a> {
+        if let Some(parsed) = parse_record(line, ctx) {
+            return parsed;
+        }
+        // `nginx: [emerg] bind() ... failed` is what the binary prints before
+        // its log is open; it belongs where the last record left the clock.
+        if let Some(rest) = line.strip_prefix(b"nginx: [") {
+            if let (Some(at), Some((level, msg))) = (ctx.last_at, bracket_level(rest)) {
+                return Parsed::Message {
+                    at,
+                    message: Message {
+                        level: Some(level),
+                        text: text(msg),
+                        fields: Vec::new(),
+                    },
+                };
+            }
+        }
+        if foreign_line(line) || parse_leading(line).is_some() {
+            Parsed::Unparsed
+        } else {
+            Parsed::Continuation
+        }
+    }
+
+    fn multiline(&self) -> bool {
+        true
+    }
+}
+
+/// `level] rest` after an opening bracket: the level and the rest after the
+/// bracket and one space.
+fn bracket_level(b: &[u8]) -> Option<(Level, &[u8])> {
+    let head = b.get(..b.len().min(12))?;
+    let close = memchr::memchr(b']', head)?;
+    let level = Level::from_word(std::str::from_utf8(b.get(..close)?).ok()?)?;
+    let rest = b.get(close + 1..)?;
+    Some((level, rest.strip_prefix(b" ").unwrap_or(rest)))
+}
+
+fn parse_record<'a>(line: &'a [u8], ctx: &mut TimeCtx) -> Option<Parsed<'a>> {
+    // nginx writes exactly `YYYY/MM/DD HH:MM:SS `; anything looser is
+    // another program's line.
+    if line.get(4) != Some(&b'/') || line.get(19) != Some(&b' ') {
+        return None;
+    }
+    let (stamp, used) = parse_iso(line)?;
+    if used != 19 {
+        return None;
+    }
+    let rest = line.get(20..)?.strip_prefix(b"[")?;
+    let close = memchr::memchr(b']', rest)?;
+    if close == 0 || close > 10 {
+        return None;
+    }
+    let level = Level::from_word(std::str::from_utf8(rest.get(..close)?).ok()?)?;
+    let rest = rest.get(close + 1..)?.strip_prefix(b" ")?;
+
+    // PID#TID:
+    let pid_len = rest.iter().take_while(|c| c.is_ascii_digit()).count();
+    if pid_len == 0 || rest.get(pid_len) != Some(&b'#') {
+        return None;
+    }
+    let pid = rest.get(..pid_len)?;
+    let after_hash = rest.get(pid_len + 1..)?;
+    let tid_len = after_hash.iter().take_while(|c| c.is_ascii_digit()).count();
+    if tid_len == 0 || after_hash.get(tid_len) != Some(&b':') {
+        return None;
+    }
+    let mut msg = after_hash.get(tid_len + 1..)?;
+    msg = msg.strip_prefix(b" ").unwrap_or(msg);
+
+    // *CONN
+    if let Some(conn) = msg.strip_prefix(b"*") {
+        let n = conn.iter().take_while(|c| c.is_ascii_digit()).count();
+        if n > 0 && matches!(conn.get(n), Some(b' ') | None) {
+            msg = conn.get(n..)?;
+            msg = msg.strip_prefix(b" ").unwrap_or(msg);
+        }
+    }
+
+    let mut fields: Vec<(Cow<'a, str>, Cow<'a, str>)> = Vec::with_capacity(6);
+    fields.push((Cow::Borrowed("pid"), text(pid)));
+    read_suffixes(msg, &mut fields);
+
+    Some(Parsed::Message {
+        at: ctx.resolve(stamp),
+        message: Message {
+            level: Some(level),
+            text: text(msg),
+            fields,
+        },
+    })
+}
+
+/// The suffix keys nginx appends after the message (http, mail and stream
+/// modules), and whether the value is quoted.
+const KEYS: &[(&str, bool)] = &[
+    ("client", false),
+    ("server", false),
+    ("login", true),
+    ("request", true),
+    ("subrequest", true),
+    ("upstream", true),
+    ("host", true),
+    ("referrer", true),
+    ("bytes from/to client", false),
+    ("bytes from/to upstream", false),
+];
+
+/// How many candidate starts of the suffix list are tried, so that a hostile
+/// line full of `, client: ` stays cheap.
+const MAX_TRIES: usize = 8;
+
+/// Reads the `, key: value` suffixes at the end of the message into fields.
+/// The suffix list starts at the first `, key: ` from which known keys run
+/// to the end of the line, so a `, client: ` quoted inside the message
+/// (relayed stderr) does not cut it short.
+fn read_suffixes<'a>(msg: &'a [u8], fields: &mut Vec<(Cow<'a, str>, Cow<'a, str>)>) {
+    let mut tries = 0;
+    for pos in memchr::memmem::find_iter(msg, b", ") {
+        let Some(tail) = msg.get(pos..) else { break };
+        if key_at(tail).is_none() {
+            continue;
+        }
+        tries += 1;
+        if tries > MAX_TRIES {
+            return;
+        }
+        if let Some(list) = suffix_chain(tail) {
+            for (key, value) in list {
+                push_field(fields, key, value);
+            }
+            return;
+        }
+    }
+}
+
+/// The key of a `, key: ` at the start of `b`: (key, quoted, bytes up to the
+/// value). The space after the colon is optional (`bytes from/to client:0/0`,
+/// or an empty value at the end of a cut line).
+fn key_at(b: &[u8]) -> Option<(&'static str, bool, usize)> {
+    let body = b.strip_prefix(b", ")?;
+    for &(key, quoted) in KEYS {
+        if let Some(after) = body.strip_prefix(key.as_bytes()) {
+            if let Some(value) = after.strip_prefix(b":") {
+                let space = usize::from(value.first() == Some(&b' '));
+                return Some((key, quoted, 2 + key.len() + 1 + space));
+            }
+        }
+    }
+    None
+}
+
+/// Parses `, key: value` pairs from `b` to its end; `None` when something
+/// other than a known key sits in between, a key repeats, or an unquoted
+/// value holds a space (the chain then started inside the message). A
+/// quoted value that never closes (a line cut short) takes the rest of the
+/// line.
+fn suffix_chain(b: &[u8]) -> Option<Vec<(&'static str, &[u8])>> {
+    let mut out: Vec<(&'static str, &[u8])> = Vec::with_capacity(6);
+    let mut rest = b;
+    while !rest.is_empty() {
+        let (key, quoted, skip) = key_at(rest)?;
+        // Each key appears once; a repeat means the chain started inside
+        // the message.
+        if out.iter().any(|(k, _)| *k == key) {
+            return None;
+        }
+        let value_start = rest.get(skip..)?;
+        if quoted && value_start.first() == Some(&b'"') {
+            let inner = value_start.get(1..)?;
+            // The closing quote is the one followed by the next key or the end.
+            let mut end = None;
+            for q in memchr::memchr_iter(b'"', inner) {
+                let after = inner.get(q + 1..)?;
+                if after.is_empty() || key_at(after).is_some() {
+                    end = Some(q);
+                    break;
+                }
+            }
+            match end {
+                Some(q) => {
+                    out.push((key, inner.get(..q)?));
+                    rest = inner.get(q + 1..)?;
+                }
+                None => {
+                    out.push((key, inner));
+                    rest = &[];
+                }
+            }
+        } else {
+            // Unquoted: up to the next `, key: ` or the end.
+            let mut end = value_start.len();
+            for p in memchr::memmem::find_iter(value_start, b", ") {
+                if value_start.get(p..).and_then(key_at).is_some() {
+                    end = p;
+                    break;
+                }
+            }
+            let value = value_start.get(..end)?;
+            // Addresses, names and byte counts hold no spaces or quotes.
+            if value.iter().any(|c| matches!(c, b' ' | b'"')) {
+                return None;
+            }
+            out.push((key, value));
+            rest = value_start.get(end..)?;
+        }
+    }
+    Some(out)
+}
+
+fn push_field<'a>(
+    fields: &mut Vec<(Cow<'a, str>, Cow<'a, str>)>,
+    key: &'static str,
+    value: &'a [u8],
+) {
+    let value = trim_spaces(value);
+    if value.is_empty() {
+        return;
+    }
+    match key {
+        "client" | "server" | "request" | "host" => {
+            fields.push((Cow::Borrowed(key), text(value)));
+        }
+        "upstream" => {
+            fields.push((Cow::Borrowed("upstream"), text(value)));
+            if let Some(host) = upstream_host(value) {
+                fields.push((Cow::Borrowed("upstream_host"), text(host)));
+            }
+        }
+        _ => {}
+    }
+}
+
+fn trim_spaces(b: &[u8]) -> &[u8] {
+    let start = b.iter().position(|c| *c != b' ').unwrap_or(b.len());
+    let end = b.iter().rposition(|c| *c != b' ').map_or(start, |e| e + 1);
+    b.get(start..end).unwrap_or(&[])
+}
+
+/// `host:port` of an upstream URL (`http://172.21.0.19:9000/` →
+/// `172.21.0.19:9000`); a Unix socket (`fastcgi://unix:/run/php.sock:`)
+/// keeps its path.
+fn upstream_host(url: &[u8]) -> Option<&[u8]> {
+    let after_scheme = match memchr::memmem::find(url, b"://") {
+        Some(i) => url.get(i + 3..)?,
+        None => url,
+    };
+    if let Some(sock) = after_scheme.strip_prefix(b"unix:") {
+        let end = memchr::memchr(b':', sock).unwrap_or(sock.len());
+        let host = after_scheme.get(..5 + end)?;
+        return (host.len() > 5).then_some(host);
+    }
+    let end = after_scheme
+        .iter()
+        .position(|c| matches!(c, b'/' | b'?' | b'#' | b' '))
+        .unwrap_or(after_scheme.len());
+    let host = after_scheme.get(..end)?;
+    (!host.is_empty()).then_some(host)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::format::timestamped::test_support::{check_corpus_file, corpus_dir};
+    use crate::format::{detect, LogFormat};
+    use crate::time::{format_rfc3339, YearAnchor, Zone};
+    use proptest::prelude::*;
+
+    fn parse(line: &str) -> Parsed<'_> {
+        NginxError.parse(line.as_bytes(), &mut TimeCtx::default())
+    }
+
+    /// (time, level, text, fields) of a record; panics on anything else.
+    fn msg(line: &str) -> (String, Level, String, Vec<(String, String)>) {
+        match parse(line) {
+            Parsed::Message { at, message } => (
+                format_rfc3339(at),
+                message.level.expect("level"),
+                message.text.into_owned(),
+                message
+                    .fields
+                    .into_iter()
+                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                    .collect(),
+            ),
+            other => panic!("not a message: {other:?}"),
+        }
+    }
+
+    fn field<'f>(fields: &'f [(String, String)], key: &str) -> Option<&'f str> {
+        fields
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    const REFERENCE: &[&str] = &[
+        r#"2017/02/03 16:36:10 [error] 7588#7588: *3345968 upstream timed out (110: Connection timed out) while reading response header from upstream, client: REMOVED, server: retropie.org.uk, request: "GET /forum/socket.io/?EIO=3&transport=polling&t=Le4r2Ks&sid=Q9z39iYh---Ky3BzAAAh HTTP/1.1", upstream: "http://127.0.0.1:4567/forum/socket.io/?EIO=3&transport=polling&t=Le4r2Ks&sid="#,
+        r#"2022/12/14 13:16:29 [error] 1829#1829: *451 no live upstreams while connecting to upstream, client: REDACTED, server: goblin.technology, request: "GET /api/v1/streaming?stream=user&access_token=REDACTED HTTP/1.1", upstream: "http://localhost/api/v1/streaming?stream=user&access_token=REDACTED", host: "goblin.technology""#,
+        r#"2020/05/07 03:15:12 [error] 6#6: *1 connect() failed (111: Connection refused) while connecting to upstream, client: 172.21.0.1, server: , request: "GET / HTTP/1.1", upstream: "http://172.21.0.19:9000/", host: "0.0.0.0:9000""#,
+        "2022/12/01 18:06:17 [notice] 37#37: signal 1 (SIGHUP) received from 21, reconfiguring",
+        "2022/12/01 18:06:17 [notice] 37#37: reconfiguring",
+        r#"2022/12/01 18:06:17 [notice] 37#37: using the "epoll" event method"#,
+        "2022/12/01 18:06:17 [notice] 86#86: gracefully shutting down",
+        "2022/12/01 18:06:17 [notice] 90#90: signal process started",
+        "2015/01/20 10:15:34 [notice] 2153#0: signal 1 (SIGHUP) received, reconfiguring",
+    ];
+
+    #[test]
+    fn upstream_timeout_cut_in_a_quoted_value() {
+        let (at, level, text, f) = msg(REFERENCE[0]);
+        assert_eq!(at, "2017-02-03T16:36:10Z");
+        assert_eq!(level, Level::Error);
+        assert!(text.starts_with("upstream timed out (110: Connection timed out) while reading"));
+        assert!(text.ends_with("&sid="), "the whole message is kept");
+        assert_eq!(field(&f, "pid"), Some("7588"));
+        assert_eq!(field(&f, "client"), Some("REMOVED"));
+        assert_eq!(field(&f, "server"), Some("retropie.org.uk"));
+        assert_eq!(
+            field(&f, "request"),
+            Some("GET /forum/socket.io/?EIO=3&transport=polling&t=Le4r2Ks&sid=Q9z39iYh---Ky3BzAAAh HTTP/1.1")
+        );
+        assert_eq!(
+            field(&f, "upstream"),
+            Some("http://127.0.0.1:4567/forum/socket.io/?EIO=3&transport=polling&t=Le4r2Ks&sid=")
+        );
+        assert_eq!(field(&f, "upstream_host"), Some("127.0.0.1:4567"));
+        assert_eq!(field(&f, "host"), None);
+    }
+
+    #[test]
+    fn no_live_upstreams() {
+        let (at, level, text, f) = msg(REFERENCE[1]);
+        assert_eq!(at, "2022-12-14T13:16:29Z");
+        assert_eq!(level, Level::Error);
+        assert!(text.starts_with("no live upstreams while connecting to upstream, client: "));
+        assert_eq!(field(&f, "pid"), Some("1829"));
+        assert_eq!(field(&f, "client"), Some("REDACTED"));
+        assert_eq!(field(&f, "server"), Some("goblin.technology"));
+        assert_eq!(
+            field(&f, "upstream"),
+            Some("http://localhost/api/v1/streaming?stream=user&access_token=REDACTED")
+        );
+        assert_eq!(field(&f, "upstream_host"), Some("localhost"));
+        assert_eq!(field(&f, "host"), Some("goblin.technology"));
+    }
+
+    #[test]
+    fn connection_refused_with_empty_server() {
+        let (at, _, text, f) = msg(REFERENCE[2]);
+        assert_eq!(at, "2020-05-07T03:15:12Z");
+        assert!(text.starts_with("connect() failed (111: Connection refused) while connecting"));
+        assert!(text.ends_with(r#"host: "0.0.0.0:9000""#));
+        assert_eq!(field(&f, "pid"), Some("6"));
+        assert_eq!(field(&f, "client"), Some("172.21.0.1"));
+        assert_eq!(field(&f, "server"), None, "server: , is empty");
+        assert_eq!(field(&f, "request"), Some("GET / HTTP/1.1"));
+        assert_eq!(field(&f, "upstream"), Some("http://172.21.0.19:9000/"));
+        assert_eq!(field(&f, "upstream_host"), Some("172.21.0.19:9000"));
+        assert_eq!(field(&f, "host"), Some("0.0.0.0:9000"));
+    }
+
+    #[test]
+    fn error_variants() {
+        for line in [
+            r#"2023/01/05 10:00:00 [error] 31#31: *9 connect() failed (110: Operation timed out) while connecting to upstream, client: 10.0.0.7, server: _, request: "POST /api HTTP/1.1", upstream: "http://10.0.1.12:8080/api", host: "example.com""#,
+            r#"2023/01/05 10:00:00 [error] 31#31: *9 connect() failed (111: Unknown error) while connecting to upstream, client: 10.0.0.7, server: _, request: "POST /api HTTP/1.1", upstream: "http://10.0.1.12:8080/api", host: "example.com""#,
+        ] {
+            let (_, level, text, f) = msg(line);
+            assert_eq!(level, Level::Error);
+            assert!(text.contains("while connecting to upstream"));
+            assert_eq!(field(&f, "upstream_host"), Some("10.0.1.12:8080"));
+            assert_eq!(field(&f, "client"), Some("10.0.0.7"));
+            assert_eq!(field(&f, "server"), Some("_"));
+        }
+    }
+
+    #[test]
+    fn reload_messages_without_connection() {
+        for line in &REFERENCE[3..] {
+            let (at, level, text, f) = msg(line);
+            assert!(at.starts_with("20"));
+            assert_eq!(level, Level::Notice);
+            assert!(!text.starts_with(' ') && !text.starts_with('*'));
+            assert_eq!(field(&f, "client"), None);
+        }
+        let (_, _, text, f) = msg(REFERENCE[3]);
+        assert_eq!(text, "signal 1 (SIGHUP) received from 21, reconfiguring");
+        assert_eq!(field(&f, "pid"), Some("37"));
+        let (_, _, text, f) = msg(REFERENCE[7]);
+        assert_eq!(text, "signal process started");
+        assert_eq!(field(&f, "pid"), Some("90"));
+    }
+
+    #[test]
+    fn every_level() {
+        for (word, level) in [
+            ("debug", Level::Debug),
+            ("info", Level::Info),
+            ("notice", Level::Notice),
+            ("warn", Level::Warn),
+            ("error", Level::Error),
+            ("crit", Level::Critical),
+            ("alert", Level::Alert),
+            ("emerg", Level::Emergency),
+        ] {
+            let line = format!("2024/03/15 10:00:00 [{word}] 1#0: *5 something happened");
+            let (_, got, text, _) = msg(&line);
+            assert_eq!(got, level, "{word}");
+            assert_eq!(text, "something happened");
+        }
+        assert_eq!(
+            parse("2024/03/15 10:00:00 [bogus] 1#0: *5 x"),
+            Parsed::Unparsed
+        );
+    }
+
+    #[test]
+    fn suffix_lookalikes_inside_the_message() {
+        // A `, client: ` inside relayed stderr must not start the suffixes.
+        let line = r#"2024/03/15 10:00:00 [error] 7#7: *3 FastCGI sent in stderr: "oops, client: gone away" while reading response header from upstream, client: 10.1.2.3, server: app, request: "GET /a?x=1, host: y HTTP/1.1", upstream: "fastcgi://unix:/run/php/php8.2-fpm.sock:", host: "app.example""#;
+        let (_, _, text, f) = msg(line);
+        assert!(text.starts_with("FastCGI sent in stderr: \"oops, client: gone away\""));
+        assert_eq!(field(&f, "client"), Some("10.1.2.3"));
+        assert_eq!(field(&f, "server"), Some("app"));
+        assert_eq!(field(&f, "request"), Some("GET /a?x=1, host: y HTTP/1.1"));
+        assert_eq!(
+            field(&f, "upstream"),
+            Some("fastcgi://unix:/run/php/php8.2-fpm.sock:")
+        );
+        assert_eq!(
+            field(&f, "upstream_host"),
+            Some("unix:/run/php/php8.2-fpm.sock")
+        );
+        assert_eq!(field(&f, "host"), Some("app.example"));
+        assert_eq!(f.iter().filter(|(k, _)| k == "client").count(), 1);
+    }
+
+    #[test]
+    fn stream_module_suffixes() {
+        let line = r#"2024/03/15 10:00:00 [error] 7#7: *3 upstream timed out (110: Connection timed out) while proxying connection, client: 10.1.2.3, server: 0.0.0.0:5432, upstream: "10.0.0.9:5432", bytes from/to client:0/0, bytes from/to upstream:0/0"#;
+        let (_, _, _, f) = msg(line);
+        assert_eq!(field(&f, "upstream"), Some("10.0.0.9:5432"));
+        assert_eq!(field(&f, "upstream_host"), Some("10.0.0.9:5432"));
+        assert_eq!(field(&f, "server"), Some("0.0.0.0:5432"));
+    }
+
+    #[test]
+    fn cut_lines_and_empty_values() {
+        for cut in [
+            r#"2024/03/15 10:00:00 [error] 7#7: *3 boom, client: 10.1.2.3, server:"#,
+            r#"2024/03/15 10:00:00 [error] 7#7: *3 boom, client: 10.1.2.3, server: "#,
+            r#"2024/03/15 10:00:00 [error] 7#7: *3 boom, client: 10.1.2.3, request: "GET /x"#,
+            r#"2024/03/15 10:00:00 [error] 7#7: *3 boom, client: 10.1.2.3, request: ""#,
+            r#"2024/03/15 10:00:00 [error] 7#7: *3 boom, client: 10.1.2.3, upstream: "http://"#,
+            "2024/03/15 10:00:00 [error] 7#7: *3",
+            "2024/03/15 10:00:00 [error] 7#7:",
+        ] {
+            let (_, level, _, f) = msg(cut);
+            assert_eq!(level, Level::Error);
+            if cut.contains("client: ") {
+                assert_eq!(field(&f, "client"), Some("10.1.2.3"), "{cut}");
+            }
+            assert_eq!(field(&f, "server"), None);
+        }
+        let (_, _, text, _) = msg("2024/03/15 10:00:00 [error] 7#7: *3");
+        assert_eq!(text, "");
+    }
+
+    #[test]
+    fn not_nginx_error_lines() {
+        let mut ctx = TimeCtx::default();
+        for line in [
+            r#"127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326"#,
+            r#"{"time":"2024-03-15T10:00:00Z","level":"error","msg":"x"}"#,
+            "Mar  5 10:00:00 host prog[1]: x",
+            "<34>1 2003-10-11T22:14:15.003Z mymachine.example.com su - ID47 - 'su root' failed",
+            "2024/03/15 10:00:00 [error] upstream gone",
+            "2024-03-15 10:00:00 [error] 1#1: dashes are not nginx",
+            "2024/03/15 10:00:00.123 [error] 1#1: fraction is not nginx",
+            "[Mon Dec 26 16:22:08 2016] [error] [client 192.168.33.1] File does not exist",
+            "2024/03/15 10:00:00 [error] x#1: y",
+            "2024/03/15 10:00:00 [error] 1#: y",
+        ] {
+            assert_eq!(
+                NginxError.parse(line.as_bytes(), &mut ctx),
+                Parsed::Unparsed,
+                "{line}"
+            );
+        }
+        for line in [
+            "PHP message: PHP Warning:  Declaration of X should be compatible",
+            "\tat com.foo.Bar(Bar.java:10)",
+            "200 OK",
+        ] {
+            assert_eq!(
+                NginxError.parse(line.as_bytes(), &mut ctx),
+                Parsed::Continuation,
+                "{line}"
+            );
+        }
+    }
+
+    #[test]
+    fn startup_stderr_takes_the_previous_time() {
+        let line = b"nginx: [emerg] bind() to 0.0.0.0:80 failed (98: Address already in use)";
+        let mut ctx = TimeCtx::default();
+        assert_eq!(NginxError.parse(line, &mut ctx), Parsed::Continuation);
+        ctx.last_at = Some(1_000_000);
+        match NginxError.parse(line, &mut ctx) {
+            Parsed::Message { at, message } => {
+                assert_eq!(at, 1_000_000);
+                assert_eq!(message.level, Some(Level::Emergency));
+                assert!(message.text.starts_with("bind() to 0.0.0.0:80 failed"));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn local_time_in_the_source_zone() {
+        let mut ctx = TimeCtx::new(Zone::Fixed(-7200), YearAnchor::End(0));
+        let at = NginxError
+            .parse(REFERENCE[2].as_bytes(), &mut ctx)
+            .at()
+            .expect("record");
+        assert_eq!(format_rfc3339(at), "2020-05-07T05:15:12Z");
+    }
+
+    #[test]
+    fn invalid_utf8_is_read_lossily() {
+        let mut line =
+            b"2024/03/15 10:00:00 [error] 1#1: *2 bad \xff\xfe bytes, client: 1.2.3.4".to_vec();
+        line.extend_from_slice(b", server: \xc3");
+        match NginxError.parse(&line, &mut TimeCtx::default()) {
+            Parsed::Message { message, .. } => {
+                assert!(message.text.contains('\u{fffd}'));
+                assert!(message
+                    .fields
+                    .iter()
+                    .any(|(k, v)| k == "client" && v == "1.2.3.4"));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn corpus_error_log() {
+        check_corpus_file(&NginxError, "nginx/error.log");
+    }
+
+    #[test]
+    fn detects_nginx_error_files() {
+        let Some(dir) = corpus_dir() else { return };
+        let data = std::fs::read(dir.join("nginx/error.log")).expect("corpus");
+        let lines: Vec<&[u8]> = data.split(|c| *c == b'\n').collect();
+        let found = detect(&lines, &mut TimeCtx::default()).expect("a format");
+        assert_eq!(found.name(), "nginx_error");
+
+        let lines: Vec<&[u8]> = REFERENCE.iter().map(|l| l.as_bytes()).collect();
+        let found = detect(&lines, &mut TimeCtx::default()).expect("a format");
+        assert_eq!(found.name(), "nginx_error");
+    }
+
+    proptest! {
+        #[test]
+        fn random_bytes_never_panic(line in proptest::collection::vec(any::<u8>(), 0..300)) {
+            let _ = NginxError.parse(&line, &mut TimeCtx::default());
+        }
+
+        #[test]
+        fn mutated_lines_never_panic(
+            which in 0..REFERENCE.len(),
+            cut in 0usize..400,
+            pos in 0usize..400,
+            byte in any::<u8>(),
+        ) {
+            let mut line = REFERENCE[which].as_bytes().to_vec();
+            if !line.is_empty() {
+                let p = pos % line.len();
+                line[p] = byte;
+            }
+            line.truncate(cut.min(line.len()));
+            let mut ctx = TimeCtx::default();
+            ctx.last_at = Some(0);
+            let _ = NginxError.parse(&line, &mut ctx);
+        }
+
+        #[test]
+        fn suffix_soup_never_panics(parts in proptest::collection::vec(
+            prop_oneof![
+                Just(", client: ".to_string()), Just(", server: ".to_string()),
+                Just(", request: \"".to_string()), Just(", upstream: \"".to_string()),
+                Just("\"".to_string()), Just(", ".to_string()), Just(":".to_string()),
+                Just("http://".to_string()), Just("unix:".to_string()), "[a-z0-9./ ]{0,6}",
+            ], 0..20)) {
+            let line = format!("2024/03/15 10:00:00 [error] 1#1: *2 m{}", parts.concat());
+            let parsed = NginxError.parse(line.as_bytes(), &mut TimeCtx::default());
+            let is_message = matches!(parsed, Parsed::Message { .. });
+            prop_assert!(is_message);
+        }
     }
 }

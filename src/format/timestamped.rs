@@ -1,10 +1,36 @@
-//! any line starting with a timestamp (log4j, Python, Go, ISO 8601), multi-line records.
+//! The long tail: any line that starts with a timestamp, multi-line records.
+//!
+//! Reads every shape [`parse_leading`] knows (ISO 8601 with `T` or a space,
+//! comma or dot fractions, Go's slashes, two-digit years, ctime, optionally
+//! in brackets) and epoch numbers of 10 or 13 digits followed by white
+//! space. It covers log4j/logback, Python `logging`, Go `log`, Spring Boot,
+//! Ansible, Windows CBS and most home-grown loggers:
+//!
+//! ```text
+//! 2024-03-15 10:00:00,123 ERROR [main] com.foo.Bar - Connection refused
+//! 2024-03-15 10:00:00,123 - myapp.db - WARNING - pool exhausted
+//! 2009/01/23 01:23:23.123123 [ERROR] upstream gone
+//! 2016-09-28 04:30:30, Info                  CBS    Loaded Servicing Stack v6.1.7601.23505
+//! ```
+//!
+//! After the timestamp the first few tokens are searched for a level word
+//! (`ERROR`, `[error]`, `<warn>`, `level=error`, `E`, ...). The text is the
+//! rest of the line after the timestamp, level word included, so patterns
+//! see what the logger wrote. Lines that do not start with a timestamp
+//! (stack traces, tracebacks, wrapped text) continue the previous record.
+//!
+//! This format is last in the registry: detection gives ties to the more
+//! specific formats, so it may read lines they also read, but it only ever
+//! claims lines that really start with a timestamp. Year-less syslog dates
+//! are not timestamps here (`parse_leading` does not read them).
 
-use crate::format::LogFormat;
-use crate::record::Parsed;
-use crate::time::TimeCtx;
+use std::borrow::Cow;
 
-/// any line starting with a timestamp (log4j, Python, Go, ISO 8601), multi-line records.
+use crate::format::{text, LogFormat};
+use crate::record::{Level, Message, Parsed};
+use crate::time::{epoch_to_micros, parse_clf, parse_leading, parse_syslog_date, Micros, TimeCtx};
+
+/// Any line starting with a timestamp (log4j, Python, Go, ISO 8601), multi-line records.
 pub struct Timestamped;
 
 impl LogFormat for Timestamped {
@@ -16,7 +42,758 @@ impl LogFormat for Timestamped {
         "any line starting with a timestamp (log4j, Python, Go, ISO 8601), multi-line records"
     }
 
-    fn parse<'a>(&self, _line: &'a [u8], _ctx: &mut TimeCtx) -> Parsed<'a> {
-        Parsed::Unparsed
+    fn parse<'a>(&self, line: &'a [u8], ctx: &mut TimeCtx) -> Parsed<'a> {
+        let Some((at, used)) = leading_time(line, ctx) else {
+            return if foreign_line(line) {
+                Parsed::Unparsed
+            } else {
+                Parsed::Continuation
+            };
+        };
+        let rest = line.get(used..).unwrap_or(&[]);
+        let header = scan_header(rest);
+        let mut fields = Vec::new();
+        if let Some(logger) = header.logger {
+            fields.push((Cow::Borrowed("logger"), text(logger)));
+        }
+        if let Some(thread) = header.thread {
+            fields.push((Cow::Borrowed("thread"), text(thread)));
+        }
+        Parsed::Message {
+            at,
+            message: Message {
+                level: header.level,
+                text: text(trim_lead(rest)),
+                fields,
+            },
+        }
+    }
+
+    fn multiline(&self) -> bool {
+        true
+    }
+}
+
+/// True for lines that clearly belong to another format: JSON objects,
+/// syslog (`<PRI>` or a year-less `Mar  5 10:00:00` date) and CLF access
+/// lines (`host ident user [10/Oct/2000:13:55:36 -0700] ...`). The
+/// multi-line text formats return `Unparsed` rather than `Continuation` for
+/// them, so a foreign line in the middle of a file is not glued to a record.
+pub(crate) fn foreign_line(line: &[u8]) -> bool {
+    let Some(&first) = line.first() else {
+        return false;
+    };
+    if first == b'{' {
+        return true;
+    }
+    if first == b'<' {
+        let n = line
+            .get(1..)
+            .unwrap_or(&[])
+            .iter()
+            .take(4)
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        if (1..=3).contains(&n) && line.get(n + 1) == Some(&b'>') {
+            return true;
+        }
+    }
+    if first.is_ascii_alphabetic() && parse_syslog_date(line).is_some() {
+        return true;
+    }
+    // CLF: the date in brackets after the client, ident and user tokens.
+    let head = line.get(..line.len().min(256)).unwrap_or(&[]);
+    if let Some(open) = memchr::memchr(b'[', head) {
+        if open > 0
+            && head.get(open - 1) == Some(&b' ')
+            && !head.first().is_some_and(|c| c.is_ascii_whitespace())
+            && line.get(open + 1..).and_then(parse_clf).is_some()
+        {
+            return true;
+        }
+    }
+    false
+}
+
+/// The timestamp at the start of the line: (UTC micros, bytes consumed).
+/// A UTF-8 byte-order mark (Windows tools start files with one) is skipped.
+fn leading_time(line: &[u8], ctx: &mut TimeCtx) -> Option<(Micros, usize)> {
+    let (bom, line) = match line.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(rest) => (3, rest),
+        None => (0, line),
+    };
+    let first = *line.first()?;
+    if first.is_ascii_digit() {
+        if let Some((at, used)) = leading_epoch(line) {
+            return Some((at, bom + used));
+        }
+    } else if first != b'[' && !first.is_ascii_alphabetic() {
+        return None;
+    }
+    let (stamp, used) = parse_leading(line)?;
+    // `2024-03-15 10:00:00abc` is not a timestamp followed by text.
+    if line.get(used).is_some_and(|c| c.is_ascii_alphanumeric()) {
+        return None;
+    }
+    Some((ctx.resolve(stamp), bom + used))
+}
+
+/// An epoch number of 10 (seconds, optionally with a fraction) or 13
+/// (milliseconds) digits followed by white space.
+fn leading_epoch(line: &[u8]) -> Option<(Micros, usize)> {
+    let int = line
+        .iter()
+        .take(14)
+        .take_while(|c| c.is_ascii_digit())
+        .count();
+    if line.first() == Some(&b'0') {
+        return None;
+    }
+    let mut end = int;
+    if int == 10 && line.get(10) == Some(&b'.') {
+        let frac = line
+            .get(11..)?
+            .iter()
+            .take(10)
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        if frac == 0 {
+            return None;
+        }
+        end = 11 + frac;
+    } else if int != 10 && int != 13 {
+        return None;
+    }
+    if !matches!(line.get(end), Some(b' ') | Some(b'\t')) {
+        return None;
+    }
+    let number = std::str::from_utf8(line.get(..end)?).ok()?;
+    Some((epoch_to_micros(number)?, end))
+}
+
+/// What the tokens after the timestamp say.
+#[derive(Debug, Default, PartialEq)]
+struct Header<'a> {
+    level: Option<Level>,
+    thread: Option<&'a [u8]>,
+    logger: Option<&'a [u8]>,
+}
+
+/// How many (non-separator) tokens after the timestamp may hold the level.
+const HEADER_TOKENS: usize = 6;
+
+/// Finds the level word, and the thread and logger when they are obvious,
+/// among the first tokens after the timestamp.
+///
+/// A level word counts when it is the first token, is decorated
+/// (`[ERROR]`, `error:`, `<warn>`, `level=error`) or is written in capitals
+/// (`[main] ERROR`, `- WARNING -`): a plain lowercase `note` or `fine`
+/// deeper in the line is prose, not a level. Single letters (`E`, `W`)
+/// count only as the first token, in capitals.
+fn scan_header(rest: &[u8]) -> Header<'_> {
+    let mut h = Header::default();
+    let mut tokens = rest
+        .split(|c| *c == b' ' || *c == b'\t')
+        .filter(|t| !t.is_empty())
+        .take(HEADER_TOKENS * 2)
+        .peekable();
+    let mut idx = 0;
+    while let Some(raw) = tokens.next() {
+        if idx >= HEADER_TOKENS || (h.level.is_some() && h.logger.is_some()) {
+            break;
+        }
+        let word = strip_decoration(raw);
+        if word.is_empty() {
+            // A separator: `-`, `|`, `---`, `:`.
+            continue;
+        }
+        let decorated = word.len() != raw.len();
+        if h.level.is_none() {
+            if let Some(level) = level_of(word, idx, decorated) {
+                h.level = Some(level);
+                idx += 1;
+                continue;
+            }
+        }
+        if h.thread.is_none() && idx <= 2 && raw.len() > 2 {
+            if let Some(inner) = raw.strip_prefix(b"[").and_then(|r| r.strip_suffix(b"]")) {
+                if !inner.contains(&b'[') && !inner.contains(&b']') {
+                    h.thread = Some(inner);
+                    idx += 1;
+                    continue;
+                }
+            }
+        }
+        let ends_colon = raw.last() == Some(&b':');
+        let next_is_sep = tokens
+            .peek()
+            .is_some_and(|t| *t == b"-" || *t == b":" || *t == b"|");
+        if h.logger.is_none()
+            && (next_is_sep || ends_colon)
+            && is_identifier(word)
+            && (word.contains(&b'.') || (h.level.is_none() && idx == 0))
+        {
+            h.logger = Some(word);
+        }
+        if ends_colon {
+            break;
+        }
+        idx += 1;
+    }
+    h
+}
+
+/// The token without the brackets and punctuation loggers put around levels.
+fn strip_decoration(raw: &[u8]) -> &[u8] {
+    let deco = |c: &u8| {
+        matches!(
+            c,
+            b'[' | b']' | b'(' | b')' | b':' | b'<' | b'>' | b',' | b'|' | b'-' | b'!'
+        )
+    };
+    let start = raw.iter().position(|c| !deco(c)).unwrap_or(raw.len());
+    let end = raw.iter().rposition(|c| !deco(c)).map_or(start, |e| e + 1);
+    raw.get(start..end).unwrap_or(&[])
+}
+
+/// The level a header token names, under the rules of [`scan_header`].
+fn level_of(word: &[u8], idx: usize, decorated: bool) -> Option<Level> {
+    // `level=error`, `lvl=warn`, `severity=ERROR`.
+    if let Some(eq) = memchr::memchr(b'=', word) {
+        let key = word.get(..eq)?;
+        let is_level_key = [
+            &b"level"[..],
+            b"lvl",
+            b"severity",
+            b"loglevel",
+            b"log.level",
+        ]
+        .iter()
+        .any(|k| key.eq_ignore_ascii_case(k));
+        if !is_level_key {
+            return None;
+        }
+        let value = word.get(eq + 1..)?;
+        let value = value.strip_prefix(b"\"").unwrap_or(value);
+        let value = value.strip_suffix(b"\"").unwrap_or(value);
+        return Level::from_word(std::str::from_utf8(value).ok()?);
+    }
+    // `ERROR:root:message` (Python's basic format), `[core:error]` (module:level).
+    if let Some(colon) = memchr::memchr(b':', word) {
+        let head = word.get(..colon)?;
+        if head.len() > 1 && head.iter().all(|c| c.is_ascii_uppercase()) {
+            return Level::from_word(std::str::from_utf8(head).ok()?);
+        }
+        if decorated {
+            let tail = word.get(memchr::memrchr(b':', word)? + 1..)?;
+            if tail.len() > 1 {
+                return Level::from_word(std::str::from_utf8(tail).ok()?);
+            }
+        }
+        return None;
+    }
+    if word.len() == 1 {
+        let c = *word.first()?;
+        if idx != 0 || !matches!(c, b'T' | b'D' | b'I' | b'W' | b'E' | b'F') {
+            return None;
+        }
+    } else if !(idx == 0 || decorated || word.iter().all(|c| c.is_ascii_uppercase())) {
+        return None;
+    }
+    Level::from_word(std::str::from_utf8(word).ok()?)
+}
+
+/// A logger name: starts with a letter; letters, digits, `._$/`.
+fn is_identifier(word: &[u8]) -> bool {
+    word.first().is_some_and(|c| c.is_ascii_alphabetic())
+        && word
+            .iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'$' | b'/'))
+}
+
+/// The text after the timestamp without the separators between them
+/// (`, Info`, `- name -`, `| msg`).
+fn trim_lead(mut b: &[u8]) -> &[u8] {
+    loop {
+        match b.first() {
+            Some(b' ' | b'\t' | b',' | b'|') => {}
+            Some(b'-' | b':') if matches!(b.get(1), Some(b' ' | b'\t') | None) => {}
+            _ => return b,
+        }
+        b = b.get(1..).unwrap_or(&[]);
+    }
+}
+
+/// Helpers the error-log tests share: reading corpus files and checking
+/// them against filebeat's expected output.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use std::collections::BTreeMap;
+
+    use crate::format::LogFormat;
+    use crate::record::{Level, Parsed};
+    use crate::time::{parse_text_timestamp, Micros, TimeCtx, YearAnchor, Zone};
+
+    /// The corpus folder, or `None` (with a note) when it is not there.
+    pub fn corpus_dir() -> Option<std::path::PathBuf> {
+        let dir =
+            std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus"));
+        if dir.is_dir() {
+            Some(dir)
+        } else {
+            eprintln!("skipping: corpus not found at {}", dir.display());
+            None
+        }
+    }
+
+    /// Lines of a file with the byte offset each starts at (no `\n`/`\r`).
+    pub fn lines_with_offsets(data: &[u8]) -> Vec<(usize, &[u8])> {
+        let mut out = Vec::new();
+        let mut start = 0;
+        for piece in data.split(|c| *c == b'\n') {
+            let line = piece.strip_suffix(b"\r").unwrap_or(piece);
+            if start < data.len() {
+                out.push((start, line));
+            }
+            start += piece.len() + 1;
+        }
+        out
+    }
+
+    /// Reads `rel` (under the corpus) with `format` and checks it against
+    /// `rel-expected.json`: every non-blank line is read (record or
+    /// continuation), the records sit exactly at the expected `log.offset`s,
+    /// with the expected `@timestamp` (to the millisecond, as filebeat
+    /// keeps it) and `log.level`. Returns the number of records checked.
+    pub fn check_corpus_file(format: &dyn LogFormat, rel: &str) -> usize {
+        let Some(dir) = corpus_dir() else { return 0 };
+        let data = std::fs::read(dir.join(rel)).expect("corpus file");
+        let expected: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(dir.join(format!("{rel}-expected.json"))).expect("expected file"),
+        )
+        .expect("expected json");
+        let entries = expected.as_array().expect("array");
+        let zone = entries
+            .first()
+            .and_then(|e| e.get("event.timezone"))
+            .and_then(|z| z.as_str())
+            .map(|z| Zone::parse(z).expect("zone"))
+            .unwrap_or(Zone::Utc);
+        let mut ctx = TimeCtx::new(zone, YearAnchor::End(0));
+        let mut records: BTreeMap<usize, (Micros, Option<Level>)> = BTreeMap::new();
+        let mut seen_record = false;
+        for (offset, line) in lines_with_offsets(&data) {
+            if crate::format::is_blank(line) {
+                continue;
+            }
+            match format.parse(line, &mut ctx) {
+                Parsed::Message { at, message } => {
+                    seen_record = true;
+                    records.insert(offset, (at, message.level));
+                }
+                Parsed::Continuation => {
+                    assert!(
+                        seen_record,
+                        "{rel}@{offset}: continuation before any record"
+                    )
+                }
+                other => panic!(
+                    "{rel}@{offset}: not read: {other:?}: {}",
+                    String::from_utf8_lossy(line)
+                ),
+            }
+        }
+        let mut utc = TimeCtx::default();
+        for e in entries {
+            let offset = e["log.offset"].as_u64().expect("offset") as usize;
+            let (at, level) = records
+                .get(&offset)
+                .unwrap_or_else(|| panic!("{rel}: no record at offset {offset}"));
+            let want = parse_text_timestamp(e["@timestamp"].as_str().expect("ts"), &mut utc)
+                .expect("expected timestamp");
+            assert_eq!(at.div_euclid(1000), want.div_euclid(1000), "{rel}@{offset}");
+            let want_level = e["log.level"].as_str().and_then(Level::from_word);
+            assert_eq!(*level, want_level, "{rel}@{offset}");
+        }
+        assert_eq!(records.len(), entries.len(), "{rel}: record count");
+        records.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_support::{check_corpus_file, corpus_dir, lines_with_offsets};
+    use super::*;
+    use crate::format::apache_error::ApacheError;
+    use crate::format::nginx_error::NginxError;
+    use crate::format::{detect, registry};
+    use crate::time::{format_rfc3339, YearAnchor, Zone};
+    use proptest::prelude::*;
+
+    struct Read {
+        at: String,
+        level: Option<Level>,
+        text: String,
+        fields: Vec<(String, String)>,
+    }
+
+    impl Read {
+        fn field(&self, key: &str) -> Option<&str> {
+            self.fields
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.as_str())
+        }
+    }
+
+    fn read(line: &str) -> Read {
+        match Timestamped.parse(line.as_bytes(), &mut TimeCtx::default()) {
+            Parsed::Message { at, message } => Read {
+                at: format_rfc3339(at),
+                level: message.level,
+                text: message.text.into_owned(),
+                fields: message
+                    .fields
+                    .into_iter()
+                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                    .collect(),
+            },
+            other => panic!("not a message: {other:?}: {line}"),
+        }
+    }
+
+    fn parse(line: &str) -> Parsed<'_> {
+        Timestamped.parse(line.as_bytes(), &mut TimeCtx::default())
+    }
+
+    /// (line, UTC time, level) for every shape of the cheat-sheet and the
+    /// loggers the brief names.
+    const SHAPES: &[(&str, &str, Option<Level>)] = &[
+        // log4j / logback
+        ("2024-03-15 10:00:00,123 ERROR [main] com.foo.Bar - Connection refused", "2024-03-15T10:00:00.123Z", Some(Level::Error)),
+        ("2024-03-15 10:00:00,123 [main] WARN  com.foo.Bar - pool low", "2024-03-15T10:00:00.123Z", Some(Level::Warn)),
+        ("2003-07-08 16:49:45,896 INFO  [org.jboss.Main] Starting JBoss", "2003-07-08T16:49:45.896Z", Some(Level::Info)),
+        ("2024-03-15T10:00:00,123 FATAL [worker-1] x.Y - out of memory", "2024-03-15T10:00:00.123Z", Some(Level::Critical)),
+        ("2024-03-15 10:00:00.123  INFO 12345 --- [           main] o.s.b.w.embedded.tomcat.TomcatWebServer  : Tomcat started on port(s): 8080 (http)", "2024-03-15T10:00:00.123Z", Some(Level::Info)),
+        // Python logging
+        ("2024-03-15 10:00:00,123 - myapp.db - WARNING - pool exhausted", "2024-03-15T10:00:00.123Z", Some(Level::Warn)),
+        ("2024-03-15 10:00:00,123 ERROR:root:division by zero", "2024-03-15T10:00:00.123Z", Some(Level::Error)),
+        ("2024-03-15 10:00:00,123 CRITICAL app: disk full", "2024-03-15T10:00:00.123Z", Some(Level::Critical)),
+        // Go log, with and without microseconds
+        ("2009/01/23 01:23:23 [ERROR] upstream gone", "2009-01-23T01:23:23Z", Some(Level::Error)),
+        ("2009/01/23 01:23:23.123123 http: TLS handshake error from 10.0.0.1:5555: EOF", "2009-01-23T01:23:23.123123Z", None),
+        ("2020/05/07 03:15:12 panic: runtime error: index out of range", "2020-05-07T03:15:12Z", Some(Level::Critical)),
+        // yy/MM/dd (Hadoop, Spark)
+        ("15/08/31 14:38:07 INFO storage.BlockManager: Found block rdd_2_3 locally", "2015-08-31T14:38:07Z", Some(Level::Info)),
+        // ctime in brackets
+        ("[Sun Dec 04 04:47:44 2005] [notice] workerEnv.init() ok /etc/httpd/conf/workers2.properties", "2005-12-04T04:47:44Z", Some(Level::Notice)),
+        ("[Sun Dec 04 04:52:15 2005] [error] mod_jk child workerEnv in error state 6", "2005-12-04T04:52:15Z", Some(Level::Error)),
+        // Windows CBS
+        ("2016-09-28 04:30:30, Info                  CBS    Loaded Servicing Stack v6.1.7601.23505 with Core: C:\\Windows\\winsxs\\cbscore.dll", "2016-09-28T04:30:30Z", Some(Level::Info)),
+        ("2016-09-28 04:30:31, Error                 CSI    00000001@2016/9/28:02:30:31.240 (F) failure", "2016-09-28T04:30:31Z", Some(Level::Error)),
+        // Ansible
+        ("2023-11-03 08:45:48,440 p=1285948 u=ansible n=ansible | PLAY [all] ***", "2023-11-03T08:45:48.440Z", None),
+        ("2023-11-03 08:45:49,001 p=1285948 u=ansible n=ansible | [WARNING]: Could not match supplied host pattern", "2023-11-03T08:45:49.001Z", Some(Level::Warn)),
+        // ISO 8601 with zones, brackets, structured tails
+        ("2024-03-15T10:00:00+02:00 ERROR boom", "2024-03-15T08:00:00Z", Some(Level::Error)),
+        ("2018-07-02T22:23:00.186641Z level=error msg=\"db down\"", "2018-07-02T22:23:00.186641Z", Some(Level::Error)),
+        ("[2024-03-15T10:00:00.123Z] <error> thing failed", "2024-03-15T10:00:00.123Z", Some(Level::Error)),
+        ("[2024-03-15 10:00:00,123] WARN - slow", "2024-03-15T10:00:00.123Z", Some(Level::Warn)),
+        ("2024-03-15T10:00:00Z {\"json\":true,\"level\":\"error\"}", "2024-03-15T10:00:00Z", None),
+        ("2024-12-29T11:42:47.503803974Z\terror\tpkg/file.go:12\tfailed to dial", "2024-12-29T11:42:47.503803Z", Some(Level::Error)),
+        ("2014-03-10 19:57:38.562264131 -0400 EDT [WARN] something", "2014-03-10T23:57:38.562264Z", Some(Level::Warn)),
+        ("2024-03-15 10:00:00.123 E [main] boom", "2024-03-15T10:00:00.123Z", Some(Level::Error)),
+        ("2024-03-15 10:00:00 a new connection", "2024-03-15T10:00:00Z", None),
+        ("2024-03-15 10:00:00 connection closed: note that this is fine", "2024-03-15T10:00:00Z", None),
+        ("2024-03-15 10:00:00", "2024-03-15T10:00:00Z", None),
+        // CLF-style date first (not an access line)
+        ("10/Oct/2000:13:55:36 -0700 ERROR x", "2000-10-10T20:55:36Z", Some(Level::Error)),
+        // Epoch numbers
+        ("1516134303 ERROR boom", "2018-01-16T20:25:03Z", Some(Level::Error)),
+        ("1531171074631 WARN slow", "2018-07-09T21:17:54.631Z", Some(Level::Warn)),
+        ("1649944125.9843705\tinfo\tstarted", "2022-04-14T13:48:45.984370Z", Some(Level::Info)),
+    ];
+
+    #[test]
+    fn every_shape() {
+        for &(line, at, level) in SHAPES {
+            let r = read(line);
+            assert_eq!(r.at, at, "{line}");
+            assert_eq!(r.level, level, "{line}");
+        }
+    }
+
+    #[test]
+    fn text_is_the_rest_of_the_line() {
+        assert_eq!(
+            read(SHAPES[0].0).text,
+            "ERROR [main] com.foo.Bar - Connection refused"
+        );
+        assert_eq!(
+            read(SHAPES[5].0).text,
+            "myapp.db - WARNING - pool exhausted"
+        );
+        assert!(read(SHAPES[14].0)
+            .text
+            .starts_with("Info                  CBS    Loaded"));
+        assert_eq!(read(SHAPES[20].0).text, "<error> thing failed");
+        assert_eq!(
+            read(SHAPES[22].0).text,
+            "{\"json\":true,\"level\":\"error\"}"
+        );
+        assert_eq!(
+            read(SHAPES[16].0).text,
+            "p=1285948 u=ansible n=ansible | PLAY [all] ***"
+        );
+        assert_eq!(read("2024-03-15 10:00:00").text, "");
+        let bom = read("\u{feff}2016-09-28 04:30:30, Info                  CBS    Starting");
+        assert_eq!(bom.at, "2016-09-28T04:30:30Z");
+        assert!(bom.text.starts_with("Info"));
+    }
+
+    #[test]
+    fn logger_and_thread_when_obvious() {
+        let r = read(SHAPES[0].0);
+        assert_eq!(r.field("logger"), Some("com.foo.Bar"));
+        assert_eq!(r.field("thread"), Some("main"));
+        let r = read(SHAPES[1].0);
+        assert_eq!(r.field("thread"), Some("main"));
+        assert_eq!(r.field("logger"), Some("com.foo.Bar"));
+        let r = read(SHAPES[5].0);
+        assert_eq!(r.field("logger"), Some("myapp.db"));
+        let r = read(SHAPES[4].0);
+        assert_eq!(
+            r.field("logger"),
+            Some("o.s.b.w.embedded.tomcat.TomcatWebServer")
+        );
+        let r = read(SHAPES[11].0);
+        assert_eq!(r.field("logger"), Some("storage.BlockManager"));
+        let r = read("2024-03-15 10:00:00 INFO Starting - please wait");
+        assert_eq!(r.field("logger"), None);
+        let r = read("2024-03-15 10:00:00 connection closed: bye");
+        assert_eq!(r.field("logger"), None);
+        let r = read(SHAPES[9].0);
+        assert_eq!(r.field("logger"), Some("http"));
+    }
+
+    #[test]
+    fn offset_less_times_use_the_zone() {
+        let mut ctx = TimeCtx::new(Zone::Fixed(3600), YearAnchor::End(0));
+        let at = Timestamped
+            .parse(b"2024-03-15 10:00:00,123 INFO x", &mut ctx)
+            .at()
+            .expect("record");
+        assert_eq!(format_rfc3339(at), "2024-03-15T09:00:00.123Z");
+        let at = Timestamped
+            .parse(b"2024-03-15T10:00:00Z INFO x", &mut ctx)
+            .at()
+            .expect("record");
+        assert_eq!(format_rfc3339(at), "2024-03-15T10:00:00Z");
+        let at = Timestamped
+            .parse(b"1516134303 x", &mut ctx)
+            .at()
+            .expect("record");
+        assert_eq!(format_rfc3339(at), "2018-01-16T20:25:03Z");
+    }
+
+    #[test]
+    fn traps_are_not_timestamps() {
+        for line in [
+            r#"127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326"#,
+            r#"10.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 502 0 "-" "curl/8" 0.002"#,
+            r#"{"time":"2024-03-15T10:00:00Z","level":"error","msg":"x"}"#,
+            "Mar  5 10:00:00 host prog[1]: x",
+            "Apr 4 03:39:57 host sshd[22]: Accepted publickey",
+            "<34>1 2003-10-11T22:14:15.003Z mymachine.example.com su - ID47 - 'su root' failed",
+            "<13>Mar  5 10:00:00 host prog: x",
+        ] {
+            assert_eq!(parse(line), Parsed::Unparsed, "{line}");
+        }
+        for line in [
+            "200 OK",
+            "2024-03-15 10:00:00abc",
+            "20240315 100000 compact",
+            "12345678901 eleven digits",
+            "1516134303",
+            "0000000000 zeros",
+            "2024-13-45 10:00:00 bad date",
+            "2024-03-15 25:00:00 bad hour",
+            "  2024-03-15 10:00:00 indented",
+            "ERROR something without a time",
+            "[WARNING]  (301) : Server app/app1 is DOWN",
+        ] {
+            assert_eq!(parse(line), Parsed::Continuation, "{line}");
+        }
+    }
+
+    const JAVA: &str =
+        "2024-03-15 10:00:00,123 ERROR [http-nio-8080-exec-1] com.foo.OrderService - Request failed
+java.lang.IllegalStateException: boom
+\tat com.foo.OrderService.place(OrderService.java:42)
+\tat java.base/java.lang.Thread.run(Thread.java:833)
+Caused by: java.net.ConnectException: Connection refused (Connection refused)
+\tat java.base/java.net.PlainSocketImpl.socketConnect(Native Method)
+\t... 3 more
+
+2024-03-15 10:00:01,000 INFO  [main] com.foo.OrderService - recovered
+2024-03-15 10:00:02,000 WARN  [main] com.foo.Pool - [pool] low: 2 of 20
+";
+
+    const PYTHON: &str = "2024-03-15 10:00:00,123 - app.worker - ERROR - unhandled exception
+Traceback (most recent call last):
+  File \"/srv/app/worker.py\", line 3, in <module>
+    main()
+  File \"/srv/app/worker.py\", line 1, in main
+    raise ValueError(\"bad\")
+ValueError: bad
+2024-03-15 10:00:05,000 - app.worker - INFO - restarted
+";
+
+    /// Parses a whole text: (records as (line number, level), continuations).
+    fn read_all(text: &str) -> (Vec<(usize, Option<Level>)>, usize) {
+        let mut ctx = TimeCtx::default();
+        let mut records = Vec::new();
+        let mut continued = 0;
+        for (n, line) in text.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            match Timestamped.parse(line.as_bytes(), &mut ctx) {
+                Parsed::Message { message, .. } => records.push((n + 1, message.level)),
+                Parsed::Continuation => continued += 1,
+                other => panic!("line {}: {other:?}", n + 1),
+            }
+        }
+        (records, continued)
+    }
+
+    #[test]
+    fn java_stack_trace_is_one_record() {
+        let (records, continued) = read_all(JAVA);
+        assert_eq!(
+            records,
+            vec![
+                (1, Some(Level::Error)),
+                (9, Some(Level::Info)),
+                (10, Some(Level::Warn))
+            ]
+        );
+        assert_eq!(continued, 6);
+    }
+
+    #[test]
+    fn python_traceback_is_one_record() {
+        let (records, continued) = read_all(PYTHON);
+        assert_eq!(
+            records,
+            vec![(1, Some(Level::Error)), (8, Some(Level::Info))]
+        );
+        assert_eq!(continued, 6);
+    }
+
+    #[test]
+    fn detects_log4j_and_python_files() {
+        for text in [JAVA, PYTHON] {
+            let lines: Vec<&[u8]> = text.lines().map(str::as_bytes).collect();
+            let found = detect(&lines, &mut TimeCtx::default()).expect("a format");
+            assert_eq!(found.name(), "timestamped");
+        }
+        let lines: Vec<&[u8]> = SHAPES.iter().map(|(l, _, _)| l.as_bytes()).collect();
+        let found = detect(&lines, &mut TimeCtx::default()).expect("a format");
+        assert_eq!(found.name(), "timestamped");
+    }
+
+    #[test]
+    fn is_last_in_the_registry() {
+        assert_eq!(
+            registry().last().map(|f| f.name()),
+            Some("timestamped"),
+            "ties must go to the specific formats"
+        );
+    }
+
+    #[test]
+    fn reads_the_error_log_corpus_like_the_specific_formats() {
+        for rel in [
+            "nginx/error.log",
+            "apache/error-test.log",
+            "apache/error-ubuntu-2.2.22.log",
+            "apache/error-sublevel.log",
+        ] {
+            check_corpus_file(&Timestamped, rel);
+        }
+    }
+
+    #[test]
+    fn leaves_syslog_and_access_corpus_files_alone() {
+        let Some(dir) = corpus_dir() else { return };
+        let formats: [&dyn LogFormat; 3] = [&Timestamped, &NginxError, &ApacheError];
+        for rel in [
+            "syslog/darwin-syslog-sample.log",
+            "haproxy/default.log",
+            // haproxy.log is left out: its last line has an rsyslog ISO
+            // prefix, which is a timestamp-first line this reader may
+            // claim; detection still gives the file to `haproxy`.
+            "haproxy/tcplog.log",
+            "apache/access-test.log",
+            // access-ssl-request.log starts each line with its CLF date:
+            // timestamp-first, so this reader may claim it too.
+            "apache/access-test-vhost.log",
+            "nginx/access-test.log",
+        ] {
+            let data = std::fs::read(dir.join(rel)).expect("corpus");
+            for (offset, line) in lines_with_offsets(&data) {
+                if crate::format::is_blank(line) {
+                    continue;
+                }
+                let starts_record = line.first().is_some_and(|c| !c.is_ascii_whitespace());
+                for format in formats {
+                    let got = format.parse(line, &mut TimeCtx::default());
+                    if starts_record {
+                        assert_eq!(got, Parsed::Unparsed, "{} {rel}@{offset}", format.name());
+                    } else {
+                        assert!(got.at().is_none(), "{} {rel}@{offset}", format.name());
+                    }
+                }
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn random_bytes_never_panic(line in proptest::collection::vec(any::<u8>(), 0..300)) {
+            let _ = Timestamped.parse(&line, &mut TimeCtx::default());
+            let _ = foreign_line(&line);
+        }
+
+        #[test]
+        fn mutated_lines_never_panic(
+            which in 0..SHAPES.len(),
+            cut in 0usize..200,
+            pos in 0usize..200,
+            byte in any::<u8>(),
+        ) {
+            let mut line = SHAPES[which].0.as_bytes().to_vec();
+            if !line.is_empty() {
+                let p = pos % line.len();
+                line[p] = byte;
+            }
+            line.truncate(cut.min(line.len()));
+            let _ = Timestamped.parse(&line, &mut TimeCtx::default());
+        }
+
+        #[test]
+        fn header_soup_never_panics(parts in proptest::collection::vec(
+            prop_oneof![
+                Just("[".to_string()), Just("]".to_string()), Just(" - ".to_string()),
+                Just(":".to_string()), Just("level=".to_string()), Just("=".to_string()),
+                Just("E".to_string()), Just("ERROR".to_string()), Just("\t".to_string()),
+                Just("\"".to_string()), "[a-zA-Z0-9.|<> ]{0,6}",
+            ], 0..24)) {
+            let line = format!("2024-03-15 10:00:00,123 {}", parts.concat());
+            let parsed = Timestamped.parse(line.as_bytes(), &mut TimeCtx::default());
+            let is_message = matches!(parsed, Parsed::Message { .. });
+            prop_assert!(is_message);
+        }
     }
 }

@@ -1,0 +1,267 @@
+//! Messy input: damaged archives, odd line endings, junk bytes, huge lines,
+//! empty files. None of it may panic, hang or lose a readable record.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_postmortem"))
+}
+
+fn mini() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mini")
+}
+
+fn access_log() -> Vec<u8> {
+    std::fs::read(mini().join("lb/access.log")).unwrap()
+}
+
+fn timeline_json(path: &Path) -> (Value, String) {
+    let out: Output = bin()
+        .args(["timeline", "--format", "json"])
+        .arg(path)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    (serde_json::from_slice(&out.stdout).unwrap(), err)
+}
+
+fn records_of(doc: &Value) -> u64 {
+    doc["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["records"].as_u64().unwrap())
+        .sum()
+}
+
+#[test]
+fn truncated_gzip_keeps_every_record_before_the_damage() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = access_log();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&data).unwrap();
+    let full = gz.finish().unwrap();
+    let cut = &full[..full.len() * 2 / 3];
+    std::fs::write(dir.path().join("access.log.2.gz"), cut).unwrap();
+    let (doc, err) = timeline_json(dir.path());
+    assert!(
+        err.contains("access.log.2.gz") && err.contains("gzip"),
+        "{err}"
+    );
+    let got = records_of(&doc);
+    // Everything decompressible before the cut is read: at least half of it.
+    assert!(got > 183 / 2 && got < 183, "{got} records");
+}
+
+#[test]
+fn crlf_and_missing_final_newline_and_nul_bytes_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = String::from_utf8(access_log()).unwrap();
+    let crlf = text.replace('\n', "\r\n");
+    std::fs::write(dir.path().join("crlf.log"), crlf.trim_end()).unwrap();
+    let (doc, _) = timeline_json(&dir.path().join("crlf.log"));
+    assert_eq!(doc["inputs"][0]["format"], "nginx_access");
+    assert_eq!(doc["inputs"][0]["records"], 183);
+    assert_eq!(doc["inputs"][0]["skipped"], 0);
+
+    // A disk that filled up: a run of NULs in the middle of the file.
+    let mut with_nuls = access_log();
+    let mid = with_nuls.len() / 2;
+    let at = mid + with_nuls[mid..].iter().position(|b| *b == b'\n').unwrap() + 1;
+    with_nuls.splice(
+        at..at,
+        std::iter::repeat_n(0u8, 200).chain(std::iter::once(b'\n')),
+    );
+    std::fs::write(dir.path().join("nul.log"), &with_nuls).unwrap();
+    let (doc, _) = timeline_json(&dir.path().join("nul.log"));
+    assert_eq!(doc["inputs"][0]["records"], 183);
+}
+
+#[test]
+fn latin1_bytes_are_read_lossily_not_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    let line =
+        b"2024-03-09 08:37:50,120 ERROR [main] c.e.Api - Benutzer M\xfcller: connection refused\n";
+    std::fs::write(dir.path().join("app.log"), line.repeat(3)).unwrap();
+    let out = bin()
+        .args(["records"])
+        .arg(dir.path().join("app.log"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(text.lines().count(), 3);
+    assert!(text.contains("M\u{fffd}ller"));
+}
+
+#[test]
+fn a_huge_line_is_kept_and_does_not_break_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut data = b"2024-03-09 08:37:50,120 ERROR [main] c.e.Api - dump: ".to_vec();
+    data.extend(std::iter::repeat_n(b'x', 20 * 1024 * 1024));
+    data.extend_from_slice(b"\n2024-03-09 08:37:51,120 INFO [main] c.e.Api - next line\n");
+    std::fs::write(dir.path().join("app.log"), &data).unwrap();
+    let out = bin()
+        .args(["records"])
+        .arg(dir.path().join("app.log"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(text.lines().count(), 2);
+    assert!(text.contains("next line"));
+}
+
+#[test]
+fn empty_files_and_folders_are_fine() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("empty.log"), b"").unwrap();
+    std::fs::create_dir(dir.path().join("nothing")).unwrap();
+    let (doc, _) = timeline_json(dir.path());
+    assert_eq!(records_of(&doc), 0);
+    assert_eq!(doc["events"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn junk_beside_good_logs_changes_nothing_for_the_good_logs() {
+    let alone = tempfile::tempdir().unwrap();
+    let mixed = tempfile::tempdir().unwrap();
+    for d in [alone.path(), mixed.path()] {
+        std::fs::create_dir_all(d.join("lb")).unwrap();
+        std::fs::write(d.join("lb/access.log"), access_log()).unwrap();
+        std::fs::copy(mini().join("deploy.log"), d.join("deploy.log")).unwrap();
+    }
+    let m = mixed.path();
+    std::fs::write(
+        m.join("junk.bin"),
+        (0..4096u32)
+            .map(|i| (i * 7919 % 251) as u8)
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
+    std::fs::write(
+        m.join("half.log.gz"),
+        [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3],
+    )
+    .unwrap();
+    std::fs::write(
+        m.join("notes.txt"),
+        b"we looked at the dashboards\nnothing obvious\n",
+    )
+    .unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("/nowhere", m.join("gone.log")).unwrap();
+    let (a, _) = timeline_json(alone.path());
+    let (b, err) = timeline_json(mixed.path());
+    assert!(err.contains("junk.bin"), "{err}");
+    let good = |doc: &Value| -> Vec<Value> {
+        doc["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["source"] == "lb/access.log" || e["source"] == "deploy.log")
+            .cloned()
+            .collect()
+    };
+    assert_eq!(good(&a), good(&b));
+    assert_eq!(a["series"], b["series"]);
+}
+
+#[test]
+fn terminal_control_sequences_never_reach_the_terminal_raw() {
+    let dir = tempfile::tempdir().unwrap();
+    let line = "2024-03-09 08:37:50,120 ERROR [main] c.e.Api - connection refused \x1b]0;owned\x07 \x1b[2J by peer\n";
+    std::fs::write(dir.path().join("app.log"), line).unwrap();
+    let out = bin()
+        .args(["timeline", "--color", "always"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("\x1b]0;"), "{text}");
+    assert!(!text.contains("\x1b[2J"), "{text}");
+    assert!(!text.contains('\x07'));
+}
+
+#[test]
+fn year_less_syslog_takes_the_year_from_the_other_inputs_and_rolls_over() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("syslog"),
+        "Dec 31 23:59:58 web1 systemd[1]: Stopping A high performance web server...\nJan  1 00:00:03 web1 systemd[1]: Started A high performance web server.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("app.log"),
+        "2025-01-01 00:10:00,000 INFO [main] c.e.Api - ready\n",
+    )
+    .unwrap();
+    let out = bin().args(["records"]).arg(dir.path()).output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("\"2024-12-31T23:59:58Z\""), "{text}");
+    assert!(text.contains("\"2025-01-01T00:00:03Z\""), "{text}");
+
+    // --year names the year the file starts in.
+    let out = bin()
+        .args(["records", "--year", "2019"])
+        .arg(dir.path().join("syslog"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("\"2019-12-31T23:59:58Z\""), "{text}");
+    assert!(text.contains("\"2020-01-01T00:00:03Z\""), "{text}");
+}
+
+#[test]
+fn tz_applies_only_to_logs_without_an_offset() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("app.log"),
+        "2024-07-01 12:00:00,000 ERROR [main] c.e.Api - boom\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("access.log"),
+        "10.0.0.1 - - [01/Jul/2024:12:00:00 +0000] \"GET / HTTP/1.1\" 200 5 \"-\" \"curl\"\n",
+    )
+    .unwrap();
+    let out = bin()
+        .args(["records", "--tz", "Europe/Berlin"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("\"2024-07-01T10:00:00Z\""),
+        "app log read in Berlin time: {text}"
+    );
+    assert!(
+        text.contains("\"2024-07-01T12:00:00Z\""),
+        "access log keeps its offset: {text}"
+    );
+}
+
+#[test]
+fn skew_moves_one_source() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("app.log"),
+        "2024-07-01 12:00:00,000 ERROR [main] c.e.Api - boom\n",
+    )
+    .unwrap();
+    let out = bin()
+        .args(["records", "--skew", "app.log=-3s"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("\"2024-07-01T11:59:57Z\""), "{text}");
+}
