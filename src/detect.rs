@@ -259,12 +259,21 @@ impl Baseline {
         (1.0 - self.slo).max(0.0)
     }
 
+    /// The ratio whose binomial noise a bucket shows at baseline: the
+    /// median, unless failures are so sparse that most buckets have none
+    /// (then the pooled ratio says more), and never below the error budget
+    /// ratio (the objective allows that much).
+    pub fn noise_ratio(&self) -> f64 {
+        self.median.max(self.pooled).max(self.budget()).min(0.5)
+    }
+
     /// σ̂ for a bucket of `requests`: the larger of the robust spread, the
     /// binomial noise at the baseline ratio, and a small floor.
     pub fn sigma(&self, requests: u64) -> f64 {
         let robust = 1.4826 * self.mad;
+        let p = self.noise_ratio();
         let binomial = if requests > 0 {
-            (self.median * (1.0 - self.median) / requests as f64).sqrt()
+            (p * (1.0 - p) / requests as f64).sqrt()
         } else {
             0.0
         };
@@ -407,6 +416,24 @@ pub fn ratio_levels(points: &[Point], b: &Baseline) -> Vec<Level> {
         .collect()
 }
 
+/// Drops trailing buckets after the last hot one whose failures are within
+/// the noise of the baseline: they kept the stretch open but say nothing
+/// about when the impact ended.
+pub fn trim_tail(points: &[Point], s: &mut Stretch, b: &Baseline) {
+    while s.last > s.last_hot {
+        let Some(p) = points.get(s.last) else { break };
+        let expected = b.noise_ratio() * p.requests as f64;
+        if (p.failed as f64) <= expected + 3.0 * expected.sqrt() + 1.0 {
+            s.last -= 1;
+            while s.last > s.last_hot && points.get(s.last).is_some_and(|p| p.requests == 0) {
+                s.last -= 1;
+            }
+        } else {
+            break;
+        }
+    }
+}
+
 /// Error-ratio stretches with the baseline computed outside them (a few
 /// rounds, each excluding the stretches found by the previous one).
 pub fn error_stretches(points: &[Point], slo: f64) -> (Vec<Stretch>, Baseline) {
@@ -429,6 +456,9 @@ pub fn error_stretches(points: &[Point], slo: f64) -> (Vec<Stretch>, Baseline) {
             break;
         }
         excluded = next;
+    }
+    for s in &mut stretches {
+        trim_tail(points, s, &baseline);
     }
     (stretches, baseline)
 }
@@ -775,8 +805,8 @@ mod tests {
         let (s, b) = error_stretches(&pts(&spec), SLO);
         assert!(s.is_empty(), "{s:?}");
         assert!((b.median - 0.002).abs() < 1e-9);
-        // 0.2% + 5 × sqrt(0.002 × 0.998 / 1000)
-        assert!((b.enter(1000) - 0.00907).abs() < 1e-4, "{}", b.enter(1000));
+        // 0.2% + 5 × sqrt(p(1 − p) / 1000), p the pooled ratio (0.211%).
+        assert!((b.enter(1000) - 0.00926).abs() < 1e-4, "{}", b.enter(1000));
     }
 
     #[test]
@@ -843,13 +873,34 @@ mod tests {
             slo: 0.999,
         };
         assert!((b.enter(1000) - 0.006).abs() < 1e-12);
-        assert!((b.exit(1000) - 0.001).abs() < 1e-12);
+        // Noise at the budget ratio: 2 × sqrt(0.001 × 0.999 / 1000).
+        assert!((b.exit(1000) - 0.002).abs() < 1e-5);
+        assert!((b.exit(1_000_000) - 0.001).abs() < 1e-12);
         let noisy = Baseline {
             median: 0.01,
             mad: 0.004,
             ..b
         };
         assert!((noisy.enter(1_000_000) - (0.01 + 5.0 * 1.4826 * 0.004)).abs() < 1e-9);
+    }
+
+    #[test]
+    fn noise_after_the_last_hot_bucket_is_not_the_end() {
+        // 300 requests a minute, 0.1% failing: single failures here and
+        // there after the incident keep it open but are trimmed.
+        let mut spec = vec![(300, 0); 120];
+        for i in (0..120).step_by(4) {
+            spec[i] = (300, 1);
+        }
+        for x in spec.iter_mut().skip(50).take(20) {
+            *x = (300, 100);
+        }
+        spec[71] = (300, 1);
+        spec[73] = (300, 2);
+        spec[76] = (300, 1);
+        let (s, _) = error_stretches(&pts(&spec), SLO);
+        assert_eq!(s.len(), 1);
+        assert_eq!((s[0].first, s[0].last), (50, 69));
     }
 
     #[test]

@@ -1393,7 +1393,7 @@ fn appendix(
                 );
                 let _ = writeln!(
                     md,
-                    "- Enter: error ratio above max(median + {}σ̂, {} × (1 − SLO)) for {} buckets in a row ({} at the usual traffic); leave after {} buckets below max(median + {}σ̂, 1 − SLO) ({}). σ̂ = max(1.4826 × MAD, √(m(1−m)/n), {}). Buckets with fewer than {} requests cannot open an incident alone.",
+                    "- Enter: error ratio above max(median + {}σ̂, {} × (1 − SLO)) for {} buckets in a row ({} at the usual traffic); leave after {} buckets below max(median + {}σ̂, 1 − SLO) ({}). σ̂ = max(1.4826 × MAD, √(p(1−p)/n), {}) with p the largest of the median, the pooled ratio and 1 − SLO (failures too sparse for the median to see still make noise); trailing buckets within that noise after the last one above the entry threshold are not part of the incident. Buckets with fewer than {} requests cannot open an incident alone.",
                     crate::detect::ENTER_SIGMAS,
                     crate::detect::ENTER_BURN,
                     crate::detect::ENTER_BUCKETS,
