@@ -1,63 +1,1864 @@
 //! Patterns: regular expressions, kept as data in TOML files, that turn log
-//! messages into timeline events. (Placeholder until the pattern engine lands.)
+//! messages into timeline events.
+//!
+//! The built-in patterns live in `patterns/*.toml` and are compiled into the
+//! binary, so the tool works with no configuration. Users add, replace or
+//! disable patterns with `--patterns FILE_OR_DIR`. A pattern file holds one
+//! `[[pattern]]` table per pattern:
+//!
+//! ```toml
+//! [[pattern]]
+//! id = "nginx.upstream_timeout"          # unique, dotted
+//! kind = "error"                         # error | alert | change | recovery | info | ignore
+//! severity = "error"                     # info | warning | error | critical (default: error
+//!                                        #   for error and alert, info otherwise)
+//! regex = '''upstream timed out .*?upstream: "(?P<upstream>[^"]*)"'''
+//! formats = ["nginx_error"]              # optional: only for sources of these formats
+//! title = "upstream {upstream} timed out" # optional; {name} = named capture,
+//!                                        #   {a|b} = first of a, b that matched,
+//!                                        #   {message} = the text; default: the text
+//! key = ["upstream"]                     # optional: captures naming "the same event"
+//! description = "..."                    # optional, shown by `postmortem patterns`
+//! # enabled = false                      # disables the pattern with this id
+//! ```
+//!
+//! Matching is first-match in priority order: user patterns (in the order
+//! given, files of a directory sorted by name) before built-ins, each file
+//! top to bottom. A pattern that reuses an id replaces the earlier one and
+//! takes its own place in that order. A pattern of kind `ignore` that
+//! matches first drops the line, which keeps noisy lines away from broader
+//! patterns further down.
+//!
+//! The key of a match identifies "the same event" when the timeline collapses
+//! repeats: the key captures joined by `|`, or, when the pattern has none (or
+//! none took part), the [`shape`] of the title, so that messages differing
+//! only in ids, durations and counts collapse together.
+//!
+//! `find` runs for every message line, so each format gets one precomputed
+//! [`RegexSet`] of the patterns that apply to it: a line that matches
+//! nothing costs a single scan of (at most) its first [`MAX_MATCH_BYTES`].
+//! Regexes should use `(?-u:\b)` rather than `\b`: with a Unicode word
+//! boundary anywhere in the set, the fast matcher gives up on every line
+//! holding non-ASCII text.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use thiserror::Error;
+use toml::Spanned;
 
 use crate::event::{EventKind, Severity};
 
-/// One pattern.
+/// Messages are matched on at most this many leading bytes.
+pub const MAX_MATCH_BYTES: usize = 8 * 1024;
+/// Titles (and default titles taken from the message) are cut to this many characters.
+pub const MAX_TITLE_CHARS: usize = 300;
+/// Longest accepted `regex` source, in bytes.
+pub const MAX_REGEX_SOURCE: usize = 4 * 1024;
+/// Compiled size limit of one pattern's regex (and of its lazy DFA cache).
+pub const MAX_REGEX_SIZE: usize = 1 << 20;
+/// Most `[[pattern]]` tables accepted in one file.
+pub const MAX_PATTERNS_PER_FILE: usize = 1000;
+/// Largest accepted pattern file, in bytes.
+pub const MAX_FILE_BYTES: u64 = 8 << 20;
+
+/// Size limits of the combined per-format sets: they hold every pattern, so
+/// they get more room than a single regex. A set that does not fit falls
+/// back to trying the patterns one by one (slower, same results).
+const SET_SIZE_LIMIT: usize = 64 << 20;
+const SET_DFA_SIZE_LIMIT: usize = 16 << 20;
+
+/// The built-in pattern files, in priority order: specific proxy messages,
+/// alerts written as text, changes, recoveries, and last the broad
+/// application failures.
+const BUILTIN_FILES: &[(&str, &str)] = &[
+    ("proxy.toml", include_str!("../patterns/proxy.toml")),
+    ("alerts.toml", include_str!("../patterns/alerts.toml")),
+    ("changes.toml", include_str!("../patterns/changes.toml")),
+    ("recovery.toml", include_str!("../patterns/recovery.toml")),
+    ("app.toml", include_str!("../patterns/app.toml")),
+];
+
+/// One compiled pattern.
+#[derive(Clone, Debug)]
 pub struct Pattern {
+    /// Unique dotted identifier, e.g. `nginx.upstream_timeout`.
     pub id: String,
+    /// Kind of the events it makes (`Info` for `ignore` patterns).
     pub kind: EventKind,
     pub severity: Severity,
-    pub regex: regex::Regex,
+    pub regex: Regex,
+    /// Format names it is restricted to; empty means every format.
     pub formats: Vec<String>,
+    /// Title template (`{capture}`, `{message}`); `None` uses the message.
     pub title: Option<String>,
+    /// Captures that identify "the same event" when collapsing repeats
+    /// (`a|b`: the first of `a`, `b` that took part); empty means the
+    /// title's [`shape`] does.
     pub key: Vec<String>,
     pub description: Option<String>,
+    /// A matching line is dropped rather than turned into an event.
+    pub ignore: bool,
+    /// File the pattern came from (`builtin:proxy.toml` for built-ins).
     pub origin: String,
+    /// Line of its `[[pattern]]` table in that file.
     pub line: usize,
+    title_parts: Vec<TitlePart>,
+    key_groups: Vec<Vec<usize>>,
 }
 
-/// A match of a pattern against a message.
+#[derive(Clone, Debug, PartialEq)]
+enum TitlePart {
+    Text(String),
+    /// The first of these captures that took part in the match.
+    Group(Vec<usize>),
+    Message,
+}
+
+/// A message matched by a pattern.
+#[derive(Clone, Debug)]
 pub struct PatternMatch<'p> {
     pub pattern: &'p Pattern,
+    /// Named captures that took part in the match, in the regex's order.
     pub fields: Vec<(String, String)>,
+    /// The rendered title, or the message text cut to [`MAX_TITLE_CHARS`].
     pub title: String,
+    /// What identifies "the same event": the key captures joined by `|`;
+    /// when the pattern has no key, or none of its key captures took part,
+    /// the title's shape (see [`shape`]), so that messages differing only
+    /// in request ids, durations or counts collapse together.
     pub key: String,
 }
 
-/// The patterns in force.
-#[derive(Default)]
+/// Why a pattern file could not be used. Every message names the file and
+/// line and says what to do.
+#[derive(Debug, Error)]
+pub enum PatternError {
+    #[error("{}: cannot read pattern file: {source}", .path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "{}:{line}:{column}: {message}\n  fix the file: pattern files are TOML with one [[pattern]] table per pattern",
+        .path.display()
+    )]
+    Syntax {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error(
+        "{}:{line}: pattern '{id}': invalid regex:\n{}\n  fix the `regex` value (Rust regex syntax, https://docs.rs/regex/#syntax); write it in '''triple single quotes''' so backslashes stay literal",
+        .path.display(), indent(.message)
+    )]
+    Regex {
+        path: PathBuf,
+        id: String,
+        line: usize,
+        message: String,
+    },
+    #[error("{}:{line}: {message}", .path.display())]
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+    #[error("{}:{line}: {message}", .path.display())]
+    TooLarge {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+    #[error(
+        "{}: no *.toml pattern files in this directory; pass a .toml file or a directory holding some",
+        .path.display()
+    )]
+    EmptyDir { path: PathBuf },
+}
+
+fn indent(s: &str) -> String {
+    s.lines()
+        .map(|l| format!("    {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The patterns in force, in priority order, with the per-format sets used
+/// by [`PatternSet::find`].
+#[derive(Clone, Debug)]
 pub struct PatternSet {
     patterns: Vec<Pattern>,
+    /// `groups[0]` serves formats no pattern names; the others serve the
+    /// formats in `by_format`.
+    groups: Vec<Group>,
+    by_format: HashMap<String, usize>,
+    fingerprint: String,
+    warnings: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+struct Group {
+    /// `None` when the combined set would not compile within its limits.
+    set: Option<RegexSet>,
+    /// Index into `patterns` of each set member, in priority order.
+    members: Vec<usize>,
+}
+
+/// What one `[[pattern]]` table says.
+enum Entry {
+    Define(Box<Pattern>),
+    Disable {
+        id: String,
+        origin: String,
+        line: usize,
+    },
 }
 
 impl PatternSet {
+    /// The built-in patterns. They are validated by a test; should one fail
+    /// anyway, the others are still used.
     pub fn builtin() -> PatternSet {
-        PatternSet::default()
+        Layers::with_builtins().build()
     }
 
-    pub fn load(_user: &[std::path::PathBuf]) -> Result<PatternSet, PatternError> {
-        Ok(PatternSet::default())
+    /// Built-ins plus the user's pattern files and directories (`*.toml`,
+    /// sorted by name). User patterns take priority; one with a built-in's id
+    /// replaces it, and `enabled = false` disables the pattern with its id.
+    pub fn load(user_paths: &[PathBuf]) -> Result<PatternSet, PatternError> {
+        let mut layers = Layers::with_builtins();
+        for path in user_paths {
+            for file in pattern_files(path)? {
+                let entries = parse_file(&file)?;
+                layers.add(entries, true);
+            }
+        }
+        Ok(layers.build())
     }
 
-    pub fn check_file(_path: &std::path::Path) -> Result<Vec<Pattern>, PatternError> {
-        Ok(Vec::new())
+    /// Validates one pattern file and returns its (enabled) patterns, for
+    /// `postmortem patterns --check FILE`.
+    pub fn check_file(path: &Path) -> Result<Vec<Pattern>, PatternError> {
+        Ok(parse_file(path)?
+            .into_iter()
+            .filter_map(|e| match e {
+                Entry::Define(p) => Some(*p),
+                Entry::Disable { .. } => None,
+            })
+            .collect())
     }
 
-    pub fn find<'p>(&'p self, _format: &str, _text: &str) -> Option<PatternMatch<'p>> {
-        None
+    /// The first pattern, in priority order, that applies to `format` and
+    /// matches `text` (its first [`MAX_MATCH_BYTES`]). `None` when nothing
+    /// matches or an `ignore` pattern matches first.
+    pub fn find<'p>(&'p self, format: &str, text: &str) -> Option<PatternMatch<'p>> {
+        let text = clip(text, MAX_MATCH_BYTES);
+        let group = self.group_for(format)?;
+        match &group.set {
+            Some(set) => {
+                if !set.is_match(text) {
+                    return None;
+                }
+                for i in set.matches(text).iter() {
+                    let idx = *group.members.get(i)?;
+                    if let Some(result) = self.try_pattern(idx, text) {
+                        return result;
+                    }
+                }
+                None
+            }
+            None => {
+                for &idx in &group.members {
+                    if let Some(result) = self.try_pattern(idx, text) {
+                        return result;
+                    }
+                }
+                None
+            }
+        }
     }
 
+    /// Every pattern in force, in priority order (`ignore` patterns included).
     pub fn patterns(&self) -> &[Pattern] {
         &self.patterns
     }
 
+    /// A short hash of the patterns in force (ids, kinds, formats, regexes,
+    /// titles, keys), so a report says which rules produced it.
     pub fn fingerprint(&self) -> String {
-        String::new()
+        self.fingerprint.clone()
+    }
+
+    /// Things worth telling the user that are not errors: a disabled id
+    /// that no pattern has, a user pattern replacing another user pattern,
+    /// patterns too large to combine into one fast set.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    fn group_for(&self, format: &str) -> Option<&Group> {
+        let i = self.by_format.get(format).copied().unwrap_or(0);
+        self.groups.get(i)
+    }
+
+    /// `None`: pattern `idx` does not match after all. `Some(None)`: an
+    /// ignore pattern matched. `Some(Some(m))`: an event.
+    fn try_pattern<'p>(&'p self, idx: usize, text: &str) -> Option<Option<PatternMatch<'p>>> {
+        let p = self.patterns.get(idx)?;
+        if p.ignore {
+            return p.regex.is_match(text).then_some(None);
+        }
+        let caps = p.regex.captures(text)?;
+        Some(Some(p.make_match(&caps, text)))
     }
 }
 
-/// A problem with a pattern file.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct PatternError(pub String);
+impl Pattern {
+    /// The kind as written in pattern files (`ignore` for ignore patterns).
+    pub fn kind_name(&self) -> &'static str {
+        if self.ignore {
+            "ignore"
+        } else {
+            self.kind.as_str()
+        }
+    }
+
+    fn make_match<'p>(&'p self, caps: &regex::Captures<'_>, text: &str) -> PatternMatch<'p> {
+        let fields: Vec<(String, String)> = self
+            .regex
+            .capture_names()
+            .enumerate()
+            .filter_map(|(i, name)| {
+                let name = name?;
+                let m = caps.get(i)?;
+                Some((name.to_string(), m.as_str().to_string()))
+            })
+            .collect();
+        let title = if self.title_parts.is_empty() {
+            clean(text, MAX_TITLE_CHARS)
+        } else {
+            let mut raw = String::new();
+            for part in &self.title_parts {
+                match part {
+                    TitlePart::Text(t) => raw.push_str(t),
+                    TitlePart::Group(groups) => raw.push_str(first_capture(caps, groups)),
+                    TitlePart::Message => raw.push_str(text),
+                }
+            }
+            clean(&tidy(&raw), MAX_TITLE_CHARS)
+        };
+        let parts: Vec<&str> = self
+            .key_groups
+            .iter()
+            .map(|groups| first_capture(caps, groups))
+            .collect();
+        let key = if parts.iter().any(|p| !p.is_empty()) {
+            clean(&parts.join("|"), MAX_TITLE_CHARS)
+        } else {
+            shape(&title)
+        };
+        PatternMatch {
+            pattern: self,
+            fields,
+            title,
+            key,
+        }
+    }
+}
+
+/// Builds the final set from built-ins and user files, applying overrides.
+#[derive(Default)]
+struct Layers {
+    builtin: Vec<Option<Pattern>>,
+    user: Vec<Option<Pattern>>,
+    /// id → (is_user, index in that list).
+    by_id: HashMap<String, (bool, usize)>,
+    warnings: Vec<String>,
+}
+
+impl Layers {
+    fn with_builtins() -> Layers {
+        let mut layers = Layers::default();
+        for (name, src) in BUILTIN_FILES {
+            let origin = format!("builtin:{name}");
+            // A built-in file that fails is left out rather than failing the
+            // run; the test suite keeps that from happening.
+            let entries = parse_source(src, &origin, Path::new(&origin), true).unwrap_or_default();
+            layers.add(entries, false);
+        }
+        layers
+    }
+
+    fn add(&mut self, entries: Vec<Entry>, user: bool) {
+        for entry in entries {
+            match entry {
+                Entry::Define(p) => {
+                    if user && unicode_word_boundary(p.regex.as_str()) {
+                        self.warnings.push(format!(
+                            "{}:{}: pattern '{}' uses \\b; write (?-u:\\b) instead, or matching gets much slower on lines with non-ASCII text",
+                            p.origin, p.line, p.id
+                        ));
+                    }
+                    if let Some(old) = self.remove(&p.id) {
+                        if user && old.origin != p.origin && !old.origin.starts_with("builtin:") {
+                            self.warnings.push(format!(
+                                "pattern '{}' from {}:{} replaces the one from {}:{}",
+                                p.id, p.origin, p.line, old.origin, old.line
+                            ));
+                        }
+                    }
+                    let list = if user {
+                        &mut self.user
+                    } else {
+                        &mut self.builtin
+                    };
+                    self.by_id.insert(p.id.clone(), (user, list.len()));
+                    list.push(Some(*p));
+                }
+                Entry::Disable { id, origin, line } => {
+                    if self.remove(&id).is_none() {
+                        self.warnings.push(format!(
+                            "{origin}:{line}: `enabled = false` for pattern '{id}', but no earlier pattern has that id; check the spelling (`postmortem patterns` lists the ids)"
+                        ));
+                    }
+                }
+            }
+        }
+    }
+
+    fn remove(&mut self, id: &str) -> Option<Pattern> {
+        let (user, i) = self.by_id.remove(id)?;
+        let list = if user {
+            &mut self.user
+        } else {
+            &mut self.builtin
+        };
+        list.get_mut(i)?.take()
+    }
+
+    fn build(self) -> PatternSet {
+        let patterns: Vec<Pattern> = self
+            .user
+            .into_iter()
+            .chain(self.builtin)
+            .flatten()
+            .collect();
+        let mut warnings = self.warnings;
+
+        let mut format_names: Vec<&str> = patterns
+            .iter()
+            .flat_map(|p| p.formats.iter().map(String::as_str))
+            .collect();
+        format_names.sort_unstable();
+        format_names.dedup();
+
+        let mut groups = Vec::with_capacity(format_names.len() + 1);
+        let mut by_format = HashMap::new();
+        groups.push(make_group(&patterns, None, &mut warnings));
+        for name in &format_names {
+            by_format.insert(name.to_string(), groups.len());
+            groups.push(make_group(&patterns, Some(name), &mut warnings));
+        }
+
+        let fingerprint = fingerprint_of(&patterns);
+        PatternSet {
+            patterns,
+            groups,
+            by_format,
+            fingerprint,
+            warnings,
+        }
+    }
+}
+
+fn make_group(patterns: &[Pattern], format: Option<&str>, warnings: &mut Vec<String>) -> Group {
+    let members: Vec<usize> = patterns
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| {
+            p.formats.is_empty() || format.is_some_and(|f| p.formats.iter().any(|x| x == f))
+        })
+        .map(|(i, _)| i)
+        .collect();
+    let set = if members.is_empty() {
+        None
+    } else {
+        match RegexSetBuilder::new(
+            members
+                .iter()
+                .filter_map(|&i| patterns.get(i))
+                .map(|p| p.regex.as_str()),
+        )
+        .size_limit(SET_SIZE_LIMIT)
+        .dfa_size_limit(SET_DFA_SIZE_LIMIT)
+        .build()
+        {
+            Ok(set) => Some(set),
+            Err(e) => {
+                warnings.push(format!(
+                    "the {} patterns{} are too large to combine ({e}); they still work, but matching is slower; use fewer or simpler patterns",
+                    members.len(),
+                    format.map(|f| format!(" for format {f}")).unwrap_or_default()
+                ));
+                None
+            }
+        }
+    };
+    Group { set, members }
+}
+
+fn fingerprint_of(patterns: &[Pattern]) -> String {
+    let mut h = Sha256::new();
+    for p in patterns {
+        for part in [
+            p.id.as_str(),
+            p.kind_name(),
+            p.severity.as_str(),
+            &p.formats.join(","),
+            p.regex.as_str(),
+            p.title.as_deref().unwrap_or(""),
+            &p.key.join(","),
+        ] {
+            h.update(part.as_bytes());
+            h.update([0u8]);
+        }
+        h.update(b"\n");
+    }
+    let digest = h.finalize();
+    let mut s = String::with_capacity(12);
+    for b in digest.iter().take(6) {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+/// The pattern files a `--patterns` argument names: the file itself, or a
+/// directory's `*.toml` files sorted by name.
+fn pattern_files(path: &Path) -> Result<Vec<PathBuf>, PatternError> {
+    let io_err = |source| PatternError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let meta = std::fs::metadata(path).map_err(io_err)?;
+    if !meta.is_dir() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(path).map_err(io_err)? {
+        let entry = entry.map_err(io_err)?;
+        let p = entry.path();
+        let hidden = entry.file_name().to_string_lossy().starts_with('.');
+        if !hidden && p.extension().is_some_and(|e| e == "toml") && p.is_file() {
+            files.push(p);
+        }
+    }
+    if files.is_empty() {
+        return Err(PatternError::EmptyDir {
+            path: path.to_path_buf(),
+        });
+    }
+    files.sort();
+    Ok(files)
+}
+
+fn parse_file(path: &Path) -> Result<Vec<Entry>, PatternError> {
+    let io_err = |source| PatternError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let len = std::fs::metadata(path).map_err(io_err)?.len();
+    if len > MAX_FILE_BYTES {
+        return Err(PatternError::TooLarge {
+            path: path.to_path_buf(),
+            line: 1,
+            message: format!(
+                "pattern file is {len} bytes, more than the {MAX_FILE_BYTES} allowed; split it into several files in one directory"
+            ),
+        });
+    }
+    let bytes = std::fs::read(path).map_err(io_err)?;
+    let src = String::from_utf8(bytes).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        let (line, column) = line_col(&String::from_utf8_lossy(e.as_bytes()), offset);
+        PatternError::Syntax {
+            path: path.to_path_buf(),
+            line,
+            column,
+            message: "the file is not valid UTF-8".to_string(),
+        }
+    })?;
+    parse_source(&src, &path.display().to_string(), path, false)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    #[serde(default)]
+    pattern: Vec<Spanned<RawPattern>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPattern {
+    id: Option<Spanned<String>>,
+    kind: Option<Spanned<String>>,
+    severity: Option<Spanned<String>>,
+    regex: Option<Spanned<String>>,
+    formats: Option<Spanned<Vec<String>>>,
+    title: Option<Spanned<String>>,
+    key: Option<Spanned<Vec<String>>>,
+    description: Option<String>,
+    enabled: Option<bool>,
+}
+
+/// Parses and compiles one pattern file's text. `origin` names it in
+/// patterns, `path` in errors.
+fn parse_source(
+    src: &str,
+    origin: &str,
+    path: &Path,
+    builtin: bool,
+) -> Result<Vec<Entry>, PatternError> {
+    let raw: RawFile = toml::from_str(src).map_err(|e| {
+        let (line, column) = e.span().map(|s| line_col(src, s.start)).unwrap_or((1, 1));
+        let mut message = e.message().trim_end().to_string();
+        if message.contains("expected a sequence") {
+            message.push_str("; write each pattern as a [[pattern]] table (double brackets)");
+        }
+        PatternError::Syntax {
+            path: path.to_path_buf(),
+            line,
+            column,
+            message,
+        }
+    })?;
+    if raw.pattern.len() > MAX_PATTERNS_PER_FILE && !builtin {
+        return Err(PatternError::TooLarge {
+            path: path.to_path_buf(),
+            line: 1,
+            message: format!(
+                "{} patterns in one file, more than the {MAX_PATTERNS_PER_FILE} allowed; split them into several files in one directory",
+                raw.pattern.len()
+            ),
+        });
+    }
+
+    let mut entries = Vec::with_capacity(raw.pattern.len());
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for spanned in raw.pattern {
+        let table_line = line_col(src, spanned.span().start).0;
+        let raw = spanned.into_inner();
+        let line_of = |span: std::ops::Range<usize>| line_col(src, span.start).0;
+        let invalid = |line: usize, message: String| PatternError::Invalid {
+            path: path.to_path_buf(),
+            line,
+            message,
+        };
+
+        let Some(id) = raw.id else {
+            return Err(invalid(
+                table_line,
+                "pattern has no `id`; add a unique dotted id such as id = \"myapp.db_timeout\""
+                    .into(),
+            ));
+        };
+        let id_line = line_of(id.span());
+        let id = id.into_inner();
+        if !valid_id(&id) {
+            return Err(invalid(
+                id_line,
+                format!("pattern id '{id}' is not valid; use letters, digits, '_', '-' and '.' (at most 100), such as \"myapp.db_timeout\""),
+            ));
+        }
+        if let Some(first) = seen.insert(id.clone(), id_line) {
+            return Err(invalid(
+                id_line,
+                format!("pattern id '{id}' is already used at line {first}; give each pattern its own id"),
+            ));
+        }
+        if raw.enabled == Some(false) {
+            entries.push(Entry::Disable {
+                id,
+                origin: origin.to_string(),
+                line: id_line,
+            });
+            continue;
+        }
+
+        let Some(kind_raw) = raw.kind else {
+            return Err(invalid(
+                table_line,
+                format!("pattern '{id}' has no `kind`; add kind = \"error\" (or alert, change, recovery, info, ignore)"),
+            ));
+        };
+        let kind_line = line_of(kind_raw.span());
+        let (kind, ignore) = match kind_raw.get_ref().as_str() {
+            "ignore" => (EventKind::Info, true),
+            "marker" => {
+                return Err(invalid(
+                    kind_line,
+                    format!("pattern '{id}': kind \"marker\" is reserved for the markers postmortem computes; use error, alert, change, recovery, info or ignore"),
+                ))
+            }
+            name => match EventKind::from_name(name) {
+                Some(k) => (k, false),
+                None => {
+                    return Err(invalid(
+                        kind_line,
+                        format!("pattern '{id}': unknown kind \"{name}\"; use error, alert, change, recovery, info or ignore"),
+                    ))
+                }
+            },
+        };
+        let severity = match &raw.severity {
+            None => default_severity(kind),
+            Some(s) => Severity::from_name(s.get_ref()).ok_or_else(|| {
+                invalid(
+                    line_of(s.span()),
+                    format!(
+                        "pattern '{id}': unknown severity \"{}\"; use info, warning, error or critical",
+                        s.get_ref()
+                    ),
+                )
+            })?,
+        };
+
+        let Some(regex_raw) = raw.regex else {
+            return Err(invalid(
+                table_line,
+                format!("pattern '{id}' has no `regex`; add regex = '''...''' with the text to look for"),
+            ));
+        };
+        let regex_line = line_of(regex_raw.span());
+        let source = regex_raw.into_inner();
+        let too_large = |message: String| PatternError::TooLarge {
+            path: path.to_path_buf(),
+            line: regex_line,
+            message,
+        };
+        if source.trim().is_empty() {
+            return Err(invalid(
+                regex_line,
+                format!("pattern '{id}': the regex is empty and would match every line; write the text to look for"),
+            ));
+        }
+        if source.len() > MAX_REGEX_SOURCE && !builtin {
+            return Err(too_large(format!(
+                "pattern '{id}': the regex is {} bytes, more than the {MAX_REGEX_SOURCE} allowed; shorten it or split it into several patterns",
+                source.len()
+            )));
+        }
+        let regex = RegexBuilder::new(&source)
+            .size_limit(MAX_REGEX_SIZE)
+            .dfa_size_limit(MAX_REGEX_SIZE)
+            .build()
+            .map_err(|e| match e {
+                regex::Error::CompiledTooBig(limit) => too_large(format!(
+                    "pattern '{id}': the regex compiles to more than {} KiB; simplify it (large counted repetitions like {{1,1000}} and long alternations are expanded) or split it into several patterns",
+                    limit / 1024
+                )),
+                other => PatternError::Regex {
+                    path: path.to_path_buf(),
+                    id: id.clone(),
+                    line: regex_line,
+                    message: other.to_string(),
+                },
+            })?;
+        if regex.is_match("") {
+            return Err(invalid(
+                regex_line,
+                format!("pattern '{id}': the regex matches an empty message, so it would match every line; make it require some text"),
+            ));
+        }
+
+        let formats = match raw.formats {
+            None => Vec::new(),
+            Some(f) => {
+                let line = line_of(f.span());
+                let formats = f.into_inner();
+                for name in &formats {
+                    if crate::format::by_name(name).is_none() {
+                        let known: Vec<&str> =
+                            crate::format::registry().iter().map(|f| f.name()).collect();
+                        return Err(invalid(
+                            line,
+                            format!(
+                                "pattern '{id}': unknown format \"{name}\"; known formats: {}",
+                                known.join(", ")
+                            ),
+                        ));
+                    }
+                }
+                formats
+            }
+        };
+
+        let (title, title_parts) = match raw.title {
+            None => (None, Vec::new()),
+            Some(t) => {
+                let line = line_of(t.span());
+                let t = t.into_inner();
+                let parts = parse_title(&t, &regex)
+                    .map_err(|m| invalid(line, format!("pattern '{id}': title \"{t}\": {m}")))?;
+                (Some(t), parts)
+            }
+        };
+
+        let (key, key_groups) = match raw.key {
+            None => (Vec::new(), Vec::new()),
+            Some(k) => {
+                let line = line_of(k.span());
+                let key = k.into_inner();
+                let mut groups = Vec::with_capacity(key.len());
+                for name in &key {
+                    match group_indexes(&regex, name) {
+                        Ok(g) => groups.push(g),
+                        Err(bad) => {
+                            return Err(invalid(
+                                line,
+                                format!(
+                                    "pattern '{id}': key \"{name}\": \"{bad}\" is not a named capture of the regex; {}",
+                                    capture_hint(&regex)
+                                ),
+                            ))
+                        }
+                    }
+                }
+                (key, groups)
+            }
+        };
+
+        entries.push(Entry::Define(Box::new(Pattern {
+            id,
+            kind,
+            severity,
+            regex,
+            formats,
+            title,
+            key,
+            description: raw.description,
+            ignore,
+            origin: origin.to_string(),
+            line: table_line,
+            title_parts,
+            key_groups,
+        })));
+    }
+    Ok(entries)
+}
+
+/// Whether a regex source seems to use a Unicode word boundary (`\b` or
+/// `\B` outside a `(?-u:...)` group). A heuristic, for a warning only.
+fn unicode_word_boundary(source: &str) -> bool {
+    let bytes = source.as_bytes();
+    let mut i = 0;
+    while i + 1 < bytes.len() {
+        if bytes[i] == b'\\' {
+            if matches!(bytes[i + 1], b'b' | b'B')
+                && !source.get(..i).unwrap_or("").ends_with("(?-u:")
+            {
+                return true;
+            }
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    false
+}
+
+fn default_severity(kind: EventKind) -> Severity {
+    match kind {
+        EventKind::Error | EventKind::Alert => Severity::Error,
+        _ => Severity::Info,
+    }
+}
+
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 100
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+}
+
+fn group_index(regex: &Regex, name: &str) -> Option<usize> {
+    regex.capture_names().position(|n| n == Some(name))
+}
+
+/// Group indexes of `a|b|c` (captures tried in order; the regex crate does
+/// not allow one name twice, so alternatives use different names).
+/// `Err(name)` names the first that is not a capture.
+fn group_indexes<'n>(regex: &Regex, names: &'n str) -> Result<Vec<usize>, &'n str> {
+    names
+        .split('|')
+        .map(|n| group_index(regex, n.trim()).ok_or(n))
+        .collect()
+}
+
+fn first_capture<'t>(caps: &regex::Captures<'t>, groups: &[usize]) -> &'t str {
+    groups
+        .iter()
+        .find_map(|&g| caps.get(g))
+        .map(|m| m.as_str())
+        .unwrap_or("")
+}
+
+fn capture_hint(regex: &Regex) -> String {
+    let names: Vec<&str> = regex.capture_names().flatten().collect();
+    if names.is_empty() {
+        "the regex has no named captures; add one like (?P<name>...)".to_string()
+    } else {
+        format!("its named captures are: {}", names.join(", "))
+    }
+}
+
+/// Splits a title template into text and placeholders: `{name}` is a named
+/// capture, `{a|b}` the first of captures `a` and `b` that matched,
+/// `{message}` the message text (unless a capture has that name), `{{` and
+/// `}}` are literal braces.
+fn parse_title(template: &str, regex: &Regex) -> Result<Vec<TitlePart>, String> {
+    let mut parts = Vec::new();
+    let mut text = String::new();
+    let mut chars = template.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '{' if chars.peek() == Some(&'{') => {
+                chars.next();
+                text.push('{');
+            }
+            '}' if chars.peek() == Some(&'}') => {
+                chars.next();
+                text.push('}');
+            }
+            '{' => {
+                let mut name = String::new();
+                loop {
+                    match chars.next() {
+                        Some('}') => break,
+                        Some(c) => name.push(c),
+                        None => {
+                            return Err("'{' without a closing '}'; write {name} for a capture, or {{ for a literal brace"
+                                .to_string())
+                        }
+                    }
+                }
+                if !text.is_empty() {
+                    parts.push(TitlePart::Text(std::mem::take(&mut text)));
+                }
+                match group_indexes(regex, &name) {
+                    Ok(g) => parts.push(TitlePart::Group(g)),
+                    Err(_) if name == "message" => parts.push(TitlePart::Message),
+                    Err(bad) => {
+                        return Err(format!(
+                            "{{{name}}}: \"{bad}\" is not a named capture of the regex; {}",
+                            capture_hint(regex)
+                        ))
+                    }
+                }
+            }
+            '}' => return Err("'}' without an opening '{'; write }} for a literal brace".into()),
+            c => text.push(c),
+        }
+    }
+    if !text.is_empty() {
+        parts.push(TitlePart::Text(text));
+    }
+    if parts.is_empty() {
+        return Err("the title is empty; remove it to use the message, or write some text".into());
+    }
+    Ok(parts)
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_col(src: &str, offset: usize) -> (usize, usize) {
+    let mut end = offset.min(src.len());
+    while !src.is_char_boundary(end) {
+        end -= 1;
+    }
+    let before = src.get(..end).unwrap_or("");
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let column = before
+        .get(line_start..)
+        .map(|s| s.chars().count())
+        .unwrap_or(0)
+        + 1;
+    (line, column)
+}
+
+/// The longest prefix of `text` of at most `max` bytes that ends on a char boundary.
+fn clip(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.get(..end).unwrap_or("")
+}
+
+/// The shape of a title: each word holding a digit (ids, counts,
+/// durations, ports) becomes `#`, except version numbers and IPv4 addresses
+/// (`1.4.2`, `v2.3`, `10.0.1.12`), which tell events apart.
+pub fn shape(title: &str) -> String {
+    let mut out = String::with_capacity(title.len());
+    for word in title.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        let is_punct = |c: char| "\"'()[]{}<>,;:.!?`".contains(c);
+        let core = word.trim_matches(is_punct);
+        if core.bytes().any(|b| b.is_ascii_digit()) && !version_like(core) {
+            let start = word.find(core).unwrap_or(0);
+            out.push_str(word.get(..start).unwrap_or(""));
+            out.push('#');
+            out.push_str(word.get(start + core.len()..).unwrap_or(""));
+        } else {
+            out.push_str(word);
+        }
+    }
+    out
+}
+
+/// `v?N(.N){1,3}` with parts of at most four digits.
+fn version_like(word: &str) -> bool {
+    let w = word.strip_prefix(['v', 'V']).unwrap_or(word);
+    let parts: Vec<&str> = w.split('.').collect();
+    (2..=4).contains(&parts.len())
+        && parts
+            .iter()
+            .all(|p| (1..=4).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Tidies a rendered title after empty captures: runs of spaces become one,
+/// empty `()`/`[]` go, and trailing separators are dropped.
+fn tidy(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for word in s.split_whitespace() {
+        if matches!(word, "()" | "[]" | "''" | "\"\"") {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    let trimmed = out.trim_end_matches([' ', ':', ',', ';', '-']).len();
+    out.truncate(trimmed);
+    out
+}
+
+/// Text fit for one line of a timeline: control characters become spaces,
+/// ends are trimmed, and it is cut to `max` characters (with `…`).
+fn clean(text: &str, max: usize) -> String {
+    let text = text.trim();
+    let mut out = String::with_capacity(text.len().min(max + 3));
+    let mut chars = text.chars();
+    for c in chars.by_ref().take(max) {
+        out.push(if c.is_control() { ' ' } else { c });
+    }
+    if chars.next().is_some() {
+        let trimmed = out.trim_end().len();
+        out.truncate(trimmed);
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    fn builtin_set() -> &'static PatternSet {
+        static SET: std::sync::OnceLock<PatternSet> = std::sync::OnceLock::new();
+        SET.get_or_init(PatternSet::builtin)
+    }
+
+    fn id_for(format: &str, text: &str) -> Option<String> {
+        builtin_set()
+            .find(format, text)
+            .map(|m| m.pattern.id.clone())
+    }
+
+    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    fn check_src(src: &str) -> Result<Vec<Pattern>, PatternError> {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(dir.path(), "p.toml", src);
+        PatternSet::check_file(&p)
+    }
+
+    #[test]
+    fn every_builtin_compiles_and_ids_are_unique() {
+        let mut ids = HashSet::new();
+        let mut total = 0;
+        for (name, src) in BUILTIN_FILES {
+            let origin = format!("builtin:{name}");
+            let entries = parse_source(src, &origin, Path::new(&origin), false)
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert!(!entries.is_empty(), "{name} is empty");
+            for e in entries {
+                let Entry::Define(p) = e else {
+                    panic!("{name}: built-ins do not disable patterns")
+                };
+                assert!(ids.insert(p.id.clone()), "duplicate built-in id {}", p.id);
+                assert!(p.formats.is_empty() || !p.formats.is_empty());
+                assert!(p.description.is_some(), "{} has no description", p.id);
+                total += 1;
+            }
+        }
+        let set = PatternSet::builtin();
+        assert_eq!(set.patterns().len(), total);
+        assert!(set.warnings().is_empty(), "{:?}", set.warnings());
+        assert!(set.groups.iter().all(|g| g.set.is_some()));
+        assert_eq!(set.fingerprint().len(), 12);
+        assert_eq!(set.fingerprint(), PatternSet::builtin().fingerprint());
+        assert!(total >= 100, "{total} built-in patterns");
+    }
+
+    /// Real lines (log-formats.md, the corpus, typical application output)
+    /// and the pattern each should hit; `None` for ordinary lines.
+    const TABLE: &[(&str, &str, Option<&str>)] = &[
+        // nginx error log: full line and the message part a parser keeps.
+        ("nginx_error", r#"2017/02/03 16:36:10 [error] 7588#7588: *3345968 upstream timed out (110: Connection timed out) while reading response header from upstream, client: REMOVED, server: retropie.org.uk, request: "GET /forum/socket.io/?EIO=3&transport=polling&t=Le4r2Ks&sid=Q9z39iYh---Ky3BzAAAh HTTP/1.1", upstream: "http://127.0.0.1:4567/forum/socket.io/?EIO=3&transport=polling&t=Le4r2Ks&sid="#, Some("nginx.upstream_timeout")),
+        ("nginx_error", r#"*1829 no live upstreams while connecting to upstream, client: REDACTED, server: goblin.technology, request: "GET /api/v1/streaming?stream=user&access_token=REDACTED HTTP/1.1", upstream: "http://localhost/api/v1/streaming?stream=user&access_token=REDACTED", host: "goblin.technology""#, Some("nginx.no_live_upstreams")),
+        ("nginx_error", r#"6#6: *1 connect() failed (111: Connection refused) while connecting to upstream, client: 172.21.0.1, server: , request: "GET / HTTP/1.1", upstream: "http://172.21.0.19:9000/", host: "0.0.0.0:9000""#, Some("nginx.upstream_connect_failed")),
+        ("nginx_error", r#"*9 connect() failed (110: Operation timed out) while connecting to upstream, client: 10.1.1.1, server: _, request: "GET / HTTP/1.1", upstream: "http://192.168.215.1:80/""#, Some("nginx.upstream_connect_failed")),
+        ("nginx_error", r#"*77 connect() failed (111: Unknown error) while connecting to upstream, client: 10.0.0.5, server: mm, request: "GET /api/v4/users HTTP/1.1", upstream: "http://10.0.0.9:8065/api/v4/users""#, Some("nginx.upstream_connect_failed")),
+        ("nginx_error", r#"*12 connect() to unix:/run/php/php8.1-fpm.sock failed (2: No such file or directory) while connecting to upstream, client: 1.2.3.4, server: x, request: "GET /index.php HTTP/1.1", upstream: "fastcgi://unix:/run/php/php8.1-fpm.sock:", host: "x""#, Some("nginx.upstream_connect_failed")),
+        ("nginx_error", r#"*5 upstream prematurely closed connection while reading response header from upstream, client: 10.0.0.1, server: api, request: "POST /v1/orders HTTP/1.1", upstream: "http://10.0.1.12:8080/v1/orders""#, Some("nginx.upstream_closed")),
+        ("nginx_error", r#"*6 recv() failed (104: Connection reset by peer) while reading response header from upstream, client: 10.0.0.1, server: api, request: "GET / HTTP/1.1", upstream: "http://10.0.1.13:8080/""#, Some("nginx.upstream_io_failed")),
+        ("nginx_error", r#"*7 upstream sent too big header while reading response header from upstream, client: 10.0.0.1, server: api, request: "GET / HTTP/1.1", upstream: "http://10.0.1.13:8080/""#, Some("nginx.upstream_bad_response")),
+        ("nginx_error", "worker process 31 exited on signal 11 (core dumped)", Some("nginx.worker_crashed")),
+        ("nginx_error", "bind() to 0.0.0.0:80 failed (98: Address already in use)", Some("nginx.bind_failed")),
+        ("nginx_error", "37#37: signal 1 (SIGHUP) received from 21, reconfiguring", Some("nginx.reconfiguring")),
+        ("nginx_error", "37#37: reconfiguring", Some("nginx.reconfiguring")),
+        ("nginx_error", "1234#1234: signal process started", Some("nginx.reload_signalled")),
+        ("nginx_error", "signal 15 (SIGTERM) received from 1, exiting", Some("nginx.stopping")),
+        ("nginx_error", r#"37#37: using the "epoll" event method"#, None),
+        ("nginx_error", "86#86: gracefully shutting down", None),
+        ("nginx_error", r#"54053#0: *1 open() "/usr/local/Cellar/nginx/1.10.2_1/html/favicon.ico" failed (2: No such file or directory), client: 127.0.0.1, server: localhost, request: "GET /favicon.ico HTTP/1.1", host: "localhost:8080", referrer: "http://localhost:8080/""#, None),
+        ("nginx_error", r#"*1 recv() failed (104: Connection reset by peer) while reading client request line, client: 10.0.0.1, server: x"#, None),
+        ("nginx_error", r#"*2 client timed out (110: Connection timed out) while reading client request headers, client: 10.0.0.1, server: x"#, None),
+        // Apache httpd
+        ("apache_error", "(111)Connection refused: AH00957: HTTP: attempt to connect to 127.0.0.1:8000 (127.0.0.1) failed", Some("apache.proxy_connect_failed")),
+        ("apache_error", "[client 10.0.2.2:53768] AH01114: HTTP: failed to make connection to backend: 127.0.0.1", Some("apache.proxy_no_connection")),
+        ("apache_error", "AH00959: ap_proxy_connect_backend disabling worker for (127.0.0.1) for 60s", Some("apache.proxy_worker_disabled")),
+        ("apache_error", "(70007)The timeout specified has expired: [client 10.0.0.1:5000] AH01102: error reading status line from remote server 127.0.0.1:8080", Some("apache.proxy_read_failed")),
+        ("apache_error", "[client 192.168.33.1] File does not exist: /var/www/favicon.ico", None),
+        ("apache_error", "AH00094: Command line: '/usr/local/Cellar/httpd24/2.4.23_2/bin/httpd'", None),
+        ("apache_error", "Apache/2.2.22 (Ubuntu) configured -- resuming normal operations", Some("apache.restart")),
+        ("apache_error", "AH00169: caught SIGTERM, shutting down", Some("apache.stopping")),
+        ("apache_error", "mod_rewrite.c(470): [client 10.121.192.8:38350] 10.121.192.8 - - [dev.elastic.co/sid#55a374e851c8][rid#7fb438083ac0/initial] applying pattern '^/import/?(.*)$' to uri '/'", None),
+        // HAProxy
+        ("haproxy", r#"[WARNING]  (301) : Server solacescalable_default-default-8443-pub_8443/SRV_2 is DOWN, reason: Layer4 connection problem, info: "Connection refused", check duration: 0ms. 0 active and 0 backup servers left. 0 sessions active, 0 requeued, 0 remaining in queue."#, Some("haproxy.server_down")),
+        ("haproxy", "[ALERT]    (301) : backend 'solacescalable_default-default-8443-pub_8443' has no server available!", Some("haproxy.no_server_available")),
+        ("haproxy", "[ALERT] 279/142102 (8) : backend 'check_if_redis_is_master_1' has no server available!", Some("haproxy.no_server_available")),
+        ("haproxy", "Health check for server be_app/app-04 failed, reason: Layer7 wrong status, code: 503, info: \"Service Unavailable\", check duration: 2ms, status: 2/3 UP.", Some("haproxy.health_check_failed")),
+        ("haproxy", "Server be_app/app-04 is UP, reason: Layer7 check passed, code: 200, check duration: 1ms. 3 active and 0 backup servers online.", Some("haproxy.server_up")),
+        ("haproxy", "Server be_app/app-04 is going DOWN for maintenance. 2 active and 0 backup servers left.", Some("haproxy.server_maintenance")),
+        ("haproxy", "[WARNING] 041/152937 (32442) : Reexecuting Master process", Some("haproxy.reexec")),
+        ("haproxy", "Proxy http started.", Some("haproxy.proxy_started")),
+        ("haproxy", "Stopping frontend http in 0 ms.", Some("haproxy.proxy_stopped")),
+        ("haproxy", "[NOTICE]   (73) : Reloading HAProxy", Some("haproxy.reloading")),
+        ("haproxy", "[NOTICE]   (73) : New worker (23091) forked", Some("haproxy.new_worker")),
+        ("haproxy", "[NOTICE]   (73) : Loading success.", Some("haproxy.loading_success")),
+        ("haproxy", "[ALERT]    (73) : config : Fatal errors found in configuration.", Some("haproxy.config_failed")),
+        ("syslog", "set weight be_app/app-04 10", Some("lb.haproxy_set_weight")),
+        ("syslog", "echo 'set server be_app/app-04 weight 90' | socat stdio /run/haproxy.sock", Some("lb.haproxy_set_server_weight")),
+        // Envoy and health
+        ("json", "upstream connect error or disconnect/reset before headers. reset reason: connection failure", Some("envoy.upstream_connect_error")),
+        ("json", "no healthy upstream", Some("envoy.no_healthy_upstream")),
+        ("syslog", "Readiness probe failed: HTTP probe failed with statuscode: 503", Some("k8s.probe_failed")),
+        ("logfmt", "health check failed for 10.0.1.12:8080: status 500", Some("health.check_failed")),
+        ("logfmt", "backend app-04 marked as unhealthy", Some("health.marked_down")),
+        ("json", "Instance api-2 status changed to DOWN", Some("health.marked_down")),
+        ("json", "health check passed for 10.0.1.12:8080", Some("health.check_passed")),
+        ("json", "backend app-04 is now healthy", Some("health.marked_up")),
+        ("json", "server is healthy", None),
+        ("json", "healthy=3 unhealthy=0", None),
+        // alerts in text
+        ("syslog", "SERVICE ALERT: web1;HTTP;CRITICAL;HARD;3;CRITICAL - Socket timeout after 10 seconds", Some("alert.nagios_problem")),
+        ("syslog", "SERVICE ALERT: web1;HTTP;CRITICAL;SOFT;1;CRITICAL - Socket timeout after 10 seconds", None),
+        ("syslog", "SERVICE ALERT: web1;HTTP;OK;HARD;3;HTTP OK: HTTP/1.1 200 OK", Some("alert.nagios_ok")),
+        ("json", "sending notification [FIRING:1] HighErrorRate (api production)", Some("alert.firing")),
+        ("json", "[RESOLVED] HighErrorRate (api production)", Some("alert.resolved")),
+        ("json", "Alert HighLatency is firing", Some("alert.generic_firing")),
+        ("json", "incident resolved, all systems operational", Some("recovery.resolved")),
+        // changes: deploys, k8s, terraform, ansible
+        ("timestamped", "deploy: set weight=10 on 10.0.1.12:8080 (was 100)", Some("lb.weight_set")),
+        ("timestamped", "Changing weight of app-04 from 100 to 10", Some("lb.weight_set")),
+        ("timestamped", "+    server 10.0.1.12:8080 weight=10;", Some("lb.server_weight")),
+        ("timestamped", "Deploying version 1.4.2 to production", Some("deploy.version")),
+        ("timestamped", "deployed api v2.3.1 (commit 3f2a9c1)", Some("deploy.version")),
+        ("timestamped", "Rolling back api to version 1.4.1", Some("deploy.rollback")),
+        ("timestamped", "deployment.apps/nginx-deployment rolled back", Some("deploy.rollback")),
+        ("timestamped", "Transaction rolled back because it has been marked as rollback-only", None),
+        ("timestamped", r#"deployment "nginx-deployment" successfully rolled out"#, Some("k8s.rollout_complete")),
+        ("timestamped", "Waiting for rollout to finish: 2 out of 3 new replicas have been updated...", Some("k8s.rollout_waiting")),
+        ("timestamped", "Normal  ScalingReplicaSet  24s   deployment-controller  Scaled up replica set nginx-deployment-1564180365 to 1", Some("k8s.scaled_replica_set")),
+        ("timestamped", "deployment.apps/web configured", Some("k8s.resource_changed")),
+        ("timestamped", "service/web unchanged", None),
+        ("timestamped", "+ kubectl apply -f k8s/deploy.yaml", Some("deploy.command")),
+        ("timestamped", "Error: UPGRADE FAILED: timed out waiting for the condition", Some("deploy.failed")),
+        ("timestamped", r#"deployment "api" exceeded its progress deadline"#, Some("deploy.failed")),
+        ("json", "Apply complete! Resources: 1 added, 0 changed, 0 destroyed.", Some("terraform.apply_complete")),
+        ("json", "random_pet.animal: Creation complete after 0s [id=smart-lizard]", Some("terraform.resource_changed")),
+        ("timestamped", "p=1285948 u=ansible n=ansible | PLAY [webservers] ***********************************", Some("ansible.play")),
+        ("timestamped", "p=1285948 u=ansible n=ansible | compute-0                  : ok=311  changed=174  unreachable=0    failed=0    skipped=149  rescued=0    ignored=0", Some("ansible.recap_changed")),
+        ("timestamped", "compute-1 : ok=10 changed=0 unreachable=0 failed=0 skipped=1 rescued=0 ignored=0", None),
+        ("timestamped", "compute-2 : ok=10 changed=2 unreachable=0 failed=1 skipped=1 rescued=0 ignored=0", Some("ansible.recap_failed")),
+        ("timestamped", "p=1285948 u=ansible n=ansible | fatal: [web1]: FAILED! => {\"changed\": false}", Some("ansible.task_failed")),
+        ("timestamped", "p=1285948 u=ansible n=ansible | ↳  jump | SUCCESS | 991ms", None),
+        ("json", "feature flag new-checkout enabled for 10% of users", Some("flag.changed")),
+        ("json", "disabled feature flag new-checkout", Some("flag.changed_by")),
+        ("json", "configuration reloaded from /etc/app/config.yaml", Some("config.changed")),
+        ("json", "config unchanged", None),
+        ("json", "failed to reload config: yaml: line 3: did not find expected key", Some("config.failed")),
+        // systemd
+        ("syslog", "Started nginx.service - A high performance web server and a reverse proxy server.", Some("systemd.started")),
+        ("syslog", "Stopping A high performance web server and a reverse proxy server...", Some("systemd.stopping")),
+        ("syslog", "Stopped A high performance web server and a reverse proxy server.", Some("systemd.stopped")),
+        ("syslog", "Starting A high performance web server and a reverse proxy server...", Some("systemd.starting")),
+        ("syslog", "Reloading A high performance web server and a reverse proxy server...", Some("systemd.reloading")),
+        ("syslog", "Reloaded A high performance web server and a reverse proxy server.", Some("systemd.reloaded")),
+        ("syslog", "nginx.service: Failed with result 'exit-code'.", Some("systemd.unit_failed")),
+        ("syslog", "Failed to start A high performance web server and a reverse proxy server.", Some("systemd.start_failed")),
+        ("syslog", "api.service: Main process exited, code=exited, status=1/FAILURE", Some("systemd.main_process_failed")),
+        ("syslog", "api.service: Main process exited, code=exited, status=0/SUCCESS", None),
+        ("syslog", "api.service: Scheduled restart job, restart counter is at 3.", Some("systemd.restart_scheduled")),
+        ("syslog", "Stopped target Basic System.", None),
+        ("syslog", "Stopped target Paths.", None),
+        ("syslog", "Started Session 12 of User root.", None),
+        ("syslog", "Started Daily apt download activities.", None),
+        ("syslog", "session-12.scope: Deactivated successfully.", None),
+        ("syslog", "shutting down for system halt", None),
+        ("syslog", "pam_unix(sudo-i:session): session opened for user root by userauth3(uid=0)", None),
+        ("syslog", "'su root' failed for lonvick on /dev/pts/8", None),
+        ("syslog", "constraint_0_power_limit_uw exceeded.", None),
+        ("syslog", "Use the BFG!", None),
+        ("json", "Started DemoApplication in 2.345 seconds (process running for 2.789)", Some("app.started")),
+        // application failures
+        ("syslog", "Out of memory: Killed process 1234 (java) total-vm:8123456kB, anon-rss:4012345kB, file-rss:0kB, shmem-rss:0kB, UID:1000 pgtables:9000kB oom_score_adj:0", Some("oom.kernel_kill")),
+        ("syslog", "Memory cgroup out of memory: Killed process 4321 (node) total-vm:1kB", Some("oom.kernel_kill")),
+        ("syslog", "oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=abc,mems_allowed=0,oom_memcg=/kubepods/pod1,task_memcg=/kubepods/pod1/c1,task=java,pid=1234,uid=0", Some("oom.kernel_task")),
+        ("syslog", "api.service: A process of this unit has been killed by the OOM killer.", Some("oom.systemd_unit")),
+        ("timestamped", "Last State: Terminated Reason: OOMKilled Exit Code: 137", Some("oom.container")),
+        ("timestamped", "java.lang.OutOfMemoryError: Java heap space", Some("oom.java")),
+        ("timestamped", "Exception in thread \"main\" java.lang.OutOfMemoryError: GC overhead limit exceeded", Some("oom.java")),
+        ("timestamped", "FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory", Some("oom.generic")),
+        ("timestamped", "panic: runtime error: invalid memory address or nil pointer dereference", Some("crash.panic")),
+        ("timestamped", "http: panic serving 10.0.0.7:51234: runtime error: index out of range [3] with length 3", Some("crash.go_http_panic")),
+        ("timestamped", "thread 'main' panicked at src/main.rs:2:5:", Some("crash.rust_panic")),
+        ("timestamped", "thread 'tokio-runtime-worker' panicked at 'called `Option::unwrap()` on a `None` value', src/db.rs:41:10", Some("crash.rust_panic")),
+        ("timestamped", "fatal error: concurrent map writes", Some("crash.fatal_error")),
+        ("syslog", "app[1234]: segfault at 0 ip 00007f0e8e4d5e7a sp 00007ffc0c0c0c00 error 4 in libc.so.6[7f0e8e400000+1b000]", Some("crash.segfault")),
+        ("timestamped", "/entrypoint.sh: line 3:    42 Segmentation fault      (core dumped) ./server", Some("crash.segfault")),
+        ("timestamped", "web_1 exited with code 137", Some("crash.exit_code")),
+        ("timestamped", "web_1 exited with code 0", None),
+        ("timestamped", "worker killed by signal 9", Some("crash.killed_by_signal")),
+        ("timestamped", "exit status 2", Some("crash.exit_status")),
+        ("timestamped", "Back-off restarting failed container api in pod api-7d9f_prod", Some("k8s.crash_loop")),
+        ("timestamped", "17m         Warning   Failed    pod/bad-pod   Error: ImagePullBackOff", Some("k8s.image_pull_failed")),
+        ("timestamped", "0/3 nodes are available: 3 Insufficient memory.", Some("k8s.scheduling_failed")),
+        ("timestamped", "Evicted 1200 keys from the cache", None),
+        ("timestamped", "write /var/lib/app/data.db: no space left on device", Some("disk.full")),
+        ("timestamped", "accept4: too many open files; retrying in 1s", Some("files.too_many_open")),
+        ("timestamped", "HikariPool-1 - Connection is not available, request timed out after 30005ms.", Some("db.hikari_pool_exhausted")),
+        ("timestamped", "FATAL:  sorry, too many clients already", Some("db.pool_exhausted")),
+        ("timestamped", "FATAL:  remaining connection slots are reserved for non-replication superuser connections", Some("db.pool_exhausted")),
+        ("timestamped", "ERROR 1040 (HY000): Too many connections", Some("db.pool_exhausted")),
+        ("timestamped", "Could not obtain connection to query database", Some("db.pool_exhausted")),
+        ("timestamped", "connection pool exhausted", Some("db.pool_exhausted")),
+        ("timestamped", "CircuitBreaker 'backendA' changed state from CLOSED to OPEN", Some("circuit.open")),
+        ("timestamped", "CircuitBreaker 'backendA' changed state from HALF_OPEN to CLOSED", Some("circuit.closed")),
+        ("timestamped", "CircuitBreaker 'backendA' changed state from OPEN to HALF_OPEN", None),
+        ("timestamped", "circuit breaker opened for payments", Some("circuit.open")),
+        ("timestamped", "dial tcp 10.0.3.7:5432: connect: connection refused", Some("net.dial_failed")),
+        ("timestamped", "dial tcp: lookup db.internal on 10.0.0.2:53: no such host", Some("net.dns_failure")),
+        ("timestamped", "Error: connect ECONNREFUSED 127.0.0.1:6379", Some("net.node_socket_error")),
+        ("timestamped", "java.net.ConnectException: Connection refused (Connection refused)", Some("net.connection_refused")),
+        ("timestamped", "Connection to localhost:5432 refused. Check that the hostname and port are correct", Some("net.connection_refused")),
+        ("timestamped", "ConnectionRefusedError: [Errno 111] Connection refused", Some("net.connection_refused")),
+        ("timestamped", "read tcp 10.0.0.1:34567->10.0.3.7:5432: read: connection reset by peer", Some("net.go_io_failed")),
+        ("timestamped", "upstream 10.0.0.1:54321 connection reset", Some("net.connection_reset")),
+        ("timestamped", "upstream returned 503 Service Unavailable", Some("http.bad_gateway_status")),
+        ("timestamped", "context deadline exceeded", Some("timeout")),
+        ("timestamped", "java.net.SocketTimeoutException: Read timed out", Some("timeout")),
+        ("timestamped", "Get \"http://payments:8080/charge\": net/http: request canceled (Client.Timeout exceeded while awaiting headers)", Some("timeout")),
+        ("timestamped", "query to db.internal:5432 timed out after 30s", Some("timeout")),
+        ("timestamped", "Lock wait timeout exceeded; try restarting transaction", Some("timeout")),
+        ("timestamped", "Starting server with read timeout=30s write_timeout=30s", None),
+        ("timestamped", "processed 1200 requests, 0 errors, 0 timeouts", None),
+        ("timestamped", "http client: using default timeout of 30s", None),
+        ("timestamped", "job 1234 marked as failed", None),
+        ("timestamped", "Released lock on shard 3", None),
+        ("timestamped", "Loading configuration file /etc/prometheus/prometheus.yml", None),
+        ("timestamped", "Failed password for invalid user admin from 10.0.0.1 port 22 ssh2", None),
+        ("timestamped", "Database system is ready to accept connections", None),
+        ("timestamped", "Exception in thread \"pool-1-thread-3\" java.lang.IllegalStateException: closed", Some("exception.uncaught_java")),
+        ("timestamped", "Traceback (most recent call last):", Some("exception.python_traceback")),
+        ("timestamped", "Unhandled exception. System.InvalidOperationException: Sequence contains no elements", Some("exception.unhandled")),
+        ("timestamped", "FATAL: terminating connection due to administrator command", Some("fatal")),
+        ("timestamped", "java.lang.NullPointerException: Cannot invoke \"String.length()\" because \"s\" is null", Some("exception.class")),
+        ("timestamped", "ValueError: invalid literal for int() with base 10: 'x'", Some("exception.class")),
+        ("timestamped", "Error: something", None),
+        // recoveries
+        ("timestamped", "connection to db.internal:5432 re-established", Some("connection.restored")),
+        ("timestamped", "Reconnected to redis at 10.0.0.9:6379", Some("connection.restored")),
+        ("timestamped", "Reconnecting to redis...", None),
+        ("timestamped", "payments service recovered after 3 failed checks", Some("recovery.recovered")),
+        ("timestamped", "error rate back to normal", Some("recovery.recovered")),
+        ("timestamped", "[Recovery] 2024/03/09 - 10:00:00 panic recovered:", None),
+        // ordinary lines
+        ("json", "Starting zPages extension", None),
+        ("json", "hello world", None),
+        ("json", "hi", None),
+        ("logfmt", "GET / 200", None),
+        ("logfmt", "The group's number increased tremendously!", None),
+        ("logfmt", "Data proxy error", None),
+        ("timestamped", "KSUpdateEngine updating all installed products, except:'com.google.Keystone'.", None),
+        ("timestamped", "isProcessing=NO actionsCompleted=0 progress=0.00 errors=0 currentActionErrors=0", None),
+        ("timestamped", "Pulling image \"knginx\"", None),
+        ("timestamped", "Checking for updates for \"All Products\" using engine", None),
+        ("timestamped", "User 42 logged in from 10.0.0.1", None),
+        ("timestamped", "cache miss for key user:42", None),
+        ("timestamped", "retrying request (attempt 2 of 3)", None),
+        ("timestamped", "Listening on 0.0.0.0:8080", None),
+        ("timestamped", "", None),
+        ("timestamped", "   ", None),
+    ];
+
+    #[test]
+    fn real_lines_hit_the_expected_pattern() {
+        let mut failures = Vec::new();
+        for (format, text, want) in TABLE {
+            let got = id_for(format, text);
+            if got.as_deref() != *want {
+                failures.push(format!("{text:?}\n    want {want:?}, got {got:?}"));
+            }
+        }
+        assert!(
+            failures.is_empty(),
+            "{} mismatches:\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
+    }
+    fn load_one(src: &str) -> Result<PatternSet, PatternError> {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(dir.path(), "user.toml", src);
+        PatternSet::load(&[p])
+    }
+
+    #[test]
+    fn user_pattern_replaces_builtin_and_takes_priority() {
+        let builtin = builtin_set();
+        let set = load_one(
+            r#"
+[[pattern]]
+id = "nginx.upstream_timeout"
+kind = "alert"
+severity = "critical"
+regex = '''upstream timed out'''
+title = "mine"
+
+[[pattern]]
+id = "my.refused"
+kind = "error"
+regex = '''Connection refused'''
+"#,
+        )
+        .unwrap();
+        assert_eq!(set.patterns().len(), builtin.patterns().len() + 1);
+        assert_eq!(
+            set.patterns()
+                .iter()
+                .filter(|p| p.id == "nginx.upstream_timeout")
+                .count(),
+            1
+        );
+        assert_eq!(set.patterns()[0].id, "nginx.upstream_timeout");
+        assert_eq!(set.patterns()[1].id, "my.refused");
+        assert!(set.patterns()[0].origin.ends_with("user.toml"));
+        assert_eq!(set.patterns()[0].line, 2);
+
+        let m = set
+            .find(
+                "nginx_error",
+                "upstream timed out (110: Connection timed out) while reading response header from upstream",
+            )
+            .unwrap();
+        assert_eq!(m.pattern.id, "nginx.upstream_timeout");
+        assert_eq!(m.pattern.kind, EventKind::Alert);
+        assert_eq!(m.pattern.severity, Severity::Critical);
+        assert_eq!(m.title, "mine");
+
+        // User patterns come before every built-in, however specific.
+        let line = "connect() failed (111: Connection refused) while connecting to upstream";
+        assert_eq!(
+            id_for("nginx_error", line).as_deref(),
+            Some("nginx.upstream_connect_failed")
+        );
+        assert_eq!(
+            set.find("nginx_error", line).unwrap().pattern.id,
+            "my.refused"
+        );
+        // Default severity follows the kind.
+        assert_eq!(set.patterns()[1].severity, Severity::Error);
+        assert_ne!(set.fingerprint(), builtin.fingerprint());
+        assert!(set.warnings().is_empty());
+    }
+
+    #[test]
+    fn enabled_false_disables_a_pattern() {
+        let text = "context deadline exceeded";
+        assert_eq!(id_for("json", text).as_deref(), Some("timeout"));
+        let set = load_one(
+            "[[pattern]]\nid = \"timeout\"\nenabled = false\n\n[[pattern]]\nid = \"no.such.pattern\"\nenabled = false\n",
+        )
+        .unwrap();
+        assert!(set.find("json", text).is_none());
+        assert_eq!(set.patterns().len(), builtin_set().patterns().len() - 1);
+        assert_eq!(set.warnings().len(), 1);
+        assert!(
+            set.warnings()[0].contains("no.such.pattern"),
+            "{:?}",
+            set.warnings()
+        );
+    }
+
+    #[test]
+    fn unicode_word_boundaries_draw_a_warning() {
+        assert!(unicode_word_boundary(r"\bfoo\b"));
+        assert!(unicode_word_boundary(r"a\Bb"));
+        assert!(!unicode_word_boundary(r"(?-u:\b)foo(?-u:\b)"));
+        assert!(!unicode_word_boundary(r"a\\b"));
+        assert!(!unicode_word_boundary(r"plain"));
+        let set =
+            load_one("[[pattern]]\nid = \"w\"\nkind = \"error\"\nregex = '\\bboom\\b'\n").unwrap();
+        assert_eq!(set.warnings().len(), 1);
+        assert!(
+            set.warnings()[0].contains("(?-u:\\b)"),
+            "{:?}",
+            set.warnings()
+        );
+        // Built-ins follow the advice.
+        for p in builtin_set().patterns() {
+            assert!(!unicode_word_boundary(p.regex.as_str()), "{}", p.id);
+        }
+    }
+
+    #[test]
+    fn readme_example_is_valid() {
+        let readme = include_str!("../patterns/README.md");
+        let example = readme
+            .split("```toml\n")
+            .nth(1)
+            .and_then(|rest| rest.split("```").next())
+            .expect("README has a toml example");
+        let pats = check_src(example).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(pats.len(), 1);
+        let set = load_one(example).unwrap();
+        let m = set
+            .find("json", "payment gateway stripe-eu timed out after 30s")
+            .unwrap();
+        assert_eq!(m.pattern.id, "myapp.payment_timeout");
+        assert_eq!(m.title, "payment gateway stripe-eu timed out");
+        assert_eq!(m.key, "stripe-eu");
+        // A format the example does not list falls through to the built-ins.
+        let m = set
+            .find("syslog", "payment gateway stripe-eu timed out after 30s")
+            .unwrap();
+        assert_eq!(m.pattern.id, "timeout");
+    }
+
+    #[test]
+    fn ignore_patterns_drop_lines() {
+        let set = load_one(
+            "[[pattern]]\nid = \"quiet.deadline\"\nkind = \"ignore\"\nregex = '''deadline exceeded'''\n",
+        )
+        .unwrap();
+        assert!(set.patterns()[0].ignore);
+        assert!(set.find("json", "context deadline exceeded").is_none());
+        assert!(set.find("json", "Read timed out").is_some());
+    }
+
+    #[test]
+    fn broken_toml_reports_line_and_column() {
+        let err =
+            check_src("[[pattern]]\nid = \"a.b\"\nkind = \"error\nregex = 'x'\n").unwrap_err();
+        match &err {
+            PatternError::Syntax { line, .. } => assert_eq!(*line, 3, "{err}"),
+            other => panic!("{other}"),
+        }
+        let text = err.to_string();
+        assert!(text.contains("p.toml:3:"), "{text}");
+        assert!(text.contains("[[pattern]]"), "{text}");
+    }
+
+    #[test]
+    fn bad_regex_names_id_and_line() {
+        let src =
+            "# mine\n[[pattern]]\nid = \"my.bad\"\nkind = \"error\"\nregex = '''(unclosed'''\n";
+        let err = check_src(src).unwrap_err();
+        match &err {
+            PatternError::Regex { id, line, .. } => {
+                assert_eq!(id, "my.bad");
+                assert_eq!(*line, 5);
+            }
+            other => panic!("{other}"),
+        }
+        let text = err.to_string();
+        assert!(
+            text.contains("p.toml:5: pattern 'my.bad': invalid regex"),
+            "{text}"
+        );
+        assert!(text.contains("unclosed group"), "{text}");
+        assert!(text.contains("triple single quotes"), "{text}");
+    }
+
+    #[test]
+    fn oversized_patterns_are_refused_clearly() {
+        let long = format!(
+            "[[pattern]]\nid = \"my.long\"\nkind = \"error\"\nregex = '''{}'''\n",
+            "a".repeat(MAX_REGEX_SOURCE + 1)
+        );
+        let err = check_src(&long).unwrap_err();
+        assert!(
+            matches!(err, PatternError::TooLarge { line: 4, .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains("4096 allowed"), "{err}");
+
+        let big =
+            "[[pattern]]\nid = \"my.big\"\nkind = \"error\"\nregex = '''(?:[a-z]{1000}){1000}'''\n";
+        let err = check_src(big).unwrap_err();
+        assert!(
+            matches!(err, PatternError::TooLarge { line: 4, .. }),
+            "{err}"
+        );
+        assert!(
+            err.to_string().contains("compiles to more than 1024 KiB"),
+            "{err}"
+        );
+
+        let mut many = String::new();
+        for i in 0..=MAX_PATTERNS_PER_FILE {
+            many.push_str(&format!(
+                "[[pattern]]\nid = \"p{i}\"\nkind = \"info\"\nregex = 'x{i}'\n"
+            ));
+        }
+        let err = check_src(&many).unwrap_err();
+        assert!(
+            err.to_string().contains("more than the 1000 allowed"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn schema_mistakes_name_the_line_and_the_fix() {
+        let cases: &[(&str, usize, &str)] = &[
+            ("[[pattern]]\nkind = \"error\"\nregex = 'x'\n", 1, "has no `id`"),
+            ("[[pattern]]\nid = \"a\"\nregex = 'x'\n", 1, "has no `kind`"),
+            ("[[pattern]]\nid = \"a\"\nkind = \"error\"\n", 1, "has no `regex`"),
+            (
+                "\n[[pattern]]\nid = \"a\"\nkind = \"errror\"\nregex = 'x'\n",
+                4,
+                "unknown kind \"errror\"; use error",
+            ),
+            ("[[pattern]]\nid = \"a\"\nkind = \"marker\"\nregex = 'x'\n", 3, "reserved"),
+            (
+                "[[pattern]]\nid = \"a\"\nkind = \"error\"\nseverity = \"fatal\"\nregex = 'x'\n",
+                4,
+                "unknown severity \"fatal\"",
+            ),
+            (
+                "[[pattern]]\nid = \"a\"\nkind = \"error\"\nregex = 'x'\n[[pattern]]\nid = \"a\"\nkind = \"error\"\nregex = 'y'\n",
+                6,
+                "already used at line 2",
+            ),
+            (
+                "[[pattern]]\nid = \"a\"\nkind = \"error\"\nseverty = \"error\"\nregex = 'x'\n",
+                4,
+                "unknown field `severty`",
+            ),
+            (
+                "[[pattern]]\nid = \"a\"\nkind = \"error\"\nregex = 'x'\nformats = [\"ngnix_error\"]\n",
+                5,
+                "unknown format \"ngnix_error\"; known formats: ",
+            ),
+            (
+                "[[pattern]]\nid = \"a\"\nkind = \"error\"\nregex = '(?P<host>x)'\ntitle = \"down: {hots}\"\n",
+                5,
+                "\"hots\" is not a named capture of the regex; its named captures are: host",
+            ),
+            (
+                "[[pattern]]\nid = \"a\"\nkind = \"error\"\nregex = '(?P<host>x)'\ntitle = \"down: {host\"\n",
+                5,
+                "without a closing",
+            ),
+            (
+                "[[pattern]]\nid = \"a\"\nkind = \"error\"\nregex = 'x'\nkey = [\"host\"]\n",
+                5,
+                "has no named captures",
+            ),
+            ("[pattern]\nid = \"a\"\nkind = \"error\"\nregex = 'x'\n", 1, "double brackets"),
+            ("[[pattern]]\nid = \"a\"\nkind = \"error\"\nregex = ''\n", 4, "empty"),
+            (
+                "[[pattern]]\nid = \"a\"\nkind = \"error\"\nregex = 'x*'\n",
+                4,
+                "matches an empty message",
+            ),
+            ("[[pattern]]\nid = \"has space\"\nkind = \"error\"\nregex = 'x'\n", 2, "is not valid"),
+            (
+                "[[pattern]]\nid = \"a\"\nkind = \"error\"\nregex = 'x'\nenabled = \"no\"\n",
+                5,
+                "invalid type",
+            ),
+        ];
+        for (src, want_line, want_text) in cases {
+            let err = match check_src(src) {
+                Ok(_) => panic!("accepted:\n{src}"),
+                Err(e) => e,
+            };
+            let line = match &err {
+                PatternError::Syntax { line, .. }
+                | PatternError::Regex { line, .. }
+                | PatternError::Invalid { line, .. }
+                | PatternError::TooLarge { line, .. } => *line,
+                other => panic!("{other}"),
+            };
+            let text = err.to_string();
+            assert_eq!(line, *want_line, "{src}\n{text}");
+            assert!(
+                text.contains(want_text),
+                "{src}\nwant {want_text:?} in:\n{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_directory_loads_its_toml_files_in_name_order() {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            "b.toml",
+            "[[pattern]]\nid = \"b.hello\"\nkind = \"info\"\nregex = 'hello'\n",
+        );
+        write(
+            dir.path(),
+            "a.toml",
+            "[[pattern]]\nid = \"a.hello\"\nkind = \"change\"\nregex = 'hello'\n",
+        );
+        write(dir.path(), "notes.txt", "not toml at all [[[");
+        write(dir.path(), ".hidden.toml", "not toml at all [[[");
+        let set = PatternSet::load(&[dir.path().to_path_buf()]).unwrap();
+        assert_eq!(set.patterns()[0].id, "a.hello");
+        assert_eq!(set.patterns()[1].id, "b.hello");
+        assert_eq!(
+            set.find("json", "hello world").unwrap().pattern.id,
+            "a.hello"
+        );
+
+        // The same id in a later file replaces the earlier one (taking the
+        // later file's place in the order), with a warning.
+        write(
+            dir.path(),
+            "c.toml",
+            "[[pattern]]\nid = \"a.hello\"\nkind = \"error\"\nregex = 'hello'\n",
+        );
+        let set = PatternSet::load(&[dir.path().to_path_buf()]).unwrap();
+        let ids: Vec<&str> = set.patterns()[..2].iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(ids, ["b.hello", "a.hello"]);
+        assert_eq!(set.patterns()[1].kind, EventKind::Error);
+        assert_eq!(set.find("json", "hello").unwrap().pattern.id, "b.hello");
+        assert_eq!(set.warnings().len(), 1, "{:?}", set.warnings());
+
+        let empty = tempfile::tempdir().unwrap();
+        let err = PatternSet::load(&[empty.path().to_path_buf()]).unwrap_err();
+        assert!(matches!(err, PatternError::EmptyDir { .. }), "{err}");
+        let missing = dir.path().join("missing.toml");
+        let err = PatternSet::load(&[missing]).unwrap_err();
+        assert!(matches!(err, PatternError::Io { .. }), "{err}");
+        assert!(
+            err.to_string()
+                .contains("missing.toml: cannot read pattern file"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn format_filters_restrict_patterns_to_their_formats() {
+        let set = load_one(
+            "[[pattern]]\nid = \"only.nginx\"\nkind = \"error\"\nregex = 'zebra'\nformats = [\"nginx_error\", \"apache_error\"]\n",
+        )
+        .unwrap();
+        assert_eq!(
+            set.find("nginx_error", "a zebra").unwrap().pattern.id,
+            "only.nginx"
+        );
+        assert_eq!(
+            set.find("apache_error", "a zebra").unwrap().pattern.id,
+            "only.nginx"
+        );
+        assert!(set.find("json", "a zebra").is_none());
+        assert!(set.find("no_such_format", "a zebra").is_none());
+        // Unrestricted patterns apply to every format, named or not.
+        for format in ["nginx_error", "json", "no_such_format"] {
+            assert_eq!(
+                set.find(format, "no healthy upstream").unwrap().pattern.id,
+                "envoy.no_healthy_upstream"
+            );
+        }
+    }
+
+    #[test]
+    fn fields_titles_and_keys() {
+        let line = r#"upstream timed out (110: Connection timed out) while reading response header from upstream, client: 1.2.3.4, server: x, request: "GET /a?id=1 HTTP/1.1", upstream: "http://10.0.1.12:8080/a?id=1", host: "x""#;
+        let m = builtin_set().find("nginx_error", line).unwrap();
+        let names: Vec<&str> = m.fields.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(names, ["errno", "phase", "upstream"]);
+        assert_eq!(m.fields[0].1, "110");
+        assert_eq!(m.fields[2].1, "http://10.0.1.12:8080");
+        assert_eq!(m.key, "http://10.0.1.12:8080");
+        assert_eq!(
+            m.title,
+            "nginx: upstream http://10.0.1.12:8080 timed out while reading response header"
+        );
+
+        // Optional captures that did not take part leave no trace in fields,
+        // and the title is tidied.
+        let m = builtin_set()
+            .find("haproxy", "Server be/s1 is DOWN")
+            .unwrap();
+        assert_eq!(m.title, "haproxy: server be/s1 is DOWN");
+        assert!(m.fields.iter().all(|(k, _)| k != "reason"));
+
+        let set = load_one(
+            "[[pattern]]\nid = \"t\"\nkind = \"info\"\nregex = '(?P<a>x+)|(?P<b>y+)'\ntitle = \"{{{a|b}}} in {message}\"\nkey = [\"a|b\"]\n",
+        )
+        .unwrap();
+        let m = set.find("json", "  yyy\tthere ").unwrap();
+        assert_eq!(m.title, "{yyy} in yyy there");
+        assert_eq!(m.key, "yyy");
+        assert_eq!(m.fields, vec![("b".to_string(), "yyy".to_string())]);
+
+        // Without a title the message is the title, cut to 300 characters.
+        let long = format!("context deadline exceeded {}", "é".repeat(400));
+        let m = builtin_set().find("json", &long).unwrap();
+        assert_eq!(m.title.chars().count(), MAX_TITLE_CHARS + 1);
+        assert!(m.title.ends_with('…'));
+        // Without key captures, ids and numbers do not split events.
+        let a = builtin_set()
+            .find("json", "request 8f3a91 timed out after 30012ms")
+            .unwrap();
+        let b = builtin_set()
+            .find("json", "request 77b0c2 timed out after 30001ms")
+            .unwrap();
+        assert_eq!(a.key, b.key);
+        assert_ne!(a.title, b.title);
+    }
+
+    #[test]
+    fn shape_masks_ids_but_keeps_versions_and_addresses() {
+        assert_eq!(shape("req 8f3a after 300ms (code=5)"), "req # after # (#)");
+        assert_eq!(
+            shape("deploy v1.4.2 to 10.0.1.12"),
+            "deploy v1.4.2 to 10.0.1.12"
+        );
+        assert_eq!(shape("at 10.0.1.12:8080,"), "at #,");
+        assert_eq!(shape(""), "");
+    }
+
+    #[test]
+    fn only_the_first_8k_of_a_message_is_matched() {
+        let phrase = "no live upstreams while connecting to upstream";
+        let late = format!("{}{phrase}", "x".repeat(MAX_MATCH_BYTES));
+        assert!(builtin_set().find("nginx_error", &late).is_none());
+        let early = format!("{phrase}{}", "x".repeat(MAX_MATCH_BYTES));
+        assert!(builtin_set().find("nginx_error", &early).is_some());
+        // The cut never falls inside a character.
+        let wide = format!("{}{phrase}", "é".repeat(MAX_MATCH_BYTES));
+        assert!(builtin_set().find("nginx_error", &wide).is_none());
+        assert_eq!(clip("aé", 2), "a");
+    }
+
+    #[test]
+    fn check_file_lists_enabled_patterns() {
+        let pats = check_src(
+            "[[pattern]]\nid = \"a\"\nkind = \"info\"\nregex = 'x'\ndescription = \"d\"\n[[pattern]]\nid = \"b\"\nenabled = false\n",
+        )
+        .unwrap();
+        assert_eq!(pats.len(), 1);
+        assert_eq!(pats[0].id, "a");
+        assert_eq!(pats[0].description.as_deref(), Some("d"));
+        assert_eq!(pats[0].line, 1);
+        assert!(check_src("# nothing yet\n").unwrap().is_empty());
+    }
+
+    #[test]
+    fn line_col_counts_characters() {
+        assert_eq!(line_col("ab\ncé\nx", 0), (1, 1));
+        assert_eq!(line_col("ab\ncé\nx", 3), (2, 1));
+        assert_eq!(line_col("ab\ncé\nx", 7), (3, 1));
+        assert_eq!(line_col("ab\ncé\nx", 6), (2, 3));
+        // Inside a character: the column of that character.
+        assert_eq!(line_col("ab\ncé\nx", 5), (2, 2));
+        assert_eq!(line_col("ab", 99), (1, 3));
+    }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #[test]
+            fn find_never_panics(text in any::<String>()) {
+                for format in ["json", "nginx_error", "syslog", "unknown"] {
+                    let _ = builtin_set().find(format, &text);
+                }
+            }
+
+            #[test]
+            fn mutated_real_lines_never_panic(
+                idx in 0..TABLE.len(),
+                at in any::<usize>(),
+                insert in "\\PC{0,20}",
+                drop in 0usize..20,
+            ) {
+                let (format, line, _) = TABLE[idx];
+                let mut chars: Vec<char> = line.chars().collect();
+                let at = if chars.is_empty() { 0 } else { at % chars.len() };
+                let end = (at + drop).min(chars.len());
+                chars.splice(at..end, insert.chars());
+                let text: String = chars.into_iter().collect();
+                if let Some(m) = builtin_set().find(format, &text) {
+                    prop_assert!(m.title.chars().count() <= MAX_TITLE_CHARS + 1);
+                }
+            }
+
+            #[test]
+            fn pattern_files_never_panic(src in "\\PC{0,200}") {
+                let _ = parse_source(&src, "t", Path::new("t.toml"), false);
+                let wrapped = format!(
+                    "[[pattern]]\nid = \"p\"\nkind = \"error\"\nregex = '''{src}'''\ntitle = \"{{x}} {src}\"\n"
+                );
+                let _ = parse_source(&wrapped, "t", Path::new("t.toml"), false);
+            }
+        }
+    }
+}
