@@ -32,6 +32,26 @@ pub const MAX_NEW_ERRORS: usize = 5;
 const CRASH_WORDS: &[&str] = &[
     "oom", "crash", "exit", "panic", "killed", "segfault", "died", "abort", "fatal", "restart",
 ];
+/// Words in a pattern id that mark a change as the mechanics of applying
+/// another one (reloads, restarts, starts, stops, progress).
+const MECHANICAL_WORDS: &[&str] = &[
+    "reload",
+    "reconfigur",
+    "reexec",
+    "new_worker",
+    "loading_success",
+    "proxy_start",
+    "proxy_stop",
+    "started",
+    "starting",
+    "stopping",
+    "stopped",
+    "restart",
+    "progress",
+    "rollout_waiting",
+];
+/// A reload this soon after a change is taken to apply it.
+pub const FOLLOW_UP_SECONDS: i64 = 600;
 /// Words that mark a change as a rollback.
 const ROLLBACK_WORDS: &[&str] = &["rollback", "roll back", "rolled back", "revert", "restor"];
 
@@ -175,6 +195,12 @@ fn is_crash(e: &Event) -> bool {
     CRASH_WORDS.iter().any(|w| p.contains(w))
 }
 
+/// Whether a change is the mechanics of applying another (a reload, a restart).
+pub fn is_mechanical(e: &Event) -> bool {
+    let p = e.pattern.to_ascii_lowercase();
+    MECHANICAL_WORDS.iter().any(|w| p.contains(w))
+}
+
 /// Whether a change event reads as a rollback.
 pub fn is_rollback(e: &Event) -> bool {
     let p = e.pattern.to_ascii_lowercase();
@@ -227,16 +253,38 @@ pub fn rank(input: &SuspectInput) -> (Vec<Suspect>, Option<EventRef>) {
         })
         .collect();
     changes.sort_by(|a, b| (a.0, &a.1.source, a.1.line).cmp(&(b.0, &b.1.source, b.1.line)));
-    for (i, (_, e)) in changes.iter().enumerate() {
+    // Reloads and restarts usually carry out a change made just before
+    // them: the change itself is the better suspect.
+    let substantive: Vec<Micros> = changes
+        .iter()
+        .filter(|(_, e)| !is_mechanical(e))
+        .map(|(_, e)| e.at)
+        .collect();
+    let (mut n_sub, mut n_mech) = (0usize, 0usize);
+    for (_, e) in &changes {
         let before = (start - e.at).max(0) as f64 / SEC as f64;
-        let mut score =
-            97.0 - 35.0 * (before / CHANGE_LOOKBACK_SECONDS as f64).min(1.0) - 8.0 * i as f64;
+        let mut score = 97.0 - 35.0 * (before / CHANGE_LOOKBACK_SECONDS as f64).min(1.0);
+        let mechanical = is_mechanical(e);
+        let follows_change = mechanical
+            && substantive
+                .iter()
+                .any(|&t| t <= e.at && e.at - t <= FOLLOW_UP_SECONDS * SEC);
+        if mechanical {
+            score -= 8.0 * n_mech as f64 + if follows_change { 15.0 } else { 5.0 };
+            n_mech += 1;
+        } else {
+            score -= 8.0 * n_sub as f64;
+            n_sub += 1;
+        }
         if e.at > start {
             score -= 10.0;
         }
         let mut why = format!("change {}", relative(e.at, start));
-        if i == 0 {
+        if !mechanical && n_sub == 1 {
             why.push_str("; the closest change to the start of impact");
+        }
+        if follows_change {
+            why.push_str("; a reload or restart that follows a change");
         }
         out.push(Suspect {
             rank: 0,
@@ -551,6 +599,7 @@ mod tests {
         let (suspects, fix) = rank(&input(&events, &s, &firsts));
         assert_eq!(suspects[0].kind, SuspectKind::Change);
         assert!(suspects[0].why.contains("1 min 25 s before impact began"));
+        assert!(suspects[0].why.contains("closest change"));
         assert_eq!(suspects[1].kind, SuspectKind::BackendImbalance);
         match &suspects[1].evidence {
             Evidence::Imbalance {
@@ -569,6 +618,55 @@ mod tests {
         assert_eq!(suspects.len(), 3);
         assert_eq!(fix.unwrap().pattern, "deploy.rollback");
         assert!(suspects.iter().enumerate().all(|(i, s)| s.rank == i + 1));
+    }
+
+    #[test]
+    fn a_reload_after_a_change_ranks_below_it() {
+        let events = vec![
+            event(
+                7115,
+                EventKind::Change,
+                "lb.weight_set",
+                "set weight=10 on b",
+            ),
+            event(
+                7118,
+                EventKind::Change,
+                "nginx.reload_signalled",
+                "signal process started",
+            ),
+            event(
+                7118,
+                EventKind::Change,
+                "nginx.reconfiguring",
+                "reconfiguring",
+            ),
+        ];
+        let s = series(&[("a", 20, 0), ("b", 260, 120), ("c", 20, 0)]);
+        let firsts = HashMap::new();
+        let (suspects, _) = rank(&input(&events, &s, &firsts));
+        let kinds: Vec<(SuspectKind, String)> = suspects
+            .iter()
+            .map(|s| {
+                let p = match &s.evidence {
+                    Evidence::Event(e) => e.pattern.clone(),
+                    _ => String::new(),
+                };
+                (s.kind, p)
+            })
+            .collect();
+        assert_eq!(kinds[0], (SuspectKind::Change, "lb.weight_set".to_string()));
+        assert_eq!(kinds[1].0, SuspectKind::BackendImbalance);
+        assert!(suspects[2].why.contains("follows a change"));
+        // A reload alone is still a suspect.
+        let events = vec![event(
+            7118,
+            EventKind::Change,
+            "nginx.reload_signalled",
+            "signal",
+        )];
+        let (suspects, _) = rank(&input(&events, &s, &firsts));
+        assert_eq!(suspects[0].kind, SuspectKind::Change);
     }
 
     #[test]
