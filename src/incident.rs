@@ -37,7 +37,7 @@ pub enum IncidentKind {
 impl IncidentKind {
     pub fn as_str(self) -> &'static str {
         match self {
-            IncidentKind::ErrorRatio => "error_ratio",
+            IncidentKind::ErrorRatio => "errors",
             IncidentKind::TrafficLoss => "traffic_loss",
             IncidentKind::ErrorsFromAppLogs => "errors_from_app_logs",
         }
@@ -844,14 +844,20 @@ pub fn incident_value(i: &Incident) -> Value {
     m.insert(
         "peak".into(),
         match &i.peak {
-            Some(p) => json!({
-                "at": format_rfc3339(p.at),
-                "error_ratio": p.error_ratio,
-                "requests": p.requests,
-                "failed": p.failed,
-                "error_messages": p.errors,
-                "bucket_seconds": p.bucket_seconds,
-            }),
+            Some(p) => {
+                let mut pk = Map::new();
+                pk.insert("at".into(), json!(format_rfc3339(p.at)));
+                // Left out rather than null without request logs (the schema
+                // wants a number).
+                if let Some(r) = p.error_ratio {
+                    pk.insert("error_ratio".into(), json!(r));
+                }
+                pk.insert("requests".into(), json!(p.requests));
+                pk.insert("failed".into(), json!(p.failed));
+                pk.insert("error_messages".into(), json!(p.errors));
+                pk.insert("bucket_seconds".into(), json!(p.bucket_seconds));
+                Value::Object(pk)
+            }
             None => Value::Null,
         },
     );
@@ -867,11 +873,16 @@ pub fn incident_value(i: &Incident) -> Value {
     let mut im = Map::new();
     im.insert("requests_total".into(), json!(imp.requests_total));
     im.insert("requests_failed".into(), json!(imp.requests_failed));
-    im.insert("failed_pct".into(), opt(imp.failed_pct));
+    // Numbers even without requests (0), as the schema has them; the
+    // request count tells the story.
+    im.insert("failed_pct".into(), json!(imp.failed_pct.unwrap_or(0.0)));
     im.insert("clients_total".into(), opt(imp.clients_total));
     im.insert("clients_affected".into(), opt(imp.clients_affected));
     im.insert("clients_affected_pct".into(), opt(imp.clients_affected_pct));
-    im.insert("baseline_failed_pct".into(), opt(imp.baseline_failed_pct));
+    im.insert(
+        "baseline_failed_pct".into(),
+        json!(imp.baseline_failed_pct.unwrap_or(0.0)),
+    );
     im.insert("latency_ms".into(), latency_value(&imp.latency));
     im.insert("requests_lost".into(), json!(imp.requests_lost));
     im.insert(
