@@ -59,6 +59,8 @@ pub const LOSS_MIN_EXPECTED: f64 = 10.0;
 const RING: usize = 30;
 /// Normal buckets needed before the usual rate is trusted.
 const WARM: usize = 5;
+/// Most buckets in a detection grid; longer ranges use wider buckets.
+pub const MAX_GRID_BUCKETS: i64 = 100_000;
 /// Widest detection bucket chosen for thin traffic, seconds.
 pub const MAX_BUCKET_SECONDS: i64 = 900;
 

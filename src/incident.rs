@@ -270,21 +270,26 @@ fn request_windows(a: &Analysis, slo: f64) -> (Vec<Raw>, Grid, Method) {
         .filter(|&n| n > 0.0)
         .collect();
     let typical = detect::median(&mut counts).unwrap_or(0.0);
-    let factor = detect::thin_traffic_factor(series.bucket_seconds, typical);
-    if factor > 1 {
+    let thin = detect::thin_traffic_factor(series.bucket_seconds, typical);
+    if thin > 1 {
         warnings.push(format!(
             "traffic is thin (median {} requests per {}): detection used {} buckets",
             typical.round(),
             format_duration(series.bucket_seconds),
-            format_duration(series.bucket_seconds * factor)
+            format_duration(series.bucket_seconds * thin)
         ));
     }
+    let factor = thin.max(span_factor(
+        k1 - k0 + 1,
+        series.bucket_seconds,
+        &mut warnings,
+    ));
     let grid = Grid::from_series(series, factor, k0.div_euclid(factor), k1.div_euclid(factor));
     let failed = failed_seconds(a);
     let (stretches, baseline) = detect::error_stretches(&grid.points, slo);
     if baseline.buckets < 10 {
         warnings.push(format!(
-            "only {} buckets of normal traffic to learn the baseline from: thresholds are rough",
+            "only {} bucket(s) of normal traffic to learn the baseline from: thresholds are rough",
             baseline.buckets
         ));
     }
@@ -357,6 +362,20 @@ fn request_windows(a: &Analysis, slo: f64) -> (Vec<Raw>, Grid, Method) {
     (raws, grid, method)
 }
 
+/// Buckets of the series per detection bucket so that a very long time
+/// range (a stray timestamp years off) stays a bounded grid.
+fn span_factor(span: i64, bucket_seconds: i64, warnings: &mut Vec<String>) -> i64 {
+    let f = (span + detect::MAX_GRID_BUCKETS - 1) / detect::MAX_GRID_BUCKETS;
+    if f > 1 {
+        warnings.push(format!(
+            "the logs span {}: detection used {} buckets",
+            format_duration(span * bucket_seconds),
+            format_duration(bucket_seconds * f)
+        ));
+    }
+    f.max(1)
+}
+
 /// An error-ratio stretch with exact edges, or `None` for a blip.
 fn error_raw(grid: &Grid, failed: &FailedSeconds, s: &Stretch, baseline: &Baseline) -> Option<Raw> {
     let refined = detect::refine_edges(grid, failed, s, baseline);
@@ -422,7 +441,11 @@ fn loss_raw(
 fn app_windows(a: &Analysis, slo: f64) -> (Vec<Raw>, Grid, Method) {
     let series = &a.series;
     let (lo, hi) = series.key_range().unwrap_or((0, 0));
-    let grid = Grid::from_series(series, 1, lo, hi);
+    let mut warnings = vec![
+        "no load-balancer or access logs: incidents come from error-level application messages and alerts; edges are at bucket resolution".to_string(),
+    ];
+    let factor = span_factor(hi - lo + 1, series.bucket_seconds, &mut warnings);
+    let grid = Grid::from_series(series, factor, lo.div_euclid(factor), hi.div_euclid(factor));
     let (stretches, base) = detect::app_error_stretches(&grid.points);
     let mut raws: Vec<Raw> = stretches
         .iter()
@@ -476,9 +499,7 @@ fn app_windows(a: &Analysis, slo: f64) -> (Vec<Raw>, Grid, Method) {
         slo,
         baseline: None,
         error_baseline: Some(base),
-        warnings: vec![
-            "no load-balancer or access logs: incidents come from error-level application messages and alerts; edges are at bucket resolution".to_string(),
-        ],
+        warnings,
     };
     (raws, grid, method)
 }
@@ -555,7 +576,7 @@ fn measure(
     let series = &a.series;
     let (start, end) = (raw.start, raw.end);
     let request_mode = method.mode != IncidentKind::ErrorsFromAppLogs;
-    let mut warnings = Vec::new();
+    let mut warnings = method.warnings.clone();
 
     // Counts within [start, end].
     let mut imp = Impact::default();
@@ -661,7 +682,10 @@ fn measure(
     let metrics = Metrics::new(start, end, detected.as_ref().map(|d| d.at), raw.mitigated);
     if raw.open_ended {
         warnings.push(
-            "the logs end before the error ratio was back to normal: the end is the last failed request logged".to_string(),
+            format!(
+                "the logs end before {} buckets of normal error ratio confirmed the end: the end is the last failed request logged",
+                detect::EXIT_BUCKETS
+            ),
         );
     }
     if raw.kind == IncidentKind::TrafficLoss {

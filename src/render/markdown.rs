@@ -371,7 +371,7 @@ fn summary(md: &mut String, a: &Analysis, i: &Incident) {
         when(i.start),
         when(i.end),
         if i.open_ended {
-            " (the logs end before recovery)"
+            " (recovery not confirmed: the logs end soon after)"
         } else {
             ""
         }
@@ -938,11 +938,12 @@ fn detection(md: &mut String, i: &Incident) {
         format_duration(i.metrics.time_to_recover_seconds),
         format_clock(i.end)
     );
-    for w in &i.warnings {
-        let _ = writeln!(md, "- Note: {}", code(w));
-    }
-    if !i.warnings.is_empty() {
-        md.push('\n');
+    if let Some(t) = i.metrics.time_to_detect_seconds.filter(|t| *t < 0) {
+        let _ = writeln!(
+            md,
+            "- The first alert fired {} before the first failed request, as logged (clocks, or an alert on another signal); not adjusted.",
+            format_duration(-t)
+        );
     }
     let _ = writeln!(
         md,
@@ -1383,7 +1384,7 @@ fn appendix(
                 let (enter, exit) = b.typical_thresholds();
                 let _ = writeln!(
                     md,
-                    "- Baseline: median error ratio {} (MAD {}) over {} buckets of {} outside incidents; pooled {}; usual traffic {} requests per bucket.",
+                    "- Baseline: median error ratio {} (MAD {}) over {} bucket(s) of {} outside incidents; pooled {}; usual traffic {} requests per bucket.",
                     pct(b.median),
                     pct(b.mad),
                     b.buckets,
@@ -1438,7 +1439,8 @@ fn appendix(
 
     let _ = writeln!(md, "### Data gaps and warnings\n");
     let mut notes: Vec<String> = Vec::new();
-    if let Some(m) = &method {
+    // An incident's warnings include the method's.
+    if let (None, Some(m)) = (i, &method) {
         notes.extend(m.warnings.iter().map(|w| code(w)));
     }
     if let Some(i) = i {
