@@ -1390,11 +1390,10 @@ mod tests {
             std::fs::create_dir_all(p.parent().unwrap()).unwrap();
             std::fs::write(p, text).unwrap();
         }
-        let a = crate::analyze(
-            &[dir.path().to_string_lossy().into_owned()],
-            &crate::Options::default(),
-        )
-        .unwrap();
+        // Compiling the built-in patterns is slow in debug builds: once.
+        static OPTIONS: std::sync::OnceLock<crate::Options> = std::sync::OnceLock::new();
+        let opts = OPTIONS.get_or_init(crate::Options::default);
+        let a = crate::analyze(&[dir.path().to_string_lossy().into_owned()], opts).unwrap();
         (dir, a)
     }
 
