@@ -439,7 +439,7 @@ pub fn trim_tail(points: &[Point], s: &mut Stretch, b: &Baseline) {
 /// Error-ratio stretches with the baseline computed outside them (a few
 /// rounds, each excluding the stretches found by the previous one).
 pub fn error_stretches(points: &[Point], slo: f64) -> (Vec<Stretch>, Baseline) {
-    let mut excluded = vec![false; points.len()];
+    let mut excluded = first_candidates(points, slo);
     let mut stretches = Vec::new();
     let mut baseline = Baseline::from_points(points.iter(), slo);
     for _ in 0..4 {
@@ -463,6 +463,43 @@ pub fn error_stretches(points: &[Point], slo: f64) -> (Vec<Stretch>, Baseline) {
         trim_tail(points, s, &baseline);
     }
     (stretches, baseline)
+}
+
+/// The first guess at candidate windows: buckets clearly above the SLO's
+/// own entry floor. Without it, an incident longer than the rest of the
+/// logs would be the median and hide itself. Kept only when enough normal
+/// buckets remain (else a service whose usual error ratio is above the
+/// floor would lose its baseline).
+fn first_candidates(points: &[Point], slo: f64) -> Vec<bool> {
+    let budget = (1.0 - slo).max(0.0);
+    let floor = Baseline {
+        median: 0.0,
+        mad: 0.0,
+        pooled: budget,
+        rate: 0.0,
+        buckets: 0,
+        slo,
+    };
+    let marks: Vec<bool> = points
+        .iter()
+        .map(|p| {
+            p.ratio().is_some_and(|r| {
+                let noise = (budget * (1.0 - budget) / p.requests as f64).sqrt();
+                r > ENTER_BURN * budget + 3.0 * noise.max(floor.sigma(p.requests))
+            })
+        })
+        .collect();
+    let with_traffic = points.iter().filter(|p| p.requests > 0).count();
+    let left = points
+        .iter()
+        .zip(&marks)
+        .filter(|(p, m)| p.requests > 0 && !**m)
+        .count();
+    if left >= 10 && left * 5 >= with_traffic {
+        marks
+    } else {
+        vec![false; points.len()]
+    }
 }
 
 /// The baseline over buckets not excluded, preferring buckets with enough
@@ -549,6 +586,30 @@ pub fn refine_edges(
         .last_before(from + t as i64, from)
         .or_else(|| failed.last_before(grid.start_sec(s.last + 1), grid.start_sec(s.first)))?;
     (end >= start).then_some((start, end))
+}
+
+/// Moves a start back over earlier failures that arrive faster than the
+/// baseline would send them: a fault often ramps up (a backend saturating)
+/// before the dense failures the change point sees. Each step back may be
+/// at most `max_gap`; the start never moves before `floor`.
+pub fn extend_start(
+    failed: &FailedSeconds,
+    start: Micros,
+    max_gap: Micros,
+    floor: Micros,
+) -> Micros {
+    let mut t = start;
+    loop {
+        let sec = t.div_euclid(SEC);
+        let prev = failed.seconds.range(..sec).next_back().map(|(_, f)| f.last);
+        // Several failures may share the second of `t`.
+        let same = failed.seconds.get(&sec).map(|f| f.first).filter(|&f| f < t);
+        let candidate = same.or(prev);
+        match candidate {
+            Some(p) if t - p <= max_gap && p >= floor => t = p,
+            _ => return t,
+        }
+    }
 }
 
 /// A stretch of traffic far below its usual rate.
@@ -887,6 +948,21 @@ mod tests {
     }
 
     #[test]
+    fn an_incident_longer_than_the_rest_is_still_found() {
+        // 150 minutes of logs, 81 of them at 45% failures.
+        let spec = with(vec![(75, 0); 150], 48, &[(75, 34); 81]);
+        let (s, b) = error_stretches(&pts(&spec), SLO);
+        assert_eq!(s.len(), 1);
+        assert_eq!((s[0].first, s[0].last), (48, 128));
+        assert_eq!(b.median, 0.0);
+        // A service that always fails 3% keeps its own baseline.
+        let spec = with(vec![(1000, 30); 150], 60, &[(1000, 300); 10]);
+        let (s, b) = error_stretches(&pts(&spec), SLO);
+        assert_eq!(s.len(), 1);
+        assert!((b.median - 0.03).abs() < 1e-9);
+    }
+
+    #[test]
     fn noise_after_the_last_hot_bucket_is_not_the_end() {
         // 300 requests a minute, 0.1% failing: single failures here and
         // there after the incident keep it open but are trimmed.
@@ -948,6 +1024,19 @@ mod tests {
         let (start, end) = refine_edges(&grid, &f, &s[0], &b).unwrap();
         assert_eq!(start, 3617 * SEC + 100_000);
         assert_eq!(end, 4205 * SEC + 900_000);
+    }
+
+    #[test]
+    fn a_ramp_before_the_dense_failures_is_the_start() {
+        let mut f = FailedSeconds::default();
+        for s in [100, 160, 172, 180, 181, 183] {
+            f.add(s, 1, s * SEC, s * SEC);
+        }
+        assert_eq!(extend_start(&f, 183 * SEC, 59 * SEC, 0), 160 * SEC);
+        assert_eq!(extend_start(&f, 183 * SEC, 90 * SEC, 0), 100 * SEC);
+        assert_eq!(extend_start(&f, 183 * SEC, 90 * SEC, 150 * SEC), 160 * SEC);
+        assert_eq!(extend_start(&f, 183 * SEC, SEC, 0), 183 * SEC);
+        assert_eq!(extend_start(&f, 183 * SEC, 2 * SEC, 0), 180 * SEC);
     }
 
     #[test]

@@ -158,10 +158,18 @@ fn slo_fraction(slo: f64) -> f64 {
 
 /// Failed requests per second over all request logs.
 fn failed_seconds(a: &Analysis) -> FailedSeconds {
+    failed_seconds_of(a, None)
+}
+
+/// Failed requests per second through some backends (all when `None`).
+fn failed_seconds_of(a: &Analysis, backends: Option<&[String]>) -> FailedSeconds {
     let mut f = FailedSeconds::default();
     for r in &a.results {
         for (key, seconds) in &r.partial.runs {
             if key.pattern != FAILED_REQUESTS {
+                continue;
+            }
+            if backends.is_some_and(|b| !b.contains(&key.key)) {
                 continue;
             }
             for (&sec, agg) in seconds {
@@ -185,9 +193,19 @@ pub fn find_incidents(a: &Analysis, slo: f64) -> Vec<Incident> {
     } else {
         app_windows(a, slo)
     };
-    let raws = merge(raws);
+    let mut raws = merge(raws);
     if raws.is_empty() {
         return Vec::new();
+    }
+    for k in 0..raws.len() {
+        if raws[k].kind == IncidentKind::ErrorRatio && raws[k].edges_exact {
+            let floor = if k > 0 {
+                raws[k - 1].end + SEC
+            } else {
+                i64::MIN
+            };
+            raws[k].start = onset(a, &raws[k], floor);
+        }
     }
     let windows: Vec<(Micros, Micros)> = raws.iter().map(|r| (r.start, r.end)).collect();
     let request_mode = method.mode != IncidentKind::ErrorsFromAppLogs;
@@ -248,6 +266,69 @@ pub fn find_incidents(a: &Analysis, slo: f64) -> Vec<Incident> {
         ranked.push(inc);
     }
     ranked
+}
+
+/// Longest step back [`detect::extend_start`] takes over failures.
+const ONSET_MAX_GAP_SECONDS: f64 = 60.0;
+/// How far back the onset may move from the change point.
+const ONSET_MAX_SECONDS: i64 = 300;
+
+/// The start moved back over the ramp of failures before the dense ones,
+/// looking only at the backends behind most of the failures (when some
+/// are), and stepping at most a tenth of their usual time between failures.
+fn onset(a: &Analysis, raw: &Raw, floor: Micros) -> Micros {
+    let series = &a.series;
+    let (start, end) = (raw.start, raw.end);
+    let mut by_backend: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    for (_, b) in series.dense(series.key(start), series.key(end)) {
+        for (name, c) in b.map(|b| &b.backends).into_iter().flatten() {
+            let e = by_backend.entry(name.to_string()).or_default();
+            e.0 += c.requests;
+            e.1 += c.failed;
+        }
+    }
+    let failed_total: u64 = by_backend.values().map(|c| c.1).sum();
+    let dominant: Vec<String> = by_backend
+        .iter()
+        .filter(|(_, c)| failed_total > 0 && c.1 * 10 >= failed_total * 3)
+        .map(|(n, _)| n.clone())
+        .collect();
+    let backends = (!dominant.is_empty()).then_some(dominant.as_slice());
+    // Their usual failure rate: the hour before, per second.
+    let hour_ago = start - 3600 * SEC;
+    let (mut failed, mut seconds) = (0u64, 0i64);
+    for (_, b) in series.dense(series.key(hour_ago), series.key(start) - 1) {
+        let Some(b) = b else { continue };
+        if b.requests == 0 {
+            continue;
+        }
+        seconds += series.bucket_seconds;
+        failed += match backends {
+            Some(list) => list
+                .iter()
+                .filter_map(|n| b.backends.get(n.as_str()))
+                .map(|c| c.failed)
+                .sum::<u64>(),
+            None => b.failed,
+        };
+    }
+    let rate = if seconds > 0 {
+        failed as f64 / seconds as f64
+    } else {
+        0.0
+    };
+    let gap = if rate > 0.0 {
+        (0.1 / rate).min(ONSET_MAX_GAP_SECONDS)
+    } else {
+        ONSET_MAX_GAP_SECONDS
+    };
+    let f = failed_seconds_of(a, backends);
+    detect::extend_start(
+        &f,
+        start,
+        (gap * SEC as f64) as Micros,
+        floor.max(start - ONSET_MAX_SECONDS * SEC),
+    )
 }
 
 /// Windows from the request logs: error ratio and traffic loss.

@@ -32,6 +32,17 @@ pub const MAX_NEW_ERRORS: usize = 5;
 const CRASH_WORDS: &[&str] = &[
     "oom", "crash", "exit", "panic", "killed", "segfault", "died", "abort", "fatal", "restart",
 ];
+/// Words in a message that mean a process died, whatever pattern caught it.
+const CRASH_MESSAGES: &[&str] = &[
+    "exiting",
+    "exited",
+    "core dumped",
+    "segmentation fault",
+    "killed process",
+    "terminated by signal",
+];
+/// Crash lines of one source closer than this are one crash.
+pub const CRASH_BURST_SECONDS: i64 = 60;
 /// Words in a pattern id that mark a change as the mechanics of applying
 /// another one (reloads, restarts, starts, stops, progress).
 const MECHANICAL_WORDS: &[&str] = &[
@@ -49,6 +60,9 @@ const MECHANICAL_WORDS: &[&str] = &[
     "restart",
     "progress",
     "rollout_waiting",
+    "rollout_complete",
+    "apply_complete",
+    "recap",
 ];
 /// A reload this soon after a change is taken to apply it.
 pub const FOLLOW_UP_SECONDS: i64 = 600;
@@ -192,7 +206,24 @@ fn backend_counts(
 
 fn is_crash(e: &Event) -> bool {
     let p = e.pattern.to_ascii_lowercase();
-    CRASH_WORDS.iter().any(|w| p.contains(w))
+    let m = e.message.to_ascii_lowercase();
+    CRASH_WORDS.iter().any(|w| p.contains(w)) || CRASH_MESSAGES.iter().any(|w| m.contains(w))
+}
+
+/// Which line of a burst of crash lines tells the story best: the kill
+/// itself, then anything about memory, then panics and faults, then exits.
+fn crash_priority(e: &Event) -> u8 {
+    let p = e.pattern.to_ascii_lowercase();
+    let m = e.message.to_ascii_lowercase();
+    if p.contains("kill") && (m.contains("killed") || p.contains("kernel_kill")) {
+        0
+    } else if p.contains("oom") {
+        1
+    } else if p.contains("panic") || p.contains("segfault") || p.contains("crash") {
+        2
+    } else {
+        3
+    }
 }
 
 /// Whether a change is the mechanics of applying another (a reload, a restart).
@@ -261,6 +292,7 @@ pub fn rank(input: &SuspectInput) -> (Vec<Suspect>, Option<EventRef>) {
         .map(|(_, e)| e.at)
         .collect();
     let (mut n_sub, mut n_mech) = (0usize, 0usize);
+    let mut seen: Vec<&Event> = Vec::new();
     for (_, e) in &changes {
         let before = (start - e.at).max(0) as f64 / SEC as f64;
         let mut score = 97.0 - 35.0 * (before / CHANGE_LOOKBACK_SECONDS as f64).min(1.0);
@@ -274,6 +306,15 @@ pub fn rank(input: &SuspectInput) -> (Vec<Suspect>, Option<EventRef>) {
             n_mech += 1;
         } else {
             score -= 8.0 * n_sub as f64;
+            // The steps of one change (plan, test, apply) share its blame
+            // with the step closest to impact.
+            if seen
+                .iter()
+                .any(|c| c.source == e.source && (c.at - e.at).abs() <= 300 * SEC)
+            {
+                score -= 6.0;
+            }
+            seen.push(e);
             n_sub += 1;
         }
         if e.at > start {
@@ -302,13 +343,44 @@ pub fn rank(input: &SuspectInput) -> (Vec<Suspect>, Option<EventRef>) {
         .filter(|e| e.kind == EventKind::Error && is_crash(e))
         .filter(|e| e.at >= start - CRASH_LOOKBACK_SECONDS * SEC && e.at <= start + 120 * SEC)
         .collect();
-    crashes.sort_by_key(|e| ((e.at - start).abs(), e.source.clone(), e.line));
-    for (i, e) in crashes.iter().enumerate() {
+    crashes.sort_by_key(|e| (e.source.clone(), e.at, e.line));
+    // One suspect per burst of crash lines (an OOM kill writes several).
+    let mut bursts: Vec<Vec<&Event>> = Vec::new();
+    for e in crashes {
+        match bursts.last_mut() {
+            Some(b)
+                if b[0].source == e.source
+                    && e.at - b[b.len() - 1].at <= CRASH_BURST_SECONDS * SEC =>
+            {
+                b.push(e)
+            }
+            _ => bursts.push(vec![e]),
+        }
+    }
+    let mut reps: Vec<(&Event, usize)> = bursts
+        .iter()
+        .filter_map(|b| {
+            b.iter()
+                .min_by_key(|e| (crash_priority(e), e.at, e.line))
+                .map(|e| (*e, b.len()))
+        })
+        .collect();
+    reps.sort_by_key(|(e, _)| ((e.at - start).abs(), e.source.clone(), e.line));
+    for (i, (e, lines)) in reps.iter().enumerate() {
         let d = (e.at - start).abs() as f64 / SEC as f64;
         let near = e.at >= start - 120 * SEC && e.at <= start + 60 * SEC;
-        let score = if near { 94.0 } else { 80.0 } - 10.0 * (d / 600.0).min(1.0) - 5.0 * i as f64;
+        let score = if near {
+            96.0 - 2.0 * (d / 120.0).min(1.0)
+        } else {
+            80.0 - 10.0 * (d / 600.0).min(1.0)
+        } - 5.0 * i as f64;
         let count = if e.count > 1 {
             format!(" (×{})", group_thousands(e.count))
+        } else {
+            String::new()
+        };
+        let related = if *lines > 1 {
+            format!(", with {} related lines", lines - 1)
         } else {
             String::new()
         };
@@ -316,7 +388,10 @@ pub fn rank(input: &SuspectInput) -> (Vec<Suspect>, Option<EventRef>) {
             rank: 0,
             kind: SuspectKind::Crash,
             score,
-            why: format!("process crash or exit{count} {}", relative(e.at, start)),
+            why: format!(
+                "process crash or exit{count} {}{related}",
+                relative(e.at, start)
+            ),
             evidence: Evidence::Event(EventRef::of(e)),
         });
     }
@@ -353,18 +428,32 @@ pub fn rank(input: &SuspectInput) -> (Vec<Suspect>, Option<EventRef>) {
         } else {
             0.0
         };
-        if req >= 10 && ratio >= FAILING_RATIO {
-            let share_fail = if failed_during > 0 {
-                failed as f64 / failed_during as f64
-            } else {
-                0.0
-            };
+        let share_fail = if failed_during > 0 {
+            failed as f64 / failed_during as f64
+        } else {
+            0.0
+        };
+        let others = if total_during > req {
+            (failed_during - failed) as f64 / (total_during - req) as f64
+        } else {
+            0.0
+        };
+        let imbalance = total_before > 0
+            && req >= 20
+            && share_during >= share_before + IMBALANCE_RISE
+            && share_during >= 1.5 * share_before;
+        // A backend behind most of the failures, failing far more than the
+        // rest (one overwhelmed target behind a path rule, say).
+        let concentrated = req >= 20 && share_fail >= 0.5 && ratio >= (5.0 * others).max(0.05);
+        let failing = req >= 10 && ratio >= FAILING_RATIO;
+        if failing || (concentrated && !imbalance) {
             let new_in_pool = total_before > 0 && req_before == 0;
             let mut why = format!(
-                "backend {name} failed {} of its {} requests during the incident ({} of all failed requests)",
+                "backend {name} failed {} of its {} requests during the incident ({} of all failed requests; other backends {})",
                 pct(ratio),
                 group_thousands(req),
-                pct(share_fail)
+                pct(share_fail),
+                pct(others)
             );
             if new_in_pool {
                 why.push_str("; it served no traffic before impact began (new in the pool?)");
@@ -372,7 +461,7 @@ pub fn rank(input: &SuspectInput) -> (Vec<Suspect>, Option<EventRef>) {
             out.push(Suspect {
                 rank: 0,
                 kind: SuspectKind::BackendFailing,
-                score: 70.0 + 25.0 * share_fail,
+                score: if failing { 70.0 } else { 62.0 } + 25.0 * share_fail,
                 why,
                 evidence: Evidence::Failing {
                     backend: name.clone(),
@@ -383,11 +472,7 @@ pub fn rank(input: &SuspectInput) -> (Vec<Suspect>, Option<EventRef>) {
                     new_in_pool,
                 },
             });
-        } else if total_before > 0
-            && req >= 20
-            && share_during >= share_before + IMBALANCE_RISE
-            && share_during >= 1.5 * share_before
-        {
+        } else if imbalance {
             let rise = share_during - share_before;
             out.push(Suspect {
                 rank: 0,
@@ -431,6 +516,14 @@ pub fn rank(input: &SuspectInput) -> (Vec<Suspect>, Option<EventRef>) {
             b.seen.line,
         ))
     });
+    let cited: Vec<(String, u64)> = out
+        .iter()
+        .filter_map(|s| match &s.evidence {
+            Evidence::Event(e) => Some((e.source.clone(), e.line)),
+            _ => None,
+        })
+        .collect();
+    new.retain(|t| !cited.contains(&(t.source.clone(), t.seen.line)));
     for (i, t) in new.iter().take(MAX_NEW_ERRORS).enumerate() {
         out.push(Suspect {
             rank: 0,
