@@ -204,7 +204,11 @@ pub fn find_incidents(a: &Analysis, slo: f64) -> Vec<Incident> {
             } else {
                 i64::MIN
             };
-            raws[k].start = onset(a, &raws[k], floor);
+            let start = onset(a, &raws[k], floor);
+            raws[k].start = start;
+            if let Some(p) = raws[k].parts.first_mut() {
+                p.start = p.start.min(start);
+            }
         }
     }
     let windows: Vec<(Micros, Micros)> = raws.iter().map(|r| (r.start, r.end)).collect();
@@ -268,7 +272,8 @@ pub fn find_incidents(a: &Analysis, slo: f64) -> Vec<Incident> {
     ranked
 }
 
-/// Longest step back [`detect::extend_start`] takes over failures.
+/// Longest step back [`detect::extend_start`] takes over failures, unless
+/// the incident's own failures are further apart.
 const ONSET_MAX_GAP_SECONDS: f64 = 60.0;
 /// How far back the onset may move from the change point.
 const ONSET_MAX_SECONDS: i64 = 300;
@@ -317,12 +322,25 @@ fn onset(a: &Analysis, raw: &Raw, floor: Micros) -> Micros {
     } else {
         0.0
     };
-    let gap = if rate > 0.0 {
-        (0.1 / rate).min(ONSET_MAX_GAP_SECONDS)
-    } else {
-        ONSET_MAX_GAP_SECONDS
-    };
     let f = failed_seconds_of(a, backends);
+    // With thin traffic even the incident's failures are far apart: allow
+    // steps of five times their usual spacing early in the incident (the
+    // chance of taking in a stray failure stays below a tenth, by the cap
+    // from the usual failure rate).
+    let early: Vec<i64> = f
+        .seconds
+        .range(start.div_euclid(SEC)..=(start + 600 * SEC).min(end).div_euclid(SEC))
+        .map(|(s, _)| *s)
+        .collect();
+    let mut spacing: Vec<f64> = early.windows(2).map(|w| (w[1] - w[0]) as f64).collect();
+    let ramp_cap = detect::median(&mut spacing)
+        .map(|m| (5.0 * m).max(ONSET_MAX_GAP_SECONDS))
+        .unwrap_or(ONSET_MAX_GAP_SECONDS);
+    let gap = if rate > 0.0 {
+        (0.1 / rate).min(ramp_cap)
+    } else {
+        ramp_cap
+    };
     detect::extend_start(
         &f,
         start,
