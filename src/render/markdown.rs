@@ -29,6 +29,8 @@ const MAX_TIMELINE: usize = 80;
 const TIMELINE_BEFORE_SECONDS: i64 = 15 * 60;
 /// How long after impact the timeline and chart go on.
 const AFTER_SECONDS: i64 = 20 * 60;
+/// Suspects listed in the draft at most (all are in the JSON).
+const MAX_SUSPECTS: usize = 8;
 /// Rows of the impact chart at most.
 const CHART_ROWS: i64 = 60;
 
@@ -138,10 +140,10 @@ fn suggested_severity(i: &Incident) -> &'static str {
 
 /// Which request logs the impact was measured on.
 fn request_sources(a: &Analysis) -> Vec<String> {
-    a.inputs
+    a.results
         .iter()
-        .filter(|i| i.stats.requests > 0)
-        .map(|i| i.path.clone())
+        .filter(|r| r.partial.series.total_requests() > 0)
+        .map(|r| r.file.display.clone())
         .collect()
 }
 
@@ -562,28 +564,32 @@ struct BackendFailures {
 }
 
 fn failures_by_backend(a: &Analysis, start: Micros, end: Micros) -> Vec<BackendFailures> {
-    let mut out: Vec<BackendFailures> = Vec::new();
+    // One line per backend, across rotated files.
+    let mut by: std::collections::BTreeMap<String, BackendFailures> =
+        std::collections::BTreeMap::new();
     let (s0, s1) = (start.div_euclid(SEC), end.div_euclid(SEC));
     for r in &a.results {
         for (key, seconds) in &r.partial.runs {
             if key.pattern != FAILED_REQUESTS {
                 continue;
             }
-            let mut acc: Option<BackendFailures> = None;
             for (_, agg) in seconds.range(s0..=s1.max(s0)) {
-                let b = acc.get_or_insert_with(|| BackendFailures {
-                    backend: key.key.clone(),
-                    source: r.file.display.clone(),
-                    count: 0,
-                    first: agg.first,
-                    line: agg.line,
-                    last: agg.last,
-                    statuses: Vec::new(),
-                });
+                let b = by
+                    .entry(key.key.clone())
+                    .or_insert_with(|| BackendFailures {
+                        backend: key.key.clone(),
+                        source: r.file.display.clone(),
+                        count: 0,
+                        first: agg.first,
+                        line: agg.line,
+                        last: agg.last,
+                        statuses: Vec::new(),
+                    });
                 b.count += agg.count;
-                if (agg.first, agg.line) < (b.first, b.line) {
+                if (agg.first, &r.file.display, agg.line) < (b.first, &b.source, b.line) {
                     b.first = agg.first;
                     b.line = agg.line;
+                    b.source = r.file.display.clone();
                 }
                 b.last = b.last.max(agg.last);
                 for &(st, n) in &agg.statuses {
@@ -593,9 +599,9 @@ fn failures_by_backend(a: &Analysis, start: Micros, end: Micros) -> Vec<BackendF
                     }
                 }
             }
-            out.extend(acc);
         }
     }
+    let mut out: Vec<BackendFailures> = by.into_values().collect();
     for b in &mut out {
         b.statuses.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
     }
@@ -1039,7 +1045,7 @@ fn root_cause(md: &mut String, i: &Incident) {
             md,
             "Suspects, most likely first (*hints from the logs, unverified*):\n"
         );
-        for s in &i.suspects {
+        for s in i.suspects.iter().take(MAX_SUSPECTS) {
             let label = match s.kind {
                 SuspectKind::Change => "Change",
                 SuspectKind::Crash => "Crash",
@@ -1057,6 +1063,13 @@ fn root_cause(md: &mut String, i: &Incident) {
                 }
                 _ => {}
             }
+        }
+        if i.suspects.len() > MAX_SUSPECTS {
+            let _ = writeln!(
+                md,
+                "\n{} more suspects in `postmortem timeline --format json` (`.incidents[].suspects`).",
+                i.suspects.len() - MAX_SUSPECTS
+            );
         }
         md.push('\n');
     }
@@ -1264,25 +1277,19 @@ pub fn chart(a: &Analysis, i: Option<&Incident>, from: Micros, to: Micros) -> St
     let multi_day = format_date(series.bucket_start(k0)) != format_date(series.bucket_start(k1));
     let mut out = String::from("```\n");
     let per = format_duration(step);
-    if requests_mode {
-        let _ = writeln!(
-            out,
-            "{:<11}  {:<20} {:>9}   {:<24} {:>7}",
+    let head = if requests_mode {
+        format!(
+            "{:<11}  {:<20} {:>9}   error ratio (█ = {})",
             "UTC",
             format!("requests per {per}"),
             "",
-            format!("error ratio (█ = {})", pct(ratio_scale / 24.0)),
-            ""
-        );
+            pct(ratio_scale / 24.0),
+        )
     } else {
-        let _ = writeln!(
-            out,
-            "{:<11}  {:<20} {:>9}",
-            "UTC",
-            format!("errors per {per}"),
-            ""
-        );
-    }
+        format!("{:<11}  errors per {per}", "UTC")
+    };
+    out.push_str(head.trim_end());
+    out.push('\n');
     for r in &rows {
         let end = r.start + step * SEC;
         let label = if multi_day {
