@@ -58,6 +58,9 @@ pub struct Part {
     pub lost: u64,
     /// For alert intervals: the alert.
     pub alert: Option<String>,
+    /// For traffic loss: not a single request inside the stretch (its edge
+    /// buckets aside).
+    pub total_stop: bool,
 }
 
 /// The first alert that fired for an incident.
@@ -193,6 +196,7 @@ pub fn find_incidents(a: &Analysis, slo: f64) -> Vec<Incident> {
     } else {
         app_windows(a, slo)
     };
+    let raws = exact_stops(a, raws, grid.bucket_seconds);
     let mut raws = merge(raws);
     if raws.is_empty() {
         return Vec::new();
@@ -270,6 +274,55 @@ pub fn find_incidents(a: &Analysis, slo: f64) -> Vec<Incident> {
         ranked.push(inc);
     }
     ranked
+}
+
+/// Where traffic that stopped completely stopped and resumed, to the
+/// request: the last request before the middle of the gap and the first
+/// after it (a second read of the request logs; estimates stay when it
+/// cannot be done).
+fn exact_stops(a: &Analysis, mut raws: Vec<Raw>, bucket_seconds: i64) -> Vec<Raw> {
+    let stops: Vec<usize> = raws
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| {
+            r.kind == IncidentKind::TrafficLoss
+                && r.parts
+                    .first()
+                    .is_some_and(|p| p.total_stop && p.source.is_none())
+        })
+        .map(|(k, _)| k)
+        .collect();
+    if stops.is_empty() {
+        return raws;
+    }
+    let margin = 2 * bucket_seconds * SEC;
+    let mut probes = Vec::new();
+    for &k in &stops {
+        let (s, e) = (raws[k].start, raws[k].end);
+        let mid = s + (e - s) / 2;
+        probes.push((s - margin, mid));
+        probes.push((mid + 1, e + margin));
+    }
+    let (counts, left_out) = a.count_clients(&probes);
+    if !left_out.is_empty() {
+        return raws;
+    }
+    for (n, &k) in stops.iter().enumerate() {
+        let before = counts.get(2 * n).and_then(|c| c.last);
+        let after = counts.get(2 * n + 1).and_then(|c| c.first);
+        if let (Some(b), Some(f)) = (before, after) {
+            let r = &mut raws[k];
+            r.start = b;
+            r.end = f.max(b);
+            r.mitigated = Some(r.end);
+            r.edges_exact = true;
+            if let Some(p) = r.parts.first_mut() {
+                p.start = r.start;
+                p.end = r.end;
+            }
+        }
+    }
+    raws
 }
 
 /// Longest step back [`detect::extend_start`] takes over failures, unless
@@ -505,6 +558,7 @@ fn error_raw(grid: &Grid, failed: &FailedSeconds, s: &Stretch, baseline: &Baseli
             usual_per_second: None,
             lost: 0,
             alert: None,
+            total_stop: false,
         }],
     })
 }
@@ -516,6 +570,13 @@ fn loss_raw(
     loss: &detect::Loss,
     source: Option<String>,
 ) -> Raw {
+    // Its edge buckets may hold the last and first requests.
+    let inner = (loss.first + 1)..loss.last.max(loss.first + 1);
+    let total_stop = !inner.is_empty()
+        && grid
+            .points
+            .get(inner)
+            .is_some_and(|p| p.iter().all(|p| p.requests == 0));
     Raw {
         kind: IncidentKind::TrafficLoss,
         start,
@@ -532,6 +593,7 @@ fn loss_raw(
             usual_per_second: Some(loss.expected / grid.bucket_seconds as f64),
             lost: loss.lost.round() as u64,
             alert: None,
+            total_stop,
         }],
     }
 }
@@ -566,6 +628,7 @@ fn app_windows(a: &Analysis, slo: f64) -> (Vec<Raw>, Grid, Method) {
                     usual_per_second: None,
                     lost: 0,
                     alert: None,
+                    total_stop: false,
                 }],
             }
         })
@@ -587,6 +650,7 @@ fn app_windows(a: &Analysis, slo: f64) -> (Vec<Raw>, Grid, Method) {
                 usual_per_second: None,
                 lost: 0,
                 alert: Some(name),
+                total_stop: false,
             }],
         });
     }
@@ -788,9 +852,11 @@ fn measure(
         );
     }
     if raw.kind == IncidentKind::TrafficLoss {
-        warnings.push(
-            "traffic fell far below its usual rate: a server that is down logs nothing, so start and end are estimated from the request rate".to_string(),
-        );
+        warnings.push(if raw.edges_exact {
+            "traffic stopped: a server that is down logs nothing; start and end are the last request before the gap and the first after it".to_string()
+        } else {
+            "traffic fell far below its usual rate: a server that is down logs nothing, so start and end are estimated from the request rate".to_string()
+        });
     }
     let (suspects, likely_fix) = suspects::rank(&SuspectInput {
         events: &a.events,

@@ -944,6 +944,10 @@ pub struct ClientCounts {
     /// (bucketed series cannot split the buckets at a window's edges).
     pub requests: u64,
     pub failed: u64,
+    /// The first and last request within the window (where traffic stopped
+    /// and resumed, for an outage that logged nothing).
+    pub first: Option<Micros>,
+    pub last: Option<Micros>,
 }
 
 /// What the second read gathers for one window.
@@ -952,12 +956,16 @@ struct WindowTally {
     clients: HashMap<Box<str>, bool>,
     requests: u64,
     failed: u64,
+    first: Option<Micros>,
+    last: Option<Micros>,
 }
 
 impl WindowTally {
     fn merge(&mut self, other: WindowTally) {
         self.requests += other.requests;
         self.failed += other.failed;
+        self.first = min_opt(self.first, other.first);
+        self.last = max_opt(self.last, other.last);
         for (client, failed) in other.clients {
             let e = self.clients.entry(client).or_insert(false);
             *e |= failed;
@@ -1005,6 +1013,8 @@ pub fn count_clients(
             affected: t.clients.values().filter(|f| **f).count() as u64,
             requests: t.requests,
             failed: t.failed,
+            first: t.first,
+            last: t.last,
         })
         .collect();
     (counts, left_out)
@@ -1063,6 +1073,8 @@ fn clients_of_file(
                                 let t = &mut maps[w];
                                 t.requests += 1;
                                 t.failed += request.failed as u64;
+                                t.first = min_opt(t.first, Some(at));
+                                t.last = max_opt(t.last, Some(at));
                                 let Some(client) = request.client.as_deref() else {
                                     continue;
                                 };
