@@ -1129,7 +1129,10 @@ mod tests {
         let set = PatternSet::builtin();
         assert_eq!(set.patterns().len(), total);
         assert!(set.warnings().is_empty(), "{:?}", set.warnings());
-        assert!(set.groups.iter().all(|g| g.set.is_some()));
+        assert!(set
+            .groups
+            .iter()
+            .all(|g| build_set(&set.patterns, &g.members).is_some()));
         assert_eq!(set.fingerprint().len(), 12);
         assert_eq!(set.fingerprint(), PatternSet::builtin().fingerprint());
         assert!(total >= 100, "{total} built-in patterns");
