@@ -6,14 +6,18 @@
 //! mergeable partials) → `timeline` (ordered, collapsed events) → `render`.
 //! [`analyze`] runs it all.
 
+pub mod detect;
 pub mod event;
 pub mod format;
+pub mod impact;
+pub mod incident;
 pub mod input;
 pub mod patterns;
 pub mod record;
 pub mod render;
 pub mod scan;
 pub mod series;
+pub mod suspects;
 pub mod template;
 pub mod time;
 pub mod timeline;

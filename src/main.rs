@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use postmortem::format;
+use postmortem::incident;
 use postmortem::patterns::PatternSet;
 use postmortem::render::{json, text};
 use postmortem::scan::FormatOverride;
@@ -39,6 +40,17 @@ enum Command {
         /// Colour: auto (on a terminal), always, never.
         #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
         color: ColorChoice,
+    },
+    /// A postmortem draft in Markdown for the most impactful incident.
+    Report {
+        #[command(flatten)]
+        common: Common,
+        /// Write the draft to FILE instead of standard output.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Draft incident N (its id, as listed in the draft) instead of the top-ranked one.
+        #[arg(long, value_name = "N")]
+        incident: Option<usize>,
     },
     /// What each input was read as: format, lines read and skipped, time range.
     Formats {
@@ -176,12 +188,15 @@ fn run(cli: Cli) -> Result<(), Failure> {
             format,
             color,
         } => {
-            let analysis = analyze(&common)?;
+            let mut analysis = analyze(&common)?;
+            let incidents = incident::find_incidents(&analysis, common.slo);
+            analysis.events.extend(incident::marker_events(&incidents));
+            postmortem::timeline::sort_events(&mut analysis.events);
             let stdout = io::stdout();
             let mut out = io::BufWriter::new(stdout.lock());
             match format {
                 OutputFormat::Json => {
-                    let doc = json::document(&analysis, serde_json::Value::Array(vec![]));
+                    let doc = json::document(&analysis, incident::incidents_json(&incidents));
                     json::write_document(&mut out, &doc).map_err(output)?;
                 }
                 OutputFormat::Ndjson => {
@@ -195,11 +210,45 @@ fn run(cli: Cli) -> Result<(), Failure> {
                             io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
                         }
                     };
-                    text::write_timeline(&mut out, &analysis, &[], text::Style { color })
+                    let preamble = incident::preamble(&incidents);
+                    text::write_timeline(&mut out, &analysis, &preamble, text::Style { color })
                         .map_err(output)?;
                 }
             }
             out.flush().map_err(output)?;
+            Ok(())
+        }
+        Command::Report {
+            common,
+            output: path,
+            incident: selected,
+        } => {
+            let analysis = analyze(&common)?;
+            let incidents = incident::find_incidents(&analysis, common.slo);
+            if let Some(id) = selected {
+                if !incidents.iter().any(|i| i.id == id) {
+                    let ids: Vec<String> = incidents.iter().map(|i| i.id.to_string()).collect();
+                    return Err(Failure(if ids.is_empty() {
+                        format!("--incident {id}: no incident was detected in these logs")
+                    } else {
+                        format!(
+                            "--incident {id}: no such incident (found: {})",
+                            ids.join(", ")
+                        )
+                    }));
+                }
+            }
+            let md = incident::render_report(&analysis, &incidents, selected, &reproduce_command());
+            match path {
+                Some(p) => std::fs::write(&p, md)
+                    .map_err(|e| Failure(format!("cannot write {}: {e}", p.display())))?,
+                None => {
+                    let stdout = io::stdout();
+                    let mut out = stdout.lock();
+                    out.write_all(md.as_bytes()).map_err(output)?;
+                    out.flush().map_err(output)?;
+                }
+            }
             Ok(())
         }
         Command::Formats {
@@ -286,6 +335,38 @@ fn run(cli: Cli) -> Result<(), Failure> {
             out.flush().map_err(output)?;
             Ok(())
         }
+    }
+}
+
+/// The command line that reproduces this run, for the report's appendix:
+/// the arguments as given, without the output file.
+fn reproduce_command() -> String {
+    let mut words = vec!["postmortem".to_string()];
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        if a == "-o" || a == "--output" {
+            args.next();
+            continue;
+        }
+        if a.starts_with("--output=")
+            || (a.starts_with("-o") && a.len() > 2 && !a.starts_with("--"))
+        {
+            continue;
+        }
+        words.push(shell_quote(&a));
+    }
+    words.join(" ")
+}
+
+/// Quotes a word for a POSIX shell when it needs it.
+fn shell_quote(w: &str) -> String {
+    let plain = !w.is_empty()
+        && w.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c));
+    if plain {
+        w.to_string()
+    } else {
+        format!("'{}'", w.replace('\'', "'\\''"))
     }
 }
 

@@ -940,6 +940,29 @@ fn note_time(stats: &mut FileStats, at: Micros, opts: &ScanOptions) -> bool {
 pub struct ClientCounts {
     pub total: u64,
     pub affected: u64,
+    /// Requests and failed requests within the window, counted exactly
+    /// (bucketed series cannot split the buckets at a window's edges).
+    pub requests: u64,
+    pub failed: u64,
+}
+
+/// What the second read gathers for one window.
+#[derive(Clone, Default)]
+struct WindowTally {
+    clients: HashMap<Box<str>, bool>,
+    requests: u64,
+    failed: u64,
+}
+
+impl WindowTally {
+    fn merge(&mut self, other: WindowTally) {
+        self.requests += other.requests;
+        self.failed += other.failed;
+        for (client, failed) in other.clients {
+            let e = self.clients.entry(client).or_insert(false);
+            *e |= failed;
+        }
+    }
 }
 
 /// Counts distinct clients per window by reading the request logs again:
@@ -965,24 +988,23 @@ pub fn count_clients(
             ok
         })
         .collect();
-    let maps: Vec<Vec<HashMap<Box<str>, bool>>> = sources
+    let tallies: Vec<Vec<WindowTally>> = sources
         .par_iter()
         .map(|r| clients_of_file(r, windows, zone, block_size))
         .collect();
-    let mut merged: Vec<HashMap<Box<str>, bool>> = vec![HashMap::new(); windows.len()];
-    for file_maps in maps {
-        for (w, m) in file_maps.into_iter().enumerate() {
-            for (client, failed) in m {
-                let e = merged[w].entry(client).or_insert(false);
-                *e |= failed;
-            }
+    let mut merged: Vec<WindowTally> = vec![WindowTally::default(); windows.len()];
+    for file_tallies in tallies {
+        for (w, t) in file_tallies.into_iter().enumerate() {
+            merged[w].merge(t);
         }
     }
     let counts = merged
         .iter()
-        .map(|m| ClientCounts {
-            total: m.len() as u64,
-            affected: m.values().filter(|f| **f).count() as u64,
+        .map(|t| ClientCounts {
+            total: t.clients.len() as u64,
+            affected: t.clients.values().filter(|f| **f).count() as u64,
+            requests: t.requests,
+            failed: t.failed,
         })
         .collect();
     (counts, left_out)
@@ -993,8 +1015,8 @@ fn clients_of_file(
     windows: &[(Micros, Micros)],
     zone: Zone,
     block_size: usize,
-) -> Vec<HashMap<Box<str>, bool>> {
-    let empty = || vec![HashMap::new(); windows.len()];
+) -> Vec<WindowTally> {
+    let empty = || vec![WindowTally::default(); windows.len()];
     let Some(parser) = r.parser else {
         return empty();
     };
@@ -1024,7 +1046,7 @@ fn clients_of_file(
         if pending.is_empty() {
             break;
         }
-        let parts: Vec<Vec<HashMap<Box<str>, bool>>> = pending
+        let parts: Vec<Vec<WindowTally>> = pending
             .par_iter()
             .map(|block| {
                 let mut ctx = ctx.clone();
@@ -1036,15 +1058,18 @@ fn clients_of_file(
                     }
                     if let Parsed::Request { at, request } = parser.parse(line, &mut ctx) {
                         let at = at + skew;
-                        let Some(client) = request.client.as_deref() else {
-                            continue;
-                        };
                         for (w, &(s, e)) in windows.iter().enumerate() {
                             if at >= s && at <= e {
-                                match maps[w].get_mut(client) {
+                                let t = &mut maps[w];
+                                t.requests += 1;
+                                t.failed += request.failed as u64;
+                                let Some(client) = request.client.as_deref() else {
+                                    continue;
+                                };
+                                match t.clients.get_mut(client) {
                                     Some(f) => *f |= request.failed,
                                     None => {
-                                        maps[w].insert(client.into(), request.failed);
+                                        t.clients.insert(client.into(), request.failed);
                                     }
                                 }
                             }
@@ -1055,11 +1080,8 @@ fn clients_of_file(
             })
             .collect();
         for part in parts {
-            for (w, m) in part.into_iter().enumerate() {
-                for (client, failed) in m {
-                    let e = out[w].entry(client).or_insert(false);
-                    *e |= failed;
-                }
+            for (w, t) in part.into_iter().enumerate() {
+                out[w].merge(t);
             }
         }
     }

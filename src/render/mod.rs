@@ -1,6 +1,7 @@
 //! Output: text for people, JSON and NDJSON for tools.
 
 pub mod json;
+pub mod markdown;
 pub mod text;
 
 /// Replaces terminal control characters (escape sequences, carriage
