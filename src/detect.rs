@@ -439,9 +439,20 @@ pub fn trim_tail(points: &[Point], s: &mut Stretch, b: &Baseline) {
 /// Error-ratio stretches with the baseline computed outside them (a few
 /// rounds, each excluding the stretches found by the previous one).
 pub fn error_stretches(points: &[Point], slo: f64) -> (Vec<Stretch>, Baseline) {
-    let mut excluded = vec![false; points.len()];
     let mut stretches = Vec::new();
     let mut baseline = Baseline::from_points(points.iter(), slo);
+    // Start with the buckets already above the SLO's paging floor as
+    // candidate windows, so that an incident covering most of the data
+    // does not become its own baseline. When that leaves too few buckets,
+    // the errors are the service's normal and every bucket counts.
+    let floor = ENTER_BURN * baseline.budget();
+    let mut excluded: Vec<bool> = points
+        .iter()
+        .map(|p| p.requests >= MIN_BUCKET_REQUESTS && p.ratio().is_some_and(|r| r > floor))
+        .collect();
+    if excluded.iter().filter(|x| !**x).count() < 5 {
+        excluded = vec![false; points.len()];
+    }
     for _ in 0..4 {
         baseline = baseline_outside(points, &excluded, slo);
         let found = hysteresis(&ratio_levels(points, &baseline));
