@@ -439,6 +439,8 @@ pub fn trim_tail(points: &[Point], s: &mut Stretch, b: &Baseline) {
 /// Error-ratio stretches with the baseline computed outside them (a few
 /// rounds, each excluding the stretches found by the previous one).
 pub fn error_stretches(points: &[Point], slo: f64) -> (Vec<Stretch>, Baseline) {
+    // Start with the buckets clearly above the SLO's paging floor as
+    // candidate windows (see `first_candidates`).
     let mut excluded = first_candidates(points, slo);
     let mut stretches = Vec::new();
     let mut baseline = Baseline::from_points(points.iter(), slo);

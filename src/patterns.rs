@@ -205,8 +205,10 @@ pub struct PatternSet {
 
 #[derive(Clone, Debug)]
 struct Group {
-    /// `None` when the combined set would not compile within its limits.
-    set: Option<RegexSet>,
+    /// Built on first use: most runs meet only a few formats, and building
+    /// a set compiles every member again. `None` when the combined set
+    /// would not compile within its limits.
+    set: std::sync::OnceLock<Option<RegexSet>>,
     /// Index into `patterns` of each set member, in priority order.
     members: Vec<usize>,
 }
@@ -260,13 +262,19 @@ impl PatternSet {
     pub fn find<'p>(&'p self, format: &str, text: &str) -> Option<PatternMatch<'p>> {
         let text = clip(text, MAX_MATCH_BYTES);
         let group = self.group_for(format)?;
-        match &group.set {
+        let set = group
+            .set
+            .get_or_init(|| build_set(&self.patterns, &group.members));
+        match set {
             Some(set) => {
                 if !set.is_match(text) {
                     return None;
                 }
-                for i in set.matches(text).iter() {
-                    let idx = *group.members.get(i)?;
+                // Asking the set which members matched makes its lazy DFA
+                // track every pattern at once, which thrashes its cache on
+                // long lines; each pattern's own regex keeps a small warm
+                // cache, so try them in priority order instead.
+                for &idx in &group.members {
                     if let Some(result) = self.try_pattern(idx, text) {
                         return result;
                     }
@@ -449,7 +457,7 @@ impl Layers {
             .chain(self.builtin)
             .flatten()
             .collect();
-        let mut warnings = self.warnings;
+        let warnings = self.warnings;
 
         let mut format_names: Vec<&str> = patterns
             .iter()
@@ -460,10 +468,10 @@ impl Layers {
 
         let mut groups = Vec::with_capacity(format_names.len() + 1);
         let mut by_format = HashMap::new();
-        groups.push(make_group(&patterns, None, &mut warnings));
+        groups.push(make_group(&patterns, None));
         for name in &format_names {
             by_format.insert(name.to_string(), groups.len());
-            groups.push(make_group(&patterns, Some(name), &mut warnings));
+            groups.push(make_group(&patterns, Some(name)));
         }
 
         let fingerprint = fingerprint_of(&patterns);
@@ -477,7 +485,7 @@ impl Layers {
     }
 }
 
-fn make_group(patterns: &[Pattern], format: Option<&str>, warnings: &mut Vec<String>) -> Group {
+fn make_group(patterns: &[Pattern], format: Option<&str>) -> Group {
     let members: Vec<usize> = patterns
         .iter()
         .enumerate()
@@ -486,31 +494,29 @@ fn make_group(patterns: &[Pattern], format: Option<&str>, warnings: &mut Vec<Str
         })
         .map(|(i, _)| i)
         .collect();
-    let set = if members.is_empty() {
-        None
-    } else {
-        match RegexSetBuilder::new(
-            members
-                .iter()
-                .filter_map(|&i| patterns.get(i))
-                .map(|p| p.regex.as_str()),
-        )
-        .size_limit(SET_SIZE_LIMIT)
-        .dfa_size_limit(SET_DFA_SIZE_LIMIT)
-        .build()
-        {
-            Ok(set) => Some(set),
-            Err(e) => {
-                warnings.push(format!(
-                    "the {} patterns{} are too large to combine ({e}); they still work, but matching is slower; use fewer or simpler patterns",
-                    members.len(),
-                    format.map(|f| format!(" for format {f}")).unwrap_or_default()
-                ));
-                None
-            }
-        }
-    };
-    Group { set, members }
+    Group {
+        set: std::sync::OnceLock::new(),
+        members,
+    }
+}
+
+/// The combined set of a group's members. `None` when there are none, or
+/// when the set would be too large: matching then tries each member in
+/// turn, which is slower but finds the same events.
+fn build_set(patterns: &[Pattern], members: &[usize]) -> Option<RegexSet> {
+    if members.is_empty() {
+        return None;
+    }
+    RegexSetBuilder::new(
+        members
+            .iter()
+            .filter_map(|&i| patterns.get(i))
+            .map(|p| p.regex.as_str()),
+    )
+    .size_limit(SET_SIZE_LIMIT)
+    .dfa_size_limit(SET_DFA_SIZE_LIMIT)
+    .build()
+    .ok()
 }
 
 fn fingerprint_of(patterns: &[Pattern]) -> String {
@@ -1123,7 +1129,10 @@ mod tests {
         let set = PatternSet::builtin();
         assert_eq!(set.patterns().len(), total);
         assert!(set.warnings().is_empty(), "{:?}", set.warnings());
-        assert!(set.groups.iter().all(|g| g.set.is_some()));
+        assert!(set
+            .groups
+            .iter()
+            .all(|g| build_set(&set.patterns, &g.members).is_some()));
         assert_eq!(set.fingerprint().len(), 12);
         assert_eq!(set.fingerprint(), PatternSet::builtin().fingerprint());
         assert!(total >= 100, "{total} built-in patterns");
