@@ -740,18 +740,18 @@ pub fn loss_edges(grid: &Grid, counts: &[u64], loss: &Loss) -> (Micros, Micros) 
 pub struct ErrorBaseline {
     pub median: f64,
     pub mad: f64,
+    /// Mean of the normal buckets: the Poisson noise when most have none.
+    pub mean: f64,
 }
 
 impl ErrorBaseline {
     fn sigma(&self) -> f64 {
-        (1.4826 * self.mad)
-            .max(self.median.max(1.0).sqrt())
-            .max(1.0)
+        (1.4826 * self.mad).max(self.median.max(self.mean).max(0.5).sqrt())
     }
 
     /// Error messages per bucket above which a bucket is anomalous.
     pub fn enter(&self) -> f64 {
-        (self.median + ENTER_SIGMAS * self.sigma()).max(self.median + 5.0)
+        (self.median + ENTER_SIGMAS * self.sigma()).max(self.median + 3.0)
     }
 
     /// Error messages per bucket below which a bucket is normal.
@@ -767,6 +767,7 @@ pub fn app_error_stretches(points: &[Point]) -> (Vec<Stretch>, ErrorBaseline) {
     let mut base = ErrorBaseline {
         median: 0.0,
         mad: 0.0,
+        mean: 0.0,
     };
     for _ in 0..4 {
         let mut v: Vec<f64> = points
@@ -780,6 +781,11 @@ pub fn app_error_stretches(points: &[Point]) -> (Vec<Stretch>, ErrorBaseline) {
         base = ErrorBaseline {
             median: m,
             mad: median(&mut dev).unwrap_or(0.0),
+            mean: if v.is_empty() {
+                0.0
+            } else {
+                v.iter().sum::<f64>() / v.len() as f64
+            },
         };
         let levels: Vec<Level> = points
             .iter()

@@ -19,6 +19,10 @@ use crate::time::{format_clock, format_duration, format_rfc3339, Micros, SEC};
 use crate::timeline::{group_thousands, Event};
 use crate::Analysis;
 
+/// Formats of application logs: request lines in them are what the
+/// application saw, not what the load balancer answered.
+const APP_FORMATS: &[&str] = &["json", "logfmt", "timestamped", "syslog"];
+
 /// An alert that fired this long before impact began still counts as
 /// detecting it (the alert's own window may have started it early).
 pub const DETECT_LOOKBACK_SECONDS: i64 = 300;
@@ -191,8 +195,22 @@ pub fn find_incidents(a: &Analysis, slo: f64) -> Vec<Incident> {
     if series.is_empty() {
         return Vec::new();
     }
-    let (raws, grid, method) = if series.total_requests() > 0 {
+    let from_lb = a.results.iter().any(|r| {
+        r.partial.series.total_requests() > 0 && !r.format.is_some_and(|f| APP_FORMATS.contains(&f))
+    });
+    let (raws, grid, method) = if from_lb {
         request_windows(a, slo)
+    } else if series.total_requests() > 0 {
+        // Requests only from application logs: they rarely see what the
+        // load balancer failed, so their error messages count too.
+        let (mut raws, grid, mut method) = request_windows(a, slo);
+        let (app_raws, _, app_method) = app_windows(a, slo);
+        raws.extend(app_raws);
+        method.error_baseline = app_method.error_baseline;
+        method.warnings.push(
+            "no load-balancer or access logs: requests come from application logs, and error-level messages and alerts count too".to_string(),
+        );
+        (raws, grid, method)
     } else {
         app_windows(a, slo)
     };
@@ -611,7 +629,7 @@ fn app_windows(a: &Analysis, slo: f64) -> (Vec<Raw>, Grid, Method) {
     let mut raws: Vec<Raw> = stretches
         .iter()
         .map(|s| {
-            let (start, end) = (grid.start(s.first), grid.end(s.last) - SEC);
+            let (start, end) = template_edges(a, grid.start(s.first), grid.end(s.last) - SEC);
             Raw {
                 kind: IncidentKind::ErrorsFromAppLogs,
                 start,
@@ -633,7 +651,17 @@ fn app_windows(a: &Analysis, slo: f64) -> (Vec<Raw>, Grid, Method) {
             }
         })
         .collect();
+    // Alerts lag and linger: they only make a window where the error
+    // messages did not.
+    let gap = detect::MERGE_GAP_SECONDS * SEC;
+    let from_errors: Vec<(Micros, Micros)> = raws.iter().map(|r| (r.start, r.end)).collect();
     for (start, end, name) in alert_intervals(&a.events) {
+        if from_errors
+            .iter()
+            .any(|&(s, e)| start <= e + gap && end + gap >= s)
+        {
+            continue;
+        }
         raws.push(Raw {
             kind: IncidentKind::ErrorsFromAppLogs,
             start,
@@ -667,8 +695,46 @@ fn app_windows(a: &Analysis, slo: f64) -> (Vec<Raw>, Grid, Method) {
     (raws, grid, method)
 }
 
-/// Firing → resolved intervals of each alert (firing alone: its last
-/// notification).
+/// Edges of an error-message stretch from the error templates behind it:
+/// the first and last occurrence of the new templates (not seen in the
+/// half hour before, in a log written before) that make up a good part of
+/// the window's errors. Bucket edges stay when there are none.
+fn template_edges(a: &Analysis, start: Micros, end: Micros) -> (Micros, Micros) {
+    let look = 1800 * SEC;
+    let errors = impact::error_messages(&a.series, start, end);
+    let mut first_of: HashMap<&str, Micros> = HashMap::new();
+    for i in &a.inputs {
+        if let Some(f) = i.stats.first {
+            first_of.insert(i.path.as_str(), f);
+        }
+    }
+    let main: Vec<&crate::TemplateSummary> = a
+        .templates
+        .iter()
+        .filter(|t| t.seen.first >= start - look && t.seen.first <= end)
+        .filter(|t| {
+            first_of
+                .get(t.source.as_str())
+                .is_some_and(|&f| f < t.seen.first - 600 * SEC)
+        })
+        .filter(|t| t.seen.count >= 3 && t.seen.count * 10 >= errors)
+        .collect();
+    let first = main.iter().map(|t| t.seen.first).min();
+    let last = main
+        .iter()
+        .map(|t| t.seen.last)
+        .filter(|&l| l <= end + look)
+        .max();
+    match (first, last) {
+        (Some(f), Some(l)) if l >= f => (f, l),
+        (Some(f), _) if f <= end => (f, end),
+        _ => (start, end),
+    }
+}
+
+/// Firing → resolved intervals of each alert of severity error or worse
+/// (firing alone: its last notification). Warnings (a certificate expiring
+/// in two weeks) are not outages.
 pub fn alert_intervals(events: &[Event]) -> Vec<(Micros, Micros, String)> {
     let identity = |e: &Event| {
         let mut f = e.fields.clone();
@@ -677,7 +743,10 @@ pub fn alert_intervals(events: &[Event]) -> Vec<(Micros, Micros, String)> {
         (e.source.clone(), f)
     };
     let mut out = Vec::new();
-    for e in events.iter().filter(|e| e.pattern == "alert.firing") {
+    for e in events
+        .iter()
+        .filter(|e| e.pattern == "alert.firing" && e.severity >= Severity::Error)
+    {
         let id = identity(e);
         let resolved = events
             .iter()

@@ -208,3 +208,19 @@ fn the_committed_sample_matches_its_truth() {
     assert_eq!(found.len(), 1);
     check(&found, &truth["incidents"][0]);
 }
+
+#[test]
+fn without_load_balancer_logs_app_errors_find_it() {
+    let (dir, truth) = generate("weights");
+    std::fs::remove_dir_all(dir.path().join("logs/nginx")).unwrap();
+    let found = incidents_of(dir.path(), None);
+    assert_eq!(found.len(), 1);
+    let i = &found[0];
+    assert_eq!(i.kind, IncidentKind::ErrorsFromAppLogs);
+    let t = &truth["incidents"][0];
+    // Bucket resolution: within a bucket or so of the truth.
+    let ds = (i.start - micros(&t["start"])) / SEC;
+    let de = (i.end - micros(&t["end"])) / SEC;
+    assert!(ds.abs() <= 120, "start off by {ds} s");
+    assert!(de.abs() <= 180, "end off by {de} s");
+}
