@@ -19,10 +19,6 @@ use crate::time::{format_clock, format_duration, format_rfc3339, Micros, SEC};
 use crate::timeline::{group_thousands, Event};
 use crate::Analysis;
 
-/// Formats of application logs: request lines in them are what the
-/// application saw, not what the load balancer answered.
-const APP_FORMATS: &[&str] = &["json", "logfmt", "timestamped", "syslog"];
-
 /// An alert that fired this long before impact began still counts as
 /// detecting it (the alert's own window may have started it early).
 pub const DETECT_LOOKBACK_SECONDS: i64 = 300;
@@ -163,6 +159,16 @@ fn slo_fraction(slo: f64) -> f64 {
     }
 }
 
+/// Whether a file's requests are counted: request logs (load balancers,
+/// proxies, web servers), or any file logging requests when there is no
+/// request log (as [`crate::analyze`] builds the series).
+pub fn counts_requests(a: &Analysis, r: &crate::scan::FileResult) -> bool {
+    if crate::is_request_log(r) {
+        return true;
+    }
+    r.partial.series.total_requests() > 0 && !a.results.iter().any(crate::is_request_log)
+}
+
 /// Failed requests per second over all request logs.
 fn failed_seconds(a: &Analysis) -> FailedSeconds {
     failed_seconds_of(a, None)
@@ -171,7 +177,7 @@ fn failed_seconds(a: &Analysis) -> FailedSeconds {
 /// Failed requests per second through some backends (all when `None`).
 fn failed_seconds_of(a: &Analysis, backends: Option<&[String]>) -> FailedSeconds {
     let mut f = FailedSeconds::default();
-    for r in &a.results {
+    for r in a.results.iter().filter(|r| counts_requests(a, r)) {
         for (key, seconds) in &r.partial.runs {
             if key.pattern != FAILED_REQUESTS {
                 continue;
@@ -195,9 +201,7 @@ pub fn find_incidents(a: &Analysis, slo: f64) -> Vec<Incident> {
     if series.is_empty() {
         return Vec::new();
     }
-    let from_lb = a.results.iter().any(|r| {
-        r.partial.series.total_requests() > 0 && !r.format.is_some_and(|f| APP_FORMATS.contains(&f))
-    });
+    let from_lb = a.results.iter().any(crate::is_request_log);
     let (raws, grid, method) = if from_lb {
         request_windows(a, slo)
     } else if series.total_requests() > 0 {
@@ -481,11 +485,8 @@ fn request_windows(a: &Analysis, slo: f64) -> (Vec<Raw>, Grid, Method) {
         loss_windows.push((start, end));
         raws.push(loss_raw(&grid, start, end, &loss, None));
     }
-    let sources: Vec<&crate::scan::FileResult> = a
-        .results
-        .iter()
-        .filter(|r| r.partial.series.total_requests() > 0)
-        .collect();
+    let sources: Vec<&crate::scan::FileResult> =
+        a.results.iter().filter(|r| counts_requests(a, r)).collect();
     if sources.len() >= 2 {
         for r in sources {
             let Some((s0, s1)) = r

@@ -142,7 +142,7 @@ fn suggested_severity(i: &Incident) -> &'static str {
 fn request_sources(a: &Analysis) -> Vec<String> {
     a.results
         .iter()
-        .filter(|r| r.partial.series.total_requests() > 0)
+        .filter(|r| crate::incident::counts_requests(a, r))
         .map(|r| r.file.display.clone())
         .collect()
 }
@@ -568,7 +568,11 @@ fn failures_by_backend(a: &Analysis, start: Micros, end: Micros) -> Vec<BackendF
     let mut by: std::collections::BTreeMap<String, BackendFailures> =
         std::collections::BTreeMap::new();
     let (s0, s1) = (start.div_euclid(SEC), end.div_euclid(SEC));
-    for r in &a.results {
+    for r in a
+        .results
+        .iter()
+        .filter(|r| crate::incident::counts_requests(a, r))
+    {
         for (key, seconds) in &r.partial.runs {
             if key.pattern != FAILED_REQUESTS {
                 continue;
@@ -967,10 +971,10 @@ fn suspect_headline(s: &crate::suspects::Suspect) -> String {
             };
             let rest = s
                 .why
-                .split_once(' ')
-                .map(|(_, r)| r)
-                .unwrap_or("")
-                .trim_start_matches("or exit ");
+                .strip_prefix("process crash or exit")
+                .or_else(|| s.why.strip_prefix("change"))
+                .unwrap_or(&s.why)
+                .trim_start();
             format!(
                 "{what} {} {} ({}:{}, {})",
                 code(e.title.as_deref().unwrap_or(&e.message)),
