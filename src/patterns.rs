@@ -1141,6 +1141,8 @@ mod tests {
     /// Real lines (log-formats.md, the corpus, typical application output)
     /// and the pattern each should hit; `None` for ordinary lines.
     const TABLE: &[(&str, &str, Option<&str>)] = &[
+        // systemd-timesyncd's network notice is not a configuration change.
+        ("syslog", "Network configuration changed, trying to establish connection.", None),
         // nginx error log: full line and the message part a parser keeps.
         ("nginx_error", r#"2017/02/03 16:36:10 [error] 7588#7588: *3345968 upstream timed out (110: Connection timed out) while reading response header from upstream, client: REMOVED, server: retropie.org.uk, request: "GET /forum/socket.io/?EIO=3&transport=polling&t=Le4r2Ks&sid=Q9z39iYh---Ky3BzAAAh HTTP/1.1", upstream: "http://127.0.0.1:4567/forum/socket.io/?EIO=3&transport=polling&t=Le4r2Ks&sid="#, Some("nginx.upstream_timeout")),
         ("nginx_error", r#"*1829 no live upstreams while connecting to upstream, client: REDACTED, server: goblin.technology, request: "GET /api/v1/streaming?stream=user&access_token=REDACTED HTTP/1.1", upstream: "http://localhost/api/v1/streaming?stream=user&access_token=REDACTED", host: "goblin.technology""#, Some("nginx.no_live_upstreams")),
