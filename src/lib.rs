@@ -167,11 +167,38 @@ pub enum RecordsError {
     Records(#[from] scan::RecordsError),
 }
 
-/// Whether a file is a request log: most of its records are requests.
+/// Whether a file's requests are the ones counted as the service's
+/// traffic (set by [`analyze`], see [`mark_request_logs`]).
 pub fn is_request_log(r: &FileResult) -> bool {
-    let s = &r.partial.stats;
-    let records = s.records - s.continued;
-    s.requests > 0 && s.requests * 10 >= records * 9
+    r.counts_requests
+}
+
+/// Formats written by the front of the service: load balancers, proxies,
+/// web servers. Their requests are what users saw.
+const FRONT_FORMATS: &[&str] = &["nginx_access", "haproxy", "alb", "elb", "envoy", "syslog"];
+
+/// Decides whose requests count. Front formats (load balancers, proxies,
+/// web servers) when there are any; otherwise files that are mostly
+/// request lines (Traefik JSON, JSON access logs, Heroku router). An
+/// application that also logs each request it served would count the same
+/// traffic twice, and it never sees what the load balancer failed itself.
+pub fn mark_request_logs(results: &mut [FileResult]) {
+    let front = |r: &FileResult| {
+        r.partial.stats.requests > 0 && r.format.is_some_and(|f| FRONT_FORMATS.contains(&f))
+    };
+    let mostly_requests = |r: &FileResult| {
+        let s = &r.partial.stats;
+        let records = s.records - s.continued;
+        s.requests > 0 && s.requests * 10 >= records * 9
+    };
+    let any_front = results.iter().any(front);
+    for r in results.iter_mut() {
+        r.counts_requests = if any_front {
+            front(r)
+        } else {
+            mostly_requests(r)
+        };
+    }
 }
 
 /// Reads every input and builds the timeline.
@@ -199,7 +226,8 @@ pub fn analyze_with_progress(
         skews: opts.skews.clone(),
         on_progress,
     };
-    let results: Vec<FileResult> = scan::scan_all(files, &scan_opts)?;
+    let mut results: Vec<FileResult> = scan::scan_all(files, &scan_opts)?;
+    mark_request_logs(&mut results);
     let events = timeline::build(&results, opts.run_gap_seconds);
     // Request counts come from request logs (load balancers, proxies, web
     // servers). Application logs that also log requests would count the

@@ -385,6 +385,9 @@ pub struct FileResult {
     pub anchor: YearAnchor,
     /// The clock correction applied to this file.
     pub skew: Micros,
+    /// Whether this file's requests count as the service's traffic
+    /// (decided over all files by `crate::mark_request_logs`).
+    pub counts_requests: bool,
 }
 
 /// A fatal problem with an explicitly named input.
@@ -545,6 +548,7 @@ fn open_and_detect(
         parser: None,
         anchor: YearAnchor::End(0),
         skew: 0,
+        counts_requests: false,
     };
     let open = match input::open(&file) {
         Ok(o) => o,
@@ -669,6 +673,7 @@ fn read_file(mut op: Opened, opts: &ScanOptions, anchor: YearAnchor) -> FileResu
             parser: None,
             anchor,
             skew: 0,
+            counts_requests: false,
         };
     };
 
@@ -734,6 +739,7 @@ fn read_file(mut op: Opened, opts: &ScanOptions, anchor: YearAnchor) -> FileResu
         parser: Some(format),
         anchor,
         skew,
+        counts_requests: false,
     }
 }
 

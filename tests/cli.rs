@@ -424,3 +424,53 @@ fn special_and_binary_files_in_a_folder_are_skipped_with_a_warning() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("binary"));
 }
+
+#[test]
+fn app_request_lines_do_not_double_count_the_load_balancer_traffic() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("lb")).unwrap();
+    std::fs::copy(
+        mini().join("lb/access.log"),
+        dir.path().join("lb/access.log"),
+    )
+    .unwrap();
+    let mut app = String::new();
+    for i in 0..50 {
+        app.push_str(&format!(
+            "{{\"level\":\"info\",\"ts\":{}.5,\"msg\":\"request completed\",\"path\":\"/api/orders\",\"method\":\"GET\",\"status\":200}}\n",
+            1_709_973_000 + i * 10
+        ));
+    }
+    std::fs::write(dir.path().join("app.log"), app).unwrap();
+    let doc = json_of(
+        &bin()
+            .args(["timeline", "--format", "json"])
+            .arg(dir.path())
+            .output()
+            .unwrap(),
+    );
+    let total: u64 = doc["series"]["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert_eq!(total, 183, "only the access log's requests count");
+    assert_eq!(doc["incidents"][0]["impact"]["requests_total"], 33);
+
+    // Alone, the application's request lines are the best there is.
+    let doc = json_of(
+        &bin()
+            .args(["timeline", "--format", "json"])
+            .arg(dir.path().join("app.log"))
+            .output()
+            .unwrap(),
+    );
+    let total: u64 = doc["series"]["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert_eq!(total, 50);
+}
