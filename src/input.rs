@@ -287,14 +287,46 @@ impl OpenInputInfo {
 
 /// Opens a file (or stdin), sniffing gzip and zstd by their magic bytes.
 pub fn open(file: &InputFile) -> io::Result<OpenInput> {
-    let raw: Box<dyn Read + Send> = match &file.origin {
-        Origin::Stdin => Box::new(io::stdin()),
-        Origin::Path(p) => Box::new(fs::File::open(p)?),
-    };
+    let consumed = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    if let Origin::Path(p) = &file.origin {
+        // A plain file is handed to the block reader as it is: `File` reads
+        // straight into a block's spare capacity, where a wrapper would make
+        // the standard library zero every block first.
+        let mut f = fs::File::open(p)?;
+        let mut head = [0u8; 4];
+        let mut got = 0;
+        while got < head.len() {
+            match f.read(&mut head[got..]) {
+                Ok(0) => break,
+                Ok(n) => got += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let compression = Compression::sniff(&head[..got]);
+        if compression == Compression::None {
+            io::Seek::seek(&mut f, io::SeekFrom::Start(0))?;
+            return Ok(OpenInput {
+                reader: Box::new(f),
+                compression,
+                consumed,
+            });
+        }
+        io::Seek::seek(&mut f, io::SeekFrom::Start(0))?;
+        return decoded(Box::new(f), consumed);
+    }
+    decoded(Box::new(io::stdin()), consumed)
+}
+
+/// Sniffs the compression of a stream and wraps it in a decoder that
+/// counts the compressed bytes it consumes.
+fn decoded(
+    raw: Box<dyn Read + Send>,
+    consumed: std::sync::Arc<std::sync::atomic::AtomicU64>,
+) -> io::Result<OpenInput> {
     let mut buffered = io::BufReader::with_capacity(256 * 1024, raw);
     let head = io::BufRead::fill_buf(&mut buffered)?;
     let compression = Compression::sniff(head);
-    let consumed = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
     let counting = Counting {
         inner: buffered,
         count: consumed.clone(),
@@ -321,6 +353,7 @@ pub fn open(file: &InputFile) -> io::Result<OpenInput> {
 pub struct BlockReader<R> {
     reader: R,
     carry: Vec<u8>,
+    spare: Vec<Vec<u8>>,
     eof: bool,
     block_size: usize,
     max_line: usize,
@@ -333,6 +366,7 @@ impl<R: Read> BlockReader<R> {
         BlockReader {
             reader,
             carry: Vec::new(),
+            spare: Vec::new(),
             eof: false,
             block_size: block_size.max(4096),
             max_line: 64 * 1024 * 1024,
@@ -348,30 +382,32 @@ impl<R: Read> BlockReader<R> {
     /// The next block: whole lines, the last one ending in `\n` unless it is
     /// the end of the stream. `None` at the end.
     pub fn next_block(&mut self) -> Option<Vec<u8>> {
-        let mut buf = std::mem::take(&mut self.carry);
-        if buf.capacity() < self.block_size {
-            buf.reserve(self.block_size - buf.len() + 64 * 1024);
-        }
+        // Reusing returned blocks spares the allocator fresh pages (and
+        // their page faults) for every block of a large file.
+        let mut buf = self.spare.pop().unwrap_or_default();
+        buf.clear();
+        buf.extend_from_slice(&self.carry);
+        self.carry.clear();
+        let mut target = self.block_size;
         loop {
-            while !self.eof && buf.len() < self.block_size {
-                let start = buf.len();
-                let want = (self.block_size - start).max(64 * 1024);
-                buf.resize(start + want, 0);
-                match self.reader.read(&mut buf[start..]) {
-                    Ok(0) => {
-                        buf.truncate(start);
-                        self.eof = true;
-                    }
-                    Ok(n) => buf.truncate(start + n),
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => buf.truncate(start),
+            if buf.capacity() < target {
+                buf.reserve(target - buf.len() + 64 * 1024);
+            }
+            while !self.eof && buf.len() < target {
+                let want = (target - buf.len()).max(64 * 1024) as u64;
+                // `read_to_end` fills spare capacity without zeroing it first.
+                match (&mut self.reader).take(want).read_to_end(&mut buf) {
+                    Ok(0) => self.eof = true,
+                    Ok(_) => {}
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                     Err(e) => {
-                        buf.truncate(start);
                         self.error = Some(e);
                         self.eof = true;
                     }
                 }
             }
             if buf.is_empty() {
+                self.spare.push(buf);
                 return None;
             }
             if self.eof {
@@ -391,9 +427,16 @@ impl<R: Read> BlockReader<R> {
                 }
                 None => {
                     // No newline yet: read more into the same line.
-                    self.block_size = buf.len() * 2;
+                    target = buf.len() * 2;
                 }
             }
+        }
+    }
+
+    /// Gives a block back for reuse once it has been parsed.
+    pub fn recycle(&mut self, buf: Vec<u8>) {
+        if self.spare.len() < 16 && buf.capacity() <= 4 * self.block_size {
+            self.spare.push(buf);
         }
     }
 

@@ -368,6 +368,26 @@ pub fn truncate_chars(text: &str, max: usize) -> String {
     }
 }
 
+/// Where one block of a file lies and which times its records have, so a
+/// second read can go straight to the blocks an incident window touches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BlockSpan {
+    /// Offset of the block in the (decompressed) stream.
+    pub offset: u64,
+    pub len: u64,
+    pub first: Option<Micros>,
+    pub last: Option<Micros>,
+}
+
+impl BlockSpan {
+    fn touches(&self, windows: &[(Micros, Micros)]) -> bool {
+        match (self.first, self.last) {
+            (Some(f), Some(l)) => windows.iter().any(|&(s, e)| f <= e && l >= s),
+            _ => false,
+        }
+    }
+}
+
 /// The result of scanning one input file.
 #[derive(Debug)]
 pub struct FileResult {
@@ -388,6 +408,9 @@ pub struct FileResult {
     /// Whether this file's requests count as the service's traffic
     /// (decided over all files by `crate::mark_request_logs`).
     pub counts_requests: bool,
+    /// The blocks the file was read in, in order.
+    pub blocks: Vec<BlockSpan>,
+    pub compression: input::Compression,
 }
 
 /// A fatal problem with an explicitly named input.
@@ -549,6 +572,8 @@ fn open_and_detect(
         anchor: YearAnchor::End(0),
         skew: 0,
         counts_requests: false,
+        blocks: Vec::new(),
+        compression: input::Compression::None,
     };
     let open = match input::open(&file) {
         Ok(o) => o,
@@ -674,6 +699,8 @@ fn read_file(mut op: Opened, opts: &ScanOptions, anchor: YearAnchor) -> FileResu
             anchor,
             skew: 0,
             counts_requests: false,
+            blocks: Vec::new(),
+            compression: op.opened.compression,
         };
     };
 
@@ -684,34 +711,48 @@ fn read_file(mut op: Opened, opts: &ScanOptions, anchor: YearAnchor) -> FileResu
     let mut pending = vec![std::mem::take(&mut op.first_block)];
     let ctx = TimeCtx::new(opts.zone, anchor);
     let skew = skew_for(opts, &op.file);
-    loop {
-        while pending.len() < batch_size {
-            match op.blocks.next_block() {
-                Some(b) => pending.push(b),
-                None => break,
-            }
-        }
-        if pending.is_empty() || (pending.len() == 1 && pending[0].is_empty()) {
-            break;
-        }
+    let mut spans = Vec::new();
+    let mut offset = 0u64;
+    let blocks = &mut op.blocks;
+    read_batch(blocks, &mut pending, batch_size);
+    while !(pending.is_empty() || (pending.len() == 1 && pending[0].is_empty())) {
         let first_index = block_index;
-        let results: Vec<(Partial, u64)> = pending
-            .par_iter()
-            .enumerate()
-            .map(|(k, block)| {
-                if let Some(cb) = opts.on_progress {
-                    cb(block.len() as u64);
-                }
-                parse_block(block, format, skew, first_index + k > 0, opts, ctx.clone())
-            })
-            .collect();
+        // Read the next batch while this one is parsed.
+        let mut next = Vec::with_capacity(batch_size);
+        let (_, results) = rayon::join(
+            || read_batch(blocks, &mut next, batch_size),
+            || -> Vec<(Partial, u64)> {
+                pending
+                    .par_iter()
+                    .enumerate()
+                    .map(|(k, block)| {
+                        if let Some(cb) = opts.on_progress {
+                            cb(block.len() as u64);
+                        }
+                        parse_block(block, format, skew, first_index + k > 0, opts, ctx.clone())
+                    })
+                    .collect()
+            },
+        );
         block_index += pending.len();
-        pending.clear();
+        for (block, (p, _)) in pending.iter().zip(&results) {
+            spans.push(BlockSpan {
+                offset,
+                len: block.len() as u64,
+                first: p.stats.first,
+                last: p.stats.last,
+            });
+            offset += block.len() as u64;
+        }
+        for block in pending.drain(..) {
+            blocks.recycle(block);
+        }
         for (mut p, newlines) in results {
             p.shift_lines(base_line);
             base_line += newlines;
             partial.merge(p, opts.skipped_samples);
         }
+        pending = next;
     }
     let mut warnings = op.warnings;
     if let Some(e) = op.blocks.error.take() {
@@ -740,6 +781,18 @@ fn read_file(mut op: Opened, opts: &ScanOptions, anchor: YearAnchor) -> FileResu
         anchor,
         skew,
         counts_requests: false,
+        blocks: spans,
+        compression: op.opened.compression,
+    }
+}
+
+/// Fills `batch` with up to `size` blocks.
+fn read_batch<R: std::io::Read>(blocks: &mut BlockReader<R>, batch: &mut Vec<Vec<u8>>, size: usize) {
+    while batch.len() < size {
+        match blocks.next_block() {
+            Some(b) => batch.push(b),
+            None => break,
+        }
     }
 }
 
@@ -1043,13 +1096,37 @@ fn clients_of_file(
     if !windows.iter().any(|&(s, e)| first <= e && last >= s) {
         return empty();
     }
+    let ctx = TimeCtx::new(zone, r.anchor);
+    let tally = |block: &[u8]| tally_block(block, parser, ctx.clone(), r.skew, windows);
+    let mut out = empty();
+    let merge = |out: &mut Vec<WindowTally>, parts: Vec<Vec<WindowTally>>| {
+        for part in parts {
+            for (w, t) in part.into_iter().enumerate() {
+                out[w].merge(t);
+            }
+        }
+    };
+    // A plain file on disk: read only the blocks that touch a window.
+    if let (input::Origin::Path(path), input::Compression::None) = (&r.file.origin, r.compression) {
+        if !r.blocks.is_empty() {
+            let wanted: Vec<&BlockSpan> = r.blocks.iter().filter(|b| b.touches(windows)).collect();
+            let parts: Vec<Vec<WindowTally>> = wanted
+                .par_iter()
+                .map(|span| match read_span(path, span) {
+                    Ok(block) => tally(&block),
+                    Err(_) => empty(),
+                })
+                .collect();
+            merge(&mut out, parts);
+            return out;
+        }
+    }
+    // Compressed files and standard input cannot be read from the middle:
+    // read the whole stream again.
     let Ok(open) = input::open(&r.file) else {
         return empty();
     };
     let mut blocks = BlockReader::new(open.reader, block_size);
-    let ctx = TimeCtx::new(zone, r.anchor);
-    let skew = r.skew;
-    let mut out = empty();
     let batch = (rayon::current_num_threads() * 2).max(2);
     loop {
         let mut pending = Vec::with_capacity(batch);
@@ -1062,48 +1139,59 @@ fn clients_of_file(
         if pending.is_empty() {
             break;
         }
-        let parts: Vec<Vec<WindowTally>> = pending
-            .par_iter()
-            .map(|block| {
-                let mut ctx = ctx.clone();
-                let mut maps = empty();
-                for line in block.split(|&b| b == b'\n') {
-                    let line = strip_cr(line);
-                    if line.is_empty() {
+        let parts: Vec<Vec<WindowTally>> = pending.par_iter().map(|b| tally(b)).collect();
+        merge(&mut out, parts);
+    }
+    out
+}
+
+/// Reads one block of a plain file again.
+fn read_span(path: &std::path::Path, span: &BlockSpan) -> std::io::Result<Vec<u8>> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = std::fs::File::open(path)?;
+    f.seek(SeekFrom::Start(span.offset))?;
+    let mut buf = vec![0u8; span.len as usize];
+    f.read_exact(&mut buf)?;
+    Ok(buf)
+}
+
+/// Requests, failures and clients of one block, per window.
+fn tally_block(
+    block: &[u8],
+    parser: &dyn LogFormat,
+    mut ctx: TimeCtx,
+    skew: Micros,
+    windows: &[(Micros, Micros)],
+) -> Vec<WindowTally> {
+    let mut maps = vec![WindowTally::default(); windows.len()];
+    for line in block.split(|&b| b == b'\n') {
+        let line = strip_cr(line);
+        if line.is_empty() {
+            continue;
+        }
+        if let Parsed::Request { at, request } = parser.parse(line, &mut ctx) {
+            let at = at + skew;
+            for (w, &(s, e)) in windows.iter().enumerate() {
+                if at >= s && at <= e {
+                    let t = &mut maps[w];
+                    t.requests += 1;
+                    t.failed += request.failed as u64;
+                    t.first = min_opt(t.first, Some(at));
+                    t.last = max_opt(t.last, Some(at));
+                    let Some(client) = request.client.as_deref() else {
                         continue;
-                    }
-                    if let Parsed::Request { at, request } = parser.parse(line, &mut ctx) {
-                        let at = at + skew;
-                        for (w, &(s, e)) in windows.iter().enumerate() {
-                            if at >= s && at <= e {
-                                let t = &mut maps[w];
-                                t.requests += 1;
-                                t.failed += request.failed as u64;
-                                t.first = min_opt(t.first, Some(at));
-                                t.last = max_opt(t.last, Some(at));
-                                let Some(client) = request.client.as_deref() else {
-                                    continue;
-                                };
-                                match t.clients.get_mut(client) {
-                                    Some(f) => *f |= request.failed,
-                                    None => {
-                                        t.clients.insert(client.into(), request.failed);
-                                    }
-                                }
-                            }
+                    };
+                    match t.clients.get_mut(client) {
+                        Some(f) => *f |= request.failed,
+                        None => {
+                            t.clients.insert(client.into(), request.failed);
                         }
                     }
                 }
-                maps
-            })
-            .collect();
-        for part in parts {
-            for (w, t) in part.into_iter().enumerate() {
-                out[w].merge(t);
             }
         }
     }
-    out
+    maps
 }
 
 /// Calls `each` with every record of every file, in file order then line

@@ -4,7 +4,7 @@
 //! Everything here merges by addition, so per-thread and per-file partials
 //! combine in any order into the same result.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::time::{Micros, SEC};
 
@@ -140,7 +140,7 @@ impl Series {
     pub fn new(bucket_seconds: i64) -> Series {
         Series {
             bucket_seconds: bucket_seconds.max(1),
-            buckets: HashMap::new(),
+            buckets: HashMap::default(),
         }
     }
 

@@ -252,6 +252,11 @@ pub struct TimeCtx {
     /// for lines that carry no time of their own (HAProxy's newer stderr
     /// notices `[WARNING]  (301) : ...`).
     pub last_at: Option<Micros>,
+    /// The last timestamp text a parser resolved and its result: lines
+    /// come in bursts within the same second, so most lookups hit.
+    stamp_text: [u8; 32],
+    stamp_len: u8,
+    stamp_at: Micros,
     cache_key: i64,
     cache_offset: i32,
 }
@@ -262,6 +267,9 @@ impl TimeCtx {
             zone,
             anchor,
             last_at: None,
+            stamp_text: [0; 32],
+            stamp_len: 0,
+            stamp_at: 0,
             cache_key: i64::MIN,
             cache_offset: 0,
         }
@@ -275,6 +283,24 @@ impl TimeCtx {
             None => self.offset_for_wall(stamp.wall),
         };
         (stamp.wall - off as i64) * SEC + stamp.micros as i64
+    }
+
+    /// The time of a timestamp written as `text`, if it is the same text as
+    /// the last one remembered with [`TimeCtx::remember`].
+    #[inline]
+    pub fn recall(&self, text: &[u8]) -> Option<Micros> {
+        let n = self.stamp_len as usize;
+        (n != 0 && text.len() == n && self.stamp_text[..n] == *text).then_some(self.stamp_at)
+    }
+
+    /// Remembers the time of a timestamp text (up to 32 bytes) for [`TimeCtx::recall`].
+    #[inline]
+    pub fn remember(&mut self, text: &[u8], at: Micros) {
+        if text.len() <= self.stamp_text.len() && !text.is_empty() {
+            self.stamp_text[..text.len()].copy_from_slice(text);
+            self.stamp_len = text.len() as u8;
+            self.stamp_at = at;
+        }
     }
 
     /// UTC microseconds of a year-less stamp, the year taken from the anchor.

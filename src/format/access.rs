@@ -16,7 +16,7 @@
 use std::borrow::Cow;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use crate::format::{next_token, quoted_token, text, LogFormat};
+use crate::format::{find_byte, next_token, quoted_token, text, LogFormat};
 use crate::record::{Parsed, Request};
 use crate::time::{parse_clf, Micros, Stamp, TimeCtx};
 
@@ -42,6 +42,9 @@ fn parse_line<'a>(line: &'a [u8], ctx: &mut TimeCtx) -> Option<Parsed<'a>> {
     if line.first() == Some(&b'{') {
         return None;
     }
+    if let Some(parsed) = fast_combined(line, ctx) {
+        return Some(parsed);
+    }
     let (open, stamp, after) = find_clf(line)?;
     let at = ctx.resolve(stamp);
     let rest = line.get(after..)?;
@@ -51,6 +54,78 @@ fn parse_line<'a>(line: &'a [u8], ctx: &mut TimeCtx) -> Option<Parsed<'a>> {
         standard(line.get(..open)?, rest, at)
     }
 }
+
+/// The common layout, read strictly and fast: `client ident user [time]
+/// "request" status bytes "referer" "user agent"`, optionally followed by
+/// exactly `$upstream_addr $upstream_status $request_time
+/// $upstream_response_time` for one upstream. Anything else (lists,
+/// vhosts, other trailing fields, `-` values) returns `None` and goes to
+/// the general reader, which gives the same record for these lines (a test
+/// checks that).
+fn fast_combined<'a>(line: &'a [u8], ctx: &mut TimeCtx) -> Option<Parsed<'a>> {
+    let sp = find_byte(b' ', line)?;
+    let client = line.get(..sp)?;
+    if client.is_empty() || client.iter().any(|c| matches!(c, b',' | b'"' | b'[')) {
+        return None;
+    }
+    let rest = line.get(sp + 1..)?;
+    let ident_end = find_byte(b' ', rest)?;
+    let rest = rest.get(ident_end + 1..)?;
+    let user_end = find_byte(b' ', rest)?;
+    let rest = rest.get(user_end + 1..)?;
+    let body = rest.strip_prefix(b"[")?;
+    // Consecutive lines mostly share their second: reuse the last result.
+    let close = find_byte(b']', body)?;
+    let date = body.get(..close)?;
+    let at = match ctx.recall(date) {
+        Some(at) => at,
+        _ => {
+            let (stamp, n) = parse_clf(body)?;
+            if n != close {
+                return None;
+            }
+            let at = ctx.resolve(stamp);
+            ctx.remember(date, at);
+            at
+        }
+    };
+    let rest = body.get(close..)?.strip_prefix(b"] ")?;
+    let (req, rest) = quoted_token(rest)?;
+    let (status_tok, rest) = next_token(rest);
+    let status = status3(status_tok)?;
+    let (bytes_tok, rest) = next_token(rest);
+    if !is_bytes(bytes_tok) {
+        return None;
+    }
+    let (_referer, rest) = quoted_token(rest)?;
+    let (_agent, rest) = quoted_token(rest)?;
+    let mut tail = Tail::default();
+    if !rest.is_empty() {
+        let (addr, rest) = next_token(rest);
+        let (up_status, rest) = next_token(rest);
+        let (rt, rest) = next_token(rest);
+        let (urt, rest) = next_token(rest);
+        let simple_addr = !addr.is_empty()
+            && addr.first().is_some_and(u8::is_ascii_digit)
+            && !addr.contains(&b',')
+            && is_upstream_addr(addr);
+        if !rest.is_empty() || !simple_addr || status3(up_status).is_none() {
+            return None;
+        }
+        let (Some(rt), Some(urt)) = (decimal(rt), decimal(urt)) else {
+            return None;
+        };
+        if rt.frac_digits != 3 || urt.frac_digits != 3 || rt.int >= 1_000_000 || urt.int >= 1_000_000 {
+            return None;
+        }
+        tail.backend = Some(addr);
+        tail.latency_ms = Some(rt.ms().max(urt.ms()));
+    }
+    // Without a colon there is no port to strip (and no IPv6 to read).
+    let client = if client.contains(&b':') { host_of(client) } else { client };
+    Some(request(at, status, req, client, tail))
+}
+
 
 /// The first `[dd/Mon/yyyy:HH:MM:SS zone]` that starts the line or follows a
 /// space: (index of `[`, stamp, index after `]`).
@@ -272,16 +347,16 @@ fn next_item(b: &[u8]) -> Option<(Item<'_>, &[u8])> {
             Some((Item::Quoted(q), rest))
         }
         // `[name]`, but not `[v6]:port`, which is an address.
-        b'[' if memchr::memchr(b']', b)
+        b'[' if crate::format::find_byte(b']', b)
             .is_some_and(|end| matches!(b.get(end + 1), None | Some(b' '))) =>
         {
-            let end = memchr::memchr(b']', b)?;
+            let end = crate::format::find_byte(b']', b)?;
             Some((Item::Bracket(b.get(1..end)?), b.get(end + 1..)?))
         }
         _ => {
-            let tok_end = memchr::memchr(b' ', b).unwrap_or(b.len());
+            let tok_end = crate::format::find_byte(b' ', b).unwrap_or(b.len());
             let tok = b.get(..tok_end)?;
-            if let Some(eq) = memchr::memchr(b'=', tok) {
+            if let Some(eq) = crate::format::find_byte(b'=', tok) {
                 let key = tok.get(..eq)?;
                 if is_key(key) {
                     let v = b.get(eq + 1..)?;
@@ -304,7 +379,7 @@ fn next_item(b: &[u8]) -> Option<(Item<'_>, &[u8])> {
 fn list_extent(b: &[u8]) -> usize {
     let token_end = |from: usize| -> usize {
         b.get(from..)
-            .and_then(|s| memchr::memchr(b' ', s))
+            .and_then(|s| crate::format::find_byte(b' ', s))
             .map_or(b.len(), |i| from + i)
     };
     let mut end = token_end(0);
@@ -503,7 +578,7 @@ fn host_of(b: &[u8]) -> &[u8] {
 pub(crate) fn ip_of(b: &[u8]) -> Option<(&[u8], IpAddr)> {
     let first = *b.first()?;
     if first == b'[' {
-        let end = memchr::memchr(b']', b)?;
+        let end = crate::format::find_byte(b']', b)?;
         let inner = b.get(1..end)?;
         let rest = b.get(end + 1..)?;
         if !(rest.is_empty() || rest.first() == Some(&b':')) {
@@ -613,7 +688,7 @@ impl Decimal {
 
 /// Parses a whole slice as an unsigned decimal number.
 pub(crate) fn decimal(b: &[u8]) -> Option<Decimal> {
-    let dot = memchr::memchr(b'.', b);
+    let dot = crate::format::find_byte(b'.', b);
     let int_part = b.get(..dot.unwrap_or(b.len()))?;
     if int_part.is_empty() || int_part.len() > 15 {
         return None;
@@ -1297,6 +1372,55 @@ pub(crate) mod tests {
         assert_eq!(list_extent(b"a,"), 2);
         assert_eq!(list_extent(b"a :"), 1);
         assert_eq!(split_last_token(b"a b  "), (&b"a"[..], &b"b"[..]));
+    }
+
+    /// The fast path must give exactly what the general reader gives.
+    fn general(line: &[u8]) -> Option<Parsed<'_>> {
+        let mut ctx = TimeCtx::default();
+        let (open, stamp, after) = find_clf(line)?;
+        let at = ctx.resolve(stamp);
+        let rest = line.get(after..)?;
+        if open == 0 {
+            timestamp_first(rest, at)
+        } else {
+            standard(line.get(..open)?, rest, at)
+        }
+    }
+
+    #[test]
+    fn fast_path_agrees_with_the_general_reader() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut lines: Vec<Vec<u8>> = DOC_LINES.iter().map(|l| l.as_bytes().to_vec()).collect();
+        for f in ["sample-logs/nginx/access.log", "tests/fixtures/mini/lb/access.log"] {
+            let data = std::fs::read(root.join(f)).expect("fixture");
+            lines.extend(data.split(|b| *b == b'\n').filter(|l| !l.is_empty()).map(|l| l.to_vec()));
+        }
+        let mut fast_hits = 0;
+        for line in &lines {
+            let mut ctx = TimeCtx::default();
+            if let Some(fast) = fast_combined(line, &mut ctx) {
+                fast_hits += 1;
+                assert_eq!(Some(fast), general(line), "{}", String::from_utf8_lossy(line));
+            }
+        }
+        assert!(fast_hits > 1000, "the fast path took only {fast_hits} lines");
+    }
+
+    proptest! {
+        #[test]
+        fn fast_path_agrees_on_mutated_lines(
+            idx in 0..DOC_LINES.len(),
+            at in any::<usize>(),
+            insert in "[ -~]{0,12}",
+        ) {
+            let mut line = DOC_LINES[idx].as_bytes().to_vec();
+            let at = at % (line.len() + 1);
+            line.splice(at..at, insert.bytes());
+            let mut ctx = TimeCtx::default();
+            if let Some(fast) = fast_combined(&line, &mut ctx) {
+                prop_assert_eq!(Some(fast), general(&line));
+            }
+        }
     }
 
     proptest! {
