@@ -787,7 +787,11 @@ fn read_file(mut op: Opened, opts: &ScanOptions, anchor: YearAnchor) -> FileResu
 }
 
 /// Fills `batch` with up to `size` blocks.
-fn read_batch<R: std::io::Read>(blocks: &mut BlockReader<R>, batch: &mut Vec<Vec<u8>>, size: usize) {
+fn read_batch<R: std::io::Read>(
+    blocks: &mut BlockReader<R>,
+    batch: &mut Vec<Vec<u8>>,
+    size: usize,
+) {
     while batch.len() < size {
         match blocks.next_block() {
             Some(b) => batch.push(b),
@@ -813,6 +817,7 @@ fn parse_block(
 ) -> (Partial, u64) {
     let mut p = Partial::new(opts.bucket_seconds);
     p.stats.bytes = block.len() as u64;
+    ctx.details = false;
     let format_name = format.name();
     // Continuation lines at a block's start belong to the previous block's record.
     let mut in_record = continues_file;
@@ -1164,6 +1169,7 @@ fn tally_block(
     windows: &[(Micros, Micros)],
 ) -> Vec<WindowTally> {
     let mut maps = vec![WindowTally::default(); windows.len()];
+    ctx.details = false;
     for line in block.split(|&b| b == b'\n') {
         let line = strip_cr(line);
         if line.is_empty() {

@@ -252,6 +252,10 @@ pub struct TimeCtx {
     /// for lines that carry no time of their own (HAProxy's newer stderr
     /// notices `[WARNING]  (301) : ...`).
     pub last_at: Option<Micros>,
+    /// Whether parsers should fill fields that only display needs
+    /// (a request's method and path). The scan turns this off: it never
+    /// shows them, and validating them costs a sixth of the parse.
+    pub details: bool,
     /// The last timestamp text a parser resolved and its result: lines
     /// come in bursts within the same second, so most lookups hit.
     stamp_text: [u8; 32],
@@ -267,6 +271,7 @@ impl TimeCtx {
             zone,
             anchor,
             last_at: None,
+            details: true,
             stamp_text: [0; 32],
             stamp_len: 0,
             stamp_at: 0,

@@ -49,9 +49,9 @@ fn parse_line<'a>(line: &'a [u8], ctx: &mut TimeCtx) -> Option<Parsed<'a>> {
     let at = ctx.resolve(stamp);
     let rest = line.get(after..)?;
     if open == 0 {
-        timestamp_first(rest, at)
+        timestamp_first(rest, at, ctx.details)
     } else {
-        standard(line.get(..open)?, rest, at)
+        standard(line.get(..open)?, rest, at, ctx.details)
     }
 }
 
@@ -115,17 +115,24 @@ fn fast_combined<'a>(line: &'a [u8], ctx: &mut TimeCtx) -> Option<Parsed<'a>> {
         let (Some(rt), Some(urt)) = (decimal(rt), decimal(urt)) else {
             return None;
         };
-        if rt.frac_digits != 3 || urt.frac_digits != 3 || rt.int >= 1_000_000 || urt.int >= 1_000_000 {
+        if rt.frac_digits != 3
+            || urt.frac_digits != 3
+            || rt.int >= 1_000_000
+            || urt.int >= 1_000_000
+        {
             return None;
         }
         tail.backend = Some(addr);
         tail.latency_ms = Some(rt.ms().max(urt.ms()));
     }
     // Without a colon there is no port to strip (and no IPv6 to read).
-    let client = if client.contains(&b':') { host_of(client) } else { client };
-    Some(request(at, status, req, client, tail))
+    let client = if client.contains(&b':') {
+        host_of(client)
+    } else {
+        client
+    };
+    Some(request(at, status, req, client, tail, ctx.details))
 }
-
 
 /// The first `[dd/Mon/yyyy:HH:MM:SS zone]` that starts the line or follows a
 /// space: (index of `[`, stamp, index after `]`).
@@ -148,7 +155,7 @@ fn find_clf(line: &[u8]) -> Option<(usize, Stamp, usize)> {
 }
 
 /// `client... ident user [time] "request" status bytes ...`
-fn standard<'a>(prefix: &'a [u8], rest: &'a [u8], at: Micros) -> Option<Parsed<'a>> {
+fn standard<'a>(prefix: &'a [u8], rest: &'a [u8], at: Micros, details: bool) -> Option<Parsed<'a>> {
     // `%l` and `%u` are the two tokens just before the time; whatever
     // precedes them names the client (possibly with a vhost or a list).
     let (prefix, _user) = split_last_token(prefix);
@@ -162,11 +169,11 @@ fn standard<'a>(prefix: &'a [u8], rest: &'a [u8], at: Micros) -> Option<Parsed<'
     let status = status3(status_tok)?;
     let tail = parse_tail(rest, status);
     let client = choose_client(tail.xff, client_part);
-    Some(request(at, status, req, client, tail))
+    Some(request(at, status, req, client, tail, details))
 }
 
 /// Apache `ssl_request_log` and relatives: `[time] client ... "request" ...`.
-fn timestamp_first(rest: &[u8], at: Micros) -> Option<Parsed<'_>> {
+fn timestamp_first(rest: &[u8], at: Micros, details: bool) -> Option<Parsed<'_>> {
     let rest = skip_spaces(rest.strip_prefix(b" ")?);
     let (client, mut r) = next_token(rest);
     // Lines that merely start with a CLF date (application logs) are not
@@ -193,7 +200,7 @@ fn timestamp_first(rest: &[u8], at: Micros) -> Option<Parsed<'_>> {
         _ => (0, r),
     };
     let tail = parse_tail(tail, status);
-    Some(request(at, status, req, client, tail))
+    Some(request(at, status, req, client, tail, details))
 }
 
 fn request<'a>(
@@ -202,8 +209,13 @@ fn request<'a>(
     req: &'a [u8],
     client: &'a [u8],
     tail: Tail<'a>,
+    details: bool,
 ) -> Parsed<'a> {
-    let (method, path) = method_path(req);
+    let (method, path) = if details {
+        method_path(req)
+    } else {
+        (None, None)
+    };
     Parsed::Request {
         at,
         request: Request {
@@ -1381,9 +1393,9 @@ pub(crate) mod tests {
         let at = ctx.resolve(stamp);
         let rest = line.get(after..)?;
         if open == 0 {
-            timestamp_first(rest, at)
+            timestamp_first(rest, at, true)
         } else {
-            standard(line.get(..open)?, rest, at)
+            standard(line.get(..open)?, rest, at, true)
         }
     }
 
@@ -1391,19 +1403,34 @@ pub(crate) mod tests {
     fn fast_path_agrees_with_the_general_reader() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut lines: Vec<Vec<u8>> = DOC_LINES.iter().map(|l| l.as_bytes().to_vec()).collect();
-        for f in ["sample-logs/nginx/access.log", "tests/fixtures/mini/lb/access.log"] {
+        for f in [
+            "sample-logs/nginx/access.log",
+            "tests/fixtures/mini/lb/access.log",
+        ] {
             let data = std::fs::read(root.join(f)).expect("fixture");
-            lines.extend(data.split(|b| *b == b'\n').filter(|l| !l.is_empty()).map(|l| l.to_vec()));
+            lines.extend(
+                data.split(|b| *b == b'\n')
+                    .filter(|l| !l.is_empty())
+                    .map(|l| l.to_vec()),
+            );
         }
         let mut fast_hits = 0;
         for line in &lines {
             let mut ctx = TimeCtx::default();
             if let Some(fast) = fast_combined(line, &mut ctx) {
                 fast_hits += 1;
-                assert_eq!(Some(fast), general(line), "{}", String::from_utf8_lossy(line));
+                assert_eq!(
+                    Some(fast),
+                    general(line),
+                    "{}",
+                    String::from_utf8_lossy(line)
+                );
             }
         }
-        assert!(fast_hits > 1000, "the fast path took only {fast_hits} lines");
+        assert!(
+            fast_hits > 1000,
+            "the fast path took only {fast_hits} lines"
+        );
     }
 
     proptest! {

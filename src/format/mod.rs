@@ -242,7 +242,10 @@ mod tests {
         let hay: Vec<u8> = (0..100u8).map(|i| b'a' + i % 26).collect();
         for n in 0..hay.len() {
             for needle in [b'a', b'q', b'z', b' '] {
-                assert_eq!(find_byte(needle, &hay[n..]), memchr::memchr(needle, &hay[n..]));
+                assert_eq!(
+                    find_byte(needle, &hay[n..]),
+                    memchr::memchr(needle, &hay[n..])
+                );
             }
         }
     }
