@@ -17,6 +17,7 @@ pub mod record;
 pub mod render;
 pub mod scan;
 pub mod series;
+pub mod skew;
 pub mod suspects;
 pub mod template;
 pub mod time;
@@ -104,6 +105,8 @@ pub struct Analysis {
     pub results: Vec<FileResult>,
     pub zone: Zone,
     pub block_size: usize,
+    /// Sources whose clocks seem off against the request logs.
+    pub skews: Vec<skew::SkewEstimate>,
     pub events: Vec<Event>,
     pub series: Series,
     pub warnings: Vec<input::Warning>,
@@ -228,6 +231,13 @@ pub fn analyze_with_progress(
     };
     let mut results: Vec<FileResult> = scan::scan_all(files, &scan_opts)?;
     mark_request_logs(&mut results);
+    let skews = skew::estimate(&results);
+    for e in &skews {
+        warnings.push(input::Warning {
+            path: e.source.clone(),
+            message: e.warning(),
+        });
+    }
     let events = timeline::build(&results, opts.run_gap_seconds);
     // Request counts come from request logs (load balancers, proxies, web
     // servers). Application logs that also log requests would count the
@@ -289,6 +299,7 @@ pub fn analyze_with_progress(
         results,
         zone: opts.zone,
         block_size: opts.block_size,
+        skews,
         events,
         series,
         warnings,

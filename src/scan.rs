@@ -211,6 +211,8 @@ pub struct Partial {
     pub alerts: Vec<AlertSeen>,
     /// Error-level message templates (for "new error" suspects).
     pub templates: HashMap<String, TemplateSeen>,
+    /// Error-level messages per second (for clock-skew estimates).
+    pub error_seconds: BTreeMap<i64, u64>,
 }
 
 impl Partial {
@@ -221,6 +223,7 @@ impl Partial {
             runs: HashMap::new(),
             alerts: Vec::new(),
             templates: HashMap::new(),
+            error_seconds: BTreeMap::new(),
         }
     }
 
@@ -240,6 +243,9 @@ impl Partial {
             }
         }
         self.alerts.extend(other.alerts);
+        for (sec, n) in other.error_seconds {
+            *self.error_seconds.entry(sec).or_insert(0) += n;
+        }
         for (t, seen) in other.templates {
             let room = self.templates.len() < MAX_TEMPLATES;
             match self.templates.get_mut(&t) {
@@ -891,6 +897,7 @@ fn parse_block(
                 p.series.add_message(at, is_error);
                 if is_error {
                     p.record_template(at, line_no, &message.text);
+                    *p.error_seconds.entry(at.div_euclid(SEC)).or_insert(0) += 1;
                 }
                 if let Some(m) = opts.patterns.find(format_name, &message.text) {
                     let mut fields = m.fields.clone();

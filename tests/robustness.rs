@@ -265,3 +265,43 @@ fn skew_moves_one_source() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("\"2024-07-01T11:59:57Z\""), "{text}");
 }
+
+#[test]
+fn a_source_with_a_wrong_clock_is_pointed_out() {
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-logs");
+    let out = bin()
+        .args(["timeline", "--format", "json"])
+        .arg(&sample)
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        doc["clock_skew"].as_array().unwrap().len(),
+        0,
+        "no skew in the sample"
+    );
+
+    // Move one application's clock 40 s ahead: the estimate finds it
+    // (less the few seconds by which its errors naturally lead the proxy's).
+    let out = bin()
+        .args([
+            "timeline",
+            "--format",
+            "json",
+            "--skew",
+            "app/app-2.log=+40s",
+        ])
+        .arg(&sample)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("app/app-2.log") && err.contains("--skew app/app-2.log=-"),
+        "{err}"
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let skew = &doc["clock_skew"][0];
+    assert_eq!(skew["source"], "app/app-2.log");
+    let lag = skew["lag_seconds"].as_i64().unwrap();
+    assert!((30..=45).contains(&lag), "{lag}");
+}

@@ -156,6 +156,23 @@ pub fn document(a: &Analysis, incidents: Value) -> Value {
     );
     m.insert("series".into(), series_value(a));
     m.insert(
+        "clock_skew".into(),
+        Value::Array(
+            a.skews
+                .iter()
+                .map(|e| {
+                    json!({
+                        "source": e.source,
+                        "lag_seconds": e.lag_seconds,
+                        "correlation": e.correlation,
+                        "correlation_at_zero": e.correlation_at_zero,
+                        "events": e.events,
+                    })
+                })
+                .collect(),
+        ),
+    );
+    m.insert(
         "warnings".into(),
         Value::Array(a.warnings.iter().map(|w| json!(w.to_string())).collect()),
     );
