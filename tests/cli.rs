@@ -474,3 +474,55 @@ fn app_request_lines_do_not_double_count_the_load_balancer_traffic() {
         .sum();
     assert_eq!(total, 50);
 }
+
+#[test]
+fn zstd_files_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let access = std::fs::read(mini().join("lb/access.log")).unwrap();
+    let packed =
+        ruzstd::encoding::compress_to_vec(&access[..], ruzstd::encoding::CompressionLevel::Fastest);
+    std::fs::write(dir.path().join("access.log.3.zst"), packed).unwrap();
+    let doc = json_of(
+        &bin()
+            .args(["timeline", "--format", "json"])
+            .arg(dir.path())
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(doc["inputs"][0]["format"], "nginx_access");
+    assert_eq!(doc["inputs"][0]["records"], 183);
+}
+
+#[test]
+fn since_and_until_leave_out_records_outside() {
+    let doc = json_of(
+        &bin()
+            .args([
+                "timeline",
+                "--format",
+                "json",
+                "--since",
+                "2024-03-09T08:37:00Z",
+                "--until",
+                "2024-03-09 08:42",
+            ])
+            .arg(mini())
+            .output()
+            .unwrap(),
+    );
+    for e in doc["events"].as_array().unwrap() {
+        let at = e["at"].as_str().unwrap();
+        assert!(
+            ("2024-03-09T08:37:00Z".."2024-03-09T08:42:01Z").contains(&at),
+            "{at}"
+        );
+    }
+    let access = doc["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["path"] == "lb/access.log")
+        .unwrap();
+    assert!(access["filtered"].as_u64().unwrap() > 100);
+    assert!(access["first"].as_str().unwrap() >= "2024-03-09T08:37:00Z");
+}
