@@ -49,54 +49,125 @@ pub fn sort_events(events: &mut [Event]) {
 }
 
 /// Builds the ordered timeline from scan results. Repeats of the same event
-/// closer than `run_gap_seconds` collapse into one event.
+/// closer than `run_gap_seconds` collapse into one event, also across the
+/// rotated parts of one log (`access.log.2.gz`, `access.log.1`,
+/// `access.log`); the event points at the file and line of its first
+/// occurrence.
 pub fn build(results: &[FileResult], run_gap_seconds: i64) -> Vec<Event> {
     let mut events = Vec::new();
-    for r in results {
-        let source = &r.file.display;
-        let mut keys: Vec<&RunKey> = r.partial.runs.keys().collect();
-        keys.sort();
-        for key in keys {
-            let seconds = &r.partial.runs[key];
-            collapse(key, seconds, source, run_gap_seconds, &mut events);
+    let names: Vec<&str> = results.iter().map(|r| r.file.display.as_str()).collect();
+    let mut families: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, r) in results.iter().enumerate() {
+        families.entry(family(&r.file.display)).or_default().push(i);
+    }
+    for members in families.values() {
+        // (key) -> second -> (aggregate, index of the file it came from)
+        let mut merged: BTreeMap<&RunKey, BTreeMap<i64, (SecondAgg, usize)>> = BTreeMap::new();
+        for &i in members {
+            for (key, seconds) in &results[i].partial.runs {
+                let mine = merged.entry(key).or_default();
+                for (&sec, agg) in seconds {
+                    match mine.get_mut(&sec) {
+                        Some((m, src)) => {
+                            let take = (agg.first, i) < (m.first, *src);
+                            let mut combined = agg.clone();
+                            combined.count += m.count;
+                            combined.last = combined.last.max(m.last);
+                            for &(st, n) in &m.statuses {
+                                match combined.statuses.iter_mut().find(|(x, _)| *x == st) {
+                                    Some((_, c)) => *c += n,
+                                    None => combined.statuses.push((st, n)),
+                                }
+                            }
+                            if take {
+                                *m = combined;
+                                *src = i;
+                            } else {
+                                m.count = combined.count;
+                                m.last = combined.last;
+                                m.statuses = combined.statuses;
+                            }
+                        }
+                        None => {
+                            mine.insert(sec, (agg.clone(), i));
+                        }
+                    }
+                }
+            }
         }
-        alert_events(&r.partial.alerts, source, &mut events);
+        for (key, seconds) in merged {
+            collapse(key, &seconds, &names, run_gap_seconds, &mut events);
+        }
+    }
+    for r in results {
+        alert_events(&r.partial.alerts, &r.file.display, &mut events);
     }
     sort_events(&mut events);
     events
 }
 
-fn collapse(
-    key: &RunKey,
-    seconds: &BTreeMap<i64, SecondAgg>,
-    source: &str,
-    gap: i64,
-    out: &mut Vec<Event>,
-) {
-    let mut run: Vec<&SecondAgg> = Vec::new();
-    let mut last_sec = i64::MIN;
-    for (&sec, agg) in seconds {
-        if !run.is_empty() && sec - last_sec > gap {
-            out.push(run_event(key, &run, source));
-            run.clear();
+/// The log a file is a rotation of: `access.log.2.gz`, `access.log.1` and
+/// `access.log-20240309` all belong to `access.log`.
+pub fn family(path: &str) -> String {
+    let mut p = path;
+    loop {
+        let before = p;
+        for ext in [".gz", ".zst", ".bz2", ".xz"] {
+            if let Some(s) = p.strip_suffix(ext) {
+                p = s;
+            }
         }
-        run.push(agg);
-        last_sec = sec;
-    }
-    if !run.is_empty() {
-        out.push(run_event(key, &run, source));
+        if let Some(i) = p.rfind(['.', '-', '_']) {
+            let tail = &p[i + 1..];
+            let digits = !tail.is_empty() && tail.bytes().all(|b| b.is_ascii_digit());
+            // `.1`, `.12` (logrotate's count) or a date (`-20240309`,
+            // `.2024030912`); `app-1`, `app-2` stay different logs.
+            let date = matches!(tail.len(), 8 | 10);
+            let numbered = digits && (date || (p.as_bytes()[i] == b'.' && tail.len() <= 3));
+            // Keep a numbered name that is all there is (`2024.log` stays).
+            if numbered && i > 0 && !p[..i].ends_with('/') {
+                p = &p[..i];
+            }
+        }
+        if p == before {
+            return p.to_string();
+        }
     }
 }
 
-fn run_event(key: &RunKey, run: &[&SecondAgg], source: &str) -> Event {
-    let first = run[0];
+fn collapse(
+    key: &RunKey,
+    seconds: &BTreeMap<i64, (SecondAgg, usize)>,
+    names: &[&str],
+    gap: i64,
+    out: &mut Vec<Event>,
+) {
+    let mut run: Vec<&(SecondAgg, usize)> = Vec::new();
+    let mut last_sec = i64::MIN;
+    for (&sec, entry) in seconds {
+        if !run.is_empty() && sec - last_sec > gap {
+            out.push(run_event(key, &run, names));
+            run.clear();
+        }
+        run.push(entry);
+        last_sec = sec;
+    }
+    if !run.is_empty() {
+        out.push(run_event(key, &run, names));
+    }
+}
+
+fn run_event(key: &RunKey, run: &[&(SecondAgg, usize)], names: &[&str]) -> Event {
+    let (first, src) = run[0];
+    let source = names.get(*src).copied().unwrap_or("");
+    let run: Vec<&SecondAgg> = run.iter().map(|(a, _)| a).collect();
     let count: u64 = run.iter().map(|a| a.count).sum();
     let last = run.iter().map(|a| a.last).max().unwrap_or(first.first);
     let until = (count > 1 && last > first.first).then_some(last);
     let mut fields: BTreeMap<String, String> = first.fields.iter().cloned().collect();
     let (message, title) = if key.pattern == FAILED_REQUESTS {
         let mut statuses: Vec<(u16, u64)> = Vec::new();
-        for a in run {
+        for a in &run {
             for &(s, n) in &a.statuses {
                 match statuses.iter_mut().find(|(x, _)| *x == s) {
                     Some((_, c)) => *c += n,
@@ -271,6 +342,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn rotations_belong_to_one_log() {
+        for p in [
+            "nginx/access.log",
+            "nginx/access.log.1",
+            "nginx/access.log.2.gz",
+            "nginx/access.log-20240309",
+            "nginx/access.log.3.zst",
+        ] {
+            assert_eq!(family(p), "nginx/access.log", "{p}");
+        }
+        assert_eq!(family("app/app-1.log"), "app/app-1.log");
+        assert_eq!(family("2024.log"), "2024.log");
+        assert_ne!(family("app-1"), family("app-2"));
+        assert_eq!(family("app-1.log.1"), "app-1.log");
+    }
+
+    #[test]
     fn thousands() {
         assert_eq!(group_thousands(0), "0");
         assert_eq!(group_thousands(999), "999");
@@ -301,10 +389,10 @@ mod tests {
         };
         let mut seconds = BTreeMap::new();
         for (s, l) in [(100, 1), (130, 5), (150, 9), (1000, 20)] {
-            seconds.insert(s, agg(s, l));
+            seconds.insert(s, (agg(s, l), 0));
         }
         let mut out = Vec::new();
-        collapse(&key, &seconds, "lb.log", 300, &mut out);
+        collapse(&key, &seconds, &["lb.log"], 300, &mut out);
         assert_eq!(out.len(), 2);
         assert_eq!(out[0].count, 3);
         assert_eq!(out[0].line, 1);
