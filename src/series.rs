@@ -240,9 +240,35 @@ impl Series {
     }
 
     /// Buckets in time order with their index, empty ones included, from
-    /// `first` to `last`.
+    /// `first` to `last`. This walks every key of the range: keep it for
+    /// ranges known to be short, and use [`Series::present`] otherwise.
     pub fn dense(&self, first: i64, last: i64) -> impl Iterator<Item = (i64, Option<&Bucket>)> {
         (first..=last).map(move |k| (k, self.buckets.get(&k)))
+    }
+
+    /// The buckets that exist from `first` to `last`, in time order. Costs
+    /// the smaller of the range and the number of buckets: one stray
+    /// timestamp years away makes the range billions of keys long while
+    /// the buckets stay few.
+    pub fn present(&self, first: i64, last: i64) -> Vec<(i64, &Bucket)> {
+        if last < first {
+            return Vec::new();
+        }
+        let span = (last as i128 - first as i128 + 1) as u128;
+        if span <= 2 * self.buckets.len() as u128 {
+            (first..=last)
+                .filter_map(|k| self.buckets.get(&k).map(|b| (k, b)))
+                .collect()
+        } else {
+            let mut v: Vec<(i64, &Bucket)> = self
+                .buckets
+                .iter()
+                .filter(|(k, _)| (first..=last).contains(*k))
+                .map(|(k, b)| (*k, b))
+                .collect();
+            v.sort_unstable_by_key(|(k, _)| *k);
+            v
+        }
     }
 
     /// Total requests counted.

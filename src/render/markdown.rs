@@ -1251,12 +1251,10 @@ pub fn chart(a: &Analysis, i: Option<&Incident>, from: Micros, to: Micros) -> St
             failed: 0,
             errors: 0,
         };
-        for (_, b) in series.dense(k, k + group - 1) {
-            if let Some(b) = b {
-                r.requests += b.requests;
-                r.failed += b.failed;
-                r.errors += b.error_messages;
-            }
+        for (_, b) in series.present(k, k + group - 1) {
+            r.requests += b.requests;
+            r.failed += b.failed;
+            r.errors += b.error_messages;
         }
         rows.push(r);
         k += group;
