@@ -54,10 +54,9 @@ pub fn build(results: &[FileResult], run_gap_seconds: i64) -> Vec<Event> {
     let mut events = Vec::new();
     for r in results {
         let source = &r.file.display;
-        let mut keys: Vec<&RunKey> = r.partial.runs.keys().collect();
-        keys.sort();
-        for key in keys {
-            let seconds = &r.partial.runs[key];
+        let mut runs: Vec<_> = r.partial.runs.iter().collect();
+        runs.sort_by(|a, b| a.0.cmp(b.0));
+        for (key, seconds) in runs {
             collapse(key, seconds, source, run_gap_seconds, &mut events);
         }
         alert_events(&r.partial.alerts, source, &mut events);
@@ -88,6 +87,7 @@ fn collapse(
     }
 }
 
+/// `run` is never empty: `collapse` only passes runs it has pushed to.
 fn run_event(key: &RunKey, run: &[&SecondAgg], source: &str) -> Event {
     let first = run[0];
     let count: u64 = run.iter().map(|a| a.count).sum();
@@ -187,14 +187,13 @@ fn alert_events(alerts: &[AlertSeen], source: &str, out: &mut Vec<Event>) {
             .or_default()
             .push(a);
     }
-    let mut keys: Vec<_> = episodes.keys().cloned().collect();
-    keys.sort();
-    for key in keys {
-        let mut seen = episodes[&key].clone();
+    let mut episodes: Vec<_> = episodes.into_iter().collect();
+    episodes.sort_by(|a, b| a.0.cmp(&b.0));
+    for (_, mut seen) in episodes {
         seen.sort_by_key(|a| (a.at, a.line));
         let firing: Vec<&&AlertSeen> = seen.iter().filter(|a| a.alert.firing).collect();
         let resolved = seen.iter().find(|a| !a.alert.firing);
-        let any = seen[0];
+        let Some(&any) = seen.first() else { continue };
         let mut fields: BTreeMap<String, String> = any.alert.labels.clone().into_iter().collect();
         fields.insert("alertname".to_string(), any.alert.name.clone());
         let summary = any
