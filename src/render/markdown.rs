@@ -1538,6 +1538,17 @@ mod tests {
     #[test]
     fn table_cells_escape_pipes() {
         assert_eq!(code_cell("a|b"), "`a\\|b`");
+        // A backslash already before the pipe stays text: GFM only splits
+        // cells on pipes with no backslash before them.
+        assert_eq!(code_cell("a\\|b"), "`a\\\\|b`");
+    }
+
+    #[test]
+    fn code_spans_defuse_bidi_overrides() {
+        // U+202E would show `exe.png` as `gnp.exe` and reverse our own
+        // words after the span.
+        let c = code("invoice\u{202e}gnp.exe");
+        assert_eq!(c, "`invoice\\u{202e}gnp.exe`");
     }
 
     #[test]
