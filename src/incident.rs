@@ -429,14 +429,8 @@ fn request_windows(a: &Analysis, slo: f64) -> (Vec<Raw>, Grid, Method) {
     let series = &a.series;
     let mut warnings = Vec::new();
     let (lo, hi) = series.key_range().unwrap_or((0, 0));
-    let with_requests: Vec<(i64, u64)> = series
-        .present(lo, hi)
-        .into_iter()
-        .filter(|(_, b)| b.requests > 0)
-        .map(|(k, b)| (k, b.requests))
-        .collect();
     let (k0, k1) =
-        core_range(&with_requests, series, "requests", &mut warnings).unwrap_or((lo, hi));
+        core_range(series, |b| b.requests, "requests", &mut warnings).unwrap_or((lo, hi));
     let mut counts: Vec<f64> = series
         .present(k0, k1)
         .into_iter()
@@ -537,50 +531,27 @@ fn request_windows(a: &Analysis, slo: f64) -> (Vec<Raw>, Grid, Method) {
     (raws, grid, method)
 }
 
-/// A gap in the data longer than this splits it into separate stretches.
-const STRAY_GAP_SECONDS: i64 = 7 * 86_400;
-/// A stretch at either end of the data holding less than this share of it
-/// is a stray (a host whose clock fell back to 1970, a mistyped year).
-const STRAY_SHARE: f64 = 0.01;
-
-/// The detection range of buckets `(key, weight)` (in key order): the data
-/// with its strays at either end left out, so that a handful of lines
-/// dated years away neither stretch the grid into uselessly wide buckets
-/// nor hide the outage. Says in `warnings` what was left out.
+/// The detection range: the bulk of the data by `weight`, leaving out
+/// strays years away (see [`Series::core`]) so that they neither stretch
+/// the grid into uselessly wide buckets nor hide the outage. Says in
+/// `warnings` what was left out.
 fn core_range(
-    keys: &[(i64, u64)],
     series: &Series,
+    weight: impl Fn(&crate::series::Bucket) -> u64,
     what: &str,
     warnings: &mut Vec<String>,
 ) -> Option<(i64, i64)> {
-    let (first, last) = (keys.first()?.0, keys.last()?.0);
-    let gap = (STRAY_GAP_SECONDS / series.bucket_seconds).max(1);
-    // Stretches separated by long gaps: (first key, last key, weight).
-    let mut parts: Vec<(i64, i64, u64)> = Vec::new();
-    for &(k, w) in keys {
-        match parts.last_mut() {
-            Some(p) if k - p.1 <= gap => {
-                p.1 = k;
-                p.2 = p.2.saturating_add(w);
-            }
-            _ => parts.push((k, k, w)),
-        }
-    }
-    let total: u64 = parts.iter().map(|p| p.2).fold(0, u64::saturating_add);
-    let big = |p: &&(i64, i64, u64)| p.2 as f64 >= total as f64 * STRAY_SHARE;
-    let k0 = parts.iter().find(big).map_or(first, |p| p.0);
-    let k1 = parts.iter().rev().find(big).map_or(last, |p| p.1);
-    let strays: Vec<&(i64, i64, u64)> = parts.iter().filter(|p| p.1 < k0 || p.0 > k1).collect();
-    if let (Some(a), Some(b)) = (strays.first(), strays.last()) {
-        let n = strays.iter().map(|p| p.2).fold(0, u64::saturating_add);
+    let core = series.core(weight)?;
+    if let Some(s) = core.strays {
         let at = |k: i64| format_rfc3339(series.bucket_start(k));
         warnings.push(format!(
-            "{n} {what} dated far from the rest of the logs (between {} and {}) were left out of detection: check the clocks of their hosts",
-            at(a.0),
-            at(b.1 + 1)
+            "{} {what} dated far from the rest of the logs (between {} and {}) were left out of detection: check the clocks of their hosts",
+            s.weight,
+            at(s.first),
+            at(s.last + 1)
         ));
     }
-    Some((k0, k1))
+    Some((core.first, core.last))
 }
 
 /// Buckets of the series per detection bucket so that a very long time
@@ -674,13 +645,13 @@ fn app_windows(a: &Analysis, slo: f64) -> (Vec<Raw>, Grid, Method) {
     let mut warnings = vec![
         "no load-balancer or access logs: incidents come from error-level application messages and alerts; edges are at bucket resolution".to_string(),
     ];
-    let records: Vec<(i64, u64)> = series
-        .present(lo, hi)
-        .into_iter()
-        .map(|(k, b)| (k, b.messages.saturating_add(b.requests)))
-        .filter(|&(_, n)| n > 0)
-        .collect();
-    let (lo, hi) = core_range(&records, series, "records", &mut warnings).unwrap_or((lo, hi));
+    let (lo, hi) = core_range(
+        series,
+        |b| b.messages.saturating_add(b.requests),
+        "records",
+        &mut warnings,
+    )
+    .unwrap_or((lo, hi));
     let factor = span_factor(hi - lo + 1, series.bucket_seconds, &mut warnings);
     let grid = Grid::from_series(series, factor, lo.div_euclid(factor), hi.div_euclid(factor));
     let (stretches, base) = detect::app_error_stretches(&grid.points);
