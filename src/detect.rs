@@ -97,8 +97,7 @@ impl Grid {
         let factor = factor.max(1);
         let mut points = vec![Point::default(); (last_key - first_key + 1).max(0) as usize];
         if let Some((lo, hi)) = series.key_range() {
-            for (k, b) in series.dense(lo, hi) {
-                let Some(b) = b else { continue };
+            for (k, b) in series.present(lo, hi) {
                 let idx = k.div_euclid(factor) - first_key;
                 if let Some(p) = usize::try_from(idx).ok().and_then(|i| points.get_mut(i)) {
                     p.requests += b.requests;

@@ -108,8 +108,7 @@ pub fn prorated_counts(series: &Series, from: Micros, to: Micros) -> (u64, u64) 
         return (0, 0);
     }
     let (mut req, mut failed) = (0.0, 0.0);
-    for (k, b) in series.dense(series.key(from), series.key(to)) {
-        let Some(b) = b else { continue };
+    for (k, b) in series.present(series.key(from), series.key(to)) {
         let (bs, be) = (series.bucket_start(k), series.bucket_start(k + 1));
         let overlap = (be.min(to + 1) - bs.max(from)).max(0) as f64 / (be - bs) as f64;
         req += b.requests as f64 * overlap;
@@ -124,8 +123,9 @@ pub fn error_messages(series: &Series, from: Micros, to: Micros) -> u64 {
         return 0;
     }
     series
-        .dense(series.key(from), series.key(to))
-        .filter_map(|(_, b)| b.map(|b| b.error_messages))
+        .present(series.key(from), series.key(to))
+        .into_iter()
+        .map(|(_, b)| b.error_messages)
         .sum()
 }
 
@@ -142,8 +142,7 @@ pub fn latency(
         series.key(start - BEFORE_SECONDS * SEC),
         series.key(start) - 1,
     );
-    for (k, b) in series.dense(k0, k1.max(k0 - 1)) {
-        let Some(b) = b else { continue };
+    for (k, b) in series.present(k0, k1) {
         let (bs, be) = (series.bucket_start(k), series.bucket_start(k + 1));
         if windows.iter().any(|&(s, e)| bs <= e && be > s) {
             continue;
@@ -152,8 +151,7 @@ pub fn latency(
     }
     let mut during = Histogram::default();
     let mut edges = Histogram::default();
-    for (k, b) in series.dense(series.key(start), series.key(end)) {
-        let Some(b) = b else { continue };
+    for (k, b) in series.present(series.key(start), series.key(end)) {
         let (bs, be) = (series.bucket_start(k), series.bucket_start(k + 1));
         let overlap = (be.min(end + 1) - bs.max(start)) as f64 / (be - bs) as f64;
         if overlap >= 0.5 {
@@ -182,12 +180,12 @@ pub fn usual_rate(series: &Series, start: Micros, windows: &[(Micros, Micros)]) 
         series.key(start) - 1,
     );
     let mut v: Vec<f64> = Vec::new();
-    for (k, b) in series.dense(k0, k1.max(k0 - 1)) {
+    for (k, b) in series.present(k0, k1) {
         let (bs, be) = (series.bucket_start(k), series.bucket_start(k + 1));
         if windows.iter().any(|&(s, e)| bs <= e && be > s) {
             continue;
         }
-        let n = b.map(|b| b.requests).unwrap_or(0);
+        let n = b.requests;
         if n > 0 {
             v.push(n as f64);
         }

@@ -14,6 +14,7 @@ use crate::detect::{self, Baseline, ErrorBaseline, FailedSeconds, Grid, Stretch}
 use crate::event::{EventKind, Severity};
 use crate::impact::{self, Impact, Latency, Metrics};
 use crate::scan::FAILED_REQUESTS;
+use crate::series::Series;
 use crate::suspects::{self, EventRef, Evidence, Suspect, SuspectInput};
 use crate::time::{format_clock, format_duration, format_rfc3339, Micros, SEC};
 use crate::timeline::{group_thousands, Event};
@@ -360,8 +361,8 @@ fn onset(a: &Analysis, raw: &Raw, floor: Micros) -> Micros {
     let series = &a.series;
     let (start, end) = (raw.start, raw.end);
     let mut by_backend: BTreeMap<String, (u64, u64)> = BTreeMap::new();
-    for (_, b) in series.dense(series.key(start), series.key(end)) {
-        for (name, c) in b.map(|b| &b.backends).into_iter().flatten() {
+    for (_, b) in series.present(series.key(start), series.key(end)) {
+        for (name, c) in &b.backends {
             let e = by_backend.entry(name.to_string()).or_default();
             e.0 += c.requests;
             e.1 += c.failed;
@@ -377,8 +378,7 @@ fn onset(a: &Analysis, raw: &Raw, floor: Micros) -> Micros {
     // Their usual failure rate: the hour before, per second.
     let hour_ago = start - 3600 * SEC;
     let (mut failed, mut seconds) = (0u64, 0i64);
-    for (_, b) in series.dense(series.key(hour_ago), series.key(start) - 1) {
-        let Some(b) = b else { continue };
+    for (_, b) in series.present(series.key(hour_ago), series.key(start) - 1) {
         if b.requests == 0 {
             continue;
         }
@@ -429,18 +429,12 @@ fn request_windows(a: &Analysis, slo: f64) -> (Vec<Raw>, Grid, Method) {
     let series = &a.series;
     let mut warnings = Vec::new();
     let (lo, hi) = series.key_range().unwrap_or((0, 0));
-    let with_requests: Vec<i64> = series
-        .dense(lo, hi)
-        .filter(|(_, b)| b.is_some_and(|b| b.requests > 0))
-        .map(|(k, _)| k)
-        .collect();
-    let (k0, k1) = (
-        with_requests.first().copied().unwrap_or(lo),
-        with_requests.last().copied().unwrap_or(hi),
-    );
+    let (k0, k1) =
+        core_range(series, |b| b.requests, "requests", &mut warnings).unwrap_or((lo, hi));
     let mut counts: Vec<f64> = series
-        .dense(k0, k1)
-        .filter_map(|(_, b)| b.map(|b| b.requests as f64))
+        .present(k0, k1)
+        .into_iter()
+        .map(|(_, b)| b.requests as f64)
         .filter(|&n| n > 0.0)
         .collect();
     let typical = detect::median(&mut counts).unwrap_or(0.0);
@@ -489,10 +483,14 @@ fn request_windows(a: &Analysis, slo: f64) -> (Vec<Raw>, Grid, Method) {
         a.results.iter().filter(|r| counts_requests(a, r)).collect();
     if sources.len() >= 2 {
         for r in sources {
+            // Within the detection range: a stray timestamp in one file
+            // must not make its grid years long.
             let Some((s0, s1)) = r
                 .partial
                 .series
                 .key_range()
+                .map(|(x, y)| (x.max(k0), y.min(k1)))
+                .filter(|(x, y)| x <= y)
                 .map(|(x, y)| (x.div_euclid(factor), y.div_euclid(factor)))
             else {
                 continue;
@@ -531,6 +529,29 @@ fn request_windows(a: &Analysis, slo: f64) -> (Vec<Raw>, Grid, Method) {
         warnings,
     };
     (raws, grid, method)
+}
+
+/// The detection range: the bulk of the data by `weight`, leaving out
+/// strays years away (see [`Series::core`]) so that they neither stretch
+/// the grid into uselessly wide buckets nor hide the outage. Says in
+/// `warnings` what was left out.
+fn core_range(
+    series: &Series,
+    weight: impl Fn(&crate::series::Bucket) -> u64,
+    what: &str,
+    warnings: &mut Vec<String>,
+) -> Option<(i64, i64)> {
+    let core = series.core(weight)?;
+    if let Some(s) = core.strays {
+        let at = |k: i64| format_rfc3339(series.bucket_start(k));
+        warnings.push(format!(
+            "{} {what} dated far from the rest of the logs (between {} and {}) were left out of detection: check the clocks of their hosts",
+            s.weight,
+            at(s.first),
+            at(s.last + 1)
+        ));
+    }
+    Some((core.first, core.last))
 }
 
 /// Buckets of the series per detection bucket so that a very long time
@@ -624,6 +645,13 @@ fn app_windows(a: &Analysis, slo: f64) -> (Vec<Raw>, Grid, Method) {
     let mut warnings = vec![
         "no load-balancer or access logs: incidents come from error-level application messages and alerts; edges are at bucket resolution".to_string(),
     ];
+    let (lo, hi) = core_range(
+        series,
+        |b| b.messages.saturating_add(b.requests),
+        "records",
+        &mut warnings,
+    )
+    .unwrap_or((lo, hi));
     let factor = span_factor(hi - lo + 1, series.bucket_seconds, &mut warnings);
     let grid = Grid::from_series(series, factor, lo.div_euclid(factor), hi.div_euclid(factor));
     let (stretches, base) = detect::app_error_stretches(&grid.points);
@@ -1715,6 +1743,51 @@ mod tests {
         assert!(markers[0]
             .message
             .starts_with("IMPACT BEGINS (incident 1) — error ratio"));
+    }
+
+    #[test]
+    fn stray_timestamps_years_away_do_not_hide_the_outage() {
+        // 08:00-10:00 with a third of requests failing 09:00-09:20, on two
+        // front servers; one of them also logged a few lines with its
+        // clock at 1970, and one line says 9999.
+        let outage = |s: i64, _| {
+            Some(if (9 * 3600..9 * 3600 + 1200).contains(&s) {
+                0.33
+            } else {
+                0.001
+            })
+        };
+        let a_log = access_log(8 * 3600, 10 * 3600, 3.0, 5, outage);
+        let mut b_log = access_log(8 * 3600, 10 * 3600, 3.0, 6, outage);
+        let stray = |when: &str| {
+            format!("203.0.0.9 - - [{when}] \"GET / HTTP/1.1\" 200 1 \"-\" \"t\" 10.0.1.11:8080 200 0.040 0.040\n")
+        };
+        b_log.insert_str(0, &stray("01/Jan/1970:00:00:07 +0000").repeat(3));
+        b_log.push_str(&stray("09/Mar/9999:08:30:07 +0000"));
+        let started = std::time::Instant::now();
+        let (_d, a) = analyze_files(&[("lb/a.log", a_log), ("lb/b.log", b_log)]);
+        let inc = find_incidents(&a, 99.9);
+        assert!(started.elapsed().as_secs() < 60, "{:?}", started.elapsed());
+        assert_eq!(
+            inc.len(),
+            1,
+            "{:#?}",
+            inc.iter().map(|i| (i.start, i.end)).collect::<Vec<_>>()
+        );
+        assert!((inc[0].start - at(9 * 3600)).abs() <= 10 * SEC);
+        assert!((inc[0].end - at(9 * 3600 + 1200)).abs() <= 20 * SEC);
+        let method = &incidents_json(&inc)[0]["method"]["warnings"];
+        assert!(
+            method
+                .to_string()
+                .contains("4 requests dated far from the rest of the logs"),
+            "{method}"
+        );
+        // The report and the JSON series stay bounded.
+        let md = render_report(&a, &inc, None, "postmortem report logs/");
+        assert!(md.len() < 200_000, "{}", md.len());
+        let series = crate::render::json::series_value(&a);
+        assert!(series["requests"].as_array().unwrap().len() <= 20_001);
     }
 
     #[test]

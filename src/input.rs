@@ -98,7 +98,7 @@ pub fn expand(args: &[String]) -> Result<(Vec<InputFile>, Vec<Warning>), InputEr
             }
         };
         if meta.is_dir() {
-            let mut visited = Vec::new();
+            let mut visited = std::collections::HashSet::new();
             walk(path, path, &mut files, &mut warnings, &mut visited);
         } else if meta.is_file() {
             files.push(InputFile {
@@ -134,33 +134,25 @@ fn display_under(root: &Path, path: &Path) -> String {
     }
 }
 
+/// Lists `root` recursively, in name order, depth first. The walk keeps
+/// its own stack rather than recursing: a hostile tree can be thousands of
+/// folders deep, more than a thread's stack holds.
 fn walk(
     root: &Path,
     dir: &Path,
     files: &mut Vec<InputFile>,
     warnings: &mut Vec<Warning>,
-    visited: &mut Vec<PathBuf>,
+    visited: &mut std::collections::HashSet<DirId>,
 ) {
-    // Directory links can form loops; remember where we have been.
-    if let Ok(canon) = fs::canonicalize(dir) {
-        if visited.contains(&canon) {
-            return;
-        }
-        visited.push(canon);
+    let mut stack: Vec<std::vec::IntoIter<PathBuf>> = Vec::new();
+    if let Some(entries) = list_dir(root, dir, warnings, visited) {
+        stack.push(entries);
     }
-    let entries = match fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) => {
-            warnings.push(Warning {
-                path: display_under(root, dir),
-                message: format!("skipped: cannot list this folder: {e}"),
-            });
-            return;
-        }
-    };
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    paths.sort();
-    for path in paths {
+    while let Some(top) = stack.last_mut() {
+        let Some(path) = top.next() else {
+            stack.pop();
+            continue;
+        };
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -186,7 +178,9 @@ fn walk(
             }
         };
         if meta.is_dir() {
-            walk(root, &path, files, warnings, visited);
+            if let Some(entries) = list_dir(root, &path, warnings, visited) {
+                stack.push(entries);
+            }
         } else if meta.is_file() {
             if is_obviously_not_a_log(&name) {
                 continue;
@@ -205,6 +199,54 @@ fn walk(
             });
         }
     }
+}
+
+/// The entries of a folder, sorted; `None` for a folder already listed
+/// (directory links can form loops) or one that cannot be listed (with a
+/// warning).
+fn list_dir(
+    root: &Path,
+    dir: &Path,
+    warnings: &mut Vec<Warning>,
+    visited: &mut std::collections::HashSet<DirId>,
+) -> Option<std::vec::IntoIter<PathBuf>> {
+    if let Some(id) = dir_id(dir) {
+        if !visited.insert(id) {
+            return None;
+        }
+    }
+    let entries = match fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) => {
+            warnings.push(Warning {
+                path: display_under(root, dir),
+                message: format!("skipped: cannot list this folder: {e}"),
+            });
+            return None;
+        }
+    };
+    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    Some(paths.into_iter())
+}
+
+/// What identifies a folder however it is reached (through links).
+#[cfg(unix)]
+type DirId = (u64, u64);
+#[cfg(not(unix))]
+type DirId = PathBuf;
+
+/// The device and inode of a folder: one `stat`, where resolving the
+/// canonical path costs a `stat` per component and makes deep trees slow.
+#[cfg(unix)]
+fn dir_id(dir: &Path) -> Option<DirId> {
+    use std::os::unix::fs::MetadataExt;
+    fs::metadata(dir).ok().map(|m| (m.dev(), m.ino()))
+}
+
+#[cfg(not(unix))]
+fn dir_id(dir: &Path) -> Option<DirId> {
+    fs::canonicalize(dir).ok()
 }
 
 /// Files that are never logs, skipped silently inside directories: archives
@@ -509,6 +551,42 @@ mod tests {
         let mut mostly_text = b"hello world\n".repeat(100);
         mostly_text[5] = 0;
         assert!(!looks_binary(&mostly_text));
+    }
+
+    #[test]
+    fn very_deep_folders_do_not_overflow_the_stack() {
+        let dir = tempfile::tempdir().unwrap();
+        // As deep as a path can be written (PATH_MAX), in single letters.
+        let room = 4000usize.saturating_sub(dir.path().as_os_str().len()) / 2 - 8;
+        let mut deep = dir.path().to_path_buf();
+        for _ in 0..room {
+            deep.push("d");
+        }
+        std::fs::create_dir_all(&deep).unwrap();
+        std::fs::write(deep.join("x.log"), "2024-03-09 08:36:17,412 INFO hi\n").unwrap();
+        std::fs::write(dir.path().join("a.log"), "").unwrap();
+        // A small stack, as on a worker thread: recursion would overflow it.
+        let root = dir.path().to_string_lossy().into_owned();
+        let found = std::thread::Builder::new()
+            .stack_size(128 * 1024)
+            .spawn(move || expand(&[root]).map(|(files, _)| files.len()))
+            .unwrap()
+            .join()
+            .expect("no stack overflow");
+        assert_eq!(found.unwrap(), 2, "{room} folders deep");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn folder_loops_are_walked_once() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("a/b")).unwrap();
+        std::fs::write(dir.path().join("a/b/x.log"), "x\n").unwrap();
+        std::os::unix::fs::symlink("..", dir.path().join("a/b/up")).unwrap();
+        std::os::unix::fs::symlink(".", dir.path().join("self")).unwrap();
+        let (files, _) = expand(&[dir.path().to_string_lossy().into_owned()]).unwrap();
+        let names: Vec<&str> = files.iter().map(|f| f.display.as_str()).collect();
+        assert_eq!(names, ["a/b/x.log"]);
     }
 
     #[test]

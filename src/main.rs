@@ -172,6 +172,12 @@ fn main() -> ExitCode {
 
 const BROKEN_PIPE: &str = "\u{0}broken pipe";
 
+/// The largest `--skew` correction, in seconds.
+const MAX_SKEW_SECONDS: i64 = 366 * 86_400;
+
+/// More worker threads than this only costs memory and start-up time.
+const MAX_THREADS: usize = 1024;
+
 /// Maps output errors: a closed pipe (`| head`) ends the run quietly.
 fn output(e: io::Error) -> Failure {
     if e.kind() == io::ErrorKind::BrokenPipe {
@@ -438,6 +444,13 @@ fn options(common: &Common) -> Result<Options, Failure> {
             )));
         };
         let secs = time::parse_duration_secs(dur).map_err(|e| Failure(format!("--skew: {e}")))?;
+        // A clock a year off is the worst a correction needs; the bound
+        // keeps sums of corrections and shifted times from overflowing.
+        if secs.abs() > MAX_SKEW_SECONDS {
+            return Err(Failure(format!(
+                "--skew '{spec}': a correction must be within a year (±366d)"
+            )));
+        }
         skews.push((path.to_string(), secs * time::SEC));
     }
     let patterns = PatternSet::load(&common.patterns)?;
@@ -446,7 +459,7 @@ fn options(common: &Common) -> Result<Options, Failure> {
     let block_size = std::env::var("POSTMORTEM_BLOCK_SIZE")
         .ok()
         .and_then(|v| v.parse::<usize>().ok())
-        .filter(|&n| n >= 4096)
+        .filter(|&n| (4096..=1 << 30).contains(&n))
         .unwrap_or(Options::default().block_size);
     Ok(Options {
         block_size,
@@ -487,8 +500,10 @@ fn analyze(common: &Common) -> Result<Analysis, Failure> {
     let opts = options(common)?;
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(n) = common.threads {
-        if n == 0 {
-            return Err(Failure("--threads must be at least 1".to_string()));
+        if !(1..=MAX_THREADS).contains(&n) {
+            return Err(Failure(format!(
+                "--threads must be between 1 and {MAX_THREADS}"
+            )));
         }
         builder = builder.num_threads(n);
     }

@@ -190,12 +190,13 @@ impl Parsed<'_> {
     /// Moves every time in the record by `by` (clock-skew correction).
     pub fn shift(&mut self, by: Micros) {
         match self {
-            Parsed::Request { at, .. } | Parsed::Message { at, .. } => *at += by,
+            // Saturating: a time read from a log is any number a line says.
+            Parsed::Request { at, .. } | Parsed::Message { at, .. } => *at = at.saturating_add(by),
             Parsed::Alerts { at, alerts } => {
-                *at += by;
+                *at = at.saturating_add(by);
                 for a in alerts {
-                    a.starts_at = a.starts_at.map(|t| t + by);
-                    a.ends_at = a.ends_at.map(|t| t + by);
+                    a.starts_at = a.starts_at.map(|t| t.saturating_add(by));
+                    a.ends_at = a.ends_at.map(|t| t.saturating_add(by));
                 }
             }
             Parsed::Continuation | Parsed::Unparsed => {}

@@ -129,6 +129,31 @@ impl Bucket {
     }
 }
 
+/// A gap in the data longer than this splits it into separate stretches
+/// (see [`Series::core`]).
+pub const STRAY_GAP_SECONDS: i64 = 7 * 86_400;
+/// A stretch at either end of the data holding less than this share of it
+/// is a stray (see [`Series::core`]).
+pub const STRAY_SHARE: f64 = 0.01;
+
+/// The bulk of a series' data, as bucket keys (see [`Series::core`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Core {
+    pub first: i64,
+    pub last: i64,
+    /// What was left out, if anything.
+    pub strays: Option<Strays>,
+}
+
+/// Buckets left out of a [`Core`]: their total weight and the keys of the
+/// first and last of them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Strays {
+    pub weight: u64,
+    pub first: i64,
+    pub last: i64,
+}
+
 /// Buckets keyed by their index (bucket start / bucket width).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Series {
@@ -240,9 +265,83 @@ impl Series {
     }
 
     /// Buckets in time order with their index, empty ones included, from
-    /// `first` to `last`.
+    /// `first` to `last`. This walks every key of the range: keep it for
+    /// ranges known to be short, and use [`Series::present`] otherwise.
     pub fn dense(&self, first: i64, last: i64) -> impl Iterator<Item = (i64, Option<&Bucket>)> {
         (first..=last).map(move |k| (k, self.buckets.get(&k)))
+    }
+
+    /// The buckets that exist from `first` to `last`, in time order. Costs
+    /// the smaller of the range and the number of buckets: one stray
+    /// timestamp years away makes the range billions of keys long while
+    /// the buckets stay few.
+    pub fn present(&self, first: i64, last: i64) -> Vec<(i64, &Bucket)> {
+        if last < first {
+            return Vec::new();
+        }
+        let span = (last as i128 - first as i128 + 1) as u128;
+        if span <= 2 * self.buckets.len() as u128 {
+            (first..=last)
+                .filter_map(|k| self.buckets.get(&k).map(|b| (k, b)))
+                .collect()
+        } else {
+            let mut v: Vec<(i64, &Bucket)> = self
+                .buckets
+                .iter()
+                .filter(|(k, _)| (first..=last).contains(*k))
+                .map(|(k, b)| (*k, b))
+                .collect();
+            v.sort_unstable_by_key(|(k, _)| *k);
+            v
+        }
+    }
+
+    /// Where the bulk of the data lies: the first and last bucket with a
+    /// non-zero `weight`, leaving out strays at either end. A stray is a
+    /// stretch of buckets separated from the rest by more than
+    /// [`STRAY_GAP_SECONDS`] of nothing and holding less than
+    /// [`STRAY_SHARE`] of the weight: a host whose clock fell back to
+    /// 1970, a mistyped year. Such lines would otherwise stretch a time
+    /// range over decades.
+    pub fn core(&self, weight: impl Fn(&Bucket) -> u64) -> Option<Core> {
+        let (lo, hi) = self.key_range()?;
+        let keys: Vec<(i64, u64)> = self
+            .present(lo, hi)
+            .into_iter()
+            .map(|(k, b)| (k, weight(b)))
+            .filter(|&(_, w)| w > 0)
+            .collect();
+        let (first, last) = (keys.first()?.0, keys.last()?.0);
+        let gap = (STRAY_GAP_SECONDS / self.bucket_seconds).max(1);
+        // Stretches separated by long gaps: (first key, last key, weight).
+        let mut parts: Vec<(i64, i64, u64)> = Vec::new();
+        for &(k, w) in &keys {
+            match parts.last_mut() {
+                Some(p) if k - p.1 <= gap => {
+                    p.1 = k;
+                    p.2 = p.2.saturating_add(w);
+                }
+                _ => parts.push((k, k, w)),
+            }
+        }
+        let total = parts.iter().map(|p| p.2).fold(0, u64::saturating_add);
+        let big = |p: &&(i64, i64, u64)| p.2 as f64 >= total as f64 * STRAY_SHARE;
+        let k0 = parts.iter().find(big).map_or(first, |p| p.0);
+        let k1 = parts.iter().rev().find(big).map_or(last, |p| p.1);
+        let strays: Vec<&(i64, i64, u64)> = parts.iter().filter(|p| p.1 < k0 || p.0 > k1).collect();
+        let strays = match (strays.first(), strays.last()) {
+            (Some(a), Some(b)) => Some(Strays {
+                weight: strays.iter().map(|p| p.2).fold(0, u64::saturating_add),
+                first: a.0,
+                last: b.1,
+            }),
+            _ => None,
+        };
+        Some(Core {
+            first: k0,
+            last: k1,
+            strays,
+        })
     }
 
     /// Total requests counted.
@@ -278,6 +377,59 @@ impl Series {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn present_walks_buckets_not_the_range() {
+        let mut s = Series::new(60);
+        let day = 1_709_942_400 * SEC;
+        s.add_message(0, false);
+        s.add_message(day, true);
+        s.add_message(day + 61 * SEC, true);
+        // 253402300799 s is 9999-12-31T23:59:59Z: billions of keys away.
+        s.add_message(253_402_300_799 * SEC, false);
+        let (lo, hi) = s.key_range().unwrap();
+        let keys: Vec<i64> = s.present(lo, hi).iter().map(|(k, _)| *k).collect();
+        assert_eq!(
+            keys,
+            [0, day / SEC / 60, day / SEC / 60 + 1, 253_402_300_799 / 60]
+        );
+        assert_eq!(s.present(1, day / SEC / 60).len(), 1);
+        assert!(s.present(5, 4).is_empty());
+    }
+
+    #[test]
+    fn core_leaves_out_strays_at_either_end() {
+        let mut s = Series::new(60);
+        let day = 1_709_942_400 * SEC;
+        for i in 0..1000 {
+            s.add_message(day + i * 10 * SEC, false);
+        }
+        let bulk = (s.key(day), s.key(day + 9990 * SEC));
+        assert_eq!(
+            s.core(|b| b.messages).map(|c| (c.first, c.last)),
+            Some(bulk)
+        );
+        // A clock at 1970 and a year 2099 on a few lines.
+        for _ in 0..3 {
+            s.add_message(7 * SEC, false);
+        }
+        s.add_message(4_070_908_800 * SEC, false);
+        let core = s.core(|b| b.messages).unwrap();
+        assert_eq!((core.first, core.last), bulk);
+        let strays = core.strays.unwrap();
+        assert_eq!((strays.weight, strays.first), (4, 0));
+        assert_eq!(strays.last, 4_070_908_800 / 60);
+        // A second day of real data a month later is not a stray.
+        for i in 0..500 {
+            s.add_message(day + 30 * 86_400 * SEC + i * SEC, false);
+        }
+        assert_eq!(
+            s.core(|b| b.messages).unwrap().last,
+            s.key(day + (30 * 86_400 + 499) * SEC)
+        );
+        // Weightless buckets do not count.
+        assert_eq!(s.core(|b| b.requests), None);
+    }
 
     #[test]
     fn histogram_quantiles_are_close() {

@@ -189,8 +189,7 @@ fn backend_counts(
         return out;
     }
     let (k0, k1) = (series.key(from), series.key(to));
-    for (k, b) in series.dense(k0, k1) {
-        let Some(b) = b else { continue };
+    for (k, b) in series.present(k0, k1) {
         let (bs, be) = (series.bucket_start(k), series.bucket_start(k + 1));
         if skip.iter().any(|&(s, e)| bs <= e && be > s) {
             continue;

@@ -61,7 +61,9 @@ pub fn days_in_month(year: i64, month: u32) -> u32 {
 
 /// Seconds since the epoch of a wall-clock date and time read as UTC, or
 /// `None` when a field is out of range. A leap second (`:60`) is folded
-/// into the next second.
+/// into the next second. Years beyond a million either way are out of
+/// range too (they come from nonsense such as a file dated at the end of
+/// `i64` time, and would overflow the arithmetic).
 pub fn civil_to_secs(
     year: i64,
     month: u32,
@@ -70,7 +72,8 @@ pub fn civil_to_secs(
     minute: u32,
     second: u32,
 ) -> Option<i64> {
-    if !(1..=12).contains(&month)
+    if !(-1_000_000..=1_000_000).contains(&year)
+        || !(1..=12).contains(&month)
         || day == 0
         || day > days_in_month(year, month)
         || hour > 23
@@ -101,8 +104,18 @@ pub struct Stamp {
 impl Stamp {
     /// UTC microseconds when the stamp carries its own offset.
     pub fn utc_if_explicit(&self) -> Option<Micros> {
-        self.offset
-            .map(|off| (self.wall - off as i64) * SEC + self.micros as i64)
+        self.offset.map(|off| self.utc_with(off))
+    }
+
+    /// UTC microseconds with the given offset. Saturating: the shape
+    /// parsers keep `wall` within years 0..=9999, but a stamp built from
+    /// other numbers must not overflow.
+    #[inline]
+    fn utc_with(&self, off: i32) -> Micros {
+        self.wall
+            .saturating_sub(off as i64)
+            .saturating_mul(SEC)
+            .saturating_add(self.micros as i64)
     }
 }
 
@@ -178,7 +191,8 @@ impl Zone {
                     chrono::LocalResult::Ambiguous(a, _) => a.fix().local_minus_utc(),
                     chrono::LocalResult::None => {
                         // In the spring-forward gap: use the offset an hour earlier.
-                        let before = NaiveDateTime::from_timestamp_opt_compat(wall - 3600);
+                        let before =
+                            NaiveDateTime::from_timestamp_opt_compat(wall.saturating_sub(3600));
                         before
                             .and_then(|n| tz.offset_from_local_datetime(&n).earliest())
                             .map(|o| o.fix().local_minus_utc())
@@ -232,7 +246,9 @@ impl YearAnchor {
                 for year in [end_year + 1, end_year, end_year - 1] {
                     let day = day.min(days_in_month(year, month)).max(1);
                     if let Some(t) = civil_to_secs(year, month, day, 0, 0, 0) {
-                        if t <= end_secs + 7 * 86_400 && t > end_secs - 358 * 86_400 {
+                        if t <= end_secs.saturating_add(7 * 86_400)
+                            && t > end_secs.saturating_sub(358 * 86_400)
+                        {
                             return year;
                         }
                     }
@@ -287,7 +303,7 @@ impl TimeCtx {
             Some(off) => off,
             None => self.offset_for_wall(stamp.wall),
         };
-        (stamp.wall - off as i64) * SEC + stamp.micros as i64
+        stamp.utc_with(off)
     }
 
     /// The time of a timestamp written as `text`, if it is the same text as
@@ -318,8 +334,8 @@ impl TimeCtx {
                 year -= 1;
             }
         }
-        let wall =
-            civil_to_secs(year, stamp.month, stamp.day, 0, 0, 0)? + stamp.second_of_day as i64;
+        let wall = civil_to_secs(year, stamp.month, stamp.day, 0, 0, 0)?
+            .saturating_add(stamp.second_of_day as i64);
         Some(self.resolve(Stamp {
             wall,
             micros: stamp.micros,
@@ -911,7 +927,9 @@ pub fn parse_duration_secs(text: &str) -> Result<i64, String> {
     if body.is_empty() {
         return Err(format!("'{text}' is not a duration (use 60s, 5m, 1h30m)"));
     }
-    if let Ok(n) = body.parse::<i64>() {
+    let too_long = || format!("'{text}' is too long a duration");
+    if body.bytes().all(|c| c.is_ascii_digit()) {
+        let n: i64 = body.parse().map_err(|_| too_long())?;
         return Ok(sign * n);
     }
     let mut total: i64 = 0;
@@ -946,7 +964,10 @@ pub fn parse_duration_secs(text: &str) -> Result<i64, String> {
                 ))
             }
         };
-        total += n * mult;
+        total = n
+            .checked_mul(mult)
+            .and_then(|v| total.checked_add(v))
+            .ok_or_else(too_long)?;
     }
     if !num.is_empty() {
         return Err(format!("'{text}' ends without a unit (use 60s, 5m, 1h30m)"));
@@ -1099,5 +1120,352 @@ mod tests {
         );
         assert!(parse_user_time("yesterday-ish", Zone::Utc).is_err());
         assert_eq!(format_duration(4931), "1 h 22 min");
+    }
+
+    // -----------------------------------------------------------------------
+    // Property tests: the timestamp reader never panics, and what it reads
+    // is what was written.
+
+    use proptest::prelude::*;
+
+    /// Shapes the reader knows, as seeds for mutation.
+    const SEEDS: &[&str] = &[
+        "2024-03-15T10:00:00.123Z",
+        "2022-11-08T15:28:26.000000000-05:00",
+        "2020-07-20T08:14:50+0000",
+        "2014-03-10 19:57:38.562264131 -0400 EDT",
+        "2016-09-28 04:30:30, Info",
+        "2003-07-08 16:49:45,896",
+        "2020/05/07 03:15:12",
+        "[10/Oct/2000:13:55:36 -0700]",
+        "06/Feb/2009:12:14:14.655",
+        "[Fri Sep 09 10:42:29.902022 2011]",
+        "Sun Dec  4 04:47:44 2005",
+        "15/08/31 14:38:07",
+        "Mar  5 10:00:00",
+        "Apr 4 03:39:57.123",
+        "1516134303",
+        "1531171074631",
+        "1581519914265798400",
+        "1649944125.9843705",
+        "2024-02-29 23:59:60",
+        "Europe/Berlin",
+        "+02:00",
+        "UTC-0530",
+        "1h30m",
+        "-2s",
+    ];
+
+    /// Bytes that keep a mutated timestamp close to a real one.
+    fn timestampish_byte() -> impl Strategy<Value = u8> {
+        prop_oneof![
+            4 => b'0'..=b'9',
+            2 => prop::sample::select(b" -/:.,+TZ[]".to_vec()),
+            1 => any::<u8>(),
+        ]
+    }
+
+    /// A seed with a few bytes replaced, inserted or removed, sometimes cut.
+    fn mutated_seed() -> impl Strategy<Value = Vec<u8>> {
+        (
+            prop::sample::select(SEEDS.to_vec()),
+            proptest::collection::vec(
+                (any::<prop::sample::Index>(), timestampish_byte(), 0..3u8),
+                0..6,
+            ),
+            any::<prop::sample::Index>(),
+            any::<bool>(),
+        )
+            .prop_map(|(seed, edits, cut, do_cut)| {
+                let mut b = seed.as_bytes().to_vec();
+                for (at, byte, op) in edits {
+                    let i = at.index(b.len() + 1);
+                    match op {
+                        0 if i < b.len() => b[i] = byte,
+                        1 => b.insert(i, byte),
+                        _ if i < b.len() => {
+                            b.remove(i);
+                        }
+                        _ => b.push(byte),
+                    }
+                }
+                if do_cut {
+                    b.truncate(cut.index(b.len() + 1));
+                }
+                b
+            })
+    }
+
+    fn any_input() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            proptest::collection::vec(any::<u8>(), 0..64),
+            proptest::collection::vec(timestampish_byte(), 0..40),
+            mutated_seed(),
+        ]
+    }
+
+    /// IANA zones with unusual rules: half-hour and 30-minute DST, DST
+    /// south of the equator, negative DST (Dublin), a skipped day (Apia),
+    /// two-hour DST (Troll), zones that dropped or changed DST.
+    const ZONES: &[&str] = &[
+        "Europe/Berlin",
+        "America/New_York",
+        "America/St_Johns",
+        "Australia/Lord_Howe",
+        "Australia/Adelaide",
+        "America/Sao_Paulo",
+        "Pacific/Chatham",
+        "Pacific/Apia",
+        "Europe/Dublin",
+        "Antarctica/Troll",
+        "Africa/Casablanca",
+        "Asia/Kolkata",
+        "Asia/Tehran",
+        "Europe/Moscow",
+        "America/Santiago",
+        "Pacific/Kiritimati",
+        "UTC",
+    ];
+
+    fn zone(name: &str) -> Zone {
+        Zone::parse(name).expect("a zone from the list")
+    }
+
+    fn tz_offset(tz: chrono_tz::Tz, utc_secs: i64) -> i32 {
+        let naive = chrono::DateTime::from_timestamp(utc_secs, 0)
+            .expect("in range")
+            .naive_utc();
+        tz.offset_from_utc_datetime(&naive).fix().local_minus_utc()
+    }
+
+    /// The UTC instants in `year` at which the zone's offset changes.
+    fn transitions(tz: chrono_tz::Tz, year: i64) -> Vec<i64> {
+        let start = civil_to_secs(year, 1, 1, 0, 0, 0).expect("valid");
+        let end = civil_to_secs(year + 1, 1, 1, 0, 0, 0).expect("valid");
+        let step = 6 * 3600;
+        let mut out = Vec::new();
+        let mut t = start;
+        while t < end {
+            if tz_offset(tz, t) != tz_offset(tz, t + step) {
+                // The first second with the new offset.
+                let (mut lo, mut hi) = (t, t + step);
+                while hi - lo > 1 {
+                    let mid = lo + (hi - lo) / 2;
+                    if tz_offset(tz, mid) == tz_offset(tz, t) {
+                        lo = mid;
+                    } else {
+                        hi = mid;
+                    }
+                }
+                out.push(hi);
+            }
+            t += step;
+        }
+        out
+    }
+
+    /// Year, month, day, hour, minute, second, microsecond.
+    type DateTime = (i64, u32, u32, u32, u32, u32, u32);
+
+    /// A valid date and time in 1970..=2100 with microseconds.
+    fn date_time() -> impl Strategy<Value = DateTime> {
+        (
+            1970i64..=2100,
+            1u32..=12,
+            1u32..=31,
+            0u32..24,
+            0u32..60,
+            0u32..60,
+            0u32..1_000_000,
+        )
+            .prop_map(|(y, mo, d, h, mi, s, us)| (y, mo, d.min(days_in_month(y, mo)), h, mi, s, us))
+    }
+
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+
+    fn offset_text(off: i32, colon: bool) -> String {
+        let sign = if off < 0 { '-' } else { '+' };
+        let (h, m) = (off.abs() / 3600, off.abs() % 3600 / 60);
+        if colon {
+            format!("{sign}{h:02}:{m:02}")
+        } else {
+            format!("{sign}{h:02}{m:02}")
+        }
+    }
+
+    /// The instant as chrono computes it: an oracle independent of this module.
+    fn oracle((y, mo, d, h, mi, s, us): DateTime, off: i32) -> Micros {
+        let naive = chrono::NaiveDate::from_ymd_opt(y as i32, mo, d)
+            .and_then(|date| date.and_hms_micro_opt(h, mi, s, us))
+            .expect("valid date-time");
+        let fixed = chrono::FixedOffset::east_opt(off).expect("valid offset");
+        fixed
+            .from_local_datetime(&naive)
+            .single()
+            .expect("fixed offsets are unambiguous")
+            .timestamp_micros()
+    }
+
+    fn read_utc(text: &str) -> Option<Micros> {
+        let (stamp, used) = parse_leading(text.as_bytes())?;
+        assert_eq!(used, text.len(), "{text}: consumed {used} bytes");
+        Some(TimeCtx::default().resolve(stamp))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn readers_never_panic(b in any_input()) {
+            let _ = parse_leading(&b);
+            let _ = parse_iso(&b);
+            let _ = parse_clf(&b);
+            let _ = parse_ctime(&b);
+            let _ = parse_syslog_date(&b);
+            let _ = parse_short_year(&b);
+            let _ = parse_offset(&b);
+            let _ = month_abbr(&b);
+            let _ = digits(&b, 4);
+            let text = String::from_utf8_lossy(&b);
+            let _ = epoch_to_micros(&text);
+            let _ = parse_user_time(&text, Zone::Utc);
+            let _ = parse_user_time(&text, zone("Australia/Lord_Howe"));
+            let _ = parse_duration_secs(&text);
+            let _ = Zone::parse(&text);
+            let mut ctx = TimeCtx::new(zone("Europe/Berlin"), YearAnchor::End(1_700_000_000));
+            let _ = parse_text_timestamp(&text, &mut ctx);
+            if let Some((stamp, _)) = parse_syslog_date(&b) {
+                let _ = ctx.resolve_yearless(stamp);
+            }
+        }
+
+        #[test]
+        fn numbers_never_panic(f in any::<f64>(), i in any::<i64>(), secs in any::<i64>(), month in 0u32..14, day in 0u32..33) {
+            let _ = epoch_f64_to_micros(f);
+            let _ = epoch_to_micros(&i.to_string());
+            let _ = epoch_to_micros(&f.to_string());
+            let _ = format_rfc3339(i);
+            let _ = format_date(i);
+            let _ = format_clock(i);
+            let _ = format_duration(i);
+            let _ = civil_from_days(i / 86_400);
+            let _ = civil_to_secs(i, month, day, 0, 0, 0);
+            for anchor in [YearAnchor::End(secs), YearAnchor::Start { year: secs as i32, first_month: month }] {
+                let mut ctx = TimeCtx::new(zone("America/New_York"), anchor);
+                let _ = ctx.resolve_yearless(YearlessStamp { month, day, second_of_day: 86_399, micros: 999_999 });
+                let _ = ctx.resolve(Stamp { wall: secs, micros: u32::MAX, offset: None });
+                let _ = ctx.resolve(Stamp { wall: secs, micros: 0, offset: Some(i32::MIN) });
+            }
+        }
+
+        #[test]
+        fn written_shapes_read_back(
+            (y, mo, d, h, mi, s, us) in date_time(),
+            off_minutes in -(23 * 60 + 59)..=(23 * 60 + 59),
+            colon in any::<bool>(),
+            pad_space in any::<bool>(),
+        ) {
+            let off = off_minutes * 60;
+            let month = MONTHS[(mo - 1) as usize];
+            // RFC 3339 with an offset (or Z), microseconds.
+            let zone_text = if off == 0 && colon { "Z".to_string() } else { offset_text(off, colon) };
+            let rfc = format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{us:06}{zone_text}");
+            prop_assert_eq!(read_utc(&rfc), Some(oracle((y, mo, d, h, mi, s, us), off)), "{}", rfc);
+            // CLF (whole seconds, offset without a colon).
+            let clf = format!("[{d:02}/{month}/{y:04}:{h:02}:{mi:02}:{s:02} {}]", offset_text(off, false));
+            prop_assert_eq!(read_utc(&clf), Some(oracle((y, mo, d, h, mi, s, 0), off)), "{}", clf);
+            // Java / log4j: comma and milliseconds, no offset (read as UTC).
+            let ms = us / 1000;
+            let java = format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02},{ms:03}");
+            prop_assert_eq!(read_utc(&java), Some(oracle((y, mo, d, h, mi, s, ms * 1000), 0)), "{}", java);
+            // ctime with the year last, the day zero- or space-padded.
+            let weekday = WEEKDAYS[days_from_civil(y, mo, d).rem_euclid(7) as usize];
+            let day = if pad_space { format!("{d:>2}") } else { format!("{d:02}") };
+            let ctime = format!("{weekday} {month} {day} {h:02}:{mi:02}:{s:02} {y:04}");
+            prop_assert_eq!(read_utc(&ctime), Some(oracle((y, mo, d, h, mi, s, 0), 0)), "{}", ctime);
+        }
+
+        #[test]
+        fn rfc3339_output_reads_back(
+            // Years 0001..=9999: all that four-digit years can write.
+            at in -62_135_596_800_000_000i64..=253_402_300_799_999_999,
+        ) {
+            let text = format_rfc3339(at);
+            prop_assert_eq!(read_utc(&text), Some(at), "{}", text);
+            let mut ctx = TimeCtx::new(zone("Asia/Kolkata"), YearAnchor::End(0));
+            prop_assert_eq!(parse_text_timestamp(&text, &mut ctx), Some(at), "{}", text);
+        }
+
+        #[test]
+        fn resolve_around_dst_edges(
+            name in prop::sample::select(ZONES.to_vec()),
+            year in 1970i64..=2100,
+            pick in any::<prop::sample::Index>(),
+            delta in -3 * 3600i64..=3 * 3600,
+            micros in 0u32..1_000_000,
+        ) {
+            let z = zone(name);
+            let Zone::Named(tz) = z else {
+                // UTC: nothing to fold or skip.
+                let mut ctx = TimeCtx::new(z, YearAnchor::End(0));
+                let wall = civil_to_secs(year, 6, 1, 0, 0, 0).unwrap() + delta;
+                prop_assert_eq!(ctx.resolve(Stamp { wall, micros, offset: None }), wall * SEC + micros as i64);
+                return Ok(());
+            };
+            let edges = transitions(tz, year);
+            // A zone without DST that year: any moment of the year.
+            let utc = match edges.is_empty() {
+                true => civil_to_secs(year, 1, 1, 0, 0, 0).unwrap() + pick.index(365 * 86_400) as i64,
+                false => edges[pick.index(edges.len())],
+            };
+            let wall = utc + tz_offset(tz, utc - 1) as i64 + delta;
+            let mut ctx = TimeCtx::new(z, YearAnchor::End(0));
+            let got = ctx.resolve(Stamp { wall, micros, offset: None });
+            // The cache must not change the answer: a warm context agrees
+            // with a fresh one, after reading nearby walls in any order.
+            for w in [wall - 900, wall + 1, wall - 3600, wall] {
+                let warm = ctx.resolve(Stamp { wall: w, micros, offset: None });
+                let fresh = TimeCtx::new(z, YearAnchor::End(0)).resolve(Stamp { wall: w, micros, offset: None });
+                prop_assert_eq!(warm, fresh, "{} wall {}", name, w);
+            }
+            prop_assert_eq!(got.rem_euclid(SEC), micros as i64);
+            let secs = got.div_euclid(SEC);
+            let back = secs + tz_offset(tz, secs) as i64;
+            let naive = chrono::DateTime::from_timestamp(wall, 0).unwrap().naive_utc();
+            match tz.offset_from_local_datetime(&naive) {
+                chrono::LocalResult::Single(_) => prop_assert_eq!(back, wall, "{} {}", name, naive),
+                chrono::LocalResult::Ambiguous(early, _) => {
+                    // The earlier reading of a repeated wall time.
+                    prop_assert_eq!(back, wall, "{} {}", name, naive);
+                    prop_assert_eq!(secs, wall - early.fix().local_minus_utc() as i64);
+                }
+                chrono::LocalResult::None => {
+                    // A wall time that never happened moves forward, by
+                    // less than a day (Apia skipped a whole one).
+                    prop_assert!(back > wall && back - wall <= 86_400, "{} {}: {}", name, naive, back - wall);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn long_durations_are_errors_not_overflows() {
+        assert!(parse_duration_secs("99999999999999999999").is_err());
+        assert!(parse_duration_secs("9999999999999999d").is_err());
+        assert!(parse_duration_secs("-9223372036854775808").is_err());
+        assert!(parse_duration_secs("--5").is_err());
+        assert_eq!(parse_duration_secs("+90"), Ok(90));
+    }
+
+    #[test]
+    fn extreme_anchors_do_not_overflow() {
+        for end in [i64::MIN, i64::MAX, -1, 253_402_300_799] {
+            let mut ctx = TimeCtx::new(zone("Europe/Berlin"), YearAnchor::End(end));
+            let (stamp, _) = parse_syslog_date(b"Feb 29 12:00:00").unwrap();
+            let _ = ctx.resolve_yearless(stamp);
+        }
     }
 }

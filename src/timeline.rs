@@ -258,14 +258,13 @@ fn alert_events(alerts: &[AlertSeen], source: &str, out: &mut Vec<Event>) {
             .or_default()
             .push(a);
     }
-    let mut keys: Vec<_> = episodes.keys().cloned().collect();
-    keys.sort();
-    for key in keys {
-        let mut seen = episodes[&key].clone();
+    let mut episodes: Vec<_> = episodes.into_iter().collect();
+    episodes.sort_by(|a, b| a.0.cmp(&b.0));
+    for (_, mut seen) in episodes {
         seen.sort_by_key(|a| (a.at, a.line));
         let firing: Vec<&&AlertSeen> = seen.iter().filter(|a| a.alert.firing).collect();
         let resolved = seen.iter().find(|a| !a.alert.firing);
-        let any = seen[0];
+        let Some(&any) = seen.first() else { continue };
         let mut fields: BTreeMap<String, String> = any.alert.labels.clone().into_iter().collect();
         fields.insert("alertname".to_string(), any.alert.name.clone());
         let summary = any

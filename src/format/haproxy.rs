@@ -451,9 +451,14 @@ fn day_of_year(doy: u32, second_of_day: u32, ctx: &mut TimeCtx) -> Option<Micros
             [end_year + 1, end_year, end_year - 1]
                 .into_iter()
                 .find(|&y| {
+                    // Checked: the anchor can be a file's mtime, any number.
                     let days = days_from_civil(y, 1, 1) + doy;
-                    let t = days * 86_400;
-                    civil_from_days(days).0 == y && t <= end + 31 * 86_400 && t > end - 335 * 86_400
+                    let Some(t) = days.checked_mul(86_400) else {
+                        return false;
+                    };
+                    civil_from_days(days).0 == y
+                        && t <= end.saturating_add(31 * 86_400)
+                        && t > end.saturating_sub(335 * 86_400)
                 })
                 .unwrap_or(end_year)
         }
@@ -464,7 +469,7 @@ fn day_of_year(doy: u32, second_of_day: u32, ctx: &mut TimeCtx) -> Option<Micros
         return None;
     }
     Some(ctx.resolve(Stamp {
-        wall: days * 86_400 + second_of_day as i64,
+        wall: days.checked_mul(86_400)? + second_of_day as i64,
         micros: 0,
         offset: None,
     }))
@@ -851,6 +856,18 @@ mod tests {
         );
         assert_eq!(field(&m, "backend"), Some("check_if_redis_is_master_1"));
         assert_eq!(m.level, Some(Level::Alert));
+    }
+
+    #[test]
+    fn day_of_year_with_absurd_anchors_does_not_overflow() {
+        // The anchor can be a file's modification time: any number.
+        for end in [i64::MIN, i64::MAX, i64::MAX / 86_400, -1] {
+            let mut c = TimeCtx::new(Zone::Utc, YearAnchor::End(end));
+            let _ = Haproxy.parse(
+                b"[ALERT] 365/235959 (8) : backend 'x' has no server available!",
+                &mut c,
+            );
+        }
     }
 
     #[test]

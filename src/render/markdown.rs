@@ -1251,12 +1251,10 @@ pub fn chart(a: &Analysis, i: Option<&Incident>, from: Micros, to: Micros) -> St
             failed: 0,
             errors: 0,
         };
-        for (_, b) in series.dense(k, k + group - 1) {
-            if let Some(b) = b {
-                r.requests += b.requests;
-                r.failed += b.failed;
-                r.errors += b.error_messages;
-            }
+        for (_, b) in series.present(k, k + group - 1) {
+            r.requests += b.requests;
+            r.failed += b.failed;
+            r.errors += b.error_messages;
         }
         rows.push(r);
         k += group;
@@ -1540,6 +1538,17 @@ mod tests {
     #[test]
     fn table_cells_escape_pipes() {
         assert_eq!(code_cell("a|b"), "`a\\|b`");
+        // A backslash already before the pipe stays text: GFM only splits
+        // cells on pipes with no backslash before them.
+        assert_eq!(code_cell("a\\|b"), "`a\\\\|b`");
+    }
+
+    #[test]
+    fn code_spans_defuse_bidi_overrides() {
+        // U+202E would show `exe.png` as `gnp.exe` and reverse our own
+        // words after the span.
+        let c = code("invoice\u{202e}gnp.exe");
+        assert_eq!(c, "`invoice\\u{202e}gnp.exe`");
     }
 
     #[test]

@@ -192,7 +192,7 @@ pub fn write_formats(out: &mut dyn Write, a: &Analysis, show_skipped: bool) -> i
                 .unwrap_or_else(|| "-".into()),
         )?;
         if let Some(r) = &i.skipped_reason {
-            writeln!(out, "    not read: {r}")?;
+            writeln!(out, "    not read: {}", sanitize_for_terminal(r))?;
         }
         if show_skipped {
             for (line, text) in &i.stats.skipped_samples {
