@@ -167,6 +167,9 @@ fn add_status(statuses: &mut Vec<(u16, u64)>, status: u16, n: u64) {
     }
 }
 
+/// Most distinct event keys kept per file.
+const MAX_RUN_KEYS: usize = 10_000;
+
 /// Most distinct error templates kept per file; more are counted, not kept.
 const MAX_TEMPLATES: usize = 5000;
 
@@ -307,7 +310,12 @@ impl Partial {
         }
     }
 
-    fn record_event(&mut self, key: RunKey, occ: Occurrence<'_>) {
+    fn record_event(&mut self, mut key: RunKey, occ: Occurrence<'_>) {
+        // A pattern whose key captures something per line (an id) would
+        // make one run per line; past the cap, new keys share one run.
+        if self.runs.len() >= MAX_RUN_KEYS && !self.runs.contains_key(&key) {
+            key.key = "(other)".to_string();
+        }
         let Occurrence {
             at,
             line,
@@ -470,10 +478,11 @@ pub fn scan_all(files: Vec<InputFile>, opts: &ScanOptions) -> Result<Vec<FileRes
         .into_par_iter()
         .map(|(i, op)| (i, read_file(op, opts, YearAnchor::End(0))))
         .collect();
-    let range_end = first_pass
-        .iter()
-        .filter_map(|(_, r)| r.partial.stats.last)
-        .max();
+    let mut dated_series = Series::new(opts.bucket_seconds);
+    for (_, r) in &first_pass {
+        dated_series.merge(&r.partial.series);
+    }
+    let range_end = end_of_bulk(&dated_series);
     results.extend(first_pass);
 
     let second_pass: Vec<(usize, FileResult)> = yearless
@@ -486,6 +495,17 @@ pub fn scan_all(files: Vec<InputFile>, opts: &ScanOptions) -> Result<Vec<FileRes
     results.extend(second_pass);
     results.sort_by_key(|(i, _)| *i);
     Ok(results.into_iter().map(|(_, r)| r).collect())
+}
+
+/// The end of the bulk of the data: one stray line dated years away (a
+/// host whose clock jumped) must not move every year-less date with it.
+fn end_of_bulk(series: &Series) -> Option<Micros> {
+    let core = series.core(|b| b.requests.saturating_add(b.messages))?;
+    Some(
+        series
+            .bucket_start(core.last.saturating_add(1))
+            .saturating_sub(1),
+    )
 }
 
 /// Where a year-less file takes its year from: `--year`, else the end of
@@ -1060,19 +1080,23 @@ pub fn count_clients(
         .iter()
         .filter(|r| r.parser.is_some() && crate::is_request_log(r))
         .filter(|r| {
-            let ok = matches!(r.file.origin, input::Origin::Path(_));
+            let ok = unchanged_since_read(&r.file);
             if !ok {
                 left_out.push(r.file.display.clone());
             }
             ok
         })
         .collect();
-    let tallies: Vec<Vec<WindowTally>> = sources
+    let tallies: Vec<Option<Vec<WindowTally>>> = sources
         .par_iter()
         .map(|r| clients_of_file(r, windows, zone, block_size))
         .collect();
     let mut merged: Vec<WindowTally> = vec![WindowTally::default(); windows.len()];
-    for file_tallies in tallies {
+    for (r, file_tallies) in sources.iter().zip(tallies) {
+        let Some(file_tallies) = file_tallies else {
+            left_out.push(r.file.display.clone());
+            continue;
+        };
         for (w, t) in file_tallies.into_iter().enumerate() {
             merged[w].merge(t);
         }
@@ -1096,17 +1120,17 @@ fn clients_of_file(
     windows: &[(Micros, Micros)],
     zone: Zone,
     block_size: usize,
-) -> Vec<WindowTally> {
+) -> Option<Vec<WindowTally>> {
     let empty = || vec![WindowTally::default(); windows.len()];
     let Some(parser) = r.parser else {
-        return empty();
+        return Some(empty());
     };
     // Skip files whose time range misses every window.
     let (Some(first), Some(last)) = (r.partial.stats.first, r.partial.stats.last) else {
-        return empty();
+        return Some(empty());
     };
     if !windows.iter().any(|&(s, e)| first <= e && last >= s) {
-        return empty();
+        return Some(empty());
     }
     let ctx = TimeCtx::new(zone, r.anchor);
     let tally = |block: &[u8]| tally_block(block, parser, ctx.clone(), r.skew, windows);
@@ -1122,22 +1146,17 @@ fn clients_of_file(
     if let (input::Origin::Path(path), input::Compression::None) = (&r.file.origin, r.compression) {
         if !r.blocks.is_empty() {
             let wanted: Vec<&BlockSpan> = r.blocks.iter().filter(|b| b.touches(windows)).collect();
-            let parts: Vec<Vec<WindowTally>> = wanted
+            let parts: Option<Vec<Vec<WindowTally>>> = wanted
                 .par_iter()
-                .map(|span| match read_span(path, span) {
-                    Ok(block) => tally(&block),
-                    Err(_) => empty(),
-                })
+                .map(|span| read_span(path, span).ok().map(|block| tally(&block)))
                 .collect();
-            merge(&mut out, parts);
-            return out;
+            merge(&mut out, parts?);
+            return Some(out);
         }
     }
     // Compressed files and standard input cannot be read from the middle:
     // read the whole stream again.
-    let Ok(open) = input::open(&r.file) else {
-        return empty();
-    };
+    let open = input::open(&r.file).ok()?;
     let mut blocks = BlockReader::new(open.reader, block_size);
     let batch = (rayon::current_num_threads() * 2).max(2);
     loop {
@@ -1154,7 +1173,28 @@ fn clients_of_file(
         let parts: Vec<Vec<WindowTally>> = pending.par_iter().map(|b| tally(b)).collect();
         merge(&mut out, parts);
     }
-    out
+    // A damaged archive stops at the same place as in the first read.
+    Some(out)
+}
+
+/// Whether a file can be read a second time and is still what was read
+/// the first time: a file on disk with the same size and modification time
+/// (a log rotated or appended to mid-analysis would give wrong counts).
+fn unchanged_since_read(file: &InputFile) -> bool {
+    let input::Origin::Path(path) = &file.origin else {
+        return false;
+    };
+    match std::fs::metadata(path) {
+        Ok(m) => {
+            let mtime = m
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map(|d| d.as_secs() as i64);
+            m.len() == file.size && (file.mtime.is_none() || mtime == file.mtime)
+        }
+        Err(_) => false,
+    }
 }
 
 /// Reads one block of a plain file again.
@@ -1227,14 +1267,22 @@ pub fn for_each_record(
     let (yearless, dated): (Vec<_>, Vec<_>) = opened
         .into_iter()
         .partition(|op| op.format.is_some_and(|f| f.yearless()));
-    let mut range_end: Option<Micros> = None;
+    let mut dated_series = Series::new(3600);
     for op in dated {
-        let last = dump_file(op, opts, YearAnchor::End(0), each, &mut warnings)?;
-        range_end = max_opt(range_end, last);
+        dump_file(
+            op,
+            opts,
+            YearAnchor::End(0),
+            each,
+            &mut warnings,
+            &mut dated_series,
+        )?;
     }
+    let range_end = end_of_bulk(&dated_series);
+    let mut ignored = Series::new(3600);
     for op in yearless {
         let anchor = year_anchor(&op, opts.year, range_end);
-        dump_file(op, opts, anchor, each, &mut warnings)?;
+        dump_file(op, opts, anchor, each, &mut warnings, &mut ignored)?;
     }
     Ok(warnings)
 }
@@ -1254,6 +1302,7 @@ fn dump_file(
     anchor: YearAnchor,
     each: &mut dyn FnMut(&str, &'static str, u64, &Parsed) -> std::io::Result<()>,
     warnings: &mut Vec<Warning>,
+    times: &mut Series,
 ) -> Result<Option<Micros>, RecordsError> {
     let Some(format) = op.format else {
         warnings.push(Warning {
@@ -1288,6 +1337,7 @@ fn dump_file(
                     continue;
                 }
                 last = max_opt(last, Some(at));
+                times.add_message(at, false);
             }
             each(&op.file.display, format.name(), line_no, &parsed)?;
         }

@@ -230,7 +230,9 @@ impl Series {
         b.error_messages += is_error as u64;
     }
 
+    /// Adds `other`, which must have the same bucket width.
     pub fn merge(&mut self, other: &Series) {
+        debug_assert_eq!(self.bucket_seconds, other.bucket_seconds);
         for (k, b) in &other.buckets {
             self.buckets.entry(*k).or_default().merge(b);
         }

@@ -305,3 +305,48 @@ fn a_source_with_a_wrong_clock_is_pointed_out() {
     let lag = skew["lag_seconds"].as_i64().unwrap();
     assert!((30..=45).contains(&lag), "{lag}");
 }
+
+#[test]
+fn one_stray_future_line_does_not_move_year_less_dates() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("syslog"),
+        "Mar  9 08:36:20 web1 systemd[1]: Reloading A high performance web server.\n",
+    )
+    .unwrap();
+    let mut app = String::new();
+    for i in 0..300 {
+        app.push_str(&format!(
+            "2024-03-09 08:{:02}:{:02},000 INFO [main] c.e.Api - ok\n",
+            i / 60,
+            i % 60
+        ));
+    }
+    // A host whose clock jumped wrote one line in 2099.
+    app.push_str("2099-01-01 00:00:00,000 INFO [main] c.e.Api - clock jumped\n");
+    std::fs::write(dir.path().join("app.log"), app).unwrap();
+    for cmd in ["records", "timeline"] {
+        let out = bin()
+            .args(
+                [cmd, "--format", "json"]
+                    .iter()
+                    .take(if cmd == "records" { 1 } else { 3 }),
+            )
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        if cmd == "records" {
+            assert!(text.contains("\"2024-03-09T08:36:20Z\""), "{text}");
+        } else {
+            let doc: Value = serde_json::from_str(&text).unwrap();
+            let syslog = doc["inputs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|i| i["path"] == "syslog")
+                .unwrap();
+            assert_eq!(syslog["first"], "2024-03-09T08:36:20Z");
+        }
+    }
+}
