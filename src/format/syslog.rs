@@ -798,27 +798,7 @@ mod tests {
     ];
 
     fn mutated() -> impl Strategy<Value = Vec<u8>> {
-        (
-            0..REAL.len(),
-            proptest::collection::vec((any::<usize>(), any::<u8>()), 0..8),
-            any::<usize>(),
-        )
-            .prop_map(|(i, edits, cut)| {
-                let mut line = REAL[i].as_bytes().to_vec();
-                for (pos, byte) in edits {
-                    let pos = pos % (line.len() + 1);
-                    match byte % 3 {
-                        0 if pos < line.len() => line[pos] = byte,
-                        1 => line.insert(pos, byte),
-                        _ if pos < line.len() => {
-                            line.remove(pos);
-                        }
-                        _ => {}
-                    }
-                }
-                line.truncate(cut % (line.len() + 1));
-                line
-            })
+        crate::format::testing::mutated_line(REAL)
     }
 
     proptest! {
