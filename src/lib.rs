@@ -77,6 +77,28 @@ impl Default for Options {
     }
 }
 
+impl Options {
+    /// The settings the scan needs, borrowed from these options.
+    fn scan_options<'a>(
+        &'a self,
+        on_progress: Option<&'a (dyn Fn(u64) + Sync)>,
+    ) -> ScanOptions<'a> {
+        ScanOptions {
+            zone: self.zone,
+            year: self.year,
+            since: self.since,
+            until: self.until,
+            bucket_seconds: self.bucket_seconds,
+            patterns: &self.patterns,
+            overrides: self.overrides.clone(),
+            block_size: self.block_size,
+            skipped_samples: self.skipped_samples,
+            skews: self.skews.clone(),
+            on_progress,
+        }
+    }
+}
+
 /// What one input was read as.
 #[derive(Clone, Debug)]
 pub struct InputSummary {
@@ -145,17 +167,8 @@ pub fn for_each_record(
 ) -> Result<Vec<input::Warning>, RecordsError> {
     let (files, mut warnings) = input::expand(paths)?;
     let scan_opts = ScanOptions {
-        zone: opts.zone,
-        year: opts.year,
-        since: opts.since,
-        until: opts.until,
-        bucket_seconds: opts.bucket_seconds,
-        patterns: &opts.patterns,
-        overrides: opts.overrides.clone(),
-        block_size: opts.block_size,
         skipped_samples: 0,
-        skews: opts.skews.clone(),
-        on_progress: None,
+        ..opts.scan_options(None)
     };
     warnings.extend(scan::for_each_record(files, &scan_opts, each)?);
     Ok(warnings)
@@ -216,19 +229,7 @@ pub fn analyze_with_progress(
     on_progress: Option<&(dyn Fn(u64) + Sync)>,
 ) -> Result<Analysis, Error> {
     let (files, mut warnings) = input::expand(paths)?;
-    let scan_opts = ScanOptions {
-        zone: opts.zone,
-        year: opts.year,
-        since: opts.since,
-        until: opts.until,
-        bucket_seconds: opts.bucket_seconds,
-        patterns: &opts.patterns,
-        overrides: opts.overrides.clone(),
-        block_size: opts.block_size,
-        skipped_samples: opts.skipped_samples,
-        skews: opts.skews.clone(),
-        on_progress,
-    };
+    let scan_opts = opts.scan_options(on_progress);
     let mut results: Vec<FileResult> = scan::scan_all(files, &scan_opts)?;
     mark_request_logs(&mut results);
     let skews = skew::estimate(&results);

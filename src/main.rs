@@ -294,14 +294,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 Err(e) => return Err(e.into()),
             };
             out.flush().map_err(output)?;
-            if !common.quiet {
-                for w in warnings {
-                    eprintln!(
-                        "postmortem: warning: {}",
-                        postmortem::render::sanitize_for_terminal(&w.to_string())
-                    );
-                }
-            }
+            print_warnings(&warnings, common.quiet);
             Ok(())
         }
         Command::Patterns { check, patterns } => {
@@ -527,16 +520,23 @@ fn analyze(common: &Common) -> Result<Analysis, Failure> {
         b.finish_and_clear();
     }
     let analysis = analysis?;
-    if !common.quiet {
-        let stderr = io::stderr();
-        let mut err = stderr.lock();
-        for w in &analysis.warnings {
-            let _ = writeln!(
-                err,
-                "postmortem: warning: {}",
-                postmortem::render::sanitize_for_terminal(&w.to_string())
-            );
-        }
-    }
+    print_warnings(&analysis.warnings, common.quiet);
     Ok(analysis)
+}
+
+/// Warnings go to stderr, never into the output on stdout, and their log
+/// text cannot drive the terminal.
+fn print_warnings(warnings: &[postmortem::input::Warning], quiet: bool) {
+    if quiet {
+        return;
+    }
+    let stderr = io::stderr();
+    let mut err = stderr.lock();
+    for w in warnings {
+        let _ = writeln!(
+            err,
+            "postmortem: warning: {}",
+            postmortem::render::sanitize_for_terminal(&w.to_string())
+        );
+    }
 }

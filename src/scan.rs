@@ -1159,19 +1159,17 @@ fn clients_of_file(
     let open = input::open(&r.file).ok()?;
     let mut blocks = BlockReader::new(open.reader, block_size);
     let batch = (rayon::current_num_threads() * 2).max(2);
+    let mut pending = Vec::with_capacity(batch);
     loop {
-        let mut pending = Vec::with_capacity(batch);
-        while pending.len() < batch {
-            match blocks.next_block() {
-                Some(b) => pending.push(b),
-                None => break,
-            }
-        }
+        read_batch(&mut blocks, &mut pending, batch);
         if pending.is_empty() {
             break;
         }
         let parts: Vec<Vec<WindowTally>> = pending.par_iter().map(|b| tally(b)).collect();
         merge(&mut out, parts);
+        for b in pending.drain(..) {
+            blocks.recycle(b);
+        }
     }
     // A damaged archive stops at the same place as in the first read.
     Some(out)
@@ -1267,22 +1265,24 @@ pub fn for_each_record(
     let (yearless, dated): (Vec<_>, Vec<_>) = opened
         .into_iter()
         .partition(|op| op.format.is_some_and(|f| f.yearless()));
-    let mut dated_series = Series::new(3600);
+    // The same buckets as `scan_all`, so both commands find the same
+    // bulk of the data and give year-less files the same year.
+    let mut dated_series = Series::new(opts.bucket_seconds);
     for op in dated {
+        let anchor = YearAnchor::End(0);
         dump_file(
             op,
             opts,
-            YearAnchor::End(0),
+            anchor,
             each,
             &mut warnings,
-            &mut dated_series,
+            Some(&mut dated_series),
         )?;
     }
     let range_end = end_of_bulk(&dated_series);
-    let mut ignored = Series::new(3600);
     for op in yearless {
         let anchor = year_anchor(&op, opts.year, range_end);
-        dump_file(op, opts, anchor, each, &mut warnings, &mut ignored)?;
+        dump_file(op, opts, anchor, each, &mut warnings, None)?;
     }
     Ok(warnings)
 }
@@ -1302,19 +1302,18 @@ fn dump_file(
     anchor: YearAnchor,
     each: &mut dyn FnMut(&str, &'static str, u64, &Parsed) -> std::io::Result<()>,
     warnings: &mut Vec<Warning>,
-    times: &mut Series,
-) -> Result<Option<Micros>, RecordsError> {
+    mut times: Option<&mut Series>,
+) -> Result<(), RecordsError> {
     let Some(format) = op.format else {
         warnings.push(Warning {
             path: op.file.display.clone(),
             message: "format not recognised: no records".to_string(),
         });
-        return Ok(None);
+        return Ok(());
     };
     let mut ctx = TimeCtx::new(opts.zone, anchor);
     let skew = skew_for(opts, &op.file);
     let mut line_no = 0u64;
-    let mut last = None;
     let mut block = Some(std::mem::take(&mut op.first_block));
     while let Some(b) = block {
         let mut lines = b.split(|&c| c == b'\n').peekable();
@@ -1336,8 +1335,9 @@ fn dump_file(
                 if !in_window(at, opts) {
                     continue;
                 }
-                last = max_opt(last, Some(at));
-                times.add_message(at, false);
+                if let Some(t) = times.as_deref_mut() {
+                    t.add_message(at, false);
+                }
             }
             each(&op.file.display, format.name(), line_no, &parsed)?;
         }
@@ -1346,5 +1346,5 @@ fn dump_file(
     if let Some(e) = op.blocks.error.take() {
         warnings.push(damage_warning(&op.file, &op.opened, &e));
     }
-    Ok(last)
+    Ok(())
 }
