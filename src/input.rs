@@ -280,6 +280,79 @@ impl Compression {
     }
 }
 
+/// The SHA-256 of an input's bytes as stored (compressed inputs are hashed
+/// compressed), filled in while the input is read the first time, so the
+/// report's hashes cost no second read.
+#[derive(Clone, Debug, Default)]
+pub struct Digest(std::sync::Arc<std::sync::Mutex<DigestState>>);
+
+#[derive(Debug, Default)]
+struct DigestState {
+    hasher: sha2::Sha256,
+    /// The stream was read to its end: the digest covers every byte.
+    complete: bool,
+}
+
+impl Digest {
+    fn update(&self, bytes: &[u8]) {
+        use sha2::Digest as _;
+        if let Ok(mut s) = self.0.lock() {
+            if bytes.is_empty() {
+                s.complete = true;
+            } else {
+                s.hasher.update(bytes);
+            }
+        }
+    }
+
+    /// The hex digest, when the whole stream went through it.
+    pub fn finish(&self) -> Option<String> {
+        use sha2::Digest as _;
+        let s = self.0.lock().ok()?;
+        s.complete.then(|| hex(&s.hasher.clone().finalize()))
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+/// SHA-256 of a file as stored, read on its own (for inputs whose first
+/// read stopped early: damaged archives, binary files).
+pub fn sha256_file(path: &Path) -> io::Result<String> {
+    use sha2::Digest as _;
+    let mut f = fs::File::open(path)?;
+    let mut hasher = sha2::Sha256::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hex(&hasher.finalize()))
+}
+
+/// Passes bytes through to a [`Digest`].
+struct Hashing<R> {
+    inner: R,
+    digest: Digest,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.digest.update(&buf[..n]);
+        Ok(n)
+    }
+}
+
 /// A reader that remembers how many compressed bytes went through it, so a
 /// damaged archive can be reported with an offset.
 struct Counting<R> {
@@ -328,8 +401,29 @@ impl OpenInputInfo {
 }
 
 /// Opens a file (or stdin), sniffing gzip and zstd by their magic bytes.
-pub fn open(file: &InputFile) -> io::Result<OpenInput> {
+/// With a `digest`, the bytes as stored are hashed as they are read.
+pub fn open(file: &InputFile, digest: Option<&Digest>) -> io::Result<OpenInput> {
     let consumed = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let raw: Box<dyn Read + Send> = match (&file.origin, digest) {
+        (Origin::Path(p), Some(d)) => Box::new(Hashing {
+            inner: fs::File::open(p)?,
+            digest: d.clone(),
+        }),
+        (Origin::Path(_), None) => return open_plain(file, consumed),
+        (Origin::Stdin, Some(d)) => Box::new(Hashing {
+            inner: io::stdin(),
+            digest: d.clone(),
+        }),
+        (Origin::Stdin, None) => Box::new(io::stdin()),
+    };
+    decoded(raw, consumed)
+}
+
+/// Opens a file on disk without a digest.
+fn open_plain(
+    file: &InputFile,
+    consumed: std::sync::Arc<std::sync::atomic::AtomicU64>,
+) -> io::Result<OpenInput> {
     if let Origin::Path(p) = &file.origin {
         // A plain file is handed to the block reader as it is: `File` reads
         // straight into a block's spare capacity, where a wrapper would make

@@ -8,10 +8,10 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use postmortem::analysis::{self, find_incidents};
 use postmortem::format;
-use postmortem::incident;
 use postmortem::patterns::PatternSet;
-use postmortem::render::{json, text};
+use postmortem::render::{json, markdown, text};
 use postmortem::scan::FormatOverride;
 use postmortem::time::{self, Zone};
 use postmortem::{Analysis, Options};
@@ -194,19 +194,18 @@ fn run(cli: Cli) -> Result<(), Failure> {
             format,
             color,
         } => {
-            let mut analysis = analyze(&common)?;
-            let incidents = incident::find_incidents(&analysis, common.slo);
-            analysis.events.extend(incident::marker_events(&incidents));
-            postmortem::timeline::sort_events(&mut analysis.events);
+            let analysis = analyze(&common, false)?;
+            let incidents = find_incidents(&analysis);
             let stdout = io::stdout();
             let mut out = io::BufWriter::new(stdout.lock());
             match format {
                 OutputFormat::Json => {
-                    let doc = json::document(&analysis, incident::incidents_json(&incidents));
+                    let doc = json::document(&analysis, &incidents);
                     json::write_document(&mut out, &doc).map_err(output)?;
                 }
                 OutputFormat::Ndjson => {
-                    json::write_ndjson(&mut out, &analysis.events).map_err(output)?;
+                    let events = analysis::timeline_events(&analysis, &incidents);
+                    json::write_ndjson(&mut out, &events).map_err(output)?;
                 }
                 OutputFormat::Text => {
                     let color = match color {
@@ -216,8 +215,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                             io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
                         }
                     };
-                    let preamble = incident::preamble(&incidents);
-                    text::write_timeline(&mut out, &analysis, &preamble, text::Style { color })
+                    text::write_timeline(&mut out, &analysis, &incidents, text::Style { color })
                         .map_err(output)?;
                 }
             }
@@ -229,8 +227,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
             output: path,
             incident: selected,
         } => {
-            let analysis = analyze(&common)?;
-            let incidents = incident::find_incidents(&analysis, common.slo);
+            // The draft lists every input's SHA-256, computed while reading.
+            let analysis = analyze(&common, true)?;
+            let incidents = find_incidents(&analysis);
             if let Some(id) = selected {
                 if !incidents.iter().any(|i| i.id == id) {
                     let ids: Vec<String> = incidents.iter().map(|i| i.id.to_string()).collect();
@@ -244,7 +243,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                     }));
                 }
             }
-            let md = incident::render_report(&analysis, &incidents, selected, &reproduce_command());
+            let md = markdown::report(&analysis, &incidents, selected, &reproduce_command());
             match path {
                 Some(p) => std::fs::write(&p, md)
                     .map_err(|e| Failure(format!("cannot write {}: {e}", p.display())))?,
@@ -262,7 +261,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             show_skipped,
             list,
         } => {
-            let analysis = analyze(&common)?;
+            let analysis = analyze(&common, false)?;
             let stdout = io::stdout();
             let mut out = io::BufWriter::new(stdout.lock());
             text::write_formats(&mut out, &analysis, show_skipped).map_err(output)?;
@@ -489,8 +488,11 @@ fn progress_bar(common: &Common) -> Option<indicatif::ProgressBar> {
     Some(bar)
 }
 
-fn analyze(common: &Common) -> Result<Analysis, Failure> {
-    let opts = options(common)?;
+fn analyze(common: &Common, digests: bool) -> Result<Analysis, Failure> {
+    let opts = Options {
+        digests,
+        ..options(common)?
+    };
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(n) = common.threads {
         if !(1..=MAX_THREADS).contains(&n) {

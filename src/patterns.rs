@@ -51,7 +51,7 @@ use sha2::{Digest, Sha256};
 use thiserror::Error;
 use toml::Spanned;
 
-use crate::event::{EventKind, Severity};
+use crate::event::{EventKind, Origin, Severity};
 
 /// Messages are matched on at most this many leading bytes.
 pub const MAX_MATCH_BYTES: usize = 8 * 1024;
@@ -631,19 +631,13 @@ fn parse_source(
     path: &Path,
     builtin: bool,
 ) -> Result<Vec<Entry>, PatternError> {
-    let raw: RawFile = toml::from_str(src).map_err(|e| {
-        let (line, column) = e.span().map(|s| line_col(src, s.start)).unwrap_or((1, 1));
-        let mut message = e.message().trim_end().to_string();
-        if message.contains("expected a sequence") {
-            message.push_str("; write each pattern as a [[pattern]] table (double brackets)");
-        }
-        PatternError::Syntax {
-            path: path.to_path_buf(),
-            line,
-            column,
-            message,
-        }
-    })?;
+    let site = Site {
+        src,
+        origin,
+        path,
+        builtin,
+    };
+    let raw = site.read_toml()?;
     if raw.pattern.len() > MAX_PATTERNS_PER_FILE && !builtin {
         return Err(PatternError::TooLarge {
             path: path.to_path_buf(),
@@ -654,107 +648,215 @@ fn parse_source(
             ),
         });
     }
-
     let mut entries = Vec::with_capacity(raw.pattern.len());
     let mut seen: HashMap<String, usize> = HashMap::new();
     for spanned in raw.pattern {
-        let table_line = line_col(src, spanned.span().start).0;
-        let raw = spanned.into_inner();
-        let line_of = |span: std::ops::Range<usize>| line_col(src, span.start).0;
-        let invalid = |line: usize, message: String| PatternError::Invalid {
-            path: path.to_path_buf(),
+        let table_line = site.line_of(spanned.span());
+        entries.push(site.entry(spanned.into_inner(), table_line, &mut seen)?);
+    }
+    Ok(entries)
+}
+
+/// One pattern file being read: its text and where errors point.
+struct Site<'s> {
+    src: &'s str,
+    origin: &'s str,
+    path: &'s Path,
+    builtin: bool,
+}
+
+impl Site<'_> {
+    fn line_of(&self, span: std::ops::Range<usize>) -> usize {
+        line_col(self.src, span.start).0
+    }
+
+    fn invalid(&self, line: usize, message: String) -> PatternError {
+        PatternError::Invalid {
+            path: self.path.to_path_buf(),
             line,
             message,
-        };
+        }
+    }
 
-        let Some(id) = raw.id else {
-            return Err(invalid(
+    fn read_toml(&self) -> Result<RawFile, PatternError> {
+        toml::from_str(self.src).map_err(|e| {
+            let (line, column) = e
+                .span()
+                .map(|s| line_col(self.src, s.start))
+                .unwrap_or((1, 1));
+            let mut message = e.message().trim_end().to_string();
+            if message.contains("expected a sequence") {
+                message.push_str("; write each pattern as a [[pattern]] table (double brackets)");
+            }
+            PatternError::Syntax {
+                path: self.path.to_path_buf(),
+                line,
+                column,
+                message,
+            }
+        })
+    }
+
+    /// One `[[pattern]]` table, checked and compiled.
+    fn entry(
+        &self,
+        raw: RawPattern,
+        table_line: usize,
+        seen: &mut HashMap<String, usize>,
+    ) -> Result<Entry, PatternError> {
+        let (id, id_line) = self.id(raw.id, table_line, seen)?;
+        if raw.enabled == Some(false) {
+            return Ok(Entry::Disable {
+                id,
+                origin: self.origin.to_string(),
+                line: id_line,
+            });
+        }
+        let (kind, ignore) = self.kind(&id, raw.kind, table_line)?;
+        let severity = self.severity(&id, raw.severity.as_ref(), kind)?;
+        let regex = self.regex(&id, raw.regex, table_line)?;
+        let formats = self.formats(&id, raw.formats)?;
+        let (title, title_parts) = match raw.title {
+            None => (None, Vec::new()),
+            Some(t) => {
+                let line = self.line_of(t.span());
+                let t = t.into_inner();
+                let parts = parse_title(&t, &regex).map_err(|m| {
+                    self.invalid(line, format!("pattern '{id}': title \"{t}\": {m}"))
+                })?;
+                (Some(t), parts)
+            }
+        };
+        let (key, key_groups) = self.key(&id, raw.key, &regex)?;
+        Ok(Entry::Define(Box::new(Pattern {
+            id,
+            kind,
+            severity,
+            regex,
+            formats,
+            title,
+            key,
+            description: raw.description,
+            ignore,
+            origin: self.origin.to_string(),
+            line: table_line,
+            title_parts,
+            key_groups,
+        })))
+    }
+
+    fn id(
+        &self,
+        id: Option<Spanned<String>>,
+        table_line: usize,
+        seen: &mut HashMap<String, usize>,
+    ) -> Result<(String, usize), PatternError> {
+        let Some(id) = id else {
+            return Err(self.invalid(
                 table_line,
                 "pattern has no `id`; add a unique dotted id such as id = \"myapp.db_timeout\""
                     .into(),
             ));
         };
-        let id_line = line_of(id.span());
+        let id_line = self.line_of(id.span());
         let id = id.into_inner();
         if !valid_id(&id) {
-            return Err(invalid(
+            return Err(self.invalid(
                 id_line,
                 format!("pattern id '{id}' is not valid; use letters, digits, '_', '-' and '.' (at most 100), such as \"myapp.db_timeout\""),
             ));
         }
+        if Origin::is_reserved(&id) {
+            return Err(self.invalid(
+                id_line,
+                format!("pattern id '{id}' is reserved for events postmortem makes itself (lb.failed_requests, alert.firing, alert.resolved, marker.*); choose another id"),
+            ));
+        }
         if let Some(first) = seen.insert(id.clone(), id_line) {
-            return Err(invalid(
+            return Err(self.invalid(
                 id_line,
                 format!("pattern id '{id}' is already used at line {first}; give each pattern its own id"),
             ));
         }
-        if raw.enabled == Some(false) {
-            entries.push(Entry::Disable {
-                id,
-                origin: origin.to_string(),
-                line: id_line,
-            });
-            continue;
-        }
+        Ok((id, id_line))
+    }
 
-        let Some(kind_raw) = raw.kind else {
-            return Err(invalid(
+    /// The event kind, and whether the pattern silences lines (`ignore`).
+    fn kind(
+        &self,
+        id: &str,
+        kind: Option<Spanned<String>>,
+        table_line: usize,
+    ) -> Result<(EventKind, bool), PatternError> {
+        let Some(kind_raw) = kind else {
+            return Err(self.invalid(
                 table_line,
                 format!("pattern '{id}' has no `kind`; add kind = \"error\" (or alert, change, recovery, info, ignore)"),
             ));
         };
-        let kind_line = line_of(kind_raw.span());
-        let (kind, ignore) = match kind_raw.get_ref().as_str() {
-            "ignore" => (EventKind::Info, true),
-            "marker" => {
-                return Err(invalid(
-                    kind_line,
-                    format!("pattern '{id}': kind \"marker\" is reserved for the markers postmortem computes; use error, alert, change, recovery, info or ignore"),
-                ))
-            }
+        let kind_line = self.line_of(kind_raw.span());
+        match kind_raw.get_ref().as_str() {
+            "ignore" => Ok((EventKind::Info, true)),
+            "marker" => Err(self.invalid(
+                kind_line,
+                format!("pattern '{id}': kind \"marker\" is reserved for the markers postmortem computes; use error, alert, change, recovery, info or ignore"),
+            )),
             name => match EventKind::from_name(name) {
-                Some(k) => (k, false),
-                None => {
-                    return Err(invalid(
-                        kind_line,
-                        format!("pattern '{id}': unknown kind \"{name}\"; use error, alert, change, recovery, info or ignore"),
-                    ))
-                }
+                Some(k) => Ok((k, false)),
+                None => Err(self.invalid(
+                    kind_line,
+                    format!("pattern '{id}': unknown kind \"{name}\"; use error, alert, change, recovery, info or ignore"),
+                )),
             },
-        };
-        let severity = match &raw.severity {
-            None => default_severity(kind),
+        }
+    }
+
+    fn severity(
+        &self,
+        id: &str,
+        severity: Option<&Spanned<String>>,
+        kind: EventKind,
+    ) -> Result<Severity, PatternError> {
+        match severity {
+            None => Ok(default_severity(kind)),
             Some(s) => Severity::from_name(s.get_ref()).ok_or_else(|| {
-                invalid(
-                    line_of(s.span()),
+                self.invalid(
+                    self.line_of(s.span()),
                     format!(
                         "pattern '{id}': unknown severity \"{}\"; use info, warning, error or critical",
                         s.get_ref()
                     ),
                 )
-            })?,
-        };
+            }),
+        }
+    }
 
-        let Some(regex_raw) = raw.regex else {
-            return Err(invalid(
+    fn regex(
+        &self,
+        id: &str,
+        regex: Option<Spanned<String>>,
+        table_line: usize,
+    ) -> Result<Regex, PatternError> {
+        let Some(regex_raw) = regex else {
+            return Err(self.invalid(
                 table_line,
                 format!("pattern '{id}' has no `regex`; add regex = '''...''' with the text to look for"),
             ));
         };
-        let regex_line = line_of(regex_raw.span());
+        let regex_line = self.line_of(regex_raw.span());
         let source = regex_raw.into_inner();
         let too_large = |message: String| PatternError::TooLarge {
-            path: path.to_path_buf(),
+            path: self.path.to_path_buf(),
             line: regex_line,
             message,
         };
         if source.trim().is_empty() {
-            return Err(invalid(
+            return Err(self.invalid(
                 regex_line,
                 format!("pattern '{id}': the regex is empty and would match every line; write the text to look for"),
             ));
         }
-        if source.len() > MAX_REGEX_SOURCE && !builtin {
+        if source.len() > MAX_REGEX_SOURCE && !self.builtin {
             return Err(too_large(format!(
                 "pattern '{id}': the regex is {} bytes, more than the {MAX_REGEX_SOURCE} allowed; shorten it or split it into several patterns",
                 source.len()
@@ -770,93 +872,76 @@ fn parse_source(
                     limit / 1024
                 )),
                 other => PatternError::Regex {
-                    path: path.to_path_buf(),
-                    id: id.clone(),
+                    path: self.path.to_path_buf(),
+                    id: id.to_string(),
                     line: regex_line,
                     message: other.to_string(),
                 },
             })?;
         if regex.is_match("") {
-            return Err(invalid(
+            return Err(self.invalid(
                 regex_line,
                 format!("pattern '{id}': the regex matches an empty message, so it would match every line; make it require some text"),
             ));
         }
-
-        let formats = match raw.formats {
-            None => Vec::new(),
-            Some(f) => {
-                let line = line_of(f.span());
-                let formats = f.into_inner();
-                for name in &formats {
-                    if crate::format::by_name(name).is_none() {
-                        let known: Vec<&str> =
-                            crate::format::registry().iter().map(|f| f.name()).collect();
-                        return Err(invalid(
-                            line,
-                            format!(
-                                "pattern '{id}': unknown format \"{name}\"; known formats: {}",
-                                known.join(", ")
-                            ),
-                        ));
-                    }
-                }
-                formats
-            }
-        };
-
-        let (title, title_parts) = match raw.title {
-            None => (None, Vec::new()),
-            Some(t) => {
-                let line = line_of(t.span());
-                let t = t.into_inner();
-                let parts = parse_title(&t, &regex)
-                    .map_err(|m| invalid(line, format!("pattern '{id}': title \"{t}\": {m}")))?;
-                (Some(t), parts)
-            }
-        };
-
-        let (key, key_groups) = match raw.key {
-            None => (Vec::new(), Vec::new()),
-            Some(k) => {
-                let line = line_of(k.span());
-                let key = k.into_inner();
-                let mut groups = Vec::with_capacity(key.len());
-                for name in &key {
-                    match group_indexes(&regex, name) {
-                        Ok(g) => groups.push(g),
-                        Err(bad) => {
-                            return Err(invalid(
-                                line,
-                                format!(
-                                    "pattern '{id}': key \"{name}\": \"{bad}\" is not a named capture of the regex; {}",
-                                    capture_hint(&regex)
-                                ),
-                            ))
-                        }
-                    }
-                }
-                (key, groups)
-            }
-        };
-
-        entries.push(Entry::Define(Box::new(Pattern {
-            id,
-            kind,
-            severity,
-            regex,
-            formats,
-            title,
-            key,
-            description: raw.description,
-            ignore,
-            origin: origin.to_string(),
-            line: table_line,
-            title_parts,
-            key_groups,
-        })));
+        Ok(regex)
     }
-    Ok(entries)
+
+    fn formats(
+        &self,
+        id: &str,
+        formats: Option<Spanned<Vec<String>>>,
+    ) -> Result<Vec<String>, PatternError> {
+        let Some(f) = formats else {
+            return Ok(Vec::new());
+        };
+        let line = self.line_of(f.span());
+        let formats = f.into_inner();
+        for name in &formats {
+            if crate::format::by_name(name).is_none() {
+                let known: Vec<&str> = crate::format::registry().iter().map(|f| f.name()).collect();
+                return Err(self.invalid(
+                    line,
+                    format!(
+                        "pattern '{id}': unknown format \"{name}\"; known formats: {}",
+                        known.join(", ")
+                    ),
+                ));
+            }
+        }
+        Ok(formats)
+    }
+
+    /// The key's capture names and, for each, the groups it takes the
+    /// first match of.
+    fn key(
+        &self,
+        id: &str,
+        key: Option<Spanned<Vec<String>>>,
+        regex: &Regex,
+    ) -> Result<(Vec<String>, Vec<Vec<usize>>), PatternError> {
+        let Some(k) = key else {
+            return Ok((Vec::new(), Vec::new()));
+        };
+        let line = self.line_of(k.span());
+        let key = k.into_inner();
+        let mut groups = Vec::with_capacity(key.len());
+        for name in &key {
+            match group_indexes(regex, name) {
+                Ok(g) => groups.push(g),
+                Err(bad) => {
+                    return Err(self.invalid(
+                        line,
+                        format!(
+                            "pattern '{id}': key \"{name}\": \"{bad}\" is not a named capture of the regex; {}",
+                            capture_hint(regex)
+                        ),
+                    ))
+                }
+            }
+        }
+        Ok((key, groups))
+    }
 }
 
 /// Whether a regex source seems to use a Unicode word boundary (`\b` or
@@ -1205,8 +1290,8 @@ mod tests {
         ("syslog", "SERVICE ALERT: web1;HTTP;CRITICAL;HARD;3;CRITICAL - Socket timeout after 10 seconds", Some("alert.nagios_problem")),
         ("syslog", "SERVICE ALERT: web1;HTTP;CRITICAL;SOFT;1;CRITICAL - Socket timeout after 10 seconds", None),
         ("syslog", "SERVICE ALERT: web1;HTTP;OK;HARD;3;HTTP OK: HTTP/1.1 200 OK", Some("alert.nagios_ok")),
-        ("json", "sending notification [FIRING:1] HighErrorRate (api production)", Some("alert.firing")),
-        ("json", "[RESOLVED] HighErrorRate (api production)", Some("alert.resolved")),
+        ("json", "sending notification [FIRING:1] HighErrorRate (api production)", Some("alert.notification_firing")),
+        ("json", "[RESOLVED] HighErrorRate (api production)", Some("alert.notification_resolved")),
         ("json", "Alert HighLatency is firing", Some("alert.generic_firing")),
         ("json", "incident resolved, all systems operational", Some("recovery.resolved")),
         // changes: deploys, k8s, terraform, ansible
@@ -1592,6 +1677,9 @@ regex = '''Connection refused'''
                 "unknown kind \"errror\"; use error",
             ),
             ("[[pattern]]\nid = \"a\"\nkind = \"marker\"\nregex = 'x'\n", 3, "reserved"),
+            ("[[pattern]]\nid = \"alert.firing\"\nkind = \"alert\"\nregex = 'x'\n", 2, "reserved for events postmortem makes"),
+            ("[[pattern]]\nid = \"lb.failed_requests\"\nkind = \"error\"\nregex = 'x'\n", 2, "reserved"),
+            ("[[pattern]]\nid = \"marker.peak\"\nkind = \"info\"\nregex = 'x'\n", 2, "reserved"),
             (
                 "[[pattern]]\nid = \"a\"\nkind = \"error\"\nseverity = \"fatal\"\nregex = 'x'\n",
                 4,

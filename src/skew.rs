@@ -12,8 +12,9 @@
 
 use std::collections::BTreeMap;
 
+use crate::display::round2;
 use crate::event::EventKind;
-use crate::scan::{FileResult, FAILED_REQUESTS};
+use crate::scan::Partial;
 
 /// Largest offset looked for, in seconds.
 const MAX_LAG: i64 = 180;
@@ -62,34 +63,18 @@ impl SkewEstimate {
     }
 }
 
-/// Per-second counts of failed requests in the request logs.
-fn reference(results: &[FileResult]) -> BTreeMap<i64, f64> {
-    let mut out = BTreeMap::new();
-    for r in results.iter().filter(|r| r.counts_requests) {
-        for (key, seconds) in &r.partial.runs {
-            if key.pattern == FAILED_REQUESTS {
-                for (&sec, agg) in seconds {
-                    *out.entry(sec).or_insert(0.0) += agg.count as f64;
-                }
-            }
-        }
-    }
-    out
-}
-
 /// Per-second counts of error-level messages of one source, or of its
 /// error events when its lines carry no level.
-fn errors_of(r: &FileResult) -> BTreeMap<i64, f64> {
-    if !r.partial.error_seconds.is_empty() {
-        return r
-            .partial
+pub fn errors_of(p: &Partial) -> BTreeMap<i64, f64> {
+    if !p.error_seconds.is_empty() {
+        return p
             .error_seconds
             .iter()
             .map(|(&s, &n)| (s, n as f64))
             .collect();
     }
     let mut out = BTreeMap::new();
-    for (key, seconds) in &r.partial.runs {
+    for (key, seconds) in &p.runs {
         if key.kind == EventKind::Error {
             for (&sec, agg) in seconds {
                 *out.entry(sec).or_insert(0.0) += agg.count as f64;
@@ -99,25 +84,28 @@ fn errors_of(r: &FileResult) -> BTreeMap<i64, f64> {
     out
 }
 
-/// Estimates the offset of every source with enough errors against the
-/// request logs; only offsets worth a warning are returned.
-pub fn estimate(results: &[FileResult]) -> Vec<SkewEstimate> {
-    let reference = reference(results);
+/// Estimates the offset of every candidate source with enough errors
+/// against `reference`, the request logs' failed requests per second;
+/// only offsets worth a warning are returned.
+pub fn estimate(
+    reference: &BTreeMap<i64, f64>,
+    candidates: &[(&str, &Partial)],
+) -> Vec<SkewEstimate> {
     let ref_events: f64 = reference.values().sum();
     if (ref_events as u64) < MIN_EVENTS {
         return Vec::new();
     }
     let mut out = Vec::new();
-    for r in results.iter().filter(|r| !r.counts_requests) {
-        let errors = errors_of(r);
+    for (source, partial) in candidates {
+        let errors = errors_of(partial);
         let events: f64 = errors.values().sum();
         if (events as u64) < MIN_EVENTS {
             continue;
         }
-        if let Some((lag, best, zero)) = best_lag(&reference, &errors) {
+        if let Some((lag, best, zero)) = best_lag(reference, &errors) {
             if lag.abs() >= MIN_REPORTED_LAG && best >= MIN_CORRELATION && best - zero >= MIN_GAIN {
                 out.push(SkewEstimate {
-                    source: r.file.display.clone(),
+                    source: source.to_string(),
                     lag_seconds: lag,
                     correlation: round2(best),
                     correlation_at_zero: round2(zero),
@@ -127,10 +115,6 @@ pub fn estimate(results: &[FileResult]) -> Vec<SkewEstimate> {
         }
     }
     out
-}
-
-fn round2(v: f64) -> f64 {
-    (v * 100.0).round() / 100.0
 }
 
 /// The lag (seconds `other` follows `reference`) with the highest Pearson

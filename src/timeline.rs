@@ -4,8 +4,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::event::{EventKind, Severity};
-use crate::scan::{AlertSeen, FileResult, RunKey, SecondAgg, FAILED_REQUESTS};
+use crate::display::group_thousands;
+use crate::event::{EventKind, Origin, Severity};
+use crate::scan::{AlertSeen, FileResult, RunKey, SecondAgg};
 use crate::time::{Micros, SEC};
 
 /// One line of the timeline.
@@ -23,9 +24,9 @@ pub struct Event {
     pub source: String,
     /// Line of the first occurrence (1-based); 0 for computed events.
     pub line: u64,
-    /// The pattern that matched (`lb.failed_requests` for failed requests,
-    /// `alert.firing`/`alert.resolved`, `marker.*`).
-    pub pattern: String,
+    /// Where it comes from: a pattern, failed requests, an alert
+    /// notification, a marker (the JSON's `pattern`).
+    pub origin: Origin,
     /// The log text of the first occurrence, or a summary for computed events.
     pub message: String,
     /// A short rendering of the event from the pattern's title template.
@@ -43,8 +44,14 @@ impl Event {
 /// Orders events: time, then source, then line, then the rest for a total order.
 pub fn sort_events(events: &mut [Event]) {
     events.sort_by(|a, b| {
-        (a.at, &a.source, a.line, a.kind, &a.pattern, &a.message)
-            .cmp(&(b.at, &b.source, b.line, b.kind, &b.pattern, &b.message))
+        (a.at, &a.source, a.line, a.kind, a.origin.id(), &a.message).cmp(&(
+            b.at,
+            &b.source,
+            b.line,
+            b.kind,
+            b.origin.id(),
+            &b.message,
+        ))
     });
 }
 
@@ -165,7 +172,7 @@ fn run_event(key: &RunKey, run: &[&(SecondAgg, usize)], names: &[&str]) -> Event
     let last = run.iter().map(|a| a.last).max().unwrap_or(first.first);
     let until = (count > 1 && last > first.first).then_some(last);
     let mut fields: BTreeMap<String, String> = first.fields.iter().cloned().collect();
-    let (message, title) = if key.pattern == FAILED_REQUESTS {
+    let (message, title) = if key.origin == Origin::FailedRequests {
         let mut statuses: Vec<(u16, u64)> = Vec::new();
         for a in &run {
             for &(s, n) in &a.statuses {
@@ -207,7 +214,7 @@ fn run_event(key: &RunKey, run: &[&(SecondAgg, usize)], names: &[&str]) -> Event
         severity: key.severity,
         source: source.to_string(),
         line: first.line,
-        pattern: key.pattern.clone(),
+        origin: key.origin.clone(),
         message,
         title,
         fields,
@@ -220,19 +227,6 @@ fn status_name(status: u16) -> String {
     } else {
         status.to_string()
     }
-}
-
-/// `1234567` as `1,234,567`.
-pub fn group_thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::with_capacity(s.len() + s.len() / 3);
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// Alert notifications become one `alert` event per firing episode (an
@@ -300,7 +294,7 @@ fn alert_events(alerts: &[AlertSeen], source: &str, out: &mut Vec<Event>) {
                 severity,
                 source: source.to_string(),
                 line: first.line,
-                pattern: "alert.firing".to_string(),
+                origin: Origin::AlertFiring,
                 message: format!("alert {} firing{summary}", any.alert.name),
                 title: None,
                 fields: f,
@@ -322,7 +316,7 @@ fn alert_events(alerts: &[AlertSeen], source: &str, out: &mut Vec<Event>) {
                 severity: Severity::Info,
                 source: source.to_string(),
                 line: r.line,
-                pattern: "alert.resolved".to_string(),
+                origin: Origin::AlertResolved,
                 message: format!("alert {} resolved{summary}", any.alert.name),
                 title: None,
                 fields,
@@ -357,14 +351,6 @@ mod tests {
         assert_eq!(family("app-1.log.1"), "app-1.log");
     }
 
-    #[test]
-    fn thousands() {
-        assert_eq!(group_thousands(0), "0");
-        assert_eq!(group_thousands(999), "999");
-        assert_eq!(group_thousands(3102), "3,102");
-        assert_eq!(group_thousands(1234567), "1,234,567");
-    }
-
     fn agg(at: i64, line: u64) -> SecondAgg {
         SecondAgg {
             count: 1,
@@ -380,12 +366,7 @@ mod tests {
 
     #[test]
     fn quiet_gap_starts_a_new_run() {
-        let key = RunKey {
-            kind: EventKind::Error,
-            severity: Severity::Error,
-            pattern: FAILED_REQUESTS.to_string(),
-            key: "b1".to_string(),
-        };
+        let key = RunKey::failed_requests("b1");
         let mut seconds = BTreeMap::new();
         for (s, l) in [(100, 1), (130, 5), (150, 9), (1000, 20)] {
             seconds.insert(s, (agg(s, l), 0));

@@ -13,7 +13,7 @@ use std::path::Path;
 use std::process::Command;
 use std::sync::OnceLock;
 
-use postmortem::incident::{find_incidents, Incident, IncidentKind};
+use postmortem::analysis::{find_incidents, Incident, IncidentKind};
 use postmortem::time::{Micros, Zone, SEC};
 use postmortem::{analyze, Options};
 use serde_json::Value;
@@ -60,7 +60,7 @@ fn incidents_of(dir: &Path, zone: Option<&str>) -> Vec<Incident> {
             analyze(&paths, &opts).unwrap()
         }
     };
-    find_incidents(&analysis, analysis.slo)
+    find_incidents(&analysis)
 }
 
 fn micros(v: &Value) -> Micros {
@@ -93,7 +93,7 @@ fn check(found: &[Incident], t: &Value) {
     );
     // The cause among the top two suspects.
     let cause = &t["cause"];
-    let json = postmortem::incident::incidents_json(std::slice::from_ref(i));
+    let json = postmortem::render::json::incidents_value(std::slice::from_ref(i));
     let suspects = json[0]["suspects"].as_array().unwrap();
     let rank = suspects
         .iter()
@@ -204,7 +204,7 @@ fn the_committed_sample_matches_its_truth() {
     }
     let truth: Value = serde_json::from_str(&std::fs::read_to_string(truth).unwrap()).unwrap();
     let analysis = analyze(&[sample.to_string_lossy().into_owned()], options()).unwrap();
-    let found = find_incidents(&analysis, analysis.slo);
+    let found = find_incidents(&analysis);
     assert_eq!(found.len(), 1);
     check(&found, &truth["incidents"][0]);
 }

@@ -49,6 +49,29 @@ pub trait LogFormat: Send + Sync {
     }
 }
 
+/// What kind of source writes a format (TEMPORARY: replaced by the format kit's roles).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Role {
+    Front,
+    Application,
+    Alerts,
+    System,
+}
+
+/// TEMPORARY until each format declares its role.
+pub trait Roles {
+    fn request_role(&self) -> Role;
+}
+
+impl<T: LogFormat + ?Sized> Roles for T {
+    fn request_role(&self) -> Role {
+        match self.name() {
+            "nginx_access" | "haproxy" | "alb" | "elb" | "envoy" | "syslog" => Role::Front,
+            _ => Role::Application,
+        }
+    }
+}
+
 impl std::fmt::Debug for dyn LogFormat {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())

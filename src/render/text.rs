@@ -3,11 +3,12 @@
 
 use std::io::{self, Write};
 
+use crate::analysis::{Analysis, Incident, IncidentKind};
+use crate::display::{date_time, group_thousands, pct2, relative};
 use crate::event::{EventKind, Severity};
 use crate::render::sanitize_for_terminal;
-use crate::time::{format_clock, format_date, format_rfc3339, Micros};
-use crate::timeline::{group_thousands, Event};
-use crate::Analysis;
+use crate::time::{format_clock, format_date, format_duration, format_rfc3339};
+use crate::timeline::Event;
 
 /// Terminal colours, or none.
 #[derive(Clone, Copy, Debug)]
@@ -38,15 +39,11 @@ impl Style {
     }
 }
 
-fn date_time(at: Micros) -> String {
-    format!("{} {}", format_date(at), format_clock(at))
-}
-
 /// Writes the timeline: a header about the inputs, then one event a line.
 pub fn write_timeline(
     out: &mut dyn Write,
     a: &Analysis,
-    preamble: &[String],
+    incidents: &[Incident],
     style: Style,
 ) -> io::Result<()> {
     let lines: u64 = a.inputs.iter().map(|i| i.stats.lines).sum();
@@ -64,16 +61,16 @@ pub fn write_timeline(
         group_thousands(lines),
         range
     )?;
-    for p in preamble {
-        writeln!(out, "{}", sanitize_for_terminal(p))?;
+    for p in preamble(incidents) {
+        writeln!(out, "{}", sanitize_for_terminal(&p))?;
     }
     writeln!(out)?;
-    if a.events.is_empty() {
+    let events = crate::analysis::timeline_events(a, incidents);
+    if events.is_empty() {
         writeln!(out, "No events found.")?;
         return Ok(());
     }
-    let source_width = a
-        .events
+    let source_width = events
         .iter()
         .map(|e| source_ref(e).chars().count())
         .max()
@@ -94,10 +91,76 @@ pub fn write_timeline(
             )
         )
     )?;
-    for e in &a.events {
+    for e in &events {
         write_event(out, e, source_width, style)?;
     }
     Ok(())
+}
+
+/// Lines for the top of the text timeline: each incident's window and impact.
+fn preamble(incidents: &[Incident]) -> Vec<String> {
+    let mut out = Vec::new();
+    if incidents.is_empty() {
+        out.push("No incident detected.".to_string());
+        return out;
+    }
+    for i in incidents {
+        let mut line = format!(
+            "Incident {} (rank {}, {}): {} → {} UTC ({})",
+            i.id,
+            i.rank,
+            i.kind.as_str(),
+            date_time(i.start),
+            date_time(i.end),
+            format_duration(i.duration_seconds())
+        );
+        match i.kind {
+            IncidentKind::ErrorsFromAppLogs => line.push_str(&format!(
+                "; {} error messages",
+                group_thousands(i.impact.error_messages)
+            )),
+            _ => {
+                line.push_str(&format!(
+                    "; {} of {} requests failed ({})",
+                    group_thousands(i.impact.requests_failed),
+                    group_thousands(i.impact.requests_total),
+                    pct2(i.impact.failed_pct)
+                ));
+                if let (Some(a), Some(t), Some(p)) = (
+                    i.impact.clients_affected,
+                    i.impact.clients_total,
+                    i.impact.clients_affected_pct,
+                ) {
+                    line.push_str(&format!(
+                        ", {} of {} clients affected ({p:.1}%)",
+                        group_thousands(a),
+                        group_thousands(t)
+                    ));
+                }
+                if i.impact.requests_lost > 0 {
+                    line.push_str(&format!(
+                        ", about {} requests lost",
+                        group_thousands(i.impact.requests_lost)
+                    ));
+                }
+            }
+        }
+        out.push(line);
+        let mut detail = Vec::new();
+        match &i.detected {
+            Some(d) => detail.push(format!(
+                "first alert {} {}",
+                d.alert,
+                relative(d.at, i.start)
+            )),
+            None => detail.push("no alert fired".to_string()),
+        }
+        if let Some(s) = i.suspects.first() {
+            detail.push(format!("top suspect: {}", s.why));
+        }
+        out.push(format!("  {}", detail.join("; ")));
+    }
+    out
 }
 
 fn source_ref(e: &Event) -> String {

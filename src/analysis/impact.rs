@@ -4,6 +4,7 @@
 //! error budget and burn rate; and the response metrics (time to detect,
 //! mitigate, recover).
 
+use crate::display::round2;
 use crate::series::{Histogram, Series};
 use crate::time::{Micros, SEC};
 
@@ -74,10 +75,6 @@ impl Metrics {
 /// Share in percent, rounded to 2 decimals; `None` without a denominator.
 pub fn percent(part: u64, whole: u64) -> Option<f64> {
     (whole > 0).then(|| round2(part as f64 * 100.0 / whole as f64))
-}
-
-pub fn round2(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
 }
 
 /// Error budget used, in percent of the period's budget:
@@ -194,7 +191,7 @@ pub fn usual_rate(series: &Series, start: Micros, windows: &[(Micros, Micros)]) 
     if v.len() < 5 {
         return None;
     }
-    crate::detect::median(&mut v).map(|m| m / series.bucket_seconds as f64)
+    super::detect::median(&mut v).map(|m| m / series.bucket_seconds as f64)
 }
 
 /// Requests missing against the usual rate, when the shortfall is clear

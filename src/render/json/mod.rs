@@ -3,11 +3,17 @@
 //! Keys are written in a fixed order and every number is derived from the
 //! input alone, so the same logs give byte-identical output.
 
+mod incident;
+
 use serde_json::{json, Map, Value};
 
+use crate::analysis::{Analysis, Incident};
+use crate::display::round1;
 use crate::time::format_rfc3339;
 use crate::timeline::Event;
-use crate::{Analysis, GENERATED_BY, SCHEMA};
+use crate::{GENERATED_BY, SCHEMA};
+
+pub use incident::{incident_value, incidents_value, suspect_value};
 
 /// Most buckets written in `series`; longer ranges use wider buckets.
 const MAX_SERIES_BUCKETS: i64 = 20_000;
@@ -27,7 +33,7 @@ pub fn event_value(e: &Event) -> Value {
     m.insert("severity".into(), json!(e.severity.as_str()));
     m.insert("source".into(), json!(e.source));
     m.insert("line".into(), json!(e.line));
-    m.insert("pattern".into(), json!(e.pattern));
+    m.insert("pattern".into(), json!(e.origin.id()));
     m.insert("message".into(), json!(e.message));
     if let Some(t) = &e.title {
         m.insert("title".into(), json!(t));
@@ -113,8 +119,8 @@ pub fn series_value(a: &Analysis) -> Value {
         requests.push(b.requests);
         failed.push(b.failed);
         errors.push(b.error_messages);
-        p50.push(b.latency.quantile_ms(0.5).map(round_ms));
-        p99.push(b.latency.quantile_ms(0.99).map(round_ms));
+        p50.push(b.latency.quantile_ms(0.5).map(round1));
+        p99.push(b.latency.quantile_ms(0.99).map(round1));
         for (i, name) in names.iter().enumerate() {
             let c = b.backends.get(name.as_str()).copied().unwrap_or_default();
             by_backend[i].0.push(c.requests);
@@ -139,20 +145,22 @@ pub fn series_value(a: &Analysis) -> Value {
     Value::Object(m)
 }
 
-fn round_ms(v: f64) -> f64 {
-    (v * 10.0).round() / 10.0
-}
-
-/// The whole timeline document.
-pub fn document(a: &Analysis, incidents: Value) -> Value {
+/// The whole timeline document: the inputs, the incidents, every event
+/// with the incidents' markers in timeline order, the series.
+pub fn document(a: &Analysis, incidents: &[Incident]) -> Value {
     let mut m = Map::new();
     m.insert("schema".into(), json!(SCHEMA));
     m.insert("generated_by".into(), json!(GENERATED_BY));
     m.insert("inputs".into(), inputs_value(a));
-    m.insert("incidents".into(), incidents);
+    m.insert("incidents".into(), incidents_value(incidents));
     m.insert(
         "events".into(),
-        Value::Array(a.events.iter().map(event_value).collect()),
+        Value::Array(
+            crate::analysis::timeline_events(a, incidents)
+                .iter()
+                .map(event_value)
+                .collect(),
+        ),
     );
     m.insert("series".into(), series_value(a));
     m.insert(
@@ -261,4 +269,68 @@ pub fn record_value(
         }
     }
     Value::Object(m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::find_incidents;
+    use crate::analysis::tests::{stray_timestamps, two_incidents};
+
+    #[test]
+    fn incidents_have_the_schema_s_keys() {
+        let (_d, a) = two_incidents();
+        let inc = find_incidents(&a);
+        let json = incidents_value(&inc);
+        assert_eq!(json[0]["id"], 2);
+        assert_eq!(json[0]["rank"], 1);
+        for key in [
+            "id",
+            "rank",
+            "start",
+            "end",
+            "duration_seconds",
+            "detected_at",
+            "peak",
+            "metrics",
+            "impact",
+            "suspects",
+        ] {
+            assert!(json[0].get(key).is_some(), "{key}");
+        }
+        for key in [
+            "requests_total",
+            "requests_failed",
+            "failed_pct",
+            "clients_total",
+            "clients_affected",
+            "clients_affected_pct",
+            "baseline_failed_pct",
+            "latency_ms",
+        ] {
+            assert!(json[0]["impact"].get(key).is_some(), "{key}");
+        }
+        let doc = document(&a, &inc);
+        let markers = doc["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["pattern"] == "marker.impact_begins")
+            .count();
+        assert_eq!(markers, 2);
+    }
+
+    #[test]
+    fn stray_timestamps_keep_the_series_bounded() {
+        let (_d, a) = stray_timestamps();
+        let series = series_value(&a);
+        assert!(series["requests"].as_array().unwrap().len() <= 20_001);
+        let method = &incidents_value(&find_incidents(&a))[0]["method"]["warnings"];
+        assert!(
+            method
+                .to_string()
+                .contains("4 requests dated far from the rest of the logs"),
+            "{method}"
+        );
+    }
 }

@@ -1,0 +1,165 @@
+//! The moments the analysis computes for each incident and puts on the
+//! timeline: IMPACT BEGINS, DETECTED, PEAK, MITIGATED, IMPACT ENDS. Made
+//! once here, with their words, and handed to every renderer as events.
+
+use std::collections::BTreeMap;
+
+use super::incident::{Incident, IncidentKind};
+use crate::display::{group_thousands, pct, pct2, relative};
+use crate::event::{EventKind, Marker, Origin, Severity};
+use crate::time::{format_clock, format_duration, Micros};
+use crate::timeline::Event;
+
+/// Fills in each incident's markers (their text names the incident when
+/// there are several).
+pub fn attach(incidents: &mut [Incident]) {
+    let several = incidents.len() > 1;
+    for i in incidents.iter_mut() {
+        i.markers = markers_of(i, several);
+    }
+}
+
+/// Every incident's markers, in timeline order.
+pub fn all(incidents: &[Incident]) -> Vec<Event> {
+    let mut out: Vec<Event> = incidents
+        .iter()
+        .flat_map(|i| i.markers.iter().cloned())
+        .collect();
+    crate::timeline::sort_events(&mut out);
+    out
+}
+
+fn markers_of(i: &Incident, several: bool) -> Vec<Event> {
+    let mut out = Vec::new();
+    let tag = if several {
+        format!(" (incident {})", i.id)
+    } else {
+        String::new()
+    };
+    let mut push = |at: Micros, marker: Marker, severity: Severity, text: String| {
+        let mut fields = BTreeMap::new();
+        fields.insert("incident".to_string(), i.id.to_string());
+        out.push(Event {
+            at,
+            until: None,
+            count: 1,
+            kind: EventKind::Marker,
+            severity,
+            source: String::new(),
+            line: 0,
+            origin: Origin::Marker(marker),
+            message: format!("{}{tag} — {text}", marker.label()),
+            title: None,
+            fields,
+        });
+    };
+    push(i.start, Marker::ImpactBegins, Severity::Critical, begins(i));
+    if let Some(d) = &i.detected {
+        let rel = relative(d.at, i.start);
+        push(
+            d.at,
+            Marker::Detected,
+            Severity::Warning,
+            format!("alert {} fired, {rel}", d.alert),
+        );
+    }
+    if let Some(p) = &i.peak {
+        push(p.at, Marker::Peak, Severity::Critical, peak(i, p));
+    }
+    if let Some(m) = i.mitigated.filter(|_| i.kind != IncidentKind::TrafficLoss) {
+        push(m, Marker::Mitigated, Severity::Info, mitigated(i));
+    }
+    push(i.end, Marker::ImpactEnds, Severity::Info, ends(i));
+    crate::timeline::sort_events(&mut out);
+    out
+}
+
+fn begins(i: &Incident) -> String {
+    let baseline = i
+        .impact
+        .baseline_failed_pct
+        .map(|b| format!(" (baseline {})", pct(b / 100.0)))
+        .unwrap_or_default();
+    match i.kind {
+        IncidentKind::TrafficLoss => {
+            let usual = i
+                .impact
+                .usual_rate_per_second
+                .map(|u| {
+                    format!(
+                        " (usual {} requests/min)",
+                        group_thousands((u * 60.0).round() as u64)
+                    )
+                })
+                .unwrap_or_default();
+            format!("traffic fell far below its usual rate{usual}")
+        }
+        IncidentKind::ErrorsFromAppLogs => "error messages well above their usual rate".to_string(),
+        IncidentKind::ErrorRatio => match i.onset_ratio {
+            Some(r) => format!("error ratio {}{baseline}", pct(r)),
+            None => format!("failed requests rise{baseline}"),
+        },
+    }
+}
+
+fn peak(i: &Incident, p: &super::incident::Peak) -> String {
+    match (i.kind, p.error_ratio) {
+        (IncidentKind::TrafficLoss, _) => format!(
+            "lowest traffic: {} requests in the {} from {}",
+            group_thousands(p.requests),
+            format_duration(p.bucket_seconds),
+            format_clock(p.at)
+        ),
+        (_, Some(r)) => format!(
+            "error ratio {} ({} of {} requests failed in the {} from {})",
+            pct(r),
+            group_thousands(p.failed),
+            group_thousands(p.requests),
+            format_duration(p.bucket_seconds),
+            format_clock(p.at)
+        ),
+        (_, None) => format!(
+            "{} error messages in the {} from {}",
+            group_thousands(p.errors),
+            format_duration(p.bucket_seconds),
+            format_clock(p.at)
+        ),
+    }
+}
+
+fn mitigated(i: &Incident) -> String {
+    match (&i.method.baseline, i.kind) {
+        (Some(b), IncidentKind::ErrorRatio) => format!(
+            "error ratio below the entry threshold ({}) from here on",
+            pct(b.typical_thresholds().0)
+        ),
+        (_, IncidentKind::TrafficLoss) => "traffic back to its usual rate".to_string(),
+        _ => "errors back below the entry threshold from here on".to_string(),
+    }
+}
+
+fn ends(i: &Incident) -> String {
+    match i.kind {
+        IncidentKind::ErrorsFromAppLogs => format!(
+            "{} error messages over {}",
+            group_thousands(i.impact.error_messages),
+            format_duration(i.duration_seconds())
+        ),
+        _ => {
+            let mut s = format!(
+                "{} of {} requests failed ({}) over {}",
+                group_thousands(i.impact.requests_failed),
+                group_thousands(i.impact.requests_total),
+                pct2(i.impact.failed_pct),
+                format_duration(i.duration_seconds())
+            );
+            if i.impact.requests_lost > 0 {
+                s.push_str(&format!(
+                    ", about {} requests lost",
+                    group_thousands(i.impact.requests_lost)
+                ));
+            }
+            s
+        }
+    }
+}

@@ -1,0 +1,263 @@
+//! One candidate window measured into an [`Incident`]: its impact (exact
+//! counts from the second read when it could be done), when it was
+//! detected, its peak, its suspects and the caveats that go with them.
+
+use std::collections::HashMap;
+
+use super::detect::{self, FailedSeconds, Grid};
+use super::impact::{self, Impact, Metrics};
+use super::incident::{Detected, Incident, IncidentKind, Method, Peak, DETECT_LOOKBACK_SECONDS};
+use super::suspects::{self, SuspectInput};
+use super::windows::Raw;
+use super::Analysis;
+use crate::display::{round2, round3, round4};
+use crate::event::EventKind;
+use crate::scan::{ClientCounts, Counted};
+use crate::time::{format_duration, Micros, SEC};
+
+/// What measuring every window of a run shares.
+pub struct Measuring<'a> {
+    pub analysis: &'a Analysis,
+    pub grid: &'a Grid,
+    pub method: &'a Method,
+    /// Failed requests per second over all request sources.
+    pub failed: &'a FailedSeconds,
+    /// The second read's counts, one per window.
+    pub counted: &'a Counted,
+    /// Every window of the run, in order.
+    pub windows: &'a [(Micros, Micros)],
+    /// The first timestamp of each input.
+    pub source_first: HashMap<String, Micros>,
+}
+
+/// Measures window `idx` of the run (`raw`).
+pub fn measure(ctx: &Measuring, raw: Raw, idx: usize) -> Incident {
+    let a = ctx.analysis;
+    let (start, end) = (raw.start, raw.end);
+    let request_mode = ctx.method.mode != IncidentKind::ErrorsFromAppLogs;
+    let mut warnings = ctx.method.warnings.clone();
+    let mut imp = Impact::default();
+    if request_mode {
+        request_impact(ctx, &raw, ctx.counted.exact(idx), &mut imp, &mut warnings);
+    }
+    imp.error_messages = impact::error_messages(&a.series, start, end);
+    let detected = detected(a, start, end, &mut warnings);
+    let peak = peak(ctx.grid, request_mode, &raw);
+    let metrics = Metrics::new(start, end, detected.as_ref().map(|d| d.at), raw.mitigated);
+    caveats(&raw, &mut warnings);
+    let others: Vec<(Micros, Micros)> = ctx
+        .windows
+        .iter()
+        .enumerate()
+        .filter(|(j, _)| *j != idx)
+        .map(|(_, w)| *w)
+        .collect();
+    let (suspects, likely_fix) = suspects::rank(&SuspectInput {
+        events: &a.events,
+        templates: &a.templates,
+        series: &a.series,
+        start,
+        end,
+        mitigated: raw.mitigated,
+        other_windows: &others,
+        source_first: &ctx.source_first,
+    });
+    Incident {
+        id: idx + 1,
+        rank: 0,
+        kind: raw.kind,
+        start,
+        end,
+        edges_exact: raw.edges_exact,
+        open_ended: raw.open_ended,
+        detected,
+        peak,
+        mitigated: raw.mitigated,
+        metrics,
+        impact: imp,
+        onset_ratio: raw.onset_ratio,
+        suspects,
+        likely_fix,
+        parts: raw.parts,
+        warnings,
+        method: ctx.method.clone(),
+        markers: Vec::new(),
+    }
+}
+
+/// Requests, failures, clients, latency, lost requests and the error
+/// budget within the window.
+fn request_impact(
+    ctx: &Measuring,
+    raw: &Raw,
+    exact: Option<ClientCounts>,
+    imp: &mut Impact,
+    warnings: &mut Vec<String>,
+) {
+    let series = &ctx.analysis.series;
+    let method = ctx.method;
+    let (start, end) = (raw.start, raw.end);
+    match exact {
+        Some(c) => {
+            imp.requests_total = c.requests;
+            imp.requests_failed = c.failed;
+            imp.clients_total = Some(c.total);
+            imp.clients_affected = Some(c.affected);
+            imp.exact_counts = true;
+        }
+        None => {
+            let (req, _) = impact::prorated_counts(series, start, end);
+            imp.requests_total = req;
+            imp.requests_failed = ctx.failed.count_between(start, end).min(req.max(1));
+            if !ctx.counted.left_out.is_empty() {
+                warnings.push(format!(
+                    "clients not counted and requests estimated from minute buckets: {} could not be read a second time",
+                    ctx.counted.left_out.join(", ")
+                ));
+            }
+        }
+    }
+    imp.failed_pct = impact::percent(imp.requests_failed, imp.requests_total);
+    imp.clients_affected_pct = match (imp.clients_affected, imp.clients_total) {
+        (Some(x), Some(t)) => impact::percent(x, t),
+        _ => None,
+    };
+    let pooled = method.baseline.as_ref().map(|b| b.pooled).unwrap_or(0.0);
+    imp.baseline_failed_pct = Some(round2(pooled * 100.0));
+    imp.latency = impact::latency(series, start, end, ctx.windows);
+    let usual = impact::usual_rate(series, start, ctx.windows).or_else(|| {
+        method
+            .baseline
+            .as_ref()
+            .filter(|b| b.rate > 0.0)
+            .map(|b| b.rate / method.bucket_seconds as f64)
+    });
+    imp.usual_rate_per_second = usual.map(round3);
+    let lost_parts: u64 = raw
+        .parts
+        .iter()
+        .filter(|p| p.kind == IncidentKind::TrafficLoss)
+        .map(|p| p.lost)
+        .sum();
+    imp.requests_lost = if lost_parts > 0 {
+        lost_parts
+    } else {
+        usual
+            .map(|u| impact::shortfall(u, (end - start) as f64 / SEC as f64, imp.requests_total))
+            .unwrap_or(0)
+    };
+    let lost_as_failed = if raw.kind == IncidentKind::TrafficLoss {
+        imp.requests_lost as f64
+    } else {
+        0.0
+    };
+    let f = imp.requests_failed as f64 + lost_as_failed;
+    let n = imp.requests_total as f64 + lost_as_failed;
+    imp.error_budget_used_pct =
+        usual.and_then(|u| impact::error_budget_used_pct(f, n, pooled, u, method.slo));
+    imp.burn_rate = impact::burn_rate(f, n, method.slo);
+    if imp.requests_total == 0 {
+        imp.latency.p50_during = None;
+        imp.latency.p99_during = None;
+    }
+    if imp.requests_total < 100 && raw.kind != IncidentKind::TrafficLoss {
+        warnings.push(format!(
+            "only {} requests in the window: percentages are rough",
+            imp.requests_total
+        ));
+    }
+}
+
+/// The first alert firing from a little before the start.
+fn detected(
+    a: &Analysis,
+    start: Micros,
+    end: Micros,
+    warnings: &mut Vec<String>,
+) -> Option<Detected> {
+    let detected = a
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::Alert)
+        .filter(|e| e.at >= start - DETECT_LOOKBACK_SECONDS * SEC && e.at <= end)
+        .min_by_key(|e| (e.at, e.source.clone(), e.line))
+        .map(|e| Detected {
+            at: e.at,
+            alert: e
+                .fields
+                .get("alertname")
+                .cloned()
+                .unwrap_or_else(|| e.headline().to_string()),
+            source: e.source.clone(),
+            line: e.line,
+        })?;
+    if detected.at < start {
+        warnings.push(format!(
+            "the first alert ({}) fired {} before the first failed request: stated as logged, not adjusted",
+            detected.alert,
+            format_duration((start - detected.at).div_euclid(SEC))
+        ));
+    }
+    Some(detected)
+}
+
+/// Caveats about the window's edges.
+fn caveats(raw: &Raw, warnings: &mut Vec<String>) {
+    if raw.open_ended {
+        warnings.push(format!(
+            "the logs end before {} buckets of normal error ratio confirmed the end: the end is the last failed request logged",
+            detect::EXIT_BUCKETS
+        ));
+    }
+    if raw.kind == IncidentKind::TrafficLoss {
+        warnings.push(if raw.edges_exact {
+            "traffic stopped: a server that is down logs nothing; start and end are the last request before the gap and the first after it".to_string()
+        } else {
+            "traffic fell far below its usual rate: a server that is down logs nothing, so start and end are estimated from the request rate".to_string()
+        });
+    }
+}
+
+/// The worst detection bucket in the window: highest error ratio (among
+/// buckets with enough requests when there are any), or most error
+/// messages, or for a traffic loss the bucket with the least traffic.
+fn peak(grid: &Grid, request_mode: bool, raw: &Raw) -> Option<Peak> {
+    let lo = grid.index_of(raw.start)?;
+    let hi = grid
+        .index_of(raw.end)
+        .unwrap_or(grid.points.len().saturating_sub(1));
+    let idx: Vec<usize> = (lo..=hi).collect();
+    let pick = if !request_mode {
+        idx.iter()
+            .copied()
+            .max_by_key(|&i| (grid.points[i].errors, std::cmp::Reverse(i)))
+    } else if raw.kind == IncidentKind::TrafficLoss {
+        idx.iter()
+            .copied()
+            .min_by_key(|&i| (grid.points[i].requests, i))
+    } else {
+        let enough: Vec<usize> = idx
+            .iter()
+            .copied()
+            .filter(|&i| grid.points[i].requests >= detect::MIN_BUCKET_REQUESTS)
+            .collect();
+        let pool = if enough.is_empty() { idx } else { enough };
+        pool.into_iter().max_by(|&x, &y| {
+            let r = |i: usize| grid.points[i].ratio().unwrap_or(0.0);
+            r(x).total_cmp(&r(y)).then(y.cmp(&x))
+        })
+    }?;
+    let p = grid.points.get(pick)?;
+    Some(Peak {
+        at: grid.start(pick).max(raw.start),
+        error_ratio: if request_mode {
+            p.ratio().map(round4)
+        } else {
+            None
+        },
+        requests: p.requests,
+        failed: p.failed,
+        errors: p.errors,
+        bucket_seconds: grid.bucket_seconds,
+    })
+}

@@ -1,0 +1,330 @@
+//! Everything after the scan: the scan results assembled into one
+//! [`Analysis`] (inputs, the ordered timeline, the merged series, the
+//! request-traffic decision, failures per backend, templates, the second
+//! read), and the incidents found in it.
+//!
+//! - [`detect`]: the statistics of detection (baselines, thresholds, hysteresis);
+//! - [`windows`]: candidate incident windows from the series and the events;
+//! - [`measure`]: one window measured into an [`Incident`];
+//! - [`impact`]: the impact figures;
+//! - [`suspects`]: ranked likely causes;
+//! - [`markers`]: IMPACT BEGINS, DETECTED, PEAK, MITIGATED, IMPACT ENDS;
+//! - [`incident`]: the incident types and [`find_incidents`].
+
+pub mod detect;
+pub mod failures;
+pub mod impact;
+pub mod incident;
+pub mod markers;
+pub mod measure;
+pub mod suspects;
+pub mod windows;
+
+#[cfg(test)]
+pub(crate) mod tests;
+
+use std::collections::HashMap;
+
+use crate::input::{self, Warning};
+use crate::patterns::PatternSet;
+use crate::scan::{
+    self, FileResult, FormatOverride, Reread, ScanOptions, TemplateSeen, TimeWindow,
+};
+use crate::series::Series;
+use crate::skew::{self, SkewEstimate};
+use crate::time::{Micros, Zone};
+use crate::timeline::{self, Event};
+use crate::traffic::Traffic;
+
+pub use failures::{BackendFailures, Failures};
+pub use incident::{find_incidents, Incident, IncidentKind};
+
+/// Settings for one analysis. Each part takes only its own share
+/// (see [`Options::scan_options`], [`Options::detect_config`]).
+pub struct Options {
+    /// Zone for timestamps without an offset (`--tz`).
+    pub zone: Zone,
+    /// Year for year-less syslog (`--year`).
+    pub year: Option<i32>,
+    pub since: Option<Micros>,
+    pub until: Option<Micros>,
+    /// Width of the series buckets (`--bucket`), seconds.
+    pub bucket_seconds: i64,
+    /// Availability objective in percent (`--slo`).
+    pub slo: f64,
+    pub patterns: PatternSet,
+    pub overrides: Vec<FormatOverride>,
+    /// Repeats of an event closer than this collapse into one run.
+    pub run_gap_seconds: i64,
+    /// Skipped lines kept per file for display.
+    pub skipped_samples: usize,
+    pub block_size: usize,
+    /// Clock corrections per source (`--skew PATH=±DURATION`), microseconds.
+    pub skews: Vec<(String, Micros)>,
+    /// Hash every input (SHA-256) while reading it, for the report.
+    pub digests: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            zone: Zone::Utc,
+            year: None,
+            since: None,
+            until: None,
+            bucket_seconds: 60,
+            slo: 99.9,
+            patterns: PatternSet::builtin(),
+            overrides: Vec::new(),
+            run_gap_seconds: 300,
+            skipped_samples: 5,
+            block_size: 4 * 1024 * 1024,
+            skews: Vec::new(),
+            digests: false,
+        }
+    }
+}
+
+impl Options {
+    /// The settings the scan needs, borrowed from these options.
+    pub fn scan_options<'a>(
+        &'a self,
+        on_progress: Option<&'a (dyn Fn(u64) + Sync)>,
+    ) -> ScanOptions<'a> {
+        ScanOptions {
+            zone: self.zone,
+            year: self.year,
+            window: TimeWindow {
+                since: self.since,
+                until: self.until,
+            },
+            bucket_seconds: self.bucket_seconds,
+            patterns: &self.patterns,
+            overrides: self.overrides.clone(),
+            block_size: self.block_size,
+            skipped_samples: self.skipped_samples,
+            skews: self.skews.clone(),
+            digests: self.digests,
+            on_progress,
+        }
+    }
+
+    /// The settings detection needs.
+    pub fn detect_config(&self) -> DetectConfig {
+        DetectConfig { slo: self.slo }
+    }
+}
+
+/// What detection is configured with.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DetectConfig {
+    /// Availability objective in percent (99.9).
+    pub slo: f64,
+}
+
+/// What one input was read as.
+#[derive(Clone, Debug)]
+pub struct InputSummary {
+    pub path: String,
+    pub format: Option<&'static str>,
+    pub forced: bool,
+    pub stats: scan::FileStats,
+    pub skipped_reason: Option<String>,
+    /// Whether its requests count as the service's traffic.
+    pub counts_requests: bool,
+    /// SHA-256 as stored, or why there is none; `None` when not asked for.
+    pub sha256: Option<Result<String, String>>,
+}
+
+/// An error-level message template and where it was first seen.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TemplateSummary {
+    pub template: String,
+    pub source: String,
+    pub seen: TemplateSeen,
+}
+
+/// Everything read from the inputs, assembled for detection and rendering.
+pub struct Analysis {
+    pub inputs: Vec<InputSummary>,
+    /// Error-level message templates over all inputs, each with its first
+    /// occurrence (earliest across files).
+    pub templates: Vec<TemplateSummary>,
+    /// Which inputs are the service's request traffic.
+    pub traffic: Traffic,
+    /// Failed requests of those inputs, per backend and second.
+    pub failures: Failures,
+    /// The second read of those inputs (exact counts within windows).
+    pub reread: Reread,
+    /// Sources whose clocks seem off against the request logs.
+    pub skews: Vec<SkewEstimate>,
+    pub events: Vec<Event>,
+    pub series: Series,
+    /// The series of each input whose requests count, by path (one of
+    /// several front servers can stop while the others carry on).
+    pub source_series: Vec<(String, Series)>,
+    pub warnings: Vec<Warning>,
+    /// The options' bucket width, for rendering.
+    pub bucket_seconds: i64,
+    pub detect: DetectConfig,
+}
+
+/// Errors that stop an analysis (exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Input(#[from] input::InputError),
+    #[error(transparent)]
+    Scan(#[from] scan::ScanError),
+}
+
+impl Analysis {
+    /// The inputs whose requests count, by path.
+    pub fn request_sources(&self) -> impl Iterator<Item = &str> {
+        self.inputs
+            .iter()
+            .filter(|i| i.counts_requests)
+            .map(|i| i.path.as_str())
+    }
+
+    /// The first timestamp of each input.
+    pub fn source_first(&self) -> HashMap<String, Micros> {
+        self.inputs
+            .iter()
+            .filter_map(|i| i.stats.first.map(|f| (i.path.clone(), f)))
+            .collect()
+    }
+}
+
+/// The timeline with the incidents' markers, in order.
+pub fn timeline_events(a: &Analysis, incidents: &[Incident]) -> Vec<Event> {
+    let mut events = a.events.clone();
+    events.extend(markers::all(incidents));
+    crate::timeline::sort_events(&mut events);
+    events
+}
+
+/// Reads every input and builds the timeline.
+pub fn analyze(paths: &[String], opts: &Options) -> Result<Analysis, Error> {
+    analyze_with_progress(paths, opts, None)
+}
+
+/// [`analyze`] with a callback told the bytes read (for a progress bar).
+pub fn analyze_with_progress(
+    paths: &[String],
+    opts: &Options,
+    on_progress: Option<&(dyn Fn(u64) + Sync)>,
+) -> Result<Analysis, Error> {
+    let (files, mut warnings) = input::expand(paths)?;
+    let scan_opts = opts.scan_options(on_progress);
+    let results: Vec<FileResult> = scan::scan_all(files, &scan_opts)?;
+    let traffic = Traffic::decide(&results);
+    let failures = Failures::of(&results, &traffic);
+    let candidates: Vec<(&str, &scan::Partial)> = results
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !traffic.counts(*i))
+        .map(|(_, r)| (r.file.display.as_str(), &r.partial))
+        .collect();
+    let skews = skew::estimate(&failures.per_second(), &candidates);
+    for e in &skews {
+        warnings.push(Warning {
+            path: e.source.clone(),
+            message: e.warning(),
+        });
+    }
+    let events = timeline::build(&results, opts.run_gap_seconds);
+    let series = merged_series(&results, &traffic, opts.bucket_seconds);
+    let templates = merged_templates(&results);
+    let mut inputs = Vec::with_capacity(results.len());
+    let mut sources = Vec::new();
+    let mut source_series = Vec::new();
+    for (i, r) in results.into_iter().enumerate() {
+        warnings.extend(r.warnings.iter().cloned());
+        let counts_requests = traffic.counts(i);
+        inputs.push(InputSummary {
+            path: r.file.display.clone(),
+            format: r.format_name(),
+            forced: r.forced,
+            stats: r.partial.stats,
+            skipped_reason: r.skipped_reason,
+            counts_requests,
+            sha256: r.sha256,
+        });
+        if counts_requests {
+            sources.extend(r.reread);
+            source_series.push((r.file.display, r.partial.series));
+        }
+    }
+    Ok(Analysis {
+        inputs,
+        templates,
+        traffic,
+        failures,
+        reread: Reread {
+            sources,
+            zone: opts.zone,
+            block_size: opts.block_size,
+        },
+        skews,
+        events,
+        series,
+        source_series,
+        warnings,
+        bucket_seconds: opts.bucket_seconds,
+        detect: opts.detect_config(),
+    })
+}
+
+/// The series of all inputs: requests from the inputs whose requests
+/// count, messages from all.
+fn merged_series(results: &[FileResult], traffic: &Traffic, bucket_seconds: i64) -> Series {
+    let mut series = Series::new(bucket_seconds);
+    for (i, r) in results.iter().enumerate() {
+        if traffic.counts(i) {
+            series.merge(&r.partial.series);
+        } else {
+            series.merge_messages(&r.partial.series);
+        }
+    }
+    series
+}
+
+/// Error templates over all inputs, each with its earliest occurrence,
+/// in order of first appearance.
+fn merged_templates(results: &[FileResult]) -> Vec<TemplateSummary> {
+    let mut templates: HashMap<String, TemplateSummary> = HashMap::new();
+    for r in results {
+        for (t, seen) in &r.partial.templates {
+            let candidate = TemplateSummary {
+                template: t.clone(),
+                source: r.file.display.clone(),
+                seen: seen.clone(),
+            };
+            match templates.get_mut(t) {
+                Some(existing) => {
+                    let count = existing.seen.count + seen.count;
+                    let last = existing.seen.last.max(seen.last);
+                    if (seen.first, &r.file.display) < (existing.seen.first, &existing.source) {
+                        *existing = candidate;
+                    }
+                    existing.seen.count = count;
+                    existing.seen.last = last;
+                }
+                None => {
+                    templates.insert(t.clone(), candidate);
+                }
+            }
+        }
+    }
+    let mut templates: Vec<TemplateSummary> = templates.into_values().collect();
+    templates.sort_by(|a, b| {
+        (a.seen.first, &a.source, a.seen.line, &a.template).cmp(&(
+            b.seen.first,
+            &b.source,
+            b.seen.line,
+            &b.template,
+        ))
+    });
+    templates
+}

@@ -1,0 +1,143 @@
+//! Backends: one whose share of traffic jumped, one failing (nearly)
+//! every request, one behind most of the failures.
+
+use std::collections::BTreeMap;
+
+use super::{Evidence, Suspect, SuspectInput, SuspectKind};
+use crate::display::{group_thousands, pct_coarse as pct, round2, round4};
+use crate::series::Series;
+use crate::time::{Micros, SEC};
+
+/// A backend failing at least this share of its requests is "failing".
+pub const FAILING_RATIO: f64 = 0.9;
+/// Rise in a backend's share of traffic that counts as an imbalance.
+pub const IMBALANCE_RISE: f64 = 0.15;
+/// Per-backend requests and failures over a time range.
+fn backend_counts(
+    series: &Series,
+    from: Micros,
+    to: Micros,
+    skip: &[(Micros, Micros)],
+) -> BTreeMap<String, (u64, u64)> {
+    let mut out: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    if to < from {
+        return out;
+    }
+    let (k0, k1) = (series.key(from), series.key(to));
+    for (k, b) in series.present(k0, k1) {
+        let (bs, be) = (series.bucket_start(k), series.bucket_start(k + 1));
+        if skip.iter().any(|&(s, e)| bs <= e && be > s) {
+            continue;
+        }
+        for (name, c) in &b.backends {
+            let e = out.entry(name.to_string()).or_default();
+            e.0 += c.requests;
+            e.1 += c.failed;
+        }
+    }
+    out
+}
+
+/// Suspects for the backends of the incident.
+pub fn suspects(input: &SuspectInput, out: &mut Vec<Suspect>) {
+    let start = input.start;
+    // Backends: shares before and during, failures during.
+    let hour = 3600 * SEC;
+    let mut before = backend_counts(input.series, start - hour, start - 1, input.other_windows);
+    if before.values().map(|c| c.0).sum::<u64>() < 100 {
+        before = backend_counts(
+            input.series,
+            start - 6 * hour,
+            start - 1,
+            input.other_windows,
+        );
+    }
+    let during = backend_counts(input.series, start, input.end, &[]);
+    let total_before: u64 = before.values().map(|c| c.0).sum();
+    let total_during: u64 = during.values().map(|c| c.0).sum();
+    let failed_during: u64 = during.values().map(|c| c.1).sum();
+    for (name, &(req, failed)) in &during {
+        let ratio = if req > 0 {
+            failed as f64 / req as f64
+        } else {
+            0.0
+        };
+        let (req_before, _) = before.get(name).copied().unwrap_or_default();
+        let share_before = if total_before > 0 {
+            req_before as f64 / total_before as f64
+        } else {
+            0.0
+        };
+        let share_during = if total_during > 0 {
+            req as f64 / total_during as f64
+        } else {
+            0.0
+        };
+        let share_fail = if failed_during > 0 {
+            failed as f64 / failed_during as f64
+        } else {
+            0.0
+        };
+        let others = if total_during > req {
+            (failed_during - failed) as f64 / (total_during - req) as f64
+        } else {
+            0.0
+        };
+        let imbalance = total_before > 0
+            && req >= 20
+            && share_during >= share_before + IMBALANCE_RISE
+            && share_during >= 1.5 * share_before;
+        // A backend behind most of the failures, failing far more than the
+        // rest (one overwhelmed target behind a path rule, say).
+        let concentrated = req >= 20 && share_fail >= 0.5 && ratio >= (5.0 * others).max(0.05);
+        let failing = req >= 10 && ratio >= FAILING_RATIO;
+        if failing || (concentrated && !imbalance) {
+            let new_in_pool = total_before > 0 && req_before == 0;
+            let mut why = format!(
+                "backend {name} failed {} of its {} requests during the incident ({} of all failed requests; other backends {})",
+                pct(ratio),
+                group_thousands(req),
+                pct(share_fail),
+                pct(others)
+            );
+            if new_in_pool {
+                why.push_str("; it served no traffic before impact began (new in the pool?)");
+            }
+            out.push(Suspect {
+                rank: 0,
+                kind: SuspectKind::BackendFailing,
+                score: if failing { 70.0 } else { 62.0 } + 25.0 * share_fail,
+                why,
+                evidence: Evidence::Failing {
+                    backend: name.clone(),
+                    failed_pct: round2(ratio * 100.0),
+                    requests: req,
+                    failed,
+                    share_of_failures: round4(share_fail),
+                    new_in_pool,
+                },
+            });
+        } else if imbalance {
+            let rise = share_during - share_before;
+            out.push(Suspect {
+                rank: 0,
+                kind: SuspectKind::BackendImbalance,
+                score: 65.0 + 25.0 * (rise / 0.5).min(1.0),
+                why: format!(
+                    "backend {name} took {} of requests during the incident, {} before; {} of its requests failed",
+                    pct(share_during),
+                    pct(share_before),
+                    pct(ratio)
+                ),
+                evidence: Evidence::Imbalance {
+                    backend: name.clone(),
+                    share_before: round4(share_before),
+                    share_during: round4(share_during),
+                    requests_before: req_before,
+                    requests_during: req,
+                    failed_during: failed,
+                },
+            });
+        }
+    }
+}

@@ -1,0 +1,155 @@
+//! Changes shortly before impact: the closest one first, the mechanics
+//! of applying a change (reloads, restarts) below the change itself; and
+//! the change that most likely ended the incident.
+
+use super::{EventRef, Evidence, Suspect, SuspectInput, SuspectKind};
+use crate::display::relative;
+use crate::event::EventKind;
+use crate::time::{Micros, SEC};
+use crate::timeline::Event;
+
+/// How far before impact a change is still a suspect.
+pub const CHANGE_LOOKBACK_SECONDS: i64 = 2 * 3600;
+/// A change this soon after impact began may still be the trigger (clocks
+/// differ between machines).
+pub const CHANGE_GRACE_SECONDS: i64 = 60;
+/// Words in a pattern id that mark a change as the mechanics of applying
+/// another one (reloads, restarts, starts, stops, progress).
+const MECHANICAL_WORDS: &[&str] = &[
+    "reload",
+    "reconfigur",
+    "reexec",
+    "new_worker",
+    "loading_success",
+    "proxy_start",
+    "proxy_stop",
+    "started",
+    "starting",
+    "stopping",
+    "stopped",
+    "restart",
+    "progress",
+    "rollout_waiting",
+    "rollout_complete",
+    "apply_complete",
+    "recap",
+];
+/// A reload this soon after a change is taken to apply it.
+pub const FOLLOW_UP_SECONDS: i64 = 600;
+/// Words that mark a change as a rollback.
+const ROLLBACK_WORDS: &[&str] = &["rollback", "roll back", "rolled back", "revert", "restor"];
+
+/// Whether a change is the mechanics of applying another (a reload, a restart).
+pub fn is_mechanical(e: &Event) -> bool {
+    let p = e.origin.id().to_ascii_lowercase();
+    MECHANICAL_WORDS.iter().any(|w| p.contains(w))
+}
+
+/// Whether a change event reads as a rollback.
+pub fn is_rollback(e: &Event) -> bool {
+    let p = e.origin.id().to_ascii_lowercase();
+    let m = e.message.to_ascii_lowercase();
+    ROLLBACK_WORDS
+        .iter()
+        .any(|w| p.contains(w) || m.contains(w))
+}
+
+/// Suspects for the changes before impact.
+pub fn suspects(input: &SuspectInput, out: &mut Vec<Suspect>) {
+    let start = input.start;
+    // Changes shortly before impact, the closest first.
+    let mut changes: Vec<(i64, &Event)> = input
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::Change)
+        .filter(|e| {
+            e.at >= start - CHANGE_LOOKBACK_SECONDS * SEC
+                && e.at <= start + CHANGE_GRACE_SECONDS * SEC
+        })
+        .map(|e| {
+            let d = e.at - start;
+            // A change after the start explains it less well than one before.
+            (if d > 0 { 3 * d } else { -d }, e)
+        })
+        .collect();
+    changes.sort_by(|a, b| (a.0, &a.1.source, a.1.line).cmp(&(b.0, &b.1.source, b.1.line)));
+    // Reloads and restarts usually carry out a change made just before
+    // them: the change itself is the better suspect.
+    let substantive: Vec<Micros> = changes
+        .iter()
+        .filter(|(_, e)| !is_mechanical(e))
+        .map(|(_, e)| e.at)
+        .collect();
+    let (mut n_sub, mut n_mech) = (0usize, 0usize);
+    let mut seen: Vec<&Event> = Vec::new();
+    for (_, e) in &changes {
+        let before = (start - e.at).max(0) as f64 / SEC as f64;
+        let mut score = 97.0 - 35.0 * (before / CHANGE_LOOKBACK_SECONDS as f64).min(1.0);
+        let mechanical = is_mechanical(e);
+        let follows_change = mechanical
+            && substantive
+                .iter()
+                .any(|&t| t <= e.at && e.at - t <= FOLLOW_UP_SECONDS * SEC);
+        if mechanical {
+            score -= 8.0 * n_mech as f64 + if follows_change { 15.0 } else { 5.0 };
+            n_mech += 1;
+        } else {
+            score -= 8.0 * n_sub as f64;
+            // The steps of one change (plan, test, apply) share its blame
+            // with the step closest to impact.
+            if seen
+                .iter()
+                .any(|c| c.source == e.source && (c.at - e.at).abs() <= 300 * SEC)
+            {
+                score -= 6.0;
+            }
+            seen.push(e);
+            n_sub += 1;
+        }
+        if e.at > start {
+            score -= 10.0;
+        }
+        let mut why = format!("change {}", relative(e.at, start));
+        if !mechanical && n_sub == 1 {
+            why.push_str("; the closest change to the start of impact");
+        }
+        if follows_change {
+            why.push_str("; a reload or restart that follows a change");
+        }
+        out.push(Suspect {
+            rank: 0,
+            kind: SuspectKind::Change,
+            score,
+            why,
+            evidence: Evidence::Event(EventRef::of(e)),
+        });
+    }
+}
+
+/// A rollback between the start and shortly after the end, else the
+/// change closest to the moment the errors stopped (within 10 minutes).
+pub fn likely_fix(input: &SuspectInput) -> Option<EventRef> {
+    let from = input.start + CHANGE_GRACE_SECONDS * SEC;
+    let to = input.end + 600 * SEC;
+    let pivot = input.mitigated.unwrap_or(input.end);
+    let candidates: Vec<&Event> = input
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::Change && e.at > from && e.at <= to)
+        .collect();
+    fn closest(list: Vec<&Event>, pivot: Micros) -> Option<&Event> {
+        list.into_iter()
+            .min_by_key(|e| ((e.at - pivot).abs(), e.source.clone(), e.line))
+    }
+    let rollbacks: Vec<&Event> = candidates
+        .iter()
+        .copied()
+        .filter(|e| is_rollback(e))
+        .collect();
+    if let Some(e) = closest(rollbacks, pivot) {
+        return Some(EventRef::of(e));
+    }
+    closest(candidates, pivot)
+        .filter(|e| (e.at - pivot).abs() <= 600 * SEC)
+        .map(EventRef::of)
+}

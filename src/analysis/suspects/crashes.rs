@@ -1,0 +1,111 @@
+//! A process dying just before or as impact began: one suspect per
+//! burst of crash lines, told by its most telling line.
+
+use super::{EventRef, Evidence, Suspect, SuspectInput, SuspectKind};
+use crate::display::{group_thousands, relative};
+use crate::event::EventKind;
+use crate::time::SEC;
+use crate::timeline::Event;
+
+/// How far before impact a crash is still a suspect.
+pub const CRASH_LOOKBACK_SECONDS: i64 = 600;
+/// Words in a pattern id that mean a process died.
+const CRASH_WORDS: &[&str] = &[
+    "oom", "crash", "exit", "panic", "killed", "segfault", "died", "abort", "fatal", "restart",
+];
+/// Words in a message that mean a process died, whatever pattern caught it.
+const CRASH_MESSAGES: &[&str] = &[
+    "exiting",
+    "exited",
+    "core dumped",
+    "segmentation fault",
+    "killed process",
+    "terminated by signal",
+];
+/// Crash lines of one source closer than this are one crash.
+pub const CRASH_BURST_SECONDS: i64 = 60;
+fn is_crash(e: &Event) -> bool {
+    let p = e.origin.id().to_ascii_lowercase();
+    let m = e.message.to_ascii_lowercase();
+    CRASH_WORDS.iter().any(|w| p.contains(w)) || CRASH_MESSAGES.iter().any(|w| m.contains(w))
+}
+
+/// Which line of a burst of crash lines tells the story best: the kill
+/// itself, then anything about memory, then panics and faults, then exits.
+fn crash_priority(e: &Event) -> u8 {
+    let p = e.origin.id().to_ascii_lowercase();
+    let m = e.message.to_ascii_lowercase();
+    if p.contains("kill") && (m.contains("killed") || p.contains("kernel_kill")) {
+        0
+    } else if p.contains("oom") {
+        1
+    } else if p.contains("panic") || p.contains("segfault") || p.contains("crash") {
+        2
+    } else {
+        3
+    }
+}
+
+/// Suspects for the crashes around the start of impact.
+pub fn suspects(input: &SuspectInput, out: &mut Vec<Suspect>) {
+    let start = input.start;
+    // A process dying just before or as impact began.
+    let mut crashes: Vec<&Event> = input
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::Error && is_crash(e))
+        .filter(|e| e.at >= start - CRASH_LOOKBACK_SECONDS * SEC && e.at <= start + 120 * SEC)
+        .collect();
+    crashes.sort_by_key(|e| (e.source.clone(), e.at, e.line));
+    // One suspect per burst of crash lines (an OOM kill writes several).
+    let mut bursts: Vec<Vec<&Event>> = Vec::new();
+    for e in crashes {
+        match bursts.last_mut() {
+            Some(b)
+                if b[0].source == e.source
+                    && e.at - b[b.len() - 1].at <= CRASH_BURST_SECONDS * SEC =>
+            {
+                b.push(e)
+            }
+            _ => bursts.push(vec![e]),
+        }
+    }
+    let mut reps: Vec<(&Event, usize)> = bursts
+        .iter()
+        .filter_map(|b| {
+            b.iter()
+                .min_by_key(|e| (crash_priority(e), e.at, e.line))
+                .map(|e| (*e, b.len()))
+        })
+        .collect();
+    reps.sort_by_key(|(e, _)| ((e.at - start).abs(), e.source.clone(), e.line));
+    for (i, (e, lines)) in reps.iter().enumerate() {
+        let d = (e.at - start).abs() as f64 / SEC as f64;
+        let near = e.at >= start - 120 * SEC && e.at <= start + 60 * SEC;
+        let score = if near {
+            96.0 - 2.0 * (d / 120.0).min(1.0)
+        } else {
+            80.0 - 10.0 * (d / 600.0).min(1.0)
+        } - 5.0 * i as f64;
+        let count = if e.count > 1 {
+            format!(" (×{})", group_thousands(e.count))
+        } else {
+            String::new()
+        };
+        let related = if *lines > 1 {
+            format!(", with {} related lines", lines - 1)
+        } else {
+            String::new()
+        };
+        out.push(Suspect {
+            rank: 0,
+            kind: SuspectKind::Crash,
+            score,
+            why: format!(
+                "process crash or exit{count} {}{related}",
+                relative(e.at, start)
+            ),
+            evidence: Evidence::Event(EventRef::of(e)),
+        });
+    }
+}

@@ -1,0 +1,308 @@
+//! End-to-end checks of detection on synthetic logs written here (the
+//! generator crate's planted scenarios are checked in `tests/`). The log
+//! builders are shared with the renderers' tests.
+
+use super::*;
+use crate::event::{Marker, Origin};
+use crate::time::{Micros, SEC};
+
+// ---- End to end on synthetic logs -------------------------------------
+
+/// A small deterministic random generator.
+pub(crate) struct Lcg(u64);
+
+impl Lcg {
+    pub(crate) fn next(&mut self) -> f64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// 2024-03-09 00:00:00 UTC.
+pub(crate) const DAY: i64 = 1_709_942_400;
+
+pub(crate) fn clf_time(sec: i64) -> String {
+    let (y, m, d) = crate::time::civil_from_days(sec.div_euclid(86_400));
+    let months = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let sod = sec.rem_euclid(86_400);
+    format!(
+        "{d:02}/{}/{y}:{:02}:{:02}:{:02} +0000",
+        months[(m - 1) as usize],
+        sod / 3600,
+        sod % 3600 / 60,
+        sod % 60
+    )
+}
+
+/// An nginx access log from `from` to `to` (seconds of the day) at
+/// `rate` requests per second; `fail(sec, backend)` gives the chance a
+/// request fails; `None` skips the second (no traffic).
+pub(crate) fn access_log(
+    from: i64,
+    to: i64,
+    rate: f64,
+    seed: u64,
+    fail: impl Fn(i64, usize) -> Option<f64>,
+) -> String {
+    let mut rng = Lcg(seed);
+    let mut out = String::new();
+    let mut carry = 0.0;
+    for sec in from..to {
+        carry += rate;
+        while carry >= 1.0 {
+            carry -= 1.0;
+            let backend = (rng.next() * 3.0) as usize;
+            let Some(p) = fail(sec, backend) else {
+                continue;
+            };
+            let bad = rng.next() < p;
+            let status = if bad { 502 } else { 200 };
+            let client = (rng.next() * 400.0) as u32;
+            out.push_str(&format!(
+                "203.0.{}.{} - - [{}] \"GET /api/orders HTTP/1.1\" {status} 512 \"-\" \"t\" 10.0.1.{}:8080 {status} 0.040 0.040\n",
+                client / 200,
+                client % 200 + 1,
+                clf_time(DAY + sec),
+                11 + backend
+            ));
+        }
+    }
+    out
+}
+
+pub(crate) fn analyze_files(files: &[(&str, String)]) -> (tempfile::TempDir, Analysis) {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        let p = dir.path().join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    // Compiling the built-in patterns is slow in debug builds: once.
+    static OPTIONS: std::sync::OnceLock<crate::Options> = std::sync::OnceLock::new();
+    let opts = OPTIONS.get_or_init(crate::Options::default);
+    let a = crate::analyze(&[dir.path().to_string_lossy().into_owned()], opts).unwrap();
+    (dir, a)
+}
+
+pub(crate) fn at(sec: i64) -> Micros {
+    (DAY + sec) * SEC
+}
+
+/// 08:00-14:00 at 5 req/s; 09:00:30-09:20:00 half of backend 0 fails,
+/// 12:10:15-12:50:45 everything fails a third of the time.
+pub(crate) fn two_incidents() -> (tempfile::TempDir, Analysis) {
+    let log = access_log(8 * 3600, 14 * 3600, 5.0, 7, |s, b| {
+        Some(if (9 * 3600 + 30..9 * 3600 + 1200).contains(&s) && b == 0 {
+            0.5
+        } else if (12 * 3600 + 615..12 * 3600 + 3045).contains(&s) {
+            0.33
+        } else {
+            0.001
+        })
+    });
+    analyze_files(&[("lb/access.log", log)])
+}
+
+#[test]
+fn two_incidents_ranked_by_impact() {
+    let (_d, a) = two_incidents();
+    let inc = find_incidents(&a);
+    assert_eq!(
+        inc.len(),
+        2,
+        "{:#?}",
+        inc.iter().map(|i| (i.start, i.end)).collect::<Vec<_>>()
+    );
+    // The bigger one first, ids in time order.
+    assert_eq!((inc[0].id, inc[0].rank), (2, 1));
+    assert_eq!((inc[1].id, inc[1].rank), (1, 2));
+    assert!((inc[0].start - at(12 * 3600 + 615)).abs() <= 5 * SEC);
+    assert!(
+        (inc[0].end - at(12 * 3600 + 3045)).abs() <= 10 * SEC,
+        "{}",
+        crate::time::format_rfc3339(inc[0].end)
+    );
+    assert!((inc[1].start - at(9 * 3600 + 30)).abs() <= 10 * SEC);
+    assert!((inc[1].end - at(9 * 3600 + 1200)).abs() <= 20 * SEC);
+    let fp = inc[0].impact.failed_pct.unwrap();
+    assert!((fp - 33.0).abs() < 2.0, "{fp}");
+    assert!(inc[0].impact.exact_counts);
+    // Counts are exact: the same as counting the log.
+    let i = &inc[0];
+    assert_eq!(i.kind, IncidentKind::ErrorRatio);
+    // Markers for both, tagged with their incident.
+    let markers = super::markers::all(&inc);
+    assert_eq!(
+        markers
+            .iter()
+            .filter(|m| m.origin == Origin::Marker(Marker::ImpactBegins))
+            .count(),
+        2
+    );
+    assert!(markers[0]
+        .message
+        .starts_with("IMPACT BEGINS (incident 1) — error ratio"));
+}
+
+/// 08:00-10:00 with a third of requests failing 09:00-09:20, on two
+/// front servers; one of them also logged a few lines with its clock at
+/// 1970, and one line says 9999.
+pub(crate) fn stray_timestamps() -> (tempfile::TempDir, Analysis) {
+    let outage = |s: i64, _| {
+        Some(if (9 * 3600..9 * 3600 + 1200).contains(&s) {
+            0.33
+        } else {
+            0.001
+        })
+    };
+    let a_log = access_log(8 * 3600, 10 * 3600, 3.0, 5, outage);
+    let mut b_log = access_log(8 * 3600, 10 * 3600, 3.0, 6, outage);
+    let stray = |when: &str| {
+        format!("203.0.0.9 - - [{when}] \"GET / HTTP/1.1\" 200 1 \"-\" \"t\" 10.0.1.11:8080 200 0.040 0.040\n")
+    };
+    b_log.insert_str(0, &stray("01/Jan/1970:00:00:07 +0000").repeat(3));
+    b_log.push_str(&stray("09/Mar/9999:08:30:07 +0000"));
+    analyze_files(&[("lb/a.log", a_log), ("lb/b.log", b_log)])
+}
+
+#[test]
+fn stray_timestamps_years_away_do_not_hide_the_outage() {
+    let started = std::time::Instant::now();
+    let (_d, a) = stray_timestamps();
+    let inc = find_incidents(&a);
+    assert!(started.elapsed().as_secs() < 60, "{:?}", started.elapsed());
+    assert_eq!(
+        inc.len(),
+        1,
+        "{:#?}",
+        inc.iter().map(|i| (i.start, i.end)).collect::<Vec<_>>()
+    );
+    assert!((inc[0].start - at(9 * 3600)).abs() <= 10 * SEC);
+    assert!((inc[0].end - at(9 * 3600 + 1200)).abs() <= 20 * SEC);
+    let method = &inc[0].method.warnings;
+    assert!(
+        method
+            .iter()
+            .any(|w| w.contains("4 requests dated far from the rest of the logs")),
+        "{method:?}"
+    );
+}
+
+/// A 20 s burst of failures straddling a minute boundary, and a 40 s one
+/// inside a minute, on a quiet day.
+pub(crate) fn quiet_day() -> (tempfile::TempDir, Analysis) {
+    let log = access_log(8 * 3600, 12 * 3600, 5.0, 11, |s, _| {
+        Some(
+            if (9 * 3600 + 50..9 * 3600 + 70).contains(&s)
+                || (10 * 3600 + 10..10 * 3600 + 50).contains(&s)
+            {
+                0.9
+            } else {
+                0.002
+            },
+        )
+    });
+    analyze_files(&[("lb/access.log", log)])
+}
+
+#[test]
+fn quiet_day_with_blips_has_no_incident() {
+    let (_d, a) = quiet_day();
+    let inc = find_incidents(&a);
+    assert!(
+        inc.is_empty(),
+        "{:#?}",
+        inc.iter().map(|i| (i.start, i.end)).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn dead_server_is_traffic_loss() {
+    let log = access_log(8 * 3600, 12 * 3600, 5.0, 3, |s, _| {
+        if (10 * 3600..10 * 3600 + 1500).contains(&s) {
+            None
+        } else {
+            Some(0.001)
+        }
+    });
+    let (_d, a) = analyze_files(&[("lb/access.log", log)]);
+    let inc = find_incidents(&a);
+    assert_eq!(inc.len(), 1);
+    let i = &inc[0];
+    assert_eq!(i.kind, IncidentKind::TrafficLoss);
+    assert!((i.start - at(10 * 3600)).abs() <= 60 * SEC);
+    assert!((i.end - at(10 * 3600 + 1500)).abs() <= 60 * SEC);
+    let lost = i.impact.requests_lost as f64;
+    assert!((lost - 7500.0).abs() < 400.0, "{lost}");
+    assert!(i.warnings.iter().any(|w| w.contains("logs nothing")));
+}
+
+#[test]
+fn one_of_two_front_servers_dies() {
+    let a_log = access_log(8 * 3600, 12 * 3600, 5.0, 5, |_, _| Some(0.001));
+    let b_log = access_log(8 * 3600, 12 * 3600, 5.0, 6, |s, _| {
+        if (10 * 3600..10 * 3600 + 900).contains(&s) {
+            None
+        } else {
+            Some(0.001)
+        }
+    });
+    let (_d, a) = analyze_files(&[("lb1/access.log", a_log), ("lb2/access.log", b_log)]);
+    let inc = find_incidents(&a);
+    assert_eq!(inc.len(), 1);
+    assert_eq!(inc[0].kind, IncidentKind::TrafficLoss);
+    assert_eq!(inc[0].parts[0].source.as_deref(), Some("lb2/access.log"));
+    let lost = inc[0].impact.requests_lost as f64;
+    assert!((lost - 4500.0).abs() < 300.0, "{lost}");
+}
+
+#[test]
+fn thin_traffic_widens_buckets_and_warns() {
+    // One request every 10 s; an hour of 60% failures.
+    let log = access_log(6 * 3600, 14 * 3600, 0.1, 9, |s, _| {
+        Some(if (10 * 3600..11 * 3600).contains(&s) {
+            0.6
+        } else {
+            0.0
+        })
+    });
+    let (_d, a) = analyze_files(&[("lb/access.log", log)]);
+    let inc = find_incidents(&a);
+    assert_eq!(inc.len(), 1);
+    let i = &inc[0];
+    assert!(i.method.bucket_seconds > 60);
+    assert!(i.method.warnings.iter().any(|w| w.contains("thin")));
+    assert!((i.start - at(10 * 3600)).abs() <= 120 * SEC);
+    assert!((i.end - at(11 * 3600)).abs() <= 180 * SEC);
+}
+
+#[test]
+fn without_request_logs_app_errors_and_alerts_are_used() {
+    let mut app = String::new();
+    for m in 0..240 {
+        let sec = 8 * 3600 + m * 60;
+        let errors = if (100..130).contains(&m) { 30 } else { m % 2 };
+        for k in 0..errors {
+            app.push_str(&format!(
+                "{{\"time\": \"{}\", \"level\": \"error\", \"msg\": \"db pool exhausted after 5000ms\"}}\n",
+                crate::time::format_rfc3339(at(sec + k))
+            ));
+        }
+        app.push_str(&format!(
+            "{{\"time\": \"{}\", \"level\": \"info\", \"msg\": \"ok\"}}\n",
+            crate::time::format_rfc3339(at(sec + 59))
+        ));
+    }
+    let (_d, a) = analyze_files(&[("app/app.json.log", app)]);
+    let inc = find_incidents(&a);
+    assert_eq!(inc.len(), 1);
+    let i = &inc[0];
+    assert_eq!(i.kind, IncidentKind::ErrorsFromAppLogs);
+    assert_eq!(i.start, at(8 * 3600 + 100 * 60));
+    assert!(i.impact.error_messages >= 900);
+}

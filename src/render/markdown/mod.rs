@@ -1,0 +1,463 @@
+//! The postmortem draft in Markdown, in the seeds' section order: header,
+//! Issue Summary, Timeline, Impact, Detection and response, Root Cause and
+//! Resolution, Corrective and Preventative Measures, an impact chart and
+//! an Appendix (docs/report.md).
+//!
+//! Every number is measured by the analysis; this module only words and
+//! lays out what it is handed. What only people know is a visible TODO.
+//! Text that comes from the logs (messages, paths, backend and alert names)
+//! only ever appears inside code spans, so a crafted log line cannot add
+//! links, images, HTML or headings to the draft.
+//!
+//! - [`summary`]: Issue Summary, the other incidents, suspect headlines;
+//! - [`timeline`]: the Timeline section;
+//! - [`sections`]: Impact, Detection and response, Root Cause, Measures;
+//! - [`chart`]: the text impact chart;
+//! - [`appendix`]: method, data gaps, inputs with hashes, how to reproduce.
+
+mod appendix;
+mod chart;
+mod sections;
+mod summary;
+mod timeline;
+
+use std::fmt::Write as _;
+
+use crate::analysis::detect;
+use crate::analysis::suspects::{Evidence, SuspectKind};
+use crate::analysis::{Analysis, Incident, IncidentKind, InputSummary};
+use crate::display::{group_thousands, pct2};
+use crate::event::EventKind;
+use crate::render::sanitize_for_terminal;
+use crate::time::{format_clock, format_date, format_duration, Micros, SEC};
+use crate::timeline::Event;
+use crate::GENERATED_BY;
+
+pub use chart::chart;
+
+/// Timeline lines at most; the rest are counted.
+pub(super) const MAX_TIMELINE: usize = 80;
+/// How long before impact the timeline starts (at least).
+pub(super) const TIMELINE_BEFORE_SECONDS: i64 = 15 * 60;
+/// How long after impact the timeline and chart go on.
+pub(super) const AFTER_SECONDS: i64 = 20 * 60;
+/// Suspects listed in the draft at most (all are in the JSON).
+pub(super) const MAX_SUSPECTS: usize = 8;
+/// Rows of the impact chart at most.
+pub(super) const CHART_ROWS: i64 = 60;
+
+/// Log text as an inline code span: control characters made visible, the
+/// fence longer than any backtick run inside, padded when the text starts
+/// or ends with a backtick or a space.
+pub fn code(text: &str) -> String {
+    let clean = sanitize_for_terminal(text);
+    if clean.is_empty() {
+        return "(empty)".to_string();
+    }
+    let mut longest = 0;
+    let mut run = 0;
+    for c in clean.chars() {
+        if c == '`' {
+            run += 1;
+            longest = longest.max(run);
+        } else {
+            run = 0;
+        }
+    }
+    let fence = "`".repeat(longest + 1);
+    let pad = clean.starts_with('`')
+        || clean.ends_with('`')
+        || clean.starts_with(' ')
+        || clean.ends_with(' ');
+    if pad {
+        format!("{fence} {clean} {fence}")
+    } else {
+        format!("{fence}{clean}{fence}")
+    }
+}
+
+/// A code span for a table cell: pipes escaped (GFM splits cells on them,
+/// even inside code spans).
+pub(super) fn code_cell(text: &str) -> String {
+    code(&text.replace('|', "\\|"))
+}
+
+pub(super) fn ms(v: Option<f64>) -> String {
+    match v {
+        Some(x) if x >= 10.0 => format!("{} ms", group_thousands(x.round() as u64)),
+        Some(x) => format!("{x:.1} ms"),
+        None => "n/a".to_string(),
+    }
+}
+
+/// An input's SHA-256 as the analysis computed it, or why there is none.
+pub(super) fn input_hash(i: &InputSummary) -> String {
+    match &i.sha256 {
+        Some(Ok(hex)) => hex.clone(),
+        Some(Err(why)) => why.clone(),
+        None => "n/a (not computed)".to_string(),
+    }
+}
+
+/// A severity suggestion from the impact, for people to confirm.
+fn suggested_severity(i: &Incident) -> &'static str {
+    let failed = i.impact.failed_pct.unwrap_or(0.0);
+    let clients = i.impact.clients_affected_pct.unwrap_or(0.0);
+    let long = i.duration_seconds() >= 30 * 60;
+    let lost = i.impact.requests_lost > 0 && i.kind == IncidentKind::TrafficLoss;
+    if (failed >= 50.0 || clients >= 50.0 || lost) && long {
+        "SEV-1"
+    } else if failed >= 5.0 || clients >= 10.0 || lost {
+        "SEV-2"
+    } else {
+        "SEV-3"
+    }
+}
+
+/// The whole draft.
+pub fn report(
+    a: &Analysis,
+    incidents: &[Incident],
+    selected: Option<usize>,
+    command_line: &str,
+) -> String {
+    let chosen = match selected {
+        Some(id) => incidents.iter().find(|i| i.id == id),
+        None => incidents.iter().min_by_key(|i| i.rank),
+    };
+    let mut md = String::new();
+    match chosen {
+        Some(i) => incident_report(&mut md, a, incidents, i, command_line),
+        None => quiet_report(&mut md, a, incidents, selected, command_line),
+    }
+    md
+}
+
+fn header(md: &mut String, a: &Analysis, title: &str) {
+    let _ = writeln!(md, "# {title}\n");
+    let _ = writeln!(
+        md,
+        "- **Status:** Draft (generated). Numbers are measured from the logs; *hints* are unverified; **TODO** marks what only people know."
+    );
+    let _ = writeln!(md, "- **Generated by:** {GENERATED_BY}");
+    let _ = writeln!(md, "- **All times UTC.**");
+    let files: Vec<String> = a
+        .inputs
+        .iter()
+        .map(|i| {
+            format!(
+                "{} ({}, {} lines)",
+                code(&i.path),
+                i.format.unwrap_or("not read"),
+                group_thousands(i.stats.lines)
+            )
+        })
+        .collect();
+    let _ = writeln!(
+        md,
+        "- **Inputs:** {} (SHA-256 in the Appendix)",
+        if files.is_empty() {
+            "none".to_string()
+        } else {
+            files.join(", ")
+        }
+    );
+}
+
+fn incident_report(
+    md: &mut String,
+    a: &Analysis,
+    incidents: &[Incident],
+    i: &Incident,
+    command_line: &str,
+) {
+    let title = match i.kind {
+        IncidentKind::ErrorsFromAppLogs => format!(
+            "Postmortem: application errors for {} on {}",
+            format_duration(i.duration_seconds()),
+            format_date(i.start)
+        ),
+        IncidentKind::TrafficLoss => format!(
+            "Postmortem: traffic lost for {} on {}",
+            format_duration(i.duration_seconds()),
+            format_date(i.start)
+        ),
+        IncidentKind::ErrorRatio => format!(
+            "Postmortem: {} of requests failed for {} on {}",
+            pct2(i.impact.failed_pct),
+            format_duration(i.duration_seconds()),
+            format_date(i.start)
+        ),
+    };
+    header(md, a, &title);
+    let _ = writeln!(
+        md,
+        "- **Incident:** {} of {} found in these logs (rank {} by impact){}",
+        i.id,
+        incidents.len(),
+        i.rank,
+        if incidents.len() > 1 {
+            "; the others are listed below the summary"
+        } else {
+            ""
+        }
+    );
+    let _ = writeln!(md, "- **Owner:** TODO");
+    let _ = writeln!(
+        md,
+        "- **Severity:** TODO (suggested from the impact: {})",
+        suggested_severity(i)
+    );
+    md.push('\n');
+
+    summary::summary(md, a, i);
+    if incidents.len() > 1 {
+        summary::others(md, incidents, i);
+    }
+    timeline::timeline(md, a, i);
+    sections::impact_table(md, i);
+    sections::detection(md, i);
+    sections::root_cause(md, i);
+    sections::measures(md, i);
+    let from = chart_from(i);
+    let _ = writeln!(md, "## Impact chart\n");
+    md.push_str(&chart(a, Some(i), from, i.end + AFTER_SECONDS * SEC));
+    md.push('\n');
+    appendix::appendix(md, a, incidents, Some(i), command_line);
+}
+
+fn quiet_report(
+    md: &mut String,
+    a: &Analysis,
+    incidents: &[Incident],
+    selected: Option<usize>,
+    command_line: &str,
+) {
+    header(md, a, "Postmortem: no incident detected");
+    md.push('\n');
+    let _ = writeln!(md, "## Issue Summary\n");
+    match selected {
+        Some(id) if !incidents.is_empty() => {
+            let ids: Vec<String> = incidents.iter().map(|i| i.id.to_string()).collect();
+            let _ = writeln!(
+                md,
+                "There is no incident {id} in these logs (incidents: {}).\n",
+                ids.join(", ")
+            );
+        }
+        _ => {
+            let _ = writeln!(
+                md,
+                "No incident was detected in these logs: the error ratio never rose above the entry threshold for {} buckets in a row, and traffic never fell far below its usual rate. See the Appendix for the thresholds; TODO: if users did see an outage, check that the right logs were given.\n",
+                detect::ENTER_BUCKETS
+            );
+        }
+    }
+    let range = a.series.key_range();
+    if let Some((k0, k1)) = range {
+        let _ = writeln!(md, "## Impact chart\n");
+        md.push_str(&chart(
+            a,
+            None,
+            a.series.bucket_start(k0),
+            a.series.bucket_start(k1 + 1),
+        ));
+        md.push('\n');
+    }
+    appendix::appendix(md, a, incidents, None, command_line);
+}
+
+/// Where the timeline and chart start: a little before impact, earlier
+/// when the top change suspect is earlier.
+pub(super) fn chart_from(i: &Incident) -> Micros {
+    let mut from = i.start - TIMELINE_BEFORE_SECONDS * SEC;
+    if let Some(s) = i
+        .suspects
+        .iter()
+        .find(|s| matches!(s.kind, SuspectKind::Change | SuspectKind::Crash))
+    {
+        if let Evidence::Event(e) = &s.evidence {
+            from = from.min(e.at - 60 * SEC);
+        }
+    }
+    from
+}
+
+pub(super) fn kind_label(e: &Event) -> &'static str {
+    match e.kind {
+        EventKind::Error => "error",
+        EventKind::Alert => "alert",
+        EventKind::Change => "change",
+        EventKind::Recovery => "recovery",
+        EventKind::Info => "info",
+        EventKind::Marker => "marker",
+    }
+}
+
+pub(super) fn until_text(at: Micros, until: Option<Micros>, count: u64) -> String {
+    if count <= 1 {
+        return String::new();
+    }
+    let until = until
+        .map(|u| {
+            if format_date(u) == format_date(at) {
+                format!(" until {}", format_clock(u))
+            } else {
+                format!(" until {}", crate::display::date_time(u))
+            }
+        })
+        .unwrap_or_default();
+    format!(" (×{}{until})", group_thousands(count))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::display::trim_float;
+
+    #[test]
+    fn code_spans_contain_anything() {
+        assert_eq!(code("plain"), "`plain`");
+        assert_eq!(code("a `tick`"), "`` a `tick` ``");
+        assert_eq!(code("``x"), "``` ``x ```");
+        assert_eq!(code(""), "(empty)");
+        let evil = "</code><script>alert(1)</script>\n# heading ![img](http://x/y.png) [link](http://evil)";
+        let c = code(evil);
+        assert!(!c.contains('\n'));
+        assert!(c.starts_with('`') && c.ends_with('`'));
+        // The inner text is not interpreted: it stays inside one span.
+        let inner = &c[1..c.len() - 1];
+        assert!(!inner.contains('`'));
+    }
+
+    #[test]
+    fn table_cells_escape_pipes() {
+        assert_eq!(code_cell("a|b"), "`a\\|b`");
+        // A backslash already before the pipe stays text: GFM only splits
+        // cells on pipes with no backslash before them.
+        assert_eq!(code_cell("a\\|b"), "`a\\\\|b`");
+    }
+
+    #[test]
+    fn code_spans_defuse_bidi_overrides() {
+        // U+202E would show `exe.png` as `gnp.exe` and reverse our own
+        // words after the span.
+        let c = code("invoice\u{202e}gnp.exe");
+        assert_eq!(c, "`invoice\\u{202e}gnp.exe`");
+    }
+
+    #[test]
+    fn floats_trim() {
+        assert_eq!(trim_float(99.9), "99.9");
+        assert_eq!(trim_float(99.95), "99.95");
+        assert_eq!(trim_float(99.0), "99");
+    }
+
+    // ---- On synthetic logs ------------------------------------------------
+
+    use crate::analysis::find_incidents;
+    use crate::analysis::tests::{access_log, analyze_files, at};
+
+    /// Whether byte `pos` of a line is inside a CommonMark code span.
+    fn in_code_span(line: &str, pos: usize) -> bool {
+        let b = line.as_bytes();
+        let mut open: Option<usize> = None;
+        let mut i = 0;
+        while i < pos {
+            if b[i] == b'`' {
+                let mut n = 0;
+                while i + n < b.len() && b[i + n] == b'`' {
+                    n += 1;
+                }
+                match open {
+                    None => open = Some(n),
+                    Some(m) if m == n => open = None,
+                    Some(_) => {}
+                }
+                i += n;
+            } else {
+                i += 1;
+            }
+        }
+        open.is_some()
+    }
+
+    #[test]
+    fn crafted_log_text_cannot_inject_markdown() {
+        let evil =
+            "# Owned ![x](http://evil/x.png) [click](http://evil) <script>alert(1)</script> `tick`";
+        let mut app = String::new();
+        for m in 0..200 {
+            let sec = 8 * 3600 + m * 60;
+            app.push_str(&format!(
+                "{{\"time\": \"{}\", \"level\": \"info\", \"msg\": \"ok\"}}\n",
+                crate::time::format_rfc3339(at(sec))
+            ));
+        }
+        let log = access_log(8 * 3600, 11 * 3600, 5.0, 2, |s, _| {
+            Some(if (9 * 3600..9 * 3600 + 1200).contains(&s) {
+                0.5
+            } else {
+                0.001
+            })
+        });
+        for k in 0..20 {
+            app.push_str(&format!(
+                "{{\"time\": \"{}\", \"level\": \"error\", \"msg\": \"{}\"}}\n",
+                crate::time::format_rfc3339(at(9 * 3600 + 10 + k)),
+                evil.replace('"', "\\\"")
+            ));
+        }
+        let (_d, a) = analyze_files(&[("lb/access.log", log), ("app/app.json.log", app)]);
+        let inc = find_incidents(&a);
+        assert_eq!(inc.len(), 1);
+        assert!(inc[0]
+            .suspects
+            .iter()
+            .any(|s| s.kind == SuspectKind::NewError));
+        let md = report(&a, &inc, None, "postmortem report logs/");
+        for line in md.lines() {
+            if let Some(pos) = line.find("![x]") {
+                assert!(in_code_span(line, pos), "{line}");
+            }
+            assert!(!line.starts_with("# Owned"), "{line}");
+        }
+        assert!(md.contains("<script>") && !md.contains("\n<script>"));
+    }
+
+    #[test]
+    fn app_errors_report_names_their_kind() {
+        let mut app = String::new();
+        for m in 0..240 {
+            let sec = 8 * 3600 + m * 60;
+            let errors = if (100..130).contains(&m) { 30 } else { m % 2 };
+            for k in 0..errors {
+                app.push_str(&format!(
+                    "{{\"time\": \"{}\", \"level\": \"error\", \"msg\": \"db pool exhausted after 5000ms\"}}\n",
+                    crate::time::format_rfc3339(at(sec + k))
+                ));
+            }
+            app.push_str(&format!(
+                "{{\"time\": \"{}\", \"level\": \"info\", \"msg\": \"ok\"}}\n",
+                crate::time::format_rfc3339(at(sec + 59))
+            ));
+        }
+        let (_d, a) = analyze_files(&[("app/app.json.log", app)]);
+        let inc = find_incidents(&a);
+        let v = crate::render::json::incidents_value(&inc);
+        assert_eq!(v[0]["kind"], "errors_from_app_logs");
+        let md = report(&a, &inc, None, "postmortem report logs/");
+        assert!(md.contains("## Issue Summary"));
+        assert!(md.contains("error-level messages"));
+    }
+
+    #[test]
+    fn a_quiet_day_says_no_incident_and_strays_keep_the_draft_small() {
+        let (_d, a) = crate::analysis::tests::quiet_day();
+        let md = report(&a, &find_incidents(&a), None, "postmortem report logs/");
+        assert!(md.contains("no incident detected"));
+        let (_d, a) = crate::analysis::tests::stray_timestamps();
+        let md = report(&a, &find_incidents(&a), None, "postmortem report logs/");
+        assert!(md.len() < 200_000, "{}", md.len());
+    }
+}

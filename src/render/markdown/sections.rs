@@ -1,0 +1,342 @@
+//! Impact, Detection and response, Root Cause and Resolution, and
+//! Corrective and Preventative Measures.
+
+use std::fmt::Write as _;
+
+use super::summary::suspect_headline;
+use super::{code, code_cell, ms, MAX_SUSPECTS};
+use crate::analysis::suspects::{self, Evidence, SuspectKind};
+use crate::analysis::{impact, Incident, IncidentKind};
+use crate::display::{date_time, group_thousands, pct, pct2, relative, trim_float};
+use crate::time::{format_clock, format_duration};
+
+pub(super) fn impact_table(md: &mut String, i: &Incident) {
+    let imp = &i.impact;
+    let _ = writeln!(md, "## Impact\n");
+    let _ = writeln!(md, "| Measure | Value |");
+    let _ = writeln!(md, "|---|---|");
+    let _ = writeln!(
+        md,
+        "| Window | {} → {} UTC ({}) |",
+        date_time(i.start),
+        date_time(i.end),
+        format_duration(i.duration_seconds())
+    );
+    if i.kind != IncidentKind::ErrorsFromAppLogs {
+        let _ = writeln!(
+            md,
+            "| Requests | {}{} |",
+            group_thousands(imp.requests_total),
+            if imp.exact_counts {
+                ""
+            } else {
+                " (estimated from buckets)"
+            }
+        );
+        let _ = writeln!(
+            md,
+            "| Failed requests | {} ({}) |",
+            group_thousands(imp.requests_failed),
+            pct2(imp.failed_pct)
+        );
+        let _ = writeln!(
+            md,
+            "| Usual failure rate (baseline) | {} |",
+            pct2(imp.baseline_failed_pct)
+        );
+        let clients = match (imp.clients_affected, imp.clients_total) {
+            (Some(x), Some(t)) => format!(
+                "{} of {} ({})",
+                group_thousands(x),
+                group_thousands(t),
+                pct2(imp.clients_affected_pct)
+            ),
+            _ => "n/a".to_string(),
+        };
+        let _ = writeln!(md, "| Clients with a failed request | {clients} |");
+        let _ = writeln!(
+            md,
+            "| Requests lost (traffic below its usual rate) | {} |",
+            group_thousands(imp.requests_lost)
+        );
+        let _ = writeln!(
+            md,
+            "| Latency p50, before → during | {} → {} |",
+            ms(imp.latency.p50_before),
+            ms(imp.latency.p50_during)
+        );
+        let _ = writeln!(
+            md,
+            "| Latency p99, before → during | {} → {} |",
+            ms(imp.latency.p99_before),
+            ms(imp.latency.p99_during)
+        );
+        let _ = writeln!(
+            md,
+            "| Error budget used (SLO {}%, {} days at the usual rate) | {} |",
+            trim_float(i.method.slo * 100.0),
+            impact::SLO_PERIOD_DAYS,
+            pct2(imp.error_budget_used_pct)
+        );
+        let _ = writeln!(
+            md,
+            "| Burn rate (error ratio ÷ error budget ratio) | {} |",
+            imp.burn_rate
+                .map(|b| format!("{b:.1}×"))
+                .unwrap_or_else(|| "n/a".into())
+        );
+        if let Some(p) = &i.peak {
+            let what = match p.error_ratio {
+                Some(r) if i.kind != IncidentKind::TrafficLoss => format!("error ratio {}", pct(r)),
+                _ => format!("{} requests", group_thousands(p.requests)),
+            };
+            let _ = writeln!(
+                md,
+                "| Peak ({} bucket) | {what} at {} |",
+                format_duration(p.bucket_seconds),
+                format_clock(p.at)
+            );
+        }
+    }
+    let _ = writeln!(
+        md,
+        "| Error-level application messages | {} |",
+        group_thousands(imp.error_messages)
+    );
+    let _ = writeln!(md, "| Revenue or user-facing cost | TODO |\n");
+}
+
+pub(super) fn detection(md: &mut String, i: &Incident) {
+    let _ = writeln!(md, "## Detection and response\n");
+    let _ = writeln!(md, "| Metric | Value |");
+    let _ = writeln!(md, "|---|---|");
+    let ttd = match (&i.detected, i.metrics.time_to_detect_seconds) {
+        (Some(d), Some(t)) if t < 0 => format!(
+            "−{} (alert {} at {}, before the first failed request)",
+            format_duration(-t),
+            code_cell(&d.alert),
+            format_clock(d.at)
+        ),
+        (Some(d), Some(t)) => format!(
+            "{} (alert {} at {})",
+            format_duration(t),
+            code_cell(&d.alert),
+            format_clock(d.at)
+        ),
+        _ => "no alert in the logs (TODO: how was it noticed?)".to_string(),
+    };
+    let _ = writeln!(
+        md,
+        "| Time to detect (first alert − impact start) | {ttd} |"
+    );
+    let ttm = match (i.mitigated, i.metrics.time_to_mitigate_seconds) {
+        (Some(m), Some(t)) => format!("{} ({})", format_duration(t), format_clock(m)),
+        _ => "n/a".to_string(),
+    };
+    let _ = writeln!(
+        md,
+        "| Time to mitigate (errors below the entry threshold for good) | {ttm} |"
+    );
+    let _ = writeln!(
+        md,
+        "| Time to recover (impact end − impact start) | {} ({}) |\n",
+        format_duration(i.metrics.time_to_recover_seconds),
+        format_clock(i.end)
+    );
+    if let Some(t) = i.metrics.time_to_detect_seconds.filter(|t| *t < 0) {
+        let _ = writeln!(
+            md,
+            "- The first alert fired {} before the first failed request, as logged (clocks, or an alert on another signal); not adjusted.",
+            format_duration(-t)
+        );
+    }
+    let _ = writeln!(
+        md,
+        "- TODO: who responded, how they were reached, and what slowed the response.\n"
+    );
+}
+
+pub(super) fn root_cause(md: &mut String, i: &Incident) {
+    let _ = writeln!(md, "## Root Cause and Resolution\n");
+    if i.suspects.is_empty() {
+        let _ = writeln!(
+            md,
+            "No suspect found in the logs: no change in the {} before impact, no crash, no backend anomaly, no new error.\n",
+            format_duration(suspects::CHANGE_LOOKBACK_SECONDS)
+        );
+    } else {
+        let _ = writeln!(
+            md,
+            "Suspects, most likely first (*hints from the logs, unverified*):\n"
+        );
+        for s in i.suspects.iter().take(MAX_SUSPECTS) {
+            let label = match s.kind {
+                SuspectKind::Change => "Change",
+                SuspectKind::Crash => "Crash",
+                SuspectKind::BackendImbalance => "Backend imbalance",
+                SuspectKind::BackendFailing => "Backend failing",
+                SuspectKind::NewError => "New error",
+            };
+            let _ = writeln!(md, "{}. **{label}** — {}", s.rank, suspect_headline(s));
+            match &s.evidence {
+                Evidence::Event(e) if e.title.is_some() => {
+                    let _ = writeln!(md, "   - log line: {}", code(&e.message));
+                }
+                Evidence::NewError { first, .. } => {
+                    let _ = writeln!(md, "   - first line: {}", code(&first.message));
+                }
+                _ => {}
+            }
+        }
+        if i.suspects.len() > MAX_SUSPECTS {
+            let _ = writeln!(
+                md,
+                "\n{} more suspects in `postmortem timeline --format json` (`.incidents[].suspects`).",
+                i.suspects.len() - MAX_SUSPECTS
+            );
+        }
+        md.push('\n');
+    }
+    let _ = writeln!(md, "**Resolution.**");
+    match &i.likely_fix {
+        Some(f) => {
+            let _ = writeln!(
+                md,
+                "The likely fix (hint): {} at {} ({}:{}), {}.",
+                code(f.title.as_deref().unwrap_or(&f.message)),
+                format_clock(f.at),
+                code(&f.source),
+                f.line,
+                relative(f.at, i.start)
+            );
+        }
+        None => {
+            let _ = writeln!(
+                md,
+                "No rollback or change near the end was found in the logs."
+            );
+        }
+    }
+    match (i.kind, i.mitigated) {
+        (IncidentKind::TrafficLoss, _) => {
+            let _ = writeln!(
+                md,
+                "Traffic was back to its usual rate at {}.",
+                format_clock(i.end)
+            );
+        }
+        (_, Some(m)) => {
+            let _ = writeln!(
+                md,
+                "Errors stayed below the entry threshold from {} and impact ended at {}.",
+                format_clock(m),
+                format_clock(i.end)
+            );
+        }
+        _ => {}
+    }
+    let _ = writeln!(
+        md,
+        "\nTODO: the narrative — what the trigger was, why it caused failures, why it was not caught earlier, and how it was fixed.\n"
+    );
+}
+
+pub(super) fn measures(md: &mut String, i: &Incident) {
+    let _ = writeln!(md, "## Corrective and Preventative Measures\n");
+    let _ = writeln!(
+        md,
+        "Suggested from what the logs show (*hints*; owners TODO):\n"
+    );
+    let mut items: Vec<String> = Vec::new();
+    let has = |k: SuspectKind| i.suspects.iter().any(|s| s.kind == k);
+    for s in &i.suspects {
+        if let Evidence::Failing {
+            backend,
+            new_in_pool,
+            ..
+        } = &s.evidence
+        {
+            items.push(format!(
+                "Add active health checks to the load balancer so that a backend that fails every request (here {}) is taken out of the pool.",
+                code(backend)
+            ));
+            if *new_in_pool {
+                items.push(
+                    "Only add servers to the pool once they pass health checks (gate pool changes on the checks)."
+                        .to_string(),
+                );
+            }
+        }
+    }
+    let weight_change = i.suspects.iter().any(|s| match &s.evidence {
+        Evidence::Event(e) if s.kind == SuspectKind::Change => {
+            let m = e.message.to_ascii_lowercase();
+            m.contains("weight")
+                || m.contains("upstream")
+                || m.contains("pool")
+                || m.contains("backend")
+        }
+        _ => false,
+    });
+    if has(SuspectKind::BackendImbalance) || weight_change {
+        items.push(
+            "Validate load-balancer configuration changes (weights, pool members) before applying them, and roll them out as a canary with automatic rollback on a rise in the error ratio."
+                .to_string(),
+        );
+    }
+    if has(SuspectKind::BackendImbalance) {
+        items.push(
+            "Alert on a backend's share of traffic or its saturation, so an overloaded backend is seen before it fails."
+                .to_string(),
+        );
+    }
+    if has(SuspectKind::Change) && !weight_change {
+        items.push(
+            "Roll out changes like the suspected one progressively (canary), watching the error ratio, with a tested rollback."
+                .to_string(),
+        );
+    }
+    if has(SuspectKind::Crash) {
+        items.push(
+            "Set memory limits with headroom and alert on OOM kills and process restarts."
+                .to_string(),
+        );
+    }
+    match i.metrics.time_to_detect_seconds {
+        None => items.push(
+            "No alert fired: alert on the load balancer's error ratio (multi-window burn rate: page at burn rate ≥ 14.4 over 5 min and 1 h)."
+                .to_string(),
+        ),
+        Some(t) if t > 300 => items.push(format!(
+            "Detection took {}: alert on the error ratio with a shorter window (multi-window burn rate, 5 min short window).",
+            format_duration(t)
+        )),
+        _ => {}
+    }
+    if i.kind == IncidentKind::TrafficLoss
+        || i.parts.iter().any(|p| p.kind == IncidentKind::TrafficLoss)
+    {
+        items.push(
+            "Alert when traffic falls far below its usual rate, and probe the front servers from outside: a server that is down logs nothing."
+                .to_string(),
+        );
+    }
+    if i.metrics.time_to_mitigate_seconds.is_some_and(|t| t > 1800) {
+        items.push(
+            "Mitigation took over 30 minutes: document and rehearse the rollback in the runbook."
+                .to_string(),
+        );
+    }
+    if has(SuspectKind::NewError) {
+        items.push(
+            "Give the new error messages listed above a runbook entry or an alert.".to_string(),
+        );
+    }
+    for it in items {
+        let _ = writeln!(md, "- [ ] {it} Owner: TODO.");
+    }
+    let _ = writeln!(
+        md,
+        "- [ ] TODO: items from the review (process, training, documentation), each with an owner and a due date.\n"
+    );
+}

@@ -1,0 +1,496 @@
+//! What scanning (part of) a file produces: statistics, the bucketed
+//! series, per-second event aggregates, alert notifications and error
+//! templates. Every piece merges by addition, so the partials of blocks,
+//! files and threads combine in any order into the same result.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::event::{EventKind, Origin, Severity};
+use crate::record::Alert;
+use crate::series::Series;
+use crate::time::{Micros, SEC};
+
+/// Text kept for an event message, in characters.
+pub const MESSAGE_CHARS: usize = 1000;
+/// Text kept for a template's sample message, in characters.
+pub const SAMPLE_CHARS: usize = 300;
+/// Most distinct event keys kept per file.
+pub const MAX_RUN_KEYS: usize = 10_000;
+/// Most distinct error templates kept per file; more are counted, not kept.
+pub const MAX_TEMPLATES: usize = 5000;
+
+/// Line counts and time range of one file.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FileStats {
+    /// Non-blank lines.
+    pub lines: u64,
+    /// Lines read into records: first lines plus attached continuation lines.
+    pub records: u64,
+    /// Of `records`, the continuation lines (stack traces, wrapped messages).
+    pub continued: u64,
+    /// Lines no parser understood.
+    pub skipped: u64,
+    /// Records outside `--since`/`--until`.
+    pub filtered: u64,
+    /// Request records (load balancer and access logs).
+    pub requests: u64,
+    pub first: Option<Micros>,
+    pub last: Option<Micros>,
+    /// Bytes read (after decompression).
+    pub bytes: u64,
+    /// The first few skipped lines: (line number, text).
+    pub skipped_samples: Vec<(u64, String)>,
+}
+
+impl FileStats {
+    pub fn merge(&mut self, other: FileStats, keep_samples: usize) {
+        self.lines += other.lines;
+        self.records += other.records;
+        self.continued += other.continued;
+        self.skipped += other.skipped;
+        self.filtered += other.filtered;
+        self.requests += other.requests;
+        self.bytes += other.bytes;
+        self.first = min_opt(self.first, other.first);
+        self.last = max_opt(self.last, other.last);
+        for s in other.skipped_samples {
+            if self.skipped_samples.len() < keep_samples {
+                self.skipped_samples.push(s);
+            }
+        }
+    }
+
+    /// Share of non-blank lines read into records, 1.0 for an empty file.
+    pub fn read_ratio(&self) -> f64 {
+        if self.lines == 0 {
+            1.0
+        } else {
+            self.records as f64 / self.lines as f64
+        }
+    }
+
+    /// Records that start on their own line (continuation lines left out).
+    pub fn first_lines(&self) -> u64 {
+        self.records - self.continued
+    }
+
+    /// Notes a record's time; false when it falls outside `window` and is
+    /// to be left out.
+    #[inline]
+    pub fn note_time(&mut self, at: Micros, window: &TimeWindow) -> bool {
+        if !window.contains(at) {
+            self.filtered += 1;
+            return false;
+        }
+        self.first = Some(self.first.map_or(at, |f| f.min(at)));
+        self.last = Some(self.last.map_or(at, |l| l.max(at)));
+        true
+    }
+}
+
+/// `--since`/`--until`: the records kept.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TimeWindow {
+    pub since: Option<Micros>,
+    pub until: Option<Micros>,
+}
+
+impl TimeWindow {
+    #[inline]
+    pub fn contains(&self, at: Micros) -> bool {
+        !(self.since.is_some_and(|s| at < s) || self.until.is_some_and(|u| at > u))
+    }
+}
+
+pub fn min_opt(a: Option<Micros>, b: Option<Micros>) -> Option<Micros> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, None) => x,
+        (None, y) => y,
+    }
+}
+
+pub fn max_opt(a: Option<Micros>, b: Option<Micros>) -> Option<Micros> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.max(y)),
+        (x, None) => x,
+        (None, y) => y,
+    }
+}
+
+/// What identifies "the same event" for collapsing repeats within one file.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RunKey {
+    pub kind: EventKind,
+    pub severity: Severity,
+    pub origin: Origin,
+    /// What tells two events of one origin apart (the pattern's key
+    /// captures, or the backend of failed requests).
+    pub key: String,
+}
+
+impl RunKey {
+    /// The key of failed requests through one backend (`-`: none logged).
+    pub fn failed_requests(backend: &str) -> RunKey {
+        RunKey {
+            kind: EventKind::Error,
+            severity: Severity::Error,
+            origin: Origin::FailedRequests,
+            key: backend.to_string(),
+        }
+    }
+}
+
+/// All occurrences of one event key within one second.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SecondAgg {
+    pub count: u64,
+    pub first: Micros,
+    pub last: Micros,
+    /// Line of the first occurrence (the earliest, then lowest line).
+    pub line: u64,
+    pub message: String,
+    pub title: Option<String>,
+    pub fields: Vec<(String, String)>,
+    /// For failed requests: count per status.
+    pub statuses: Vec<(u16, u64)>,
+}
+
+impl SecondAgg {
+    pub fn merge(&mut self, other: SecondAgg) {
+        self.count += other.count;
+        self.last = self.last.max(other.last);
+        for (s, n) in &other.statuses {
+            add_status(&mut self.statuses, *s, *n);
+        }
+        if (other.first, other.line) < (self.first, self.line) {
+            self.first = other.first;
+            self.line = other.line;
+            self.message = other.message;
+            self.title = other.title;
+            self.fields = other.fields;
+        }
+    }
+}
+
+/// Adds `n` requests of `status` to a per-status tally.
+pub fn add_status(statuses: &mut Vec<(u16, u64)>, status: u16, n: u64) {
+    match statuses.iter_mut().find(|(s, _)| *s == status) {
+        Some((_, c)) => *c += n,
+        None => statuses.push((status, n)),
+    }
+}
+
+/// All error-level messages of one template in one file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TemplateSeen {
+    pub count: u64,
+    pub first: Micros,
+    pub last: Micros,
+    /// Line of the first occurrence.
+    pub line: u64,
+    /// The first message of this template, as written.
+    pub sample: String,
+}
+
+impl TemplateSeen {
+    pub fn merge(&mut self, other: TemplateSeen) {
+        self.count += other.count;
+        self.last = self.last.max(other.last);
+        if (other.first, other.line) < (self.first, self.line) {
+            self.first = other.first;
+            self.line = other.line;
+            self.sample = other.sample;
+        }
+    }
+}
+
+/// One alert notification seen in an alert log.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AlertSeen {
+    pub at: Micros,
+    pub line: u64,
+    pub alert: Alert,
+}
+
+/// One occurrence of an event, before aggregation.
+pub struct Occurrence<'m> {
+    pub at: Micros,
+    pub line: u64,
+    pub message: &'m str,
+    pub title: Option<String>,
+    pub fields: Vec<(String, String)>,
+    pub status: Option<u16>,
+}
+
+/// What scanning (part of) one file produced.
+#[derive(Clone, Debug)]
+pub struct Partial {
+    pub stats: FileStats,
+    pub series: Series,
+    pub runs: HashMap<RunKey, BTreeMap<i64, SecondAgg>>,
+    pub alerts: Vec<AlertSeen>,
+    /// Error-level message templates (for "new error" suspects).
+    pub templates: HashMap<String, TemplateSeen>,
+    /// Error-level messages per second (for clock-skew estimates).
+    pub error_seconds: BTreeMap<i64, u64>,
+}
+
+impl Partial {
+    pub fn new(bucket_seconds: i64) -> Partial {
+        Partial {
+            stats: FileStats::default(),
+            series: Series::new(bucket_seconds),
+            runs: HashMap::new(),
+            alerts: Vec::new(),
+            templates: HashMap::new(),
+            error_seconds: BTreeMap::new(),
+        }
+    }
+
+    /// Adds a later block's partial whose line numbers are already absolute.
+    pub fn merge(&mut self, other: Partial, keep_samples: usize) {
+        self.stats.merge(other.stats, keep_samples);
+        self.series.merge(&other.series);
+        for (key, seconds) in other.runs {
+            let mine = self.runs.entry(key).or_default();
+            for (sec, agg) in seconds {
+                match mine.get_mut(&sec) {
+                    Some(m) => m.merge(agg),
+                    None => {
+                        mine.insert(sec, agg);
+                    }
+                }
+            }
+        }
+        self.alerts.extend(other.alerts);
+        for (sec, n) in other.error_seconds {
+            *self.error_seconds.entry(sec).or_insert(0) += n;
+        }
+        for (t, seen) in other.templates {
+            let room = self.templates.len() < MAX_TEMPLATES;
+            match self.templates.get_mut(&t) {
+                Some(mine) => mine.merge(seen),
+                None if room => {
+                    self.templates.insert(t, seen);
+                }
+                None => {}
+            }
+        }
+    }
+
+    /// Makes a block's line numbers absolute: `base` lines came before it.
+    pub fn shift_lines(&mut self, base: u64) {
+        if base == 0 {
+            return;
+        }
+        for seconds in self.runs.values_mut() {
+            for agg in seconds.values_mut() {
+                agg.line += base;
+            }
+        }
+        for a in &mut self.alerts {
+            a.line += base;
+        }
+        for t in self.templates.values_mut() {
+            t.line += base;
+        }
+        for s in &mut self.stats.skipped_samples {
+            s.0 += base;
+        }
+    }
+
+    /// Counts an error-level message under its template.
+    pub fn record_template(&mut self, at: Micros, line: u64, text: &str) {
+        let t = crate::template::template(text);
+        let room = self.templates.len() < MAX_TEMPLATES;
+        match self.templates.get_mut(&t) {
+            Some(seen) => {
+                seen.count += 1;
+                seen.last = seen.last.max(at);
+                if at < seen.first {
+                    seen.first = at;
+                    seen.line = line;
+                    seen.sample = truncate_chars(text, SAMPLE_CHARS);
+                }
+            }
+            None if room => {
+                self.templates.insert(
+                    t,
+                    TemplateSeen {
+                        count: 1,
+                        first: at,
+                        last: at,
+                        line,
+                        sample: truncate_chars(text, SAMPLE_CHARS),
+                    },
+                );
+            }
+            None => {}
+        }
+        *self.error_seconds.entry(at.div_euclid(SEC)).or_insert(0) += 1;
+    }
+
+    /// Counts one occurrence of an event in its second.
+    pub fn record_event(&mut self, mut key: RunKey, occ: Occurrence<'_>) {
+        // A pattern whose key captures something per line (an id) would
+        // make one run per line; past the cap, new keys share one run.
+        if self.runs.len() >= MAX_RUN_KEYS && !self.runs.contains_key(&key) {
+            key.key = "(other)".to_string();
+        }
+        let Occurrence {
+            at,
+            line,
+            message,
+            title,
+            fields,
+            status,
+        } = occ;
+        let sec = at.div_euclid(SEC);
+        let seconds = self.runs.entry(key).or_default();
+        match seconds.get_mut(&sec) {
+            Some(agg) => {
+                agg.count += 1;
+                agg.last = agg.last.max(at);
+                if let Some(s) = status {
+                    add_status(&mut agg.statuses, s, 1);
+                }
+                if at < agg.first {
+                    agg.first = at;
+                    agg.line = line;
+                    agg.message = truncate_chars(message, MESSAGE_CHARS);
+                    agg.title = title;
+                    agg.fields = fields;
+                }
+            }
+            None => {
+                seconds.insert(
+                    sec,
+                    SecondAgg {
+                        count: 1,
+                        first: at,
+                        last: at,
+                        line,
+                        message: truncate_chars(message, MESSAGE_CHARS),
+                        title,
+                        fields,
+                        statuses: status.map(|s| vec![(s, 1)]).unwrap_or_default(),
+                    },
+                );
+            }
+        }
+    }
+
+    /// The per-second runs of failed requests, by backend.
+    pub fn failed_request_runs(&self) -> impl Iterator<Item = (&str, &BTreeMap<i64, SecondAgg>)> {
+        self.runs
+            .iter()
+            .filter(|(k, _)| k.origin == Origin::FailedRequests)
+            .map(|(k, s)| (k.key.as_str(), s))
+    }
+}
+
+/// Cuts text to at most `max` characters, marking the cut.
+pub fn truncate_chars(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((i, _)) => {
+            let mut s = text[..i].to_string();
+            s.push_str("… [truncated]");
+            s
+        }
+        None => text.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn occurrence(at: Micros, line: u64, message: &str) -> Occurrence<'_> {
+        Occurrence {
+            at,
+            line,
+            message,
+            title: None,
+            fields: Vec::new(),
+            status: Some(502),
+        }
+    }
+
+    #[test]
+    fn events_in_one_second_aggregate_and_keep_the_earliest_line() {
+        let mut p = Partial::new(60);
+        let key = RunKey::failed_requests("b1");
+        p.record_event(key.clone(), occurrence(10 * SEC + 500, 7, "later"));
+        p.record_event(key.clone(), occurrence(10 * SEC + 100, 9, "earlier"));
+        p.record_event(key.clone(), occurrence(11 * SEC, 10, "next second"));
+        let seconds = &p.runs[&key];
+        assert_eq!(seconds.len(), 2);
+        let agg = &seconds[&10];
+        assert_eq!(
+            (agg.count, agg.first, agg.last, agg.line),
+            (2, 10 * SEC + 100, 10 * SEC + 500, 9)
+        );
+        assert_eq!(agg.message, "earlier");
+        assert_eq!(agg.statuses, vec![(502, 2)]);
+    }
+
+    #[test]
+    fn merging_block_partials_is_the_same_as_one_partial() {
+        let key = RunKey::failed_requests("b1");
+        let mut whole = Partial::new(60);
+        let mut first = Partial::new(60);
+        let mut second = Partial::new(60);
+        for (i, p) in [(1u64, &mut first), (2, &mut second)] {
+            p.record_event(key.clone(), occurrence(5 * SEC + i as i64, 1, "x"));
+            p.record_template(5 * SEC, 1, "db timeout after 5000ms");
+            p.stats.lines += 1;
+        }
+        second.shift_lines(1);
+        whole.record_event(key.clone(), occurrence(5 * SEC + 1, 1, "x"));
+        whole.record_event(key.clone(), occurrence(5 * SEC + 2, 2, "x"));
+        whole.record_template(5 * SEC, 1, "db timeout after 5000ms");
+        whole.record_template(5 * SEC, 2, "db timeout after 5000ms");
+        first.merge(second, 5);
+        assert_eq!(first.runs, whole.runs);
+        assert_eq!(first.templates, whole.templates);
+        assert_eq!(first.error_seconds, whole.error_seconds);
+        assert_eq!(first.stats.lines, 2);
+    }
+
+    #[test]
+    fn event_keys_past_the_cap_share_one_run() {
+        let mut p = Partial::new(60);
+        for i in 0..MAX_RUN_KEYS + 5 {
+            let key = RunKey {
+                kind: EventKind::Error,
+                severity: Severity::Error,
+                origin: Origin::pattern("x"),
+                key: i.to_string(),
+            };
+            p.record_event(key, occurrence(0, 1, "m"));
+        }
+        assert_eq!(p.runs.len(), MAX_RUN_KEYS + 1);
+        assert!(p.runs.keys().any(|k| k.key == "(other)"));
+    }
+
+    #[test]
+    fn the_time_window_filters_and_counts() {
+        let w = TimeWindow {
+            since: Some(10),
+            until: Some(20),
+        };
+        let mut s = FileStats::default();
+        assert!(!s.note_time(5, &w));
+        assert!(s.note_time(10, &w));
+        assert!(s.note_time(20, &w));
+        assert!(!s.note_time(21, &w));
+        assert_eq!((s.filtered, s.first, s.last), (2, Some(10), Some(20)));
+    }
+
+    #[test]
+    fn truncation_marks_the_cut_on_a_character_boundary() {
+        assert_eq!(truncate_chars("héllo", 2), "hé… [truncated]");
+        assert_eq!(truncate_chars("héllo", 5), "héllo");
+    }
+}
