@@ -306,3 +306,48 @@ fn without_request_logs_app_errors_and_alerts_are_used() {
     assert_eq!(i.start, at(8 * 3600 + 100 * 60));
     assert!(i.impact.error_messages >= 900);
 }
+
+/// An application's JSON log in which request lines are a minority: its
+/// requests are the only traffic there is, and every part of the analysis
+/// must count them the same way (the traffic decision has one owner).
+#[test]
+fn requests_in_a_minority_of_application_lines_are_counted_once_and_exactly() {
+    let mut log = String::new();
+    for minute in 0..60i64 {
+        for s in 0..60i64 {
+            let t = crate::time::format_rfc3339(at(8 * 3600 + minute * 60 + s));
+            for k in 0..3 {
+                log.push_str(&format!(
+                    "{{\"time\":\"{t}\",\"level\":\"info\",\"msg\":\"cache refreshed shard {k}\"}}\n"
+                ));
+            }
+            // 08:30-08:45: two requests in three fail.
+            let failing = (30..45).contains(&minute) && s % 3 != 1;
+            let status = if failing { 503 } else { 200 };
+            log.push_str(&format!(
+                "{{\"time\":\"{t}\",\"level\":\"info\",\"msg\":\"request\",\"method\":\"GET\",\"path\":\"/api\",\"status\":{status},\"remote_addr\":\"10.9.0.{}\"}}\n",
+                s % 30
+            ));
+        }
+    }
+    let (_d, a) = analyze_files(&[("app/api.json.log", log)]);
+    assert_eq!(a.traffic.basis, crate::traffic::Basis::ApplicationRequests);
+    assert_eq!(
+        a.request_sources().collect::<Vec<_>>(),
+        vec!["app/api.json.log"]
+    );
+    let inc = find_incidents(&a);
+    assert_eq!(inc.len(), 1, "{inc:#?}");
+    let i = &inc[0];
+    assert_eq!(
+        (i.start, i.end),
+        (at(8 * 3600 + 30 * 60), at(8 * 3600 + 45 * 60 - 1))
+    );
+    assert!(i.impact.exact_counts);
+    assert_eq!(
+        (i.impact.requests_total, i.impact.requests_failed),
+        (900, 600)
+    );
+    assert_eq!(i.impact.clients_total, Some(30));
+    assert_eq!(i.impact.requests_lost, 0);
+}
