@@ -1,5 +1,4 @@
-//! Incident windows from the bucketed series (reference/postmortem.md,
-//! "Detection method").
+//! Incident windows from the bucketed series (docs/detection.md §3–§5).
 //!
 //! Three detectors, each on a dense grid of time buckets:
 //!

@@ -1,4 +1,4 @@
-//! Impact figures of one incident (reference/postmortem.md, "Metric
+//! Impact figures of one incident (docs/report.md, "Metric
 //! definitions"): requests and failures within the window, clients
 //! affected, requests lost to missing traffic, latency before and during,
 //! error budget and burn rate; and the response metrics (time to detect,

@@ -87,7 +87,7 @@ fn latency_value(l: &Latency) -> Value {
     })
 }
 
-/// One incident as JSON, in the key order of DESIGN.md's schema, with
+/// One incident as JSON, in the key order of the schema (`schema/`), with
 /// extras after.
 pub fn incident_value(i: &Incident) -> Value {
     let mut m = Map::new();
