@@ -4,7 +4,8 @@
 use std::fmt::Write as _;
 
 use super::{code, code_cell, input_hash};
-use crate::analysis::{detect, impact, incident, Analysis, Incident, IncidentKind};
+use crate::analysis::incident::{self, Method};
+use crate::analysis::{detect, impact, Analysis, Incident, IncidentKind};
 use crate::display::{date_time, group_thousands, pct, trim_float};
 use crate::render::sanitize_for_terminal;
 use crate::time::format_duration;
@@ -17,16 +18,24 @@ pub(super) fn appendix(
     command_line: &str,
 ) {
     let _ = writeln!(md, "## Appendix\n");
-    let _ = writeln!(md, "### Method\n");
     let method = i
         .map(|i| i.method.clone())
         .or_else(|| incidents.first().map(|i| i.method.clone()));
+    method_section(md, a, method.as_ref());
+    data_gaps(md, a, i, method.as_ref());
+    inputs(md, a);
+    reproduce(md, command_line);
+}
+
+/// The method and the thresholds of this run.
+fn method_section(md: &mut String, a: &Analysis, method: Option<&Method>) {
+    let _ = writeln!(md, "### Method\n");
     let _ = writeln!(
         md,
         "- Requests are bucketed by {}; a request failed when the load balancer answered 5xx (including ones it generated) or could not answer at all.",
         format_duration(a.series.bucket_seconds)
     );
-    match &method {
+    match method {
         Some(m) if m.mode == IncidentKind::ErrorsFromAppLogs => {
             if let Some(e) = &m.error_baseline {
                 let _ = writeln!(
@@ -94,15 +103,18 @@ pub(super) fn appendix(
         format_duration(incident::DETECT_LOOKBACK_SECONDS),
         impact::SLO_PERIOD_DAYS
     );
-    if let Some(m) = &method {
+    if let Some(m) = method {
         let _ = writeln!(md, "- SLO: {}%.", trim_float(m.slo * 100.0));
     }
     md.push('\n');
+}
 
+/// What the logs could not show, and what went wrong reading them.
+fn data_gaps(md: &mut String, a: &Analysis, i: Option<&Incident>, method: Option<&Method>) {
     let _ = writeln!(md, "### Data gaps and warnings\n");
     let mut notes: Vec<String> = Vec::new();
     // An incident's warnings include the method's.
-    if let (None, Some(m)) = (i, &method) {
+    if let (None, Some(m)) = (i, method) {
         notes.extend(m.warnings.iter().map(|w| code(w)));
     }
     if let Some(i) = i {
@@ -143,7 +155,10 @@ pub(super) fn appendix(
         }
         md.push('\n');
     }
+}
 
+/// The inputs with their formats, ranges and hashes.
+fn inputs(md: &mut String, a: &Analysis) {
     let _ = writeln!(md, "### Inputs\n");
     let _ = writeln!(
         md,
@@ -163,6 +178,9 @@ pub(super) fn appendix(
         );
     }
     md.push('\n');
+}
+
+fn reproduce(md: &mut String, command_line: &str) {
     let _ = writeln!(md, "### Reproduce\n");
     let cmd = sanitize_for_terminal(command_line);
     let fence = if cmd.contains("```") { "~~~~" } else { "```" };

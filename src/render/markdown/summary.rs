@@ -12,6 +12,66 @@ use crate::time::{format_clock, format_date, format_duration};
 
 pub(super) fn summary(md: &mut String, a: &Analysis, i: &Incident) {
     let _ = writeln!(md, "## Issue Summary\n");
+    let sources: Vec<&str> = a.request_sources().collect();
+    let _ = writeln!(md, "{}\n", sentence(i, &sources));
+
+    let _ = writeln!(
+        md,
+        "- **Duration:** {}, from {} to {}{}.",
+        format_duration(i.duration_seconds()),
+        when(i.start),
+        when(i.end),
+        if i.open_ended {
+            " (recovery not confirmed: the logs end soon after)"
+        } else {
+            ""
+        }
+    );
+    let _ = writeln!(md, "- **Impact:** {}.", impact_parts(i).join("; "));
+    let _ = writeln!(
+        md,
+        "- **What was failing:** TODO (service and user-facing symptom; measured on {}).",
+        if sources.is_empty() {
+            "the application logs".to_string()
+        } else {
+            sources
+                .iter()
+                .map(|s| code(s))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    );
+    match i.suspects.first() {
+        Some(s) => {
+            let _ = writeln!(
+                md,
+                "- **Root cause (hint, unverified):** {}. TODO: confirm.",
+                suspect_headline(s)
+            );
+        }
+        None => {
+            let _ = writeln!(
+                md,
+                "- **Root cause:** TODO (no change, crash or backend anomaly found in the logs)."
+            );
+        }
+    }
+    if let Some(f) = &i.likely_fix {
+        let _ = writeln!(
+            md,
+            "- **Resolution (hint):** {} at {} ({}:{}).",
+            code(f.title.as_deref().unwrap_or(&f.message)),
+            when(f.at),
+            code(&f.source),
+            f.line
+        );
+    }
+    md.push('\n');
+}
+
+/// "From 08:38:05 to 09:59:08 UTC on 2024-03-09 (1 h 21 min), 43.99% of
+/// requests logged in … failed (peak 62%), …; the first alert fired …."
+fn sentence(i: &Incident, sources: &[&str]) -> String {
     let span = if format_date(i.start) == format_date(i.end) {
         format!(
             "From {} to {} UTC on {} ({}),",
@@ -28,7 +88,6 @@ pub(super) fn summary(md: &mut String, a: &Analysis, i: &Incident) {
             format_duration(i.duration_seconds())
         )
     };
-    let sources: Vec<&str> = a.request_sources().collect();
     let through = match sources.len() {
         0 => String::new(),
         1 => format!(" logged in {}", code(sources[0])),
@@ -74,20 +133,11 @@ pub(super) fn summary(md: &mut String, a: &Analysis, i: &Incident) {
         None => sentence.push_str("; no alert fired"),
     }
     sentence.push('.');
-    let _ = writeln!(md, "{sentence}\n");
+    sentence
+}
 
-    let _ = writeln!(
-        md,
-        "- **Duration:** {}, from {} to {}{}.",
-        format_duration(i.duration_seconds()),
-        when(i.start),
-        when(i.end),
-        if i.open_ended {
-            " (recovery not confirmed: the logs end soon after)"
-        } else {
-            ""
-        }
-    );
+/// The impact in numbers, as clauses.
+fn impact_parts(i: &Incident) -> Vec<String> {
     let imp = &i.impact;
     let mut impact = Vec::new();
     if i.kind == IncidentKind::TrafficLoss && imp.requests_total == 0 {
@@ -134,46 +184,7 @@ pub(super) fn summary(md: &mut String, a: &Analysis, i: &Incident) {
             group_thousands(imp.error_messages)
         ));
     }
-    let _ = writeln!(md, "- **Impact:** {}.", impact.join("; "));
-    let _ = writeln!(
-        md,
-        "- **What was failing:** TODO (service and user-facing symptom; measured on {}).",
-        if sources.is_empty() {
-            "the application logs".to_string()
-        } else {
-            sources
-                .iter()
-                .map(|s| code(s))
-                .collect::<Vec<_>>()
-                .join(", ")
-        }
-    );
-    match i.suspects.first() {
-        Some(s) => {
-            let _ = writeln!(
-                md,
-                "- **Root cause (hint, unverified):** {}. TODO: confirm.",
-                suspect_headline(s)
-            );
-        }
-        None => {
-            let _ = writeln!(
-                md,
-                "- **Root cause:** TODO (no change, crash or backend anomaly found in the logs)."
-            );
-        }
-    }
-    if let Some(f) = &i.likely_fix {
-        let _ = writeln!(
-            md,
-            "- **Resolution (hint):** {} at {} ({}:{}).",
-            code(f.title.as_deref().unwrap_or(&f.message)),
-            when(f.at),
-            code(&f.source),
-            f.line
-        );
-    }
-    md.push('\n');
+    impact
 }
 
 pub(super) fn others(md: &mut String, incidents: &[Incident], chosen: &Incident) {
