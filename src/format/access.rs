@@ -13,10 +13,13 @@
 //! This is the hot path: everything is byte-level, one pass over the line,
 //! and every text field borrows from the line.
 
-use std::borrow::Cow;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::IpAddr;
 
-use crate::format::{find_byte, next_token, quoted_token, text, LogFormat};
+use crate::format::lex::{
+    decimal, find_byte, ip_of, is_count, leading_spaces, method_path, next_token, quoted_token,
+    skip_spaces, split_port, status3, text, trim_spaces,
+};
+use crate::format::LogFormat;
 use crate::record::{Parsed, Request};
 use crate::time::{parse_clf, Micros, Stamp, TimeCtx};
 
@@ -94,7 +97,7 @@ fn fast_combined<'a>(line: &'a [u8], ctx: &mut TimeCtx) -> Option<Parsed<'a>> {
     let (status_tok, rest) = next_token(rest);
     let status = status3(status_tok)?;
     let (bytes_tok, rest) = next_token(rest);
-    if !is_bytes(bytes_tok) {
+    if !is_count(bytes_tok) {
         return None;
     }
     let (_referer, rest) = quoted_token(rest)?;
@@ -196,7 +199,7 @@ fn timestamp_first(rest: &[u8], at: Micros, details: bool) -> Option<Parsed<'_>>
     let (t1, after1) = next_token(r);
     let (t2, _) = next_token(after1);
     let (status, tail) = match status3(t1) {
-        Some(s) if (100..600).contains(&s) && is_bytes(t2) => (s, after1),
+        Some(s) if (100..600).contains(&s) && is_count(t2) => (s, after1),
         _ => (0, r),
     };
     let tail = parse_tail(tail, status);
@@ -260,7 +263,7 @@ enum Item<'a> {
 fn parse_tail(rest: &[u8], status: u16) -> Tail<'_> {
     let mut r = rest;
     let (tok, after) = next_token(r);
-    if is_bytes(tok) {
+    if is_count(tok) {
         r = after;
     }
     let mut quoted = 0;
@@ -359,16 +362,16 @@ fn next_item(b: &[u8]) -> Option<(Item<'_>, &[u8])> {
             Some((Item::Quoted(q), rest))
         }
         // `[name]`, but not `[v6]:port`, which is an address.
-        b'[' if crate::format::find_byte(b']', b)
+        b'[' if find_byte(b']', b)
             .is_some_and(|end| matches!(b.get(end + 1), None | Some(b' '))) =>
         {
-            let end = crate::format::find_byte(b']', b)?;
+            let end = find_byte(b']', b)?;
             Some((Item::Bracket(b.get(1..end)?), b.get(end + 1..)?))
         }
         _ => {
-            let tok_end = crate::format::find_byte(b' ', b).unwrap_or(b.len());
+            let tok_end = find_byte(b' ', b).unwrap_or(b.len());
             let tok = b.get(..tok_end)?;
-            if let Some(eq) = crate::format::find_byte(b'=', tok) {
+            if let Some(eq) = find_byte(b'=', tok) {
                 let key = tok.get(..eq)?;
                 if is_key(key) {
                     let v = b.get(eq + 1..)?;
@@ -391,7 +394,7 @@ fn next_item(b: &[u8]) -> Option<(Item<'_>, &[u8])> {
 fn list_extent(b: &[u8]) -> usize {
     let token_end = |from: usize| -> usize {
         b.get(from..)
-            .and_then(|s| crate::format::find_byte(b' ', s))
+            .and_then(|s| find_byte(b' ', s))
             .map_or(b.len(), |i| from + i)
     };
     let mut end = token_end(0);
@@ -424,7 +427,7 @@ fn list_extent(b: &[u8]) -> usize {
 fn list_elems(b: &[u8]) -> impl Iterator<Item = &[u8]> {
     b.split(|&c| c == b',')
         .flat_map(|chunk| ColonSplit { rest: Some(chunk) })
-        .map(trim)
+        .map(trim_spaces)
         .filter(|e| !e.is_empty())
 }
 
@@ -518,7 +521,7 @@ fn is_upstream_addr(e: &[u8]) -> bool {
 /// Every element is an IP address (with or without port).
 fn is_ip_list(b: &[u8]) -> bool {
     let mut any = false;
-    for e in b.split(|&c| c == b',').map(trim) {
+    for e in b.split(|&c| c == b',').map(trim_spaces) {
         if e.is_empty() {
             continue;
         }
@@ -585,72 +588,6 @@ fn host_of(b: &[u8]) -> &[u8] {
     ip_of(b).map_or(b, |(host, _)| host)
 }
 
-/// `b` as an IP address, optionally with a port (`1.2.3.4:80`, `[::1]:80`):
-/// (the address part, the address).
-pub(crate) fn ip_of(b: &[u8]) -> Option<(&[u8], IpAddr)> {
-    let first = *b.first()?;
-    if first == b'[' {
-        let end = crate::format::find_byte(b']', b)?;
-        let inner = b.get(1..end)?;
-        let rest = b.get(end + 1..)?;
-        if !(rest.is_empty() || rest.first() == Some(&b':')) {
-            return None;
-        }
-        return Some((inner, IpAddr::V6(ipv6(inner)?)));
-    }
-    if !(first.is_ascii_hexdigit() || first == b':') {
-        return None;
-    }
-    if let Some(v4) = ipv4(b) {
-        return Some((b, IpAddr::V4(v4)));
-    }
-    if let Some((host, port)) = split_port(b) {
-        if port.iter().all(u8::is_ascii_digit) {
-            if let Some(v4) = ipv4(host) {
-                return Some((host, IpAddr::V4(v4)));
-            }
-        }
-    }
-    Some((b, IpAddr::V6(ipv6(b)?)))
-}
-
-/// Splits `host:port` at the last colon.
-fn split_port(b: &[u8]) -> Option<(&[u8], &[u8])> {
-    let i = memchr::memrchr(b':', b)?;
-    Some((b.get(..i)?, b.get(i + 1..)?))
-}
-
-/// A dotted-quad IPv4 address filling `b`.
-pub(crate) fn ipv4(b: &[u8]) -> Option<Ipv4Addr> {
-    let mut octets = [0u8; 4];
-    let mut parts = b.split(|&c| c == b'.');
-    for o in &mut octets {
-        let p = parts.next()?;
-        if p.is_empty() || p.len() > 3 {
-            return None;
-        }
-        let mut v: u32 = 0;
-        for &c in p {
-            if !c.is_ascii_digit() {
-                return None;
-            }
-            v = v * 10 + (c - b'0') as u32;
-        }
-        *o = u8::try_from(v).ok()?;
-    }
-    if parts.next().is_some() {
-        return None;
-    }
-    Some(Ipv4Addr::from(octets))
-}
-
-fn ipv6(b: &[u8]) -> Option<Ipv6Addr> {
-    if b.len() < 2 || b.len() > 45 || !b.contains(&b':') {
-        return None;
-    }
-    std::str::from_utf8(b).ok()?.parse().ok()
-}
-
 /// Not private, loopback, link-local, shared (CGNAT) or unspecified.
 fn is_public(ip: IpAddr) -> bool {
     match ip {
@@ -675,139 +612,12 @@ fn is_public(ip: IpAddr) -> bool {
     }
 }
 
-// ---------------------------------------------------------------------------
-// Small readers shared by the access-log formats
-
-/// A decimal number `123` or `0.123`: integer part, fraction digits read
-/// (up to 9 kept), and how many fraction digits were written.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub(crate) struct Decimal {
-    /// The integer part.
-    pub int: u64,
-    frac: u64,
-    kept: u32,
-    /// Fraction digits as written (`0.123` has 3).
-    pub frac_digits: u32,
-}
-
-impl Decimal {
-    /// The value, read as seconds, in milliseconds. Integer arithmetic keeps
-    /// `0.123` at exactly 123.
-    pub fn ms(&self) -> f64 {
-        (self.int as f64) * 1000.0 + (self.frac * 1000) as f64 / 10u64.pow(self.kept) as f64
-    }
-}
-
-/// Parses a whole slice as an unsigned decimal number.
-pub(crate) fn decimal(b: &[u8]) -> Option<Decimal> {
-    let dot = crate::format::find_byte(b'.', b);
-    let int_part = b.get(..dot.unwrap_or(b.len()))?;
-    if int_part.is_empty() || int_part.len() > 15 {
-        return None;
-    }
-    let mut int: u64 = 0;
-    for &c in int_part {
-        if !c.is_ascii_digit() {
-            return None;
-        }
-        int = int * 10 + (c - b'0') as u64;
-    }
-    let mut d = Decimal {
-        int,
-        frac: 0,
-        kept: 0,
-        frac_digits: 0,
-    };
-    if let Some(dot) = dot {
-        let frac_part = b.get(dot + 1..)?;
-        if frac_part.is_empty() {
-            return None;
-        }
-        for &c in frac_part {
-            if !c.is_ascii_digit() {
-                return None;
-            }
-            if d.kept < 9 {
-                d.frac = d.frac * 10 + (c - b'0') as u64;
-                d.kept += 1;
-            }
-            d.frac_digits += 1;
-        }
-    }
-    Some(d)
-}
-
-/// Exactly three ASCII digits: an HTTP status.
-pub(crate) fn status3(b: &[u8]) -> Option<u16> {
-    match b {
-        [a, b, c] if a.is_ascii_digit() && b.is_ascii_digit() && c.is_ascii_digit() => {
-            Some((a - b'0') as u16 * 100 + (b - b'0') as u16 * 10 + (c - b'0') as u16)
-        }
-        _ => None,
-    }
-}
-
-/// A byte count: digits, or `-` for none.
-fn is_bytes(b: &[u8]) -> bool {
-    b == b"-" || (!b.is_empty() && b.iter().all(u8::is_ascii_digit))
-}
-
-/// Method and path of a request line `METHOD target PROTOCOL`; a full URL
-/// target (proxies, ALB) gives its path.
-pub(crate) fn method_path(req: &[u8]) -> (Option<Cow<'_, str>>, Option<Cow<'_, str>>) {
-    let (m, rest) = next_token(req);
-    let is_method = !m.is_empty()
-        && m.len() <= 24
-        && m.first().is_some_and(u8::is_ascii_uppercase)
-        && m.iter()
-            .all(|&c| c.is_ascii_uppercase() || c == b'-' || c == b'_');
-    if !is_method {
-        return (None, None);
-    }
-    let (target, _) = next_token(rest);
-    let path = path_of_target(target).map(text);
-    (Some(text(m)), path)
-}
-
-fn path_of_target(t: &[u8]) -> Option<&[u8]> {
-    if t.is_empty() || t == b"-" {
-        return None;
-    }
-    if t.first() == Some(&b'/') {
-        return Some(t);
-    }
-    match memchr::memmem::find(t, b"://") {
-        Some(i) => {
-            let host = t.get(i + 3..)?;
-            let slash = memchr::memchr(b'/', host)?;
-            host.get(slash..)
-        }
-        None => Some(t),
-    }
-}
-
-#[inline]
-fn leading_spaces(b: &[u8]) -> usize {
-    b.iter().take_while(|&&c| c == b' ').count()
-}
-
-#[inline]
-pub(crate) fn skip_spaces(b: &[u8]) -> &[u8] {
-    b.get(leading_spaces(b)..).unwrap_or_default()
-}
-
-fn trim(b: &[u8]) -> &[u8] {
-    let start = leading_spaces(b);
-    let end = b.len() - b.iter().rev().take_while(|&&c| c == b' ').count();
-    b.get(start..end.max(start)).unwrap_or_default()
-}
-
 /// (everything before the last token, the last token), trailing spaces ignored.
 fn split_last_token(b: &[u8]) -> (&[u8], &[u8]) {
-    let b = trim(b);
+    let b = trim_spaces(b);
     match memchr::memrchr(b' ', b) {
         Some(i) => (
-            trim(b.get(..i).unwrap_or_default()),
+            trim_spaces(b.get(..i).unwrap_or_default()),
             b.get(i + 1..).unwrap_or_default(),
         ),
         None => (&[], b),
@@ -1363,18 +1173,6 @@ pub(crate) mod tests {
 
     #[test]
     fn helpers() {
-        assert_eq!(decimal(b"0.123").unwrap().ms(), 123.0);
-        assert_eq!(decimal(b"14.998").unwrap().ms(), 14998.0);
-        assert_eq!(decimal(b"12").unwrap().ms(), 12000.0);
-        assert!(decimal(b"1.").is_none());
-        assert!(decimal(b".5").is_none());
-        assert!(decimal(b"-1").is_none());
-        assert!(decimal(b"").is_none());
-        assert_eq!(status3(b"404"), Some(404));
-        assert_eq!(status3(b"40"), None);
-        assert!(ipv4(b"256.1.1.1").is_none());
-        assert!(ipv4(b"1.2.3").is_none());
-        assert!(ipv4(b"1.2.3.4.5").is_none());
         assert_eq!(
             list_elems(b"a, b : c").collect::<Vec<_>>(),
             vec![&b"a"[..], b"b", b"c"]

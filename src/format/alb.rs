@@ -5,8 +5,10 @@
 //! keeps appending fields at the end, so everything after the user agent is
 //! ignored. Timestamps are UTC with microseconds.
 
-use crate::format::access::{decimal, ip_of, method_path, status3};
-use crate::format::{next_token, quoted_token, text, LogFormat};
+use crate::format::lex::{
+    decimal, ip_of, is_count, method_path, next_token, quoted_token, status3, text,
+};
+use crate::format::LogFormat;
 use crate::record::{Parsed, Request};
 use crate::time::{parse_iso, TimeCtx};
 
@@ -136,10 +138,6 @@ fn timing_ms(t: &[u8]) -> Option<Option<f64>> {
         return Some(None);
     }
     decimal(t).map(|d| Some(d.ms()))
-}
-
-fn is_count(b: &[u8]) -> bool {
-    b == b"-" || (!b.is_empty() && b.iter().all(u8::is_ascii_digit))
 }
 
 #[cfg(test)]

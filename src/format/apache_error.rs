@@ -17,8 +17,9 @@
 
 use std::borrow::Cow;
 
+use crate::format::lex::{strip_port, text};
 use crate::format::timestamped::foreign_line;
-use crate::format::{strip_port, text, LogFormat};
+use crate::format::LogFormat;
 use crate::record::{Level, Message, Parsed};
 use crate::time::{parse_ctime, parse_leading, TimeCtx};
 

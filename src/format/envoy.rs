@@ -9,8 +9,10 @@
 //! %CONNECTION_TERMINATION_DETAILS% "%UPSTREAM_TRANSPORT_FAILURE_REASON%"`
 //! after the flags and the cluster and addresses at the end; both are read.
 
-use crate::format::access::{ip_of, method_path, skip_spaces};
-use crate::format::{next_token, quoted_token, text, LogFormat};
+use crate::format::lex::{
+    ip_of, is_count, is_digits, method_path, next_token, quoted_token, skip_spaces, text,
+};
+use crate::format::LogFormat;
 use crate::record::{Parsed, Request};
 use crate::time::{parse_iso, TimeCtx};
 
@@ -166,14 +168,6 @@ fn backend(host: &[u8]) -> Option<std::borrow::Cow<'_, str>> {
         None => host,
     };
     Some(text(host))
-}
-
-fn is_digits(b: &[u8]) -> bool {
-    !b.is_empty() && b.iter().all(u8::is_ascii_digit)
-}
-
-fn is_count(b: &[u8]) -> bool {
-    b == b"-" || is_digits(b)
 }
 
 #[cfg(test)]

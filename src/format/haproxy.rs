@@ -20,8 +20,9 @@
 
 use std::borrow::Cow;
 
+use crate::format::lex::{next_token, quoted_token, text};
 use crate::format::syslog::{self, Header, HeaderTime};
-use crate::format::{next_token, quoted_token, text, LogFormat};
+use crate::format::LogFormat;
 use crate::record::{Level, Message, Parsed, Request};
 use crate::time::{
     civil_from_days, days_from_civil, digits, parse_leading, Micros, Stamp, TimeCtx, YearAnchor,

@@ -12,7 +12,10 @@ use std::borrow::Cow;
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::{Map, Value};
 
-use crate::format::{strip_port, LogFormat};
+use crate::format::lex::{
+    cap_value, status_code, strip_port, trim_ascii, unit_duration_ms, MAX_FIELDS,
+};
+use crate::format::LogFormat;
 use crate::record::{Level, Message, Parsed, Request};
 use crate::time::{epoch_f64_to_micros, parse_leading, parse_text_timestamp, Micros, TimeCtx};
 
@@ -38,10 +41,6 @@ impl LogFormat for JsonLines {
         read_object(&entries, prefix_at, ctx, 0).unwrap_or(Parsed::Unparsed)
     }
 }
-
-/// Most fields kept on a message, and the longest value kept (in characters).
-const MAX_FIELDS: usize = 12;
-const MAX_FIELD_CHARS: usize = 200;
 
 // ---------------------------------------------------------------------------
 // Shared with the Alertmanager parser
@@ -238,87 +237,6 @@ fn number_epoch(n: &serde_json::Number) -> Option<Micros> {
         };
     }
     epoch_f64_to_micros(n.as_f64()?)
-}
-
-/// A Go duration string (`1.5s`, `12ms`, `350µs`, `1m30s`, `45ns`) or a
-/// number with a unit suffix, in milliseconds. `None` without a unit.
-pub(crate) fn unit_duration_ms(text: &str) -> Option<f64> {
-    let t = text.trim();
-    if t.is_empty() || t.len() > 40 {
-        return None;
-    }
-    let mut total = 0.0;
-    let mut rest = t;
-    let mut any = false;
-    while !rest.is_empty() {
-        let num_len = rest
-            .bytes()
-            .take_while(|c| c.is_ascii_digit() || *c == b'.')
-            .count();
-        if num_len == 0 {
-            return None;
-        }
-        let n: f64 = rest.get(..num_len)?.parse().ok()?;
-        rest = rest.get(num_len..)?;
-        let unit_len = rest
-            .char_indices()
-            .find(|(_, c)| c.is_ascii_digit() || *c == '.')
-            .map_or(rest.len(), |(i, _)| i);
-        let unit = rest.get(..unit_len)?;
-        rest = rest.get(unit_len..)?;
-        let ms_per = match unit {
-            "ns" => 1e-6,
-            "us" | "µs" | "μs" => 1e-3,
-            "ms" => 1.0,
-            "s" => 1000.0,
-            "m" => 60_000.0,
-            "h" => 3_600_000.0,
-            _ => return None,
-        };
-        total += n * ms_per;
-        any = true;
-    }
-    any.then_some(total)
-}
-
-/// A status code: 0 (no response) or 100..=599, as a number or numeric string.
-pub(crate) fn status_code(text: &str) -> Option<u16> {
-    let t = text.trim();
-    if t.is_empty() || t.len() > 3 || !t.bytes().all(|c| c.is_ascii_digit()) {
-        return None;
-    }
-    let n: u16 = t.parse().ok()?;
-    (n == 0 || (100..=599).contains(&n)).then_some(n)
-}
-
-/// Cuts a field value to [`MAX_FIELD_CHARS`] characters, marking the cut.
-pub(crate) fn cap_value(s: Cow<'_, str>) -> Cow<'_, str> {
-    match s.char_indices().nth(MAX_FIELD_CHARS) {
-        Some((i, _)) => {
-            let mut owned = s.get(..i).unwrap_or_default().to_string();
-            owned.push('…');
-            Cow::Owned(owned)
-        }
-        None => s,
-    }
-}
-
-pub(crate) fn trim_ascii(mut b: &[u8]) -> &[u8] {
-    while let [first, rest @ ..] = b {
-        if first.is_ascii_whitespace() {
-            b = rest;
-        } else {
-            break;
-        }
-    }
-    while let [rest @ .., last] = b {
-        if last.is_ascii_whitespace() {
-            b = rest;
-        } else {
-            break;
-        }
-    }
-    b
 }
 
 // ---------------------------------------------------------------------------
@@ -1447,19 +1365,8 @@ mod tests {
         let (_, m) = message(&line);
         assert_eq!(m.fields.len(), MAX_FIELDS);
         let v = &m.fields[0].1;
-        assert_eq!(v.chars().count(), MAX_FIELD_CHARS + 1);
+        assert_eq!(v.chars().count(), crate::format::lex::MAX_FIELD_CHARS + 1);
         assert!(v.ends_with('…'));
-    }
-
-    #[test]
-    fn go_durations() {
-        assert_eq!(unit_duration_ms("18ms"), Some(18.0));
-        assert_eq!(unit_duration_ms("1.5s"), Some(1500.0));
-        assert_eq!(unit_duration_ms("1m30s"), Some(90_000.0));
-        assert!((unit_duration_ms("350µs").unwrap() - 0.35).abs() < 1e-12);
-        assert_eq!(unit_duration_ms("12"), None);
-        assert_eq!(unit_duration_ms("fast"), None);
-        assert_eq!(unit_duration_ms("ms"), None);
     }
 
     #[test]

@@ -11,8 +11,10 @@
 
 use std::borrow::Cow;
 
-use crate::format::json::{cap_value, status_code, trim_ascii, unit_duration_ms};
-use crate::format::{strip_port, text, LogFormat};
+use crate::format::lex::{
+    cap_value, status_code, strip_port, text, trim_ascii, unit_duration_ms, MAX_FIELDS,
+};
+use crate::format::LogFormat;
 use crate::record::{Level, Message, Parsed, Request};
 use crate::time::{parse_leading, parse_text_timestamp, Micros, TimeCtx};
 
@@ -32,9 +34,6 @@ impl LogFormat for Logfmt {
         parse_line(line, ctx).unwrap_or(Parsed::Unparsed)
     }
 }
-
-/// Most fields kept on a message.
-const MAX_FIELDS: usize = 12;
 
 /// One token of a logfmt body.
 #[derive(Debug, PartialEq)]

@@ -6,8 +6,6 @@
 //! file's first lines and keeps the one that reads the most of them; ties go
 //! to the more specific format (earlier in [`registry`]).
 
-use std::borrow::Cow;
-
 use crate::record::Parsed;
 use crate::time::TimeCtx;
 
@@ -18,10 +16,14 @@ pub mod apache_error;
 pub mod envoy;
 pub mod haproxy;
 pub mod json;
+pub mod lex;
 pub mod logfmt;
 pub mod nginx_error;
 pub mod syslog;
 pub mod timestamped;
+
+// The helpers other modules have always reached through `format`.
+pub use lex::{find_byte, is_blank, next_token, opt_text, quoted_token, strip_port, text};
 
 /// A log format: a name for people and JSON, and a line parser.
 pub trait LogFormat: Send + Sync {
@@ -125,106 +127,6 @@ pub fn detect(lines: &[&[u8]], ctx: &mut TimeCtx) -> Option<&'static dyn LogForm
     best.map(|(f, _)| f)
 }
 
-/// True for lines holding nothing but white space.
-#[inline]
-pub fn is_blank(line: &[u8]) -> bool {
-    line.iter().all(|b| b.is_ascii_whitespace())
-}
-
-// ---------------------------------------------------------------------------
-// Helpers shared by the parsers
-
-/// Bytes as text: borrowed when valid UTF-8, replaced lossily otherwise.
-#[inline]
-pub fn text(b: &[u8]) -> Cow<'_, str> {
-    // `from_utf8` has an ASCII fast path that the lossy decoder lacks.
-    match std::str::from_utf8(b) {
-        Ok(s) => Cow::Borrowed(s),
-        Err(_) => String::from_utf8_lossy(b),
-    }
-}
-
-/// Position of `needle` in `hay`. Log fields are short, and for a short
-/// distance a plain loop beats setting up a vectorised search, so the
-/// first bytes are looked at one by one before handing over to memchr.
-#[inline]
-pub fn find_byte(needle: u8, hay: &[u8]) -> Option<usize> {
-    const SHORT: usize = 24;
-    let head = hay.len().min(SHORT);
-    for (i, &c) in hay[..head].iter().enumerate() {
-        if c == needle {
-            return Some(i);
-        }
-    }
-    if hay.len() <= SHORT {
-        return None;
-    }
-    memchr::memchr(needle, &hay[SHORT..]).map(|i| i + SHORT)
-}
-
-/// `None` for the `-` that logs write for "no value", else the text.
-#[inline]
-pub fn opt_text(b: &[u8]) -> Option<Cow<'_, str>> {
-    if b.is_empty() || b == b"-" {
-        None
-    } else {
-        Some(text(b))
-    }
-}
-
-/// The host part of `ip:port`, `[v6]:port` or a bare address.
-pub fn strip_port(addr: &str) -> &str {
-    if let Some(rest) = addr.strip_prefix('[') {
-        return rest.split(']').next().unwrap_or(rest);
-    }
-    match addr.rfind(':') {
-        // Exactly one colon: ip:port. More than one: a bare IPv6 address.
-        Some(i) if addr[..i].find(':').is_none() => &addr[..i],
-        _ => addr,
-    }
-}
-
-/// Splits off the next space-separated token: (token, rest after the spaces).
-#[inline]
-pub fn next_token(b: &[u8]) -> (&[u8], &[u8]) {
-    match find_byte(b' ', b) {
-        Some(i) => {
-            let mut j = i;
-            while j < b.len() && b[j] == b' ' {
-                j += 1;
-            }
-            (&b[..i], &b[j..])
-        }
-        None => (b, &b[b.len()..]),
-    }
-}
-
-/// Splits off a `"quoted"` token (backslash escapes skipped): (inside, rest
-/// after the closing quote and spaces). `None` when `b` does not start with
-/// a quote or the quote is never closed.
-#[inline]
-pub fn quoted_token(b: &[u8]) -> Option<(&[u8], &[u8])> {
-    if b.first() != Some(&b'"') {
-        return None;
-    }
-    let mut i = 1;
-    loop {
-        let j = memchr::memchr2(b'"', b'\\', &b[i..])? + i;
-        if b[j] == b'\\' {
-            i = j + 2;
-            if i > b.len() {
-                return None;
-            }
-            continue;
-        }
-        let mut k = j + 1;
-        while k < b.len() && b[k] == b' ' {
-            k += 1;
-        }
-        return Some((&b[1..j], &b[k..]));
-    }
-}
-
 /// Test helpers shared by the format parsers' tests.
 #[cfg(test)]
 pub(crate) mod testing {
@@ -255,40 +157,5 @@ pub(crate) mod testing {
                 line.truncate(cut % (line.len() + 1));
                 line
             })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ports_are_stripped() {
-        assert_eq!(strip_port("10.0.0.1:80"), "10.0.0.1");
-        assert_eq!(strip_port("[::1]:443"), "::1");
-        assert_eq!(strip_port("::1"), "::1");
-        assert_eq!(strip_port("client"), "client");
-    }
-
-    #[test]
-    fn find_byte_agrees_with_memchr() {
-        let hay: Vec<u8> = (0..100u8).map(|i| b'a' + i % 26).collect();
-        for n in 0..hay.len() {
-            for needle in [b'a', b'q', b'z', b' '] {
-                assert_eq!(
-                    find_byte(needle, &hay[n..]),
-                    memchr::memchr(needle, &hay[n..])
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn tokens() {
-        assert_eq!(next_token(b"a  b"), (&b"a"[..], &b"b"[..]));
-        let (q, rest) = quoted_token(br#""GET / \"x\" HTTP/1.1" 200"#).unwrap();
-        assert_eq!(q, br#"GET / \"x\" HTTP/1.1"#);
-        assert_eq!(rest, b"200");
-        assert!(quoted_token(b"\"open").is_none());
     }
 }

@@ -16,7 +16,8 @@
 
 use std::borrow::Cow;
 
-use crate::format::{haproxy, is_blank, next_token, text, LogFormat};
+use crate::format::lex::{is_blank, next_token, text};
+use crate::format::{haproxy, LogFormat};
 use crate::record::{Level, Message, Parsed};
 use crate::time::{parse_iso, parse_syslog_date, Micros, Stamp, TimeCtx, YearlessStamp};
 

@@ -26,7 +26,8 @@
 
 use std::borrow::Cow;
 
-use crate::format::{text, LogFormat};
+use crate::format::lex::text;
+use crate::format::LogFormat;
 use crate::record::{Level, Message, Parsed};
 use crate::time::{epoch_to_micros, parse_clf, parse_leading, parse_syslog_date, Micros, TimeCtx};
 
