@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use crate::format::json::{parse_object, split_json_line, value_time};
+use crate::format::lex::json_object::{parse_object, split_json_line, value_time};
 use crate::format::LogFormat;
 use crate::record::{Alert, Parsed};
 use crate::time::{Micros, TimeCtx};

@@ -10,10 +10,12 @@
 //! - `net`: IP addresses with or without a port;
 //! - `http`: status codes and request lines;
 //! - `fields`: a message's fields and their caps;
-//! - `lines`: blank lines.
+//! - `lines`: blank lines;
+//! - [`json_object`]: a JSON object on a line, JSON time values.
 
 mod fields;
 mod http;
+pub mod json_object;
 mod lines;
 mod net;
 mod numbers;
