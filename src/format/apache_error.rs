@@ -17,8 +17,7 @@
 
 use std::borrow::Cow;
 
-use crate::format::lex::{strip_port, text};
-use crate::format::timestamped::foreign_line;
+use crate::format::lex::{foreign_line, strip_port, text};
 use crate::format::LogFormat;
 use crate::record::{Level, Message, Parsed};
 use crate::time::{parse_ctime, parse_leading, TimeCtx};

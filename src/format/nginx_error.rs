@@ -12,8 +12,7 @@
 
 use std::borrow::Cow;
 
-use crate::format::lex::text;
-use crate::format::timestamped::foreign_line;
+use crate::format::lex::{foreign_line, text};
 use crate::format::LogFormat;
 use crate::record::{Level, Message, Parsed};
 use crate::time::{parse_iso, parse_leading, TimeCtx};

@@ -26,10 +26,10 @@
 
 use std::borrow::Cow;
 
-use crate::format::lex::text;
+use crate::format::lex::{foreign_line, text};
 use crate::format::LogFormat;
 use crate::record::{Level, Message, Parsed};
-use crate::time::{epoch_to_micros, parse_clf, parse_leading, parse_syslog_date, Micros, TimeCtx};
+use crate::time::{epoch_to_micros, parse_leading, Micros, TimeCtx};
 
 /// Any line starting with a timestamp (log4j, Python, Go, ISO 8601), multi-line records.
 pub struct Timestamped;
@@ -73,47 +73,6 @@ impl LogFormat for Timestamped {
     fn multiline(&self) -> bool {
         true
     }
-}
-
-/// True for lines that clearly belong to another format: JSON objects,
-/// syslog (`<PRI>` or a year-less `Mar  5 10:00:00` date) and CLF access
-/// lines (`host ident user [10/Oct/2000:13:55:36 -0700] ...`). The
-/// multi-line text formats return `Unparsed` rather than `Continuation` for
-/// them, so a foreign line in the middle of a file is not glued to a record.
-pub(crate) fn foreign_line(line: &[u8]) -> bool {
-    let Some(&first) = line.first() else {
-        return false;
-    };
-    if first == b'{' {
-        return true;
-    }
-    if first == b'<' {
-        let n = line
-            .get(1..)
-            .unwrap_or(&[])
-            .iter()
-            .take(4)
-            .take_while(|c| c.is_ascii_digit())
-            .count();
-        if (1..=3).contains(&n) && line.get(n + 1) == Some(&b'>') {
-            return true;
-        }
-    }
-    if first.is_ascii_alphabetic() && parse_syslog_date(line).is_some() {
-        return true;
-    }
-    // CLF: the date in brackets after the client, ident and user tokens.
-    let head = line.get(..line.len().min(256)).unwrap_or(&[]);
-    if let Some(open) = memchr::memchr(b'[', head) {
-        if open > 0
-            && head.get(open - 1) == Some(&b' ')
-            && !head.first().is_some_and(|c| c.is_ascii_whitespace())
-            && line.get(open + 1..).and_then(parse_clf).is_some()
-        {
-            return true;
-        }
-    }
-    false
 }
 
 /// The timestamp at the start of the line: (UTC micros, bytes consumed).

@@ -10,7 +10,7 @@
 //! - `net`: IP addresses with or without a port;
 //! - `http`: status codes and request lines;
 //! - `fields`: a message's fields and their caps;
-//! - `lines`: blank lines;
+//! - `lines`: blank lines, and lines that belong to another format;
 //! - [`json_object`]: a JSON object on a line, JSON time values.
 
 mod fields;
@@ -24,6 +24,7 @@ mod tokens;
 pub(crate) use fields::cap_value;
 pub use fields::{Fields, MAX_FIELDS, MAX_FIELD_CHARS};
 pub(crate) use http::{method_path, status3, status_code};
+pub(crate) use lines::foreign_line;
 pub use lines::is_blank;
 pub use net::strip_port;
 pub(crate) use net::{ip_of, split_port};
