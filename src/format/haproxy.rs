@@ -4,7 +4,7 @@
 //! `option tcplog`, or a custom `log-format` close to them) or a notice
 //! (server up/down, health checks, reloads). Lines come behind a syslog
 //! prefix (RFC 3164, `<PRI>`, ISO as rsyslog writes it; read by
-//! [`syslog::parse_header`]) or bare, as `log stdout format raw` and the
+//! [`parse_header`], which the syslog format shares) or bare, as `log stdout format raw` and the
 //! stderr of the master process write them.
 //!
 //! Request fields are found by shape rather than position, because custom
@@ -20,8 +20,8 @@
 
 use std::borrow::Cow;
 
-use crate::format::lex::{next_token, quoted_token, text};
-use crate::format::syslog::{self, Header, HeaderTime};
+use crate::format::lex::syslog_header::{parse_header, Header, HeaderTime};
+use crate::format::lex::{next_token, quoted_token, text, SyslogPayload};
 use crate::format::LogFormat;
 use crate::record::{Level, Message, Parsed, Request};
 use crate::time::{
@@ -41,7 +41,7 @@ impl LogFormat for Haproxy {
     }
 
     fn parse<'a>(&self, line: &'a [u8], ctx: &mut TimeCtx) -> Parsed<'a> {
-        if let Some(header) = syslog::parse_header(line) {
+        if let Some(header) = parse_header(line) {
             if is_haproxy_program(header.program) {
                 return from_syslog(&header, ctx);
             }
@@ -58,6 +58,18 @@ impl LogFormat for Haproxy {
 
     fn yearless(&self) -> bool {
         true
+    }
+}
+
+/// What the syslog format hands over: lines HAProxy wrote, and request
+/// logs a relay sent under another program name.
+impl SyslogPayload for Haproxy {
+    fn read<'a>(&self, header: &Header<'a>, ctx: &mut TimeCtx) -> Option<Parsed<'a>> {
+        if !(is_haproxy_program(header.program) || looks_like_request(header.msg)) {
+            return None;
+        }
+        let parsed = from_syslog(header, ctx);
+        (parsed != Parsed::Unparsed).then_some(parsed)
     }
 }
 
@@ -560,7 +572,7 @@ fn trim_start(b: &[u8]) -> &[u8] {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::format::{detect, syslog::Syslog};
+    use crate::format::{by_name, detect};
     use crate::time::{civil_to_secs, format_rfc3339, parse_text_timestamp, Zone};
     use proptest::prelude::*;
 
@@ -1001,7 +1013,8 @@ mod tests {
                 let parsed = Haproxy.parse(line, &mut c);
                 assert_ne!(parsed, Parsed::Unparsed, "{name}@{offset}");
                 // syslog hands the same lines to this parser.
-                assert_eq!(Syslog.parse(line, &mut c), parsed, "{name}@{offset}");
+                let syslog = by_name("syslog").expect("registered");
+                assert_eq!(syslog.parse(line, &mut c), parsed, "{name}@{offset}");
                 let Some(want) = want else { continue };
                 if let Some(ts) = want["@timestamp"].as_str() {
                     let ts = parse_text_timestamp(ts, &mut c).unwrap();

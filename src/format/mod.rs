@@ -68,7 +68,9 @@ pub fn registry() -> &'static [&'static dyn LogFormat] {
         &access::Access,
         &nginx_error::NginxError,
         &apache_error::ApacheError,
-        &syslog::Syslog,
+        // Syslog hands the lines of formats that hide behind its header
+        // to their readers: HAProxy's.
+        &syslog::Syslog::new(&[&haproxy::Haproxy]),
         &json::JsonLines,
         &logfmt::Logfmt,
         &timestamped::Timestamped,

@@ -1,28 +1,60 @@
 //! syslog RFC 3164 and RFC 5424 (and ISO-timestamped rsyslog files).
 //!
-//! Three header shapes are read (log-formats.md §6.1, §6.2):
-//!
-//! - RFC 3164: `[<PRI>]Mmm dd HH:MM:SS [host] [tag[pid]:] msg`, year-less
-//!   and zone-less (the year comes from the [`YearAnchor`](crate::time::YearAnchor),
-//!   the zone from `--tz`);
-//! - RFC 5424: `<PRI>1 TIMESTAMP HOST APP PROCID MSGID SD MSG`, `-` for nil;
-//! - ISO-timestamped files as rsyslog (`RSYSLOG_FileFormat`) and systemd
-//!   write them: `2018-08-14T14:30:02.203151+02:00 host prog[pid]: msg`.
-//!
-//! The header parser is shared with the HAProxy format, which reads the same
-//! prefix in front of its own payloads; lines whose program is `haproxy` are
-//! handed to [`haproxy`] here too, so a mixed syslog file still yields
-//! HAProxy requests.
+//! The header (log-formats.md §6.1, §6.2) is read by
+//! [`lex::syslog_header`](crate::format::lex::syslog_header), which the
+//! HAProxy format shares, since HAProxy lines come behind the same prefix.
+//! Every line becomes a message, except those a payload reader claims:
+//! syslog is built with the [`SyslogPayload`] readers of the formats that
+//! hide behind a syslog header (the registry gives it HAProxy's), so a
+//! mixed syslog file still yields HAProxy requests. This file never names
+//! those formats, and they never name it.
 
-use std::borrow::Cow;
-
-use crate::format::lex::{is_blank, next_token, text};
-use crate::format::{haproxy, LogFormat};
-use crate::record::{Level, Message, Parsed};
-use crate::time::{parse_iso, parse_syslog_date, Micros, Stamp, TimeCtx, YearlessStamp};
+use crate::format::lex::syslog_header::{parse_header, Header, HeaderTime};
+use crate::format::lex::{is_blank, text, SyslogPayload};
+use crate::format::LogFormat;
+use crate::record::{Message, Parsed};
+use crate::time::TimeCtx;
 
 /// syslog RFC 3164 and RFC 5424 (and ISO-timestamped rsyslog files).
-pub struct Syslog;
+pub struct Syslog {
+    /// The readers of the formats some programs write behind the header,
+    /// tried in order before a line becomes a plain message.
+    payloads: &'static [&'static dyn SyslogPayload],
+}
+
+impl Syslog {
+    /// Syslog handing lines over to `payloads` (the registry passes HAProxy).
+    pub const fn new(payloads: &'static [&'static dyn SyslogPayload]) -> Syslog {
+        Syslog { payloads }
+    }
+
+    /// The record of a line whose header has been read: a payload reader's
+    /// record when one claims the line, else a message.
+    fn record<'a>(&self, header: &Header<'a>, ctx: &mut TimeCtx) -> Parsed<'a> {
+        for payload in self.payloads {
+            if let Some(parsed) = payload.read(header, ctx) {
+                return parsed;
+            }
+        }
+        let at = match header.time {
+            HeaderTime::Nil => ctx.last_at,
+            time => time.resolve(ctx),
+        };
+        let Some(at) = at else {
+            return Parsed::Unparsed;
+        };
+        let mut fields = Vec::new();
+        header.push_fields(&mut fields);
+        Parsed::Message {
+            at,
+            message: Message {
+                level: header.level(),
+                text: text(header.msg),
+                fields,
+            },
+        }
+    }
+}
 
 impl LogFormat for Syslog {
     fn name(&self) -> &'static str {
@@ -44,7 +76,7 @@ impl LogFormat for Syslog {
             };
         }
         match parse_header(line) {
-            Some(header) => from_header(&header, ctx),
+            Some(header) => self.record(&header, ctx),
             None => Parsed::Unparsed,
         }
     }
@@ -58,375 +90,18 @@ impl LogFormat for Syslog {
     }
 }
 
-/// The record of a line whose header has been read: HAProxy payloads go to
-/// the HAProxy parser, everything else becomes a message.
-pub fn from_header<'a>(header: &Header<'a>, ctx: &mut TimeCtx) -> Parsed<'a> {
-    if haproxy::is_haproxy_program(header.program) || haproxy::looks_like_request(header.msg) {
-        let parsed = haproxy::from_syslog(header, ctx);
-        if parsed != Parsed::Unparsed {
-            return parsed;
-        }
-    }
-    let at = match header.time {
-        HeaderTime::Nil => ctx.last_at,
-        time => time.resolve(ctx),
-    };
-    let Some(at) = at else {
-        return Parsed::Unparsed;
-    };
-    let mut fields = Vec::new();
-    header.push_fields(&mut fields);
-    Parsed::Message {
-        at,
-        message: Message {
-            level: header.level(),
-            text: text(header.msg),
-            fields,
-        },
-    }
-}
-
-/// When a syslog header says the line was written.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum HeaderTime {
-    /// A full date (ISO / RFC 5424), with or without an offset.
-    Full(Stamp),
-    /// An RFC 3164 date without a year.
-    Yearless(YearlessStamp),
-    /// An already resolved time.
-    At(Micros),
-    /// RFC 5424's nil timestamp `-`.
-    Nil,
-}
-
-impl HeaderTime {
-    /// UTC microseconds; `None` for nil and for impossible dates.
-    pub fn resolve(self, ctx: &mut TimeCtx) -> Option<Micros> {
-        match self {
-            HeaderTime::Full(stamp) => Some(ctx.resolve(stamp)),
-            HeaderTime::Yearless(stamp) => ctx.resolve_yearless(stamp),
-            HeaderTime::At(at) => Some(at),
-            HeaderTime::Nil => None,
-        }
-    }
-}
-
-/// The parts of a syslog line before the message. Slices borrow the line;
-/// nil (`-`) values are `None`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Header<'a> {
-    /// `<PRI>` = facility × 8 + severity, when the line carries it.
-    pub pri: Option<u8>,
-    pub time: HeaderTime,
-    pub host: Option<&'a [u8]>,
-    /// The tag or RFC 5424 APP-NAME.
-    pub program: Option<&'a [u8]>,
-    pub pid: Option<&'a [u8]>,
-    /// RFC 5424 MSGID.
-    pub msgid: Option<&'a [u8]>,
-    /// RFC 5424 structured data, raw (`[id k="v"]...`).
-    pub structured: Option<&'a [u8]>,
-    /// The message after the header (a leading UTF-8 BOM removed).
-    pub msg: &'a [u8],
-}
-
-impl<'a> Header<'a> {
-    /// The severity of `<PRI>`, if present.
-    pub fn level(&self) -> Option<Level> {
-        self.pri.map(|p| Level::from_syslog_severity(p & 7))
-    }
-
-    /// Appends `host`, `program`, `pid` (and RFC 5424 `msgid`,
-    /// `structured_data`) to a message's fields.
-    pub fn push_fields(&self, fields: &mut Vec<(Cow<'a, str>, Cow<'a, str>)>) {
-        let parts = [
-            ("host", self.host),
-            ("program", self.program),
-            ("pid", self.pid),
-            ("msgid", self.msgid),
-            ("structured_data", self.structured),
-        ];
-        for (name, value) in parts {
-            if let Some(v) = value {
-                fields.push((Cow::Borrowed(name), text(v)));
-            }
-        }
-    }
-}
-
-/// Reads the syslog header at the start of a line (any of the three shapes);
-/// `None` when the line does not start with one.
-pub fn parse_header(line: &[u8]) -> Option<Header<'_>> {
-    let (pri, rest) = match line.first()? {
-        b'<' => {
-            let (p, used) = pri(line)?;
-            (Some(p), line.get(used..)?)
-        }
-        _ => (None, line),
-    };
-    let first = *rest.first()?;
-    if first.is_ascii_digit() {
-        if rest.get(1) == Some(&b' ') {
-            return if first == b'1' {
-                rfc5424(pri, rest.get(2..)?)
-            } else {
-                None
-            };
-        }
-        return iso_header(pri, rest);
-    }
-    if first.is_ascii_alphabetic() {
-        return bsd_header(pri, rest);
-    }
-    None
-}
-
-/// `<PRI>`: 1 to 3 digits, at most 191. Returns the value and bytes consumed.
-fn pri(b: &[u8]) -> Option<(u8, usize)> {
-    let mut value: u32 = 0;
-    let mut i = 1;
-    while let Some(&c) = b.get(i) {
-        if c == b'>' {
-            break;
-        }
-        if !c.is_ascii_digit() || i > 3 {
-            return None;
-        }
-        value = value * 10 + (c - b'0') as u32;
-        i += 1;
-    }
-    if i == 1 || b.get(i) != Some(&b'>') || value > 191 {
-        return None;
-    }
-    Some((value as u8, i + 1))
-}
-
-/// RFC 3164: `Mmm dd HH:MM:SS` then host, tag and message.
-fn bsd_header(pri: Option<u8>, b: &[u8]) -> Option<Header<'_>> {
-    let (stamp, used) = parse_syslog_date(b)?;
-    let rest = b.get(used..)?;
-    if rest.first() != Some(&b' ') {
-        return None;
-    }
-    let rest = trim_start(rest);
-    if rest.is_empty() {
-        return None;
-    }
-    // macOS writes `--- last message repeated 1 time ---` with no host.
-    let (host, program, pid, msg) = if rest.starts_with(b"---") {
-        (None, None, None, rest)
-    } else {
-        host_tag_msg(rest, false)?
-    };
-    Some(Header {
-        pri,
-        time: HeaderTime::Yearless(stamp),
-        host,
-        program,
-        pid,
-        msgid: None,
-        structured: None,
-        msg,
-    })
-}
-
-/// ISO-timestamped lines (rsyslog file format, systemd, `short-iso`). Only
-/// `YYYY-MM-DDTHH:MM:SS` dates are taken, and a `host tag:` structure must
-/// follow, so that application logs starting with an ISO date are not read
-/// as syslog.
-fn iso_header(pri: Option<u8>, b: &[u8]) -> Option<Header<'_>> {
-    if b.get(4) != Some(&b'-') || b.get(10) != Some(&b'T') {
-        return None;
-    }
-    let (stamp, used) = parse_iso(b)?;
-    let rest = b.get(used..)?;
-    if rest.first() != Some(&b' ') {
-        return None;
-    }
-    let (host, program, pid, msg) = host_tag_msg(trim_start(rest), true)?;
-    Some(Header {
-        pri,
-        time: HeaderTime::Full(stamp),
-        host,
-        program,
-        pid,
-        msgid: None,
-        structured: None,
-        msg,
-    })
-}
-
-/// RFC 5424 after `<PRI>1 `: `TIMESTAMP HOST APP PROCID MSGID SD [MSG]`.
-fn rfc5424(pri: Option<u8>, b: &[u8]) -> Option<Header<'_>> {
-    let (ts, rest) = next_token(b);
-    let time = if ts == b"-" {
-        HeaderTime::Nil
-    } else {
-        if ts.get(4) != Some(&b'-') || ts.get(10) != Some(&b'T') {
-            return None;
-        }
-        let (stamp, used) = parse_iso(ts)?;
-        if used != ts.len() {
-            return None;
-        }
-        HeaderTime::Full(stamp)
-    };
-    let (host, rest) = next_token(rest);
-    let (app, rest) = next_token(rest);
-    let (procid, rest) = next_token(rest);
-    let (msgid, rest) = next_token(rest);
-    if host.is_empty() || app.is_empty() || procid.is_empty() || msgid.is_empty() {
-        return None;
-    }
-    let (structured, rest) = match rest.first() {
-        Some(b'-') if matches!(rest.get(1), None | Some(b' ')) => (None, rest.get(1..)?),
-        Some(b'[') => {
-            let end = structured_data_end(rest)?;
-            (Some(rest.get(..end)?), rest.get(end..)?)
-        }
-        None => (None, rest),
-        _ => return None,
-    };
-    let mut msg = match rest.first() {
-        Some(b' ') => rest.get(1..)?,
-        None => rest,
-        _ => return None,
-    };
-    if let Some(stripped) = msg.strip_prefix(b"\xEF\xBB\xBF") {
-        msg = stripped;
-    }
-    Some(Header {
-        pri,
-        time,
-        host: nil(host),
-        program: nil(app),
-        pid: nil(procid),
-        msgid: nil(msgid),
-        structured,
-        msg,
-    })
-}
-
-/// The end of one or more `[id k="v" ...]` elements at the start of `b`
-/// (quoted values may hold `\"`, `\]` and `]`).
-fn structured_data_end(b: &[u8]) -> Option<usize> {
-    let mut i = 0;
-    while b.get(i) == Some(&b'[') {
-        i += 1;
-        let mut quoted = false;
-        loop {
-            match *b.get(i)? {
-                b'\\' if quoted => i += 2,
-                b'"' => {
-                    quoted = !quoted;
-                    i += 1;
-                }
-                b']' if !quoted => {
-                    i += 1;
-                    break;
-                }
-                _ => i += 1,
-            }
-        }
-    }
-    Some(i)
-}
-
-fn nil(b: &[u8]) -> Option<&[u8]> {
-    if b == b"-" {
-        None
-    } else {
-        Some(b)
-    }
-}
-
-type HostTagMsg<'a> = (
-    Option<&'a [u8]>,
-    Option<&'a [u8]>,
-    Option<&'a [u8]>,
-    &'a [u8],
-);
-
-/// Splits `[host] [tag[pid]:] msg`. The host is absent when the first
-/// token is already a tag (HAProxy's `haproxy[pid]:` straight after the
-/// date). `strict` (ISO dates) requires a plausible host followed by a tag,
-/// or a tag with a pid.
-fn host_tag_msg(b: &[u8], strict: bool) -> Option<HostTagMsg<'_>> {
-    let (first, after_first) = next_token(b);
-    if first.is_empty() {
-        return None;
-    }
-    if let Some((program, pid)) = tag(first) {
-        if strict && pid.is_none() {
-            return None;
-        }
-        return Some((None, Some(program), pid, after_first));
-    }
-    if strict && !is_hostname(first) {
-        return None;
-    }
-    let (second, after_second) = next_token(after_first);
-    if let Some((program, pid)) = tag(second) {
-        return Some((Some(first), Some(program), pid, after_second));
-    }
-    if strict {
-        return None;
-    }
-    Some((Some(first), None, None, after_first))
-}
-
-/// `name[pid]:`, `name[pid]` or `name:` → (name, pid).
-fn tag(t: &[u8]) -> Option<(&[u8], Option<&[u8]>)> {
-    let (body, colon) = match t.strip_suffix(b":") {
-        Some(body) => (body, true),
-        None => (t, false),
-    };
-    if let Some(inner) = body.strip_suffix(b"]") {
-        let open = memchr::memchr(b'[', inner)?;
-        let name = inner.get(..open)?;
-        let pid = inner.get(open + 1..)?;
-        if pid.is_empty() || !pid.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-') {
-            return None;
-        }
-        return is_tag_name(name).then_some((name, Some(pid)));
-    }
-    (colon && is_tag_name(body)).then_some((body, None))
-}
-
-fn is_tag_name(name: &[u8]) -> bool {
-    !name.is_empty()
-        && name.len() <= 64
-        && name.iter().all(|&c| {
-            c > b' ' && !matches!(c, b'[' | b']' | b':' | b'"' | b'=' | b'{' | b'}' | 0x7f)
-        })
-}
-
-/// A host name or address as syslog writes it, and not a level word (so
-/// `2024-03-15T10:00:00Z INFO app: ...` stays an application log line).
-fn is_hostname(h: &[u8]) -> bool {
-    if h.is_empty()
-        || h.len() > 255
-        || !h
-            .iter()
-            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_' | b':' | b'%'))
-    {
-        return false;
-    }
-    std::str::from_utf8(h).is_ok_and(|s| Level::from_word(s).is_none())
-}
-
-fn trim_start(b: &[u8]) -> &[u8] {
-    let n = b.iter().take_while(|&&c| c == b' ').count();
-    b.get(n..).unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::format::{detect, haproxy::Haproxy};
-    use crate::record::Request;
+    use crate::format::{by_name, detect};
+    use crate::record::{Level, Request};
     use crate::time::{civil_to_secs, format_rfc3339, parse_text_timestamp, YearAnchor, Zone};
     use proptest::prelude::*;
+
+    /// Syslog as the registry builds it, handing HAProxy lines over.
+    fn syslog() -> &'static dyn LogFormat {
+        by_name("syslog").expect("registered")
+    }
 
     fn ctx() -> TimeCtx {
         TimeCtx::new(
@@ -436,7 +111,7 @@ mod tests {
     }
 
     fn msg(line: &str) -> (String, Message<'_>) {
-        match Syslog.parse(line.as_bytes(), &mut ctx()) {
+        match syslog().parse(line.as_bytes(), &mut ctx()) {
             Parsed::Message { at, message } => (format_rfc3339(at), message),
             other => panic!("not a message: {other:?} <- {line}"),
         }
@@ -494,8 +169,9 @@ mod tests {
     fn rfc3164_in_the_zone_and_across_new_year() {
         let end = civil_to_secs(2025, 1, 2, 12, 0, 0).unwrap();
         let mut c = TimeCtx::new(Zone::Fixed(3600), YearAnchor::End(end));
-        let at =
-            |line: &str, c: &mut TimeCtx| Syslog.parse(line.as_bytes(), c).at().map(format_rfc3339);
+        let at = |line: &str, c: &mut TimeCtx| {
+            syslog().parse(line.as_bytes(), c).at().map(format_rfc3339)
+        };
         assert_eq!(
             at("Dec 31 23:59:59 h app: a", &mut c).as_deref(),
             Some("2024-12-31T22:59:59Z")
@@ -558,10 +234,10 @@ mod tests {
 
         // Nil timestamp: the previous record's time, else nothing.
         let nil = b"<14>1 - host app 12 - - started";
-        assert_eq!(Syslog.parse(nil, &mut ctx()), Parsed::Unparsed);
+        assert_eq!(syslog().parse(nil, &mut ctx()), Parsed::Unparsed);
         let mut c = ctx();
         c.last_at = Some(5);
-        assert_eq!(Syslog.parse(nil, &mut c).at(), Some(5));
+        assert_eq!(syslog().parse(nil, &mut c).at(), Some(5));
     }
 
     #[test]
@@ -580,7 +256,7 @@ mod tests {
         let line =
             b"2019-06-14T10:40:20.912134 localhost sudo: pam_unix(sudo-i:session): session opened";
         let mut c = TimeCtx::new(Zone::Fixed(-3600), YearAnchor::End(0));
-        let p = Syslog.parse(line, &mut c);
+        let p = syslog().parse(line, &mut c);
         assert_eq!(
             p.at().map(format_rfc3339).as_deref(),
             Some("2019-06-14T11:40:20.912134Z")
@@ -609,10 +285,10 @@ mod tests {
             "<34>2 2003-10-11T22:14:15.003Z host su - ID47 - x",
             "",
         ] {
-            assert_eq!(Syslog.parse(line.as_bytes(), &mut ctx()), Parsed::Unparsed, "{line}");
+            assert_eq!(syslog().parse(line.as_bytes(), &mut ctx()), Parsed::Unparsed, "{line}");
         }
         assert_eq!(
-            Syslog.parse(b"\t\tcontinued", &mut ctx()),
+            syslog().parse(b"\t\tcontinued", &mut ctx()),
             Parsed::Continuation
         );
     }
@@ -621,7 +297,7 @@ mod tests {
     fn haproxy_lines_in_a_syslog_file() {
         let line = br#"Feb  6 12:14:14 localhost haproxy[14389]: 10.0.1.2:33317 [06/Feb/2009:12:14:14.655] http-in static/srv1 10/0/30/69/109 503 2750 - - ---- 1/1/1/1/0 0/0 {1wt.eu} {} "GET /index.html HTTP/1.1""#;
         assert!(matches!(
-            Syslog.parse(line, &mut ctx()),
+            syslog().parse(line, &mut ctx()),
             Parsed::Request {
                 request: Request {
                     status: 503,
@@ -651,7 +327,12 @@ mod tests {
         let mut mixed = plain.clone();
         mixed.push(line);
         assert_eq!(detect(&mixed, &mut ctx()).map(|f| f.name()), Some("syslog"));
-        assert_eq!(Haproxy.parse(plain[0], &mut ctx()), Parsed::Unparsed);
+        assert_eq!(
+            by_name("haproxy")
+                .expect("registered")
+                .parse(plain[0], &mut ctx()),
+            Parsed::Unparsed
+        );
     }
 
     // -----------------------------------------------------------------------
@@ -715,7 +396,7 @@ mod tests {
                     .and_then(|e| e["event.timezone"].as_str())
                     .map_or(Zone::Utc, |z| Zone::parse(z).unwrap());
                 let mut c = TimeCtx::new(zone, anchor);
-                let parsed = Syslog.parse(line, &mut c);
+                let parsed = syslog().parse(line, &mut c);
                 let Some(want) = want else {
                     assert_eq!(parsed, Parsed::Continuation, "{name}@{offset}");
                     continue;
@@ -756,7 +437,7 @@ mod tests {
         let mut c = TimeCtx::new(Zone::Utc, anchor);
         let times: Vec<String> = lines(&data)
             .into_iter()
-            .filter_map(|(_, l)| Syslog.parse(l, &mut c).at().map(format_rfc3339))
+            .filter_map(|(_, l)| syslog().parse(l, &mut c).at().map(format_rfc3339))
             .collect();
         assert_eq!(
             times,
@@ -807,7 +488,7 @@ mod tests {
         fn random_bytes_never_panic(line in proptest::collection::vec(any::<u8>(), 0..200)) {
             let mut c = ctx();
             c.last_at = Some(0);
-            let _ = Syslog.parse(&line, &mut c);
+            let _ = syslog().parse(&line, &mut c);
             let _ = parse_header(&line);
         }
 
@@ -815,7 +496,7 @@ mod tests {
         fn mutated_lines_never_panic(line in mutated()) {
             let mut c = ctx();
             c.last_at = Some(0);
-            let _ = Syslog.parse(&line, &mut c);
+            let _ = syslog().parse(&line, &mut c);
         }
     }
 }

@@ -11,7 +11,9 @@
 //! - `http`: status codes and request lines;
 //! - `fields`: a message's fields and their caps;
 //! - `lines`: blank lines, and lines that belong to another format;
-//! - [`json_object`]: a JSON object on a line, JSON time values.
+//! - [`json_object`]: a JSON object on a line, JSON time values;
+//! - [`syslog_header`]: the syslog prefix (RFC 3164, RFC 5424, ISO), and
+//!   the [`SyslogPayload`] hook of the formats that come behind one.
 
 mod fields;
 mod http;
@@ -19,6 +21,7 @@ pub mod json_object;
 mod lines;
 mod net;
 mod numbers;
+pub mod syslog_header;
 mod tokens;
 
 pub(crate) use fields::cap_value;
@@ -29,6 +32,7 @@ pub use lines::is_blank;
 pub use net::strip_port;
 pub(crate) use net::{ip_of, split_port};
 pub(crate) use numbers::{decimal, unit_duration_ms};
+pub use syslog_header::SyslogPayload;
 pub use tokens::{
     find_byte, is_count, is_digits, leading_spaces, next_token, opt_text, quoted_token,
     skip_spaces, text, trim_ascii, trim_spaces,
