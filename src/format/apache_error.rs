@@ -17,7 +17,7 @@
 
 use std::borrow::Cow;
 
-use crate::format::lex::{foreign_line, strip_port, text};
+use crate::format::lex::{foreign_line, leading_spaces, skip_spaces, strip_port, text, Fields};
 use crate::format::LogFormat;
 use crate::record::{Level, Message, Parsed};
 use crate::time::{parse_ctime, parse_leading, TimeCtx};
@@ -49,8 +49,6 @@ impl LogFormat for ApacheError {
         true
     }
 }
-
-type Fields<'a> = Vec<(Cow<'a, str>, Cow<'a, str>)>;
 
 fn parse_record<'a>(line: &'a [u8], ctx: &mut TimeCtx) -> Option<Parsed<'a>> {
     let body = line.strip_prefix(b"[")?;
@@ -150,11 +148,6 @@ fn client_ip(addr: &str, with_port: bool) -> &str {
     addr
 }
 
-fn skip_spaces(b: &[u8]) -> &[u8] {
-    let n = b.iter().take_while(|c| **c == b' ').count();
-    b.get(n..).unwrap_or(&[])
-}
-
 /// `[client 1.2.3.4:5678] ` at the start: (address, bytes consumed).
 fn take_client(b: &[u8]) -> Option<(&[u8], usize)> {
     let inner = b.strip_prefix(b"[client ")?;
@@ -170,7 +163,7 @@ fn take_client(b: &[u8]) -> Option<(&[u8], usize)> {
         return None;
     }
     let used = 8 + close + 1;
-    let spaces = b.get(used..)?.iter().take_while(|c| **c == b' ').count();
+    let spaces = leading_spaces(b.get(used..)?);
     Some((addr, used + spaces))
 }
 

@@ -21,7 +21,7 @@
 use std::borrow::Cow;
 
 use crate::format::lex::syslog_header::{parse_header, Header, HeaderTime};
-use crate::format::lex::{next_token, quoted_token, text, SyslogPayload};
+use crate::format::lex::{next_token, quoted_token, skip_spaces, text, Fields, SyslogPayload};
 use crate::format::LogFormat;
 use crate::record::{Level, Message, Parsed, Request};
 use crate::time::{
@@ -154,7 +154,7 @@ fn request<'a>(p: &'a [u8], zone_hint: Option<i32>, ctx: &mut TimeCtx) -> Option
     if rest.first() != Some(&b' ') {
         return None;
     }
-    let (_frontend, rest) = next_token(trim_start(rest));
+    let (_frontend, rest) = next_token(skip_spaces(rest));
     let (backend, mut rest) = next_token(rest);
     if backend.is_empty() {
         return None;
@@ -273,7 +273,7 @@ fn tail(mut rest: &[u8]) -> (Option<&[u8]>, Option<&[u8]>) {
                 let Some(close) = memchr::memchr(b'}', rest) else {
                     break;
                 };
-                rest = trim_start(rest.get(close + 1..).unwrap_or_default());
+                rest = skip_spaces(rest.get(close + 1..).unwrap_or_default());
             }
             Some(_) => {
                 let (tok, after) = next_token(rest);
@@ -425,7 +425,7 @@ fn level_prefix(p: &[u8]) -> Option<LevelPrefix<'_>> {
         return None;
     }
     let level = std::str::from_utf8(word).ok().and_then(Level::from_word)?;
-    let mut rest = trim_start(p.get(close + 1..)?);
+    let mut rest = skip_spaces(p.get(close + 1..)?);
     let mut when = None;
     if rest.get(3) == Some(&b'/') && rest.get(10).is_none_or(|&c| c == b' ') {
         let doy = digits(rest, 3)?;
@@ -435,7 +435,7 @@ fn level_prefix(p: &[u8]) -> Option<LevelPrefix<'_>> {
             return None;
         }
         when = Some((doy, h * 3600 + m * 60 + s.min(59)));
-        rest = trim_start(rest.get(10..)?);
+        rest = skip_spaces(rest.get(10..)?);
     }
     // `(PID) :`
     let rest = rest.strip_prefix(b"(")?;
@@ -443,9 +443,9 @@ fn level_prefix(p: &[u8]) -> Option<LevelPrefix<'_>> {
     if close == 0 || !rest.get(..close)?.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let rest = trim_start(rest.get(close + 1..)?);
+    let rest = skip_spaces(rest.get(close + 1..)?);
     let rest = rest.strip_prefix(b":")?;
-    Some((Some(level), when, trim_start(rest)))
+    Some((Some(level), when, skip_spaces(rest)))
 }
 
 /// HAProxy's stderr `DDD/HHMMSS`: DDD is `tm_yday`, counted from 0; the year
@@ -487,8 +487,6 @@ fn day_of_year(doy: u32, second_of_day: u32, ctx: &mut TimeCtx) -> Option<Micros
         offset: None,
     }))
 }
-
-type Fields<'a> = Vec<(Cow<'a, str>, Cow<'a, str>)>;
 
 /// `backend`, `server` (and `frontend`, `proxy`, `client`) named in a notice.
 fn notice_fields<'a>(body: &'a [u8]) -> Fields<'a> {
@@ -562,11 +560,6 @@ fn trim_end_punct(b: &[u8]) -> &[u8] {
         .take_while(|&&c| matches!(c, b',' | b':' | b'.' | b'!' | b'\''))
         .count();
     b.get(..b.len() - n).unwrap_or_default()
-}
-
-fn trim_start(b: &[u8]) -> &[u8] {
-    let n = b.iter().take_while(|&&c| c == b' ').count();
-    b.get(n..).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -13,7 +13,9 @@ use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor}
 use serde_json::{Map, Value};
 
 use crate::format::lex::json_object::{split_json_line, value_time};
-use crate::format::lex::{cap_value, status_code, strip_port, unit_duration_ms, MAX_FIELDS};
+use crate::format::lex::{
+    cap_value, status_code, strip_port, unit_duration_ms, Fields, MAX_FIELDS,
+};
 use crate::format::LogFormat;
 use crate::record::{Level, Message, Parsed, Request};
 use crate::time::{Micros, TimeCtx};
@@ -584,7 +586,7 @@ fn read_object<'a>(
         }
     }
 
-    let mut fields: Vec<(Cow<'a, str>, Cow<'a, str>)> = Vec::new();
+    let mut fields: Fields<'a> = Vec::new();
     for (key, v) in entries {
         if fields.len() >= MAX_FIELDS {
             break;

@@ -12,7 +12,7 @@
 use std::borrow::Cow;
 
 use crate::format::lex::{
-    cap_value, status_code, strip_port, text, trim_ascii, unit_duration_ms, MAX_FIELDS,
+    cap_value, status_code, strip_port, text, trim_ascii, unit_duration_ms, Fields, MAX_FIELDS,
 };
 use crate::format::LogFormat;
 use crate::record::{Level, Message, Parsed, Request};
@@ -195,7 +195,7 @@ fn parse_line<'a>(line: &'a [u8], ctx: &mut TimeCtx) -> Option<Parsed<'a>> {
     let mut level_rank = usize::MAX;
     let mut msg: Option<Cow<'a, str>> = None;
     let mut msg_rank = usize::MAX;
-    let mut fields: Vec<(Cow<'a, str>, Cow<'a, str>)> = Vec::new();
+    let mut fields: Fields<'a> = Vec::new();
     let mut req = ReqKeys::default();
     let mut bad = false;
 

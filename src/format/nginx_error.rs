@@ -12,7 +12,7 @@
 
 use std::borrow::Cow;
 
-use crate::format::lex::{foreign_line, text};
+use crate::format::lex::{foreign_line, text, trim_spaces, Fields};
 use crate::format::LogFormat;
 use crate::record::{Level, Message, Parsed};
 use crate::time::{parse_iso, parse_leading, TimeCtx};
@@ -110,7 +110,7 @@ fn parse_record<'a>(line: &'a [u8], ctx: &mut TimeCtx) -> Option<Parsed<'a>> {
         }
     }
 
-    let mut fields: Vec<(Cow<'a, str>, Cow<'a, str>)> = Vec::with_capacity(6);
+    let mut fields: Fields<'a> = Vec::with_capacity(6);
     fields.push((Cow::Borrowed("pid"), text(pid)));
     read_suffixes(msg, &mut fields);
 
@@ -147,7 +147,7 @@ const MAX_TRIES: usize = 8;
 /// The suffix list starts at the first `, key: ` from which known keys run
 /// to the end of the line, so a `, client: ` quoted inside the message
 /// (relayed stderr) does not cut it short.
-fn read_suffixes<'a>(msg: &'a [u8], fields: &mut Vec<(Cow<'a, str>, Cow<'a, str>)>) {
+fn read_suffixes<'a>(msg: &'a [u8], fields: &mut Fields<'a>) {
     let mut tries = 0;
     for pos in memchr::memmem::find_iter(msg, b", ") {
         let Some(tail) = msg.get(pos..) else { break };
@@ -241,11 +241,7 @@ fn suffix_chain(b: &[u8]) -> Option<Vec<(&'static str, &[u8])>> {
     Some(out)
 }
 
-fn push_field<'a>(
-    fields: &mut Vec<(Cow<'a, str>, Cow<'a, str>)>,
-    key: &'static str,
-    value: &'a [u8],
-) {
+fn push_field<'a>(fields: &mut Fields<'a>, key: &'static str, value: &'a [u8]) {
     let value = trim_spaces(value);
     if value.is_empty() {
         return;
@@ -262,12 +258,6 @@ fn push_field<'a>(
         }
         _ => {}
     }
-}
-
-fn trim_spaces(b: &[u8]) -> &[u8] {
-    let start = b.iter().position(|c| *c != b' ').unwrap_or(b.len());
-    let end = b.iter().rposition(|c| *c != b' ').map_or(start, |e| e + 1);
-    b.get(start..end).unwrap_or(&[])
 }
 
 /// `host:port` of an upstream URL (`http://172.21.0.19:9000/` →
