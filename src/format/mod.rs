@@ -20,6 +20,8 @@ pub mod lex;
 pub mod logfmt;
 pub mod nginx_error;
 pub mod syslog;
+#[cfg(test)]
+pub(crate) mod testkit;
 pub mod timestamped;
 
 // The helpers other modules have always reached through `format`.
@@ -127,37 +129,4 @@ pub fn detect(lines: &[&[u8]], ctx: &mut TimeCtx) -> Option<&'static dyn LogForm
         }
     }
     best.map(|(f, _)| f)
-}
-
-/// Test helpers shared by the format parsers' tests.
-#[cfg(test)]
-pub(crate) mod testing {
-    use proptest::prelude::*;
-
-    /// Real lines with a few random edits (overwrite, insert, delete)
-    /// and a random cut: close enough to the format to reach deep into a
-    /// parser, broken enough to find its edge cases.
-    pub(crate) fn mutated_line(real: &'static [&'static str]) -> impl Strategy<Value = Vec<u8>> {
-        (
-            0..real.len(),
-            proptest::collection::vec((any::<usize>(), any::<u8>()), 0..8),
-            any::<usize>(),
-        )
-            .prop_map(move |(i, edits, cut)| {
-                let mut line = real[i].as_bytes().to_vec();
-                for (pos, byte) in edits {
-                    let pos = pos % (line.len() + 1);
-                    match byte % 3 {
-                        0 if pos < line.len() => line[pos] = byte,
-                        1 => line.insert(pos, byte),
-                        _ if pos < line.len() => {
-                            line.remove(pos);
-                        }
-                        _ => {}
-                    }
-                }
-                line.truncate(cut % (line.len() + 1));
-                line
-            })
-    }
 }

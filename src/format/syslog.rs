@@ -93,14 +93,18 @@ impl LogFormat for Syslog {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::format::{by_name, detect};
-    use crate::record::{Level, Request};
+    use crate::format::detect;
+    use crate::format::testkit::{
+        check_in, continuation, detect_corpus, field, format, message, mutated_line, random_bytes,
+        request, unparsed, CorpusFile,
+    };
+    use crate::record::Level;
     use crate::time::{civil_to_secs, format_rfc3339, parse_text_timestamp, YearAnchor, Zone};
     use proptest::prelude::*;
 
     /// Syslog as the registry builds it, handing HAProxy lines over.
     fn syslog() -> &'static dyn LogFormat {
-        by_name("syslog").expect("registered")
+        format("syslog")
     }
 
     fn ctx() -> TimeCtx {
@@ -110,127 +114,137 @@ mod tests {
         )
     }
 
-    fn msg(line: &str) -> (String, Message<'_>) {
-        match syslog().parse(line.as_bytes(), &mut ctx()) {
-            Parsed::Message { at, message } => (format_rfc3339(at), message),
-            other => panic!("not a message: {other:?} <- {line}"),
-        }
-    }
-
-    fn field<'m>(m: &'m Message<'_>, name: &str) -> Option<&'m str> {
-        m.fields
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_ref())
-    }
-
     #[test]
     fn rfc3164() {
-        let (at, m) =
-            msg("<34>Oct 11 22:14:15 mymachine su: 'su root' failed for lonvick on /dev/pts/8");
-        assert_eq!(at, "2023-10-11T22:14:15Z");
-        assert_eq!(m.level, Some(Level::Critical), "34 = auth.crit");
-        assert_eq!(m.text, "'su root' failed for lonvick on /dev/pts/8");
-        assert_eq!(field(&m, "host"), Some("mymachine"));
-        assert_eq!(field(&m, "program"), Some("su"));
-        assert_eq!(field(&m, "pid"), None);
-
-        let (at, m) = msg("<13>Feb  5 17:32:18 10.0.0.99 Use the BFG!");
-        assert_eq!(at, "2024-02-05T17:32:18Z");
-        assert_eq!(m.level, Some(Level::Notice));
-        assert_eq!(m.text, "Use the BFG!");
-        assert_eq!(field(&m, "host"), Some("10.0.0.99"));
-        assert_eq!(field(&m, "program"), None);
-
-        // Files drop `<PRI>`: no level. Zero-padded and single-digit days.
-        let (at, m) =
-            msg("Mar 05 10:00:00 web1 CRON[1234]: (root) CMD (run-parts /etc/cron.hourly)");
-        assert_eq!(at, "2024-03-05T10:00:00Z");
-        assert_eq!(m.level, None);
-        assert_eq!(field(&m, "pid"), Some("1234"));
-        assert_eq!(m.text, "(root) CMD (run-parts /etc/cron.hourly)");
-        assert_eq!(
-            msg("Apr 4 03:39:57 host kernel: oops").0,
-            "2024-04-04T03:39:57Z"
+        check_in(
+            syslog(),
+            ctx,
+            &[
+                (
+                    "<34>Oct 11 22:14:15 mymachine su: 'su root' failed for lonvick on /dev/pts/8",
+                    message()
+                        .at("2023-10-11T22:14:15Z")
+                        // 34 = auth.crit
+                        .level(Level::Critical)
+                        .text("'su root' failed for lonvick on /dev/pts/8")
+                        .field("host", "mymachine")
+                        .field("program", "su")
+                        .field("pid", None),
+                ),
+                (
+                    "<13>Feb  5 17:32:18 10.0.0.99 Use the BFG!",
+                    message()
+                        .at("2024-02-05T17:32:18Z")
+                        .level(Level::Notice)
+                        .text("Use the BFG!")
+                        .field("host", "10.0.0.99")
+                        .field("program", None),
+                ),
+                // Files drop `<PRI>`: no level. Zero-padded and single-digit days.
+                (
+                    "Mar 05 10:00:00 web1 CRON[1234]: (root) CMD (run-parts /etc/cron.hourly)",
+                    message()
+                        .at("2024-03-05T10:00:00Z")
+                        .level(None)
+                        .field("pid", "1234")
+                        .text("(root) CMD (run-parts /etc/cron.hourly)"),
+                ),
+                (
+                    "Apr 4 03:39:57 host kernel: oops",
+                    message().at("2024-04-04T03:39:57Z"),
+                ),
+                // No host: the tag straight after the date.
+                (
+                    "Feb 11 15:29:37 sshd[42]: Accepted publickey",
+                    message().field("host", None).field("program", "sshd"),
+                ),
+                // macOS.
+                (
+                    "Apr 4 03:39:57 --- last message repeated 1 time ---",
+                    message()
+                        .text("--- last message repeated 1 time ---")
+                        .no_fields(),
+                ),
+            ],
         );
-
-        // No host: the tag straight after the date.
-        let (_, m) = msg("Feb 11 15:29:37 sshd[42]: Accepted publickey");
-        assert_eq!(field(&m, "host"), None);
-        assert_eq!(field(&m, "program"), Some("sshd"));
-
-        // macOS.
-        let (_, m) = msg("Apr 4 03:39:57 --- last message repeated 1 time ---");
-        assert_eq!(m.text, "--- last message repeated 1 time ---");
-        assert!(m.fields.is_empty());
     }
 
     #[test]
     fn rfc3164_in_the_zone_and_across_new_year() {
         let end = civil_to_secs(2025, 1, 2, 12, 0, 0).unwrap();
-        let mut c = TimeCtx::new(Zone::Fixed(3600), YearAnchor::End(end));
-        let at = |line: &str, c: &mut TimeCtx| {
-            syslog().parse(line.as_bytes(), c).at().map(format_rfc3339)
+        check_in(
+            syslog(),
+            || TimeCtx::new(Zone::Fixed(3600), YearAnchor::End(end)),
+            &[
+                (
+                    "Dec 31 23:59:59 h app: a",
+                    message().at("2024-12-31T22:59:59Z"),
+                ),
+                (
+                    "Jan  1 00:00:01 h app: b",
+                    message().at("2024-12-31T23:00:01Z"),
+                ),
+            ],
+        );
+        let anchor = YearAnchor::Start {
+            year: 2016,
+            first_month: 12,
         };
-        assert_eq!(
-            at("Dec 31 23:59:59 h app: a", &mut c).as_deref(),
-            Some("2024-12-31T22:59:59Z")
-        );
-        assert_eq!(
-            at("Jan  1 00:00:01 h app: b", &mut c).as_deref(),
-            Some("2024-12-31T23:00:01Z")
-        );
-        let mut c = TimeCtx::new(
-            Zone::Utc,
-            YearAnchor::Start {
-                year: 2016,
-                first_month: 12,
-            },
-        );
-        assert_eq!(
-            at("Dec 13 11:35:28 a-mac-with-esc-key x[1]: y", &mut c).as_deref(),
-            Some("2016-12-13T11:35:28Z")
-        );
-        assert_eq!(
-            at(
-                "Apr 4 03:39:57 --- last message repeated 1 time ---",
-                &mut c
-            )
-            .as_deref(),
-            Some("2017-04-04T03:39:57Z")
+        check_in(
+            syslog(),
+            || TimeCtx::new(Zone::Utc, anchor),
+            &[
+                (
+                    "Dec 13 11:35:28 a-mac-with-esc-key x[1]: y",
+                    message().at("2016-12-13T11:35:28Z"),
+                ),
+                (
+                    "Apr 4 03:39:57 --- last message repeated 1 time ---",
+                    message().at("2017-04-04T03:39:57Z"),
+                ),
+            ],
         );
     }
 
     #[test]
     fn rfc5424() {
-        let (at, m) = msg("<34>1 2003-10-11T22:14:15.003Z mymachine.example.com su - ID47 - \u{FEFF}'su root' failed for lonvick on /dev/pts/8");
-        assert_eq!(at, "2003-10-11T22:14:15.003Z");
-        assert_eq!(m.level, Some(Level::Critical));
-        assert_eq!(m.text, "'su root' failed for lonvick on /dev/pts/8");
-        assert_eq!(field(&m, "host"), Some("mymachine.example.com"));
-        assert_eq!(field(&m, "program"), Some("su"));
-        assert_eq!(field(&m, "pid"), None);
-        assert_eq!(field(&m, "msgid"), Some("ID47"));
-
-        let (at, m) = msg("<165>1 2003-08-24T05:14:15.000003-07:00 192.0.2.1 myproc 8710 - - %% It's time to make the do-nuts.");
-        assert_eq!(at, "2003-08-24T12:14:15.000003Z");
-        assert_eq!(m.level, Some(Level::Notice));
-        assert_eq!(m.text, "%% It's time to make the do-nuts.");
-        assert_eq!(field(&m, "pid"), Some("8710"));
-
-        // Structured data (with an escaped `]` in a value), and no message.
-        let (_, m) = msg(
-            r#"<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 [exampleSDID@32473 iut="3" eventSource="Application" eventID="1011"][examplePriority@32473 class="high\]"]"#,
+        check_in(
+            syslog(),
+            ctx,
+            &[
+                (
+                    "<34>1 2003-10-11T22:14:15.003Z mymachine.example.com su - ID47 - \u{FEFF}'su root' failed for lonvick on /dev/pts/8",
+                    message()
+                        .at("2003-10-11T22:14:15.003Z")
+                        .level(Level::Critical)
+                        .text("'su root' failed for lonvick on /dev/pts/8")
+                        .field("host", "mymachine.example.com")
+                        .field("program", "su")
+                        .field("pid", None)
+                        .field("msgid", "ID47"),
+                ),
+                (
+                    "<165>1 2003-08-24T05:14:15.000003-07:00 192.0.2.1 myproc 8710 - - %% It's time to make the do-nuts.",
+                    message()
+                        .at("2003-08-24T12:14:15.000003Z")
+                        .level(Level::Notice)
+                        .text("%% It's time to make the do-nuts.")
+                        .field("pid", "8710"),
+                ),
+                // Structured data (with an escaped `]` in a value), and no message.
+                (
+                    r#"<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 [exampleSDID@32473 iut="3" eventSource="Application" eventID="1011"][examplePriority@32473 class="high\]"]"#,
+                    message().text("").field(
+                        "structured_data",
+                        r#"[exampleSDID@32473 iut="3" eventSource="Application" eventID="1011"][examplePriority@32473 class="high\]"]"#,
+                    ),
+                ),
+                (
+                    r#"<165>1 2003-10-11T22:14:15.003Z host app - - [a b="]"] hello"#,
+                    message().text("hello"),
+                ),
+            ],
         );
-        assert_eq!(m.text, "");
-        assert_eq!(
-            field(&m, "structured_data"),
-            Some(
-                r#"[exampleSDID@32473 iut="3" eventSource="Application" eventID="1011"][examplePriority@32473 class="high\]"]"#
-            )
-        );
-        let (_, m) = msg(r#"<165>1 2003-10-11T22:14:15.003Z host app - - [a b="]"] hello"#);
-        assert_eq!(m.text, "hello");
 
         // Nil timestamp: the previous record's time, else nothing.
         let nil = b"<14>1 - host app 12 - - started";
@@ -242,34 +256,41 @@ mod tests {
 
     #[test]
     fn iso_timestamped_files() {
-        let (at, m) = msg("2018-08-14T14:30:02.203151+02:00 linux-sqrz systemd[4179]: Stopped target Basic System.");
-        assert_eq!(at, "2018-08-14T12:30:02.203151Z");
-        assert_eq!(m.text, "Stopped target Basic System.");
-        assert_eq!(field(&m, "host"), Some("linux-sqrz"));
-        assert_eq!(field(&m, "program"), Some("systemd"));
-        assert_eq!(field(&m, "pid"), Some("4179"));
-
-        let (at, _) = msg("1986-04-26T01:23:45.101+0400 rmbkmonitor04 shutdown[2649]: shutting down for system halt");
-        assert_eq!(at, "1986-04-25T21:23:45.101Z");
-
-        // Bare: read in --tz.
-        let line =
-            b"2019-06-14T10:40:20.912134 localhost sudo: pam_unix(sudo-i:session): session opened";
-        let mut c = TimeCtx::new(Zone::Fixed(-3600), YearAnchor::End(0));
-        let p = syslog().parse(line, &mut c);
-        assert_eq!(
-            p.at().map(format_rfc3339).as_deref(),
-            Some("2019-06-14T11:40:20.912134Z")
+        check_in(
+            syslog(),
+            ctx,
+            &[
+                (
+                    "2018-08-14T14:30:02.203151+02:00 linux-sqrz systemd[4179]: Stopped target Basic System.",
+                    message()
+                        .at("2018-08-14T12:30:02.203151Z")
+                        .text("Stopped target Basic System.")
+                        .field("host", "linux-sqrz")
+                        .field("program", "systemd")
+                        .field("pid", "4179"),
+                ),
+                (
+                    "1986-04-26T01:23:45.101+0400 rmbkmonitor04 shutdown[2649]: shutting down for system halt",
+                    message().at("1986-04-25T21:23:45.101Z"),
+                ),
+            ],
         );
-        let Parsed::Message { message, .. } = p else {
-            panic!()
-        };
-        assert_eq!(message.text, "pam_unix(sudo-i:session): session opened");
+        // Bare: read in --tz.
+        check_in(
+            syslog(),
+            || TimeCtx::new(Zone::Fixed(-3600), YearAnchor::End(0)),
+            &[(
+                "2019-06-14T10:40:20.912134 localhost sudo: pam_unix(sudo-i:session): session opened",
+                message()
+                    .at("2019-06-14T11:40:20.912134Z")
+                    .text("pam_unix(sudo-i:session): session opened"),
+            )],
+        );
     }
 
     #[test]
     fn not_syslog() {
-        for line in [
+        let mut rows: Vec<_> = [
             "2020/05/07 03:15:12 [error] 1234#0: *1 connect() failed (111: Connection refused) while connecting to upstream",
             r#"{"time":"2024-03-15T10:00:00Z","level":"error","msg":"boom"}"#,
             r#"127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326"#,
@@ -284,38 +305,33 @@ mod tests {
             "<200>Feb  5 17:32:18 host x: y",
             "<34>2 2003-10-11T22:14:15.003Z host su - ID47 - x",
             "",
-        ] {
-            assert_eq!(syslog().parse(line.as_bytes(), &mut ctx()), Parsed::Unparsed, "{line}");
-        }
-        assert_eq!(
-            syslog().parse(b"\t\tcontinued", &mut ctx()),
-            Parsed::Continuation
-        );
+        ]
+        .into_iter()
+        .map(|l| (l, unparsed()))
+        .collect();
+        rows.push(("\t\tcontinued", continuation()));
+        check_in(syslog(), ctx, &rows);
     }
 
     #[test]
     fn haproxy_lines_in_a_syslog_file() {
-        let line = br#"Feb  6 12:14:14 localhost haproxy[14389]: 10.0.1.2:33317 [06/Feb/2009:12:14:14.655] http-in static/srv1 10/0/30/69/109 503 2750 - - ---- 1/1/1/1/0 0/0 {1wt.eu} {} "GET /index.html HTTP/1.1""#;
-        assert!(matches!(
-            syslog().parse(line, &mut ctx()),
-            Parsed::Request {
-                request: Request {
-                    status: 503,
-                    failed: true,
-                    ..
-                },
-                ..
-            }
-        ));
-        let (_, m) = msg("<129>Feb 11 15:29:37 lb haproxy[32442]: [WARNING] 041/152937 (32442) : Server app/web1 is DOWN, reason: Layer4 timeout");
-        assert_eq!(
-            m.level,
-            Some(Level::Warn),
-            "the [LEVEL] prefix wins over PRI"
+        let line = r#"Feb  6 12:14:14 localhost haproxy[14389]: 10.0.1.2:33317 [06/Feb/2009:12:14:14.655] http-in static/srv1 10/0/30/69/109 503 2750 - - ---- 1/1/1/1/0 0/0 {1wt.eu} {} "GET /index.html HTTP/1.1""#;
+        check_in(
+            syslog(),
+            ctx,
+            &[
+                (line, request().status(503).failed(true)),
+                (
+                    "<129>Feb 11 15:29:37 lb haproxy[32442]: [WARNING] 041/152937 (32442) : Server app/web1 is DOWN, reason: Layer4 timeout",
+                    message()
+                        // the [LEVEL] prefix wins over PRI
+                        .level(Level::Warn)
+                        .text("Server app/web1 is DOWN, reason: Layer4 timeout")
+                        .field("server", "web1")
+                        .field("host", "lb"),
+                ),
+            ],
         );
-        assert_eq!(m.text, "Server app/web1 is DOWN, reason: Layer4 timeout");
-        assert_eq!(field(&m, "server"), Some("web1"));
-        assert_eq!(field(&m, "host"), Some("lb"));
 
         // A plain syslog sample is syslog, not haproxy; a mixed one still syslog.
         let plain: Vec<&[u8]> = vec![
@@ -325,44 +341,16 @@ mod tests {
         ];
         assert_eq!(detect(&plain, &mut ctx()).map(|f| f.name()), Some("syslog"));
         let mut mixed = plain.clone();
-        mixed.push(line);
+        mixed.push(line.as_bytes());
         assert_eq!(detect(&mixed, &mut ctx()).map(|f| f.name()), Some("syslog"));
         assert_eq!(
-            by_name("haproxy")
-                .expect("registered")
-                .parse(plain[0], &mut ctx()),
+            format("haproxy").parse(plain[0], &mut ctx()),
             Parsed::Unparsed
         );
     }
 
     // -----------------------------------------------------------------------
     // Corpus
-
-    fn corpus() -> Option<std::path::PathBuf> {
-        let path = std::path::Path::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../shared/corpus/syslog"
-        ));
-        if path.is_dir() {
-            Some(path.to_path_buf())
-        } else {
-            eprintln!("skipping: corpus not found at {}", path.display());
-            None
-        }
-    }
-
-    fn lines(data: &[u8]) -> Vec<(usize, &[u8])> {
-        let mut out = Vec::new();
-        let mut offset = 0;
-        for raw in data.split(|&c| c == b'\n') {
-            let line = raw.strip_suffix(b"\r").unwrap_or(raw);
-            if !is_blank(line) {
-                out.push((offset, line));
-            }
-            offset += raw.len() + 1;
-        }
-        out
-    }
 
     const FILES: [&str; 4] = [
         "darwin-syslog-sample.log",
@@ -373,25 +361,17 @@ mod tests {
 
     #[test]
     fn corpus_files() {
-        let Some(dir) = corpus() else {
-            return;
-        };
         let anchor = YearAnchor::Start {
             year: 2016,
             first_month: 12,
         };
         for name in FILES {
-            let path = dir.join(name);
-            let data = std::fs::read(&path).unwrap();
-            let expected: Vec<serde_json::Value> = serde_json::from_str(
-                &std::fs::read_to_string(dir.join(format!("{name}-expected.json"))).unwrap(),
-            )
-            .unwrap();
+            let Some(file) = CorpusFile::open(&format!("syslog/{name}")) else {
+                return;
+            };
             let mut records = 0;
-            for (offset, line) in lines(&data) {
-                let want = expected
-                    .iter()
-                    .find(|e| e["log.offset"].as_u64() == Some(offset as u64));
+            for (offset, line) in file.lines() {
+                let want = file.entry(offset);
                 let zone = want
                     .and_then(|e| e["event.timezone"].as_str())
                     .map_or(Zone::Utc, |z| Zone::parse(z).unwrap());
@@ -428,14 +408,17 @@ mod tests {
                     None => {}
                 }
             }
-            assert_eq!(records, expected.len(), "{name}");
+            assert_eq!(records, file.expected.len(), "{name}");
         }
 
         // The year-less darwin lines, with the year from the anchor (and its
         // rollover from December to April).
-        let data = std::fs::read(dir.join(FILES[0])).unwrap();
+        let Some(file) = CorpusFile::open(&format!("syslog/{}", FILES[0])) else {
+            return;
+        };
         let mut c = TimeCtx::new(Zone::Utc, anchor);
-        let times: Vec<String> = lines(&data)
+        let times: Vec<String> = file
+            .lines()
             .into_iter()
             .filter_map(|(_, l)| syslog().parse(l, &mut c).at().map(format_rfc3339))
             .collect();
@@ -451,17 +434,11 @@ mod tests {
 
     #[test]
     fn detection() {
-        let Some(dir) = corpus() else {
-            return;
-        };
         for name in FILES {
-            let data = std::fs::read(dir.join(name)).unwrap();
-            let sample: Vec<&[u8]> = lines(&data).into_iter().map(|(_, l)| l).collect();
-            assert_eq!(
-                detect(&sample, &mut ctx()).map(|f| f.name()),
-                Some("syslog"),
-                "{name}"
-            );
+            let Some(found) = detect_corpus(&format!("syslog/{name}")) else {
+                return;
+            };
+            assert_eq!(found, "syslog", "{name}");
         }
     }
 
@@ -479,13 +456,9 @@ mod tests {
         r#"Feb  6 12:14:14 localhost haproxy[14389]: 10.0.1.2:33317 [06/Feb/2009:12:14:14.655] http-in static/srv1 10/0/30/69/109 200 2750 - - ---- 1/1/1/1/0 0/0 {1wt.eu} {} "GET /index.html HTTP/1.1""#,
     ];
 
-    fn mutated() -> impl Strategy<Value = Vec<u8>> {
-        crate::format::testing::mutated_line(REAL)
-    }
-
     proptest! {
         #[test]
-        fn random_bytes_never_panic(line in proptest::collection::vec(any::<u8>(), 0..200)) {
+        fn random_bytes_never_panic(line in random_bytes(200)) {
             let mut c = ctx();
             c.last_at = Some(0);
             let _ = syslog().parse(&line, &mut c);
@@ -493,7 +466,7 @@ mod tests {
         }
 
         #[test]
-        fn mutated_lines_never_panic(line in mutated()) {
+        fn mutated_lines_never_panic(line in mutated_line(REAL)) {
             let mut c = ctx();
             c.last_at = Some(0);
             let _ = syslog().parse(&line, &mut c);
