@@ -19,7 +19,7 @@ use crate::format::lex::{
     decimal, find_byte, ip_of, is_count, leading_spaces, method_path, next_token, quoted_token,
     skip_spaces, split_port, status3, text, trim_spaces,
 };
-use crate::format::LogFormat;
+use crate::format::{LogFormat, Role};
 use crate::record::{Parsed, Request};
 use crate::time::{parse_clf, Micros, Stamp, TimeCtx};
 
@@ -33,6 +33,10 @@ impl LogFormat for Access {
 
     fn description(&self) -> &'static str {
         "nginx and Apache access logs (common, combined, upstream fields, ingress-nginx upstreaminfo)"
+    }
+
+    fn role(&self) -> Role {
+        Role::Front
     }
 
     fn parse<'a>(&self, line: &'a [u8], ctx: &mut TimeCtx) -> Parsed<'a> {

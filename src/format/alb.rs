@@ -8,7 +8,7 @@
 use crate::format::lex::{
     decimal, ip_of, is_count, method_path, next_token, quoted_token, status3, text,
 };
-use crate::format::LogFormat;
+use crate::format::{LogFormat, Role};
 use crate::record::{Parsed, Request};
 use crate::time::{parse_iso, TimeCtx};
 
@@ -22,6 +22,10 @@ impl LogFormat for Alb {
 
     fn description(&self) -> &'static str {
         "AWS Application Load Balancer access log"
+    }
+
+    fn role(&self) -> Role {
+        Role::Front
     }
 
     fn parse<'a>(&self, line: &'a [u8], ctx: &mut TimeCtx) -> Parsed<'a> {
@@ -43,6 +47,10 @@ impl LogFormat for ClassicElb {
 
     fn description(&self) -> &'static str {
         "AWS Classic Load Balancer access log"
+    }
+
+    fn role(&self) -> Role {
+        Role::Front
     }
 
     fn parse<'a>(&self, line: &'a [u8], ctx: &mut TimeCtx) -> Parsed<'a> {

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use crate::format::lex::json_object::{parse_object, split_json_line, value_time};
-use crate::format::LogFormat;
+use crate::format::{LogFormat, Role};
 use crate::record::{Alert, Parsed};
 use crate::time::{Micros, TimeCtx};
 
@@ -25,6 +25,10 @@ impl LogFormat for Alertmanager {
 
     fn description(&self) -> &'static str {
         "Alertmanager webhook payloads, one JSON document per line"
+    }
+
+    fn role(&self) -> Role {
+        Role::Alerts
     }
 
     fn parse<'a>(&self, line: &'a [u8], ctx: &mut TimeCtx) -> Parsed<'a> {

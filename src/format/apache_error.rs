@@ -18,7 +18,7 @@
 use std::borrow::Cow;
 
 use crate::format::lex::{foreign_line, leading_spaces, skip_spaces, strip_port, text, Fields};
-use crate::format::LogFormat;
+use crate::format::{LogFormat, Role};
 use crate::record::{Level, Message, Parsed};
 use crate::time::{parse_ctime, parse_leading, TimeCtx};
 
@@ -32,6 +32,10 @@ impl LogFormat for ApacheError {
 
     fn description(&self) -> &'static str {
         "Apache httpd error log (2.2 and 2.4)"
+    }
+
+    fn role(&self) -> Role {
+        Role::System
     }
 
     fn parse<'a>(&self, line: &'a [u8], ctx: &mut TimeCtx) -> Parsed<'a> {

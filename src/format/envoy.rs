@@ -12,7 +12,7 @@
 use crate::format::lex::{
     ip_of, is_count, is_digits, method_path, next_token, quoted_token, skip_spaces, text,
 };
-use crate::format::LogFormat;
+use crate::format::{LogFormat, Role};
 use crate::record::{Parsed, Request};
 use crate::time::{parse_iso, TimeCtx};
 
@@ -26,6 +26,10 @@ impl LogFormat for Envoy {
 
     fn description(&self) -> &'static str {
         "Envoy default access log"
+    }
+
+    fn role(&self) -> Role {
+        Role::Front
     }
 
     fn parse<'a>(&self, line: &'a [u8], ctx: &mut TimeCtx) -> Parsed<'a> {

@@ -22,7 +22,7 @@ use std::borrow::Cow;
 
 use crate::format::lex::syslog_header::{parse_header, Header, HeaderTime};
 use crate::format::lex::{next_token, quoted_token, skip_spaces, text, Fields, SyslogPayload};
-use crate::format::LogFormat;
+use crate::format::{LogFormat, Role};
 use crate::record::{Level, Message, Parsed, Request};
 use crate::time::{
     civil_from_days, days_from_civil, digits, parse_leading, Micros, Stamp, TimeCtx, YearAnchor,
@@ -38,6 +38,10 @@ impl LogFormat for Haproxy {
 
     fn description(&self) -> &'static str {
         "HAProxy HTTP and TCP logs and notices, with or without syslog prefix"
+    }
+
+    fn role(&self) -> Role {
+        Role::Front
     }
 
     fn parse<'a>(&self, line: &'a [u8], ctx: &mut TimeCtx) -> Parsed<'a> {

@@ -16,7 +16,7 @@ use crate::format::lex::json_object::{split_json_line, value_time};
 use crate::format::lex::{
     cap_value, status_code, strip_port, unit_duration_ms, Fields, MAX_FIELDS,
 };
-use crate::format::LogFormat;
+use crate::format::{LogFormat, Role};
 use crate::record::{Level, Message, Parsed, Request};
 use crate::time::{Micros, TimeCtx};
 
@@ -30,6 +30,10 @@ impl LogFormat for JsonLines {
 
     fn description(&self) -> &'static str {
         "JSON lines (logrus, zap, zerolog, bunyan, pino, slog, structlog, ECS, journald, Traefik, tracing)"
+    }
+
+    fn role(&self) -> Role {
+        Role::Application
     }
 
     fn parse<'a>(&self, line: &'a [u8], ctx: &mut TimeCtx) -> Parsed<'a> {

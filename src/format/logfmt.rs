@@ -14,7 +14,7 @@ use std::borrow::Cow;
 use crate::format::lex::{
     cap_value, status_code, strip_port, text, trim_ascii, unit_duration_ms, Fields, MAX_FIELDS,
 };
-use crate::format::LogFormat;
+use crate::format::{LogFormat, Role};
 use crate::record::{Level, Message, Parsed, Request};
 use crate::time::{parse_leading, parse_text_timestamp, Micros, TimeCtx};
 
@@ -28,6 +28,10 @@ impl LogFormat for Logfmt {
 
     fn description(&self) -> &'static str {
         "logfmt key=value lines (logrus text, log15/Grafana, slog text, Heroku router)"
+    }
+
+    fn role(&self) -> Role {
+        Role::Application
     }
 
     fn parse<'a>(&self, line: &'a [u8], ctx: &mut TimeCtx) -> Parsed<'a> {

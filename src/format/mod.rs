@@ -38,6 +38,16 @@ pub trait LogFormat: Send + Sync {
     /// Parses one line. The line has no `\n` and no trailing `\r`.
     fn parse<'a>(&self, line: &'a [u8], ctx: &mut TimeCtx) -> Parsed<'a>;
 
+    /// Who writes files of this format (see [`Role`]).
+    fn role(&self) -> Role;
+
+    /// Who the format's request records stand for: its [`role`](Self::role),
+    /// unless its requests come from lines another writer put in the file
+    /// (syslog's are the HAProxy lines it carries: front traffic).
+    fn request_role(&self) -> Role {
+        self.role()
+    }
+
     /// Whether records can span several lines (stack traces, wrapped
     /// messages). Such formats return [`Parsed::Continuation`] for the
     /// following lines; lines they return as [`Parsed::Unparsed`] are
@@ -51,6 +61,30 @@ pub trait LogFormat: Send + Sync {
     fn yearless(&self) -> bool {
         false
     }
+}
+
+/// Who writes a format's files, and so what its records stand for.
+///
+/// Downstream, one question matters: are a format's request records the
+/// service's front traffic, what its users saw? They are when the format's
+/// [`LogFormat::request_role`] is [`Role::Front`]. A format that is not
+/// `Front` may still hold requests (Traefik JSON lines, Heroku router lines
+/// in logfmt): nothing in the format says whether they are the front's, so
+/// they are not taken as front traffic on the format alone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// Written by the front of the service (load balancers, proxies, web
+    /// servers' access logs): its requests are what users saw. nginx and
+    /// Apache access logs, HAProxy, ALB, Classic ELB, Envoy.
+    Front,
+    /// The application's own logs: JSON lines, logfmt, timestamped text.
+    Application,
+    /// Alert notifications: Alertmanager.
+    Alerts,
+    /// The system the service runs on: syslog, and the web servers' own
+    /// error logs (nginx, Apache), which report on the server, not on the
+    /// requests users made.
+    System,
 }
 
 impl std::fmt::Debug for dyn LogFormat {
@@ -129,4 +163,53 @@ pub fn detect(lines: &[&[u8]], ctx: &mut TimeCtx) -> Option<&'static dyn LogForm
         }
     }
     best.map(|(f, _)| f)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    #[test]
+    fn every_format_has_its_role() {
+        let roles: Vec<(&str, Role, Role)> = registry()
+            .iter()
+            .map(|f| (f.name(), f.role(), f.request_role()))
+            .collect();
+        use Role::*;
+        assert_eq!(
+            roles,
+            [
+                ("alertmanager", Alerts, Alerts),
+                ("alb", Front, Front),
+                ("elb", Front, Front),
+                ("envoy", Front, Front),
+                ("haproxy", Front, Front),
+                ("nginx_access", Front, Front),
+                ("nginx_error", System, System),
+                ("apache_error", System, System),
+                // Its requests are the HAProxy lines it carries.
+                ("syslog", System, Front),
+                ("json", Application, Application),
+                ("logfmt", Application, Application),
+                ("timestamped", Application, Application),
+            ]
+        );
+    }
+
+    /// The formats whose requests are the service's front traffic: the list
+    /// `lib.rs` keeps as `FRONT_FORMATS`, derived from the roles.
+    #[test]
+    fn front_formats_are_the_ones_with_front_requests() {
+        let front: BTreeSet<&str> = registry()
+            .iter()
+            .filter(|f| f.request_role() == Role::Front)
+            .map(|f| f.name())
+            .collect();
+        assert_eq!(
+            front,
+            BTreeSet::from(["nginx_access", "haproxy", "alb", "elb", "envoy", "syslog"])
+        );
+    }
 }

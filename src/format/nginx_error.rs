@@ -13,7 +13,7 @@
 use std::borrow::Cow;
 
 use crate::format::lex::{foreign_line, text, trim_spaces, Fields};
-use crate::format::LogFormat;
+use crate::format::{LogFormat, Role};
 use crate::record::{Level, Message, Parsed};
 use crate::time::{parse_iso, parse_leading, TimeCtx};
 
@@ -27,6 +27,10 @@ impl LogFormat for NginxError {
 
     fn description(&self) -> &'static str {
         "nginx error log"
+    }
+
+    fn role(&self) -> Role {
+        Role::System
     }
 
     fn parse<'a>(&self, line: &'a [u8], ctx: &mut TimeCtx) -> Parsed<'a> {

@@ -11,7 +11,7 @@
 
 use crate::format::lex::syslog_header::{parse_header, Header, HeaderTime};
 use crate::format::lex::{is_blank, text, SyslogPayload};
-use crate::format::LogFormat;
+use crate::format::{LogFormat, Role};
 use crate::record::{Message, Parsed};
 use crate::time::TimeCtx;
 
@@ -63,6 +63,15 @@ impl LogFormat for Syslog {
 
     fn description(&self) -> &'static str {
         "syslog RFC 3164 and RFC 5424 (and ISO-timestamped rsyslog files)"
+    }
+
+    fn role(&self) -> Role {
+        Role::System
+    }
+
+    /// Syslog's requests are the HAProxy lines it carries.
+    fn request_role(&self) -> Role {
+        Role::Front
     }
 
     fn parse<'a>(&self, line: &'a [u8], ctx: &mut TimeCtx) -> Parsed<'a> {

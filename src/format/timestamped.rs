@@ -27,7 +27,7 @@
 use std::borrow::Cow;
 
 use crate::format::lex::{foreign_line, text};
-use crate::format::LogFormat;
+use crate::format::{LogFormat, Role};
 use crate::record::{Level, Message, Parsed};
 use crate::time::{epoch_to_micros, parse_leading, Micros, TimeCtx};
 
@@ -41,6 +41,10 @@ impl LogFormat for Timestamped {
 
     fn description(&self) -> &'static str {
         "any line starting with a timestamp (log4j, Python, Go, ISO 8601), multi-line records"
+    }
+
+    fn role(&self) -> Role {
+        Role::Application
     }
 
     fn parse<'a>(&self, line: &'a [u8], ctx: &mut TimeCtx) -> Parsed<'a> {
