@@ -632,8 +632,8 @@ fn split_last_token(b: &[u8]) -> (&[u8], &[u8]) {
 mod tests {
     use super::*;
     use crate::format::testkit::{
-        self, access_doc_lines, access_family, check, check_in, check_requests,
-        check_requests_with, detect_corpus, expected_str, mutated_line, random_bytes, request,
+        access_doc_lines, access_family, check, check_in, check_requests, check_requests_with,
+        corpus_lines, detect_corpus, each, expected_str, mutated_line, random_bytes, request,
         unparsed, NGINX_ACCESS_DOC as DOC_LINES,
     };
     use crate::time::{YearAnchor, Zone};
@@ -934,10 +934,7 @@ mod tests {
         .iter()
         .map(|s| s.as_bytes().to_vec())
         .collect();
-        let Some(dir) = testkit::corpus_dir() else {
-            return out;
-        };
-        for rel in [
+        out.extend(corpus_lines(&[
             "nginx/error.log",
             "apache/error-test.log",
             "apache/error-sublevel.log",
@@ -949,10 +946,7 @@ mod tests {
             "syslog/iso8601_timestamp_multiline_syslog.log",
             "syslog/suse-syslog.log",
             "syslog/tz-offset.log",
-        ] {
-            let data = std::fs::read(dir.join(rel)).unwrap();
-            out.extend(testkit::lines(&data).into_iter().map(|(_, l)| l.to_vec()));
-        }
+        ]));
         out
     }
 
@@ -961,20 +955,15 @@ mod tests {
         static LINES: std::sync::OnceLock<Vec<Vec<u8>>> = std::sync::OnceLock::new();
         LINES.get_or_init(|| {
             let mut out: Vec<Vec<u8>> = access_doc_lines().map(|s| s.as_bytes().to_vec()).collect();
-            if let Some(dir) = testkit::corpus_dir() {
-                for rel in [
-                    "nginx/access-test.log",
-                    "apache/access-test.log",
-                    "apache/access-ssl-request.log",
-                    "apache/access-test-vhost.log",
-                    "aws-elb/elb-http.log",
-                    "aws-elb/example-alb-http.log",
-                    "envoy/envoy.log",
-                ] {
-                    let data = std::fs::read(dir.join(rel)).unwrap();
-                    out.extend(testkit::lines(&data).into_iter().map(|(_, l)| l.to_vec()));
-                }
-            }
+            out.extend(corpus_lines(&[
+                "nginx/access-test.log",
+                "apache/access-test.log",
+                "apache/access-ssl-request.log",
+                "apache/access-test-vhost.log",
+                "aws-elb/elb-http.log",
+                "aws-elb/example-alb-http.log",
+                "envoy/envoy.log",
+            ]));
             out
         })
     }
@@ -997,13 +986,13 @@ mod tests {
 
     #[test]
     fn rejects_alb_and_envoy_lines() {
-        let others: Vec<_> = access_doc_lines()
-            .filter(|l| !DOC_LINES.contains(l))
-            .map(|l| (l, unparsed()))
-            .collect();
+        let others = each(
+            access_doc_lines().filter(|l| !DOC_LINES.contains(l)),
+            unparsed(),
+        );
         assert_eq!(others.len(), 6);
         check(&Access, &others);
-        let ours: Vec<_> = DOC_LINES.iter().map(|l| (*l, unparsed())).collect();
+        let ours = each(DOC_LINES, unparsed());
         for p in &access_family()[1..] {
             check(*p, &ours);
         }

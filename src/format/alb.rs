@@ -153,8 +153,8 @@ mod tests {
     use super::*;
     use crate::format::lex::strip_port;
     use crate::format::testkit::{
-        check, check_requests, check_requests_with, detect_corpus, expected_str, request, unparsed,
-        ALB_DOC, ELB_DOC, ENVOY_DOC,
+        check, check_requests, check_requests_with, detect_corpus, each, expected_str, request,
+        unparsed, ALB_DOC, ELB_DOC, ENVOY_DOC,
     };
 
     #[test]
@@ -259,12 +259,10 @@ mod tests {
 
     #[test]
     fn generations_do_not_mix() {
-        let rows =
-            |lines: &[&'static str]| -> Vec<_> { lines.iter().map(|l| (*l, unparsed())).collect() };
-        check(&ClassicElb, &rows(ALB_DOC));
-        check(&Alb, &rows(ELB_DOC));
-        check(&Alb, &rows(ENVOY_DOC));
-        check(&ClassicElb, &rows(ENVOY_DOC));
+        check(&ClassicElb, &each(ALB_DOC, unparsed()));
+        check(&Alb, &each(ELB_DOC, unparsed()));
+        check(&Alb, &each(ENVOY_DOC, unparsed()));
+        check(&ClassicElb, &each(ENVOY_DOC, unparsed()));
     }
 
     #[test]

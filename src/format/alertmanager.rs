@@ -187,7 +187,7 @@ fn read_payload<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::format::testkit::{check, mutated_line, random_bytes, unparsed};
+    use crate::format::testkit::{check, each, mutated_line, random_bytes, unparsed};
     use crate::time::format_rfc3339;
     use proptest::prelude::*;
 
@@ -301,18 +301,18 @@ mod tests {
 
     #[test]
     fn ordinary_json_is_not_an_alert() {
-        let rows: Vec<_> = [
-            r#"{"level":"info","time":"2024-03-09T08:41:12Z","msg":"sent alerts"}"#,
-            r#"{"time":"2024-03-09T08:41:12Z","alerts":"3 sent"}"#,
-            r#"{"time":"2024-03-09T08:41:12Z","alerts":[]}"#,
-            r#"{"time":"2024-03-09T08:41:12Z","alerts":[1,2,"x"]}"#,
-            r#"{"alerts":[{"status":"firing","labels":{"alertname":"X"}}]}"#,
-            "alerts",
-            "",
-        ]
-        .into_iter()
-        .map(|l| (l, unparsed()))
-        .collect();
+        let rows = each(
+            [
+                r#"{"level":"info","time":"2024-03-09T08:41:12Z","msg":"sent alerts"}"#,
+                r#"{"time":"2024-03-09T08:41:12Z","alerts":"3 sent"}"#,
+                r#"{"time":"2024-03-09T08:41:12Z","alerts":[]}"#,
+                r#"{"time":"2024-03-09T08:41:12Z","alerts":[1,2,"x"]}"#,
+                r#"{"alerts":[{"status":"firing","labels":{"alertname":"X"}}]}"#,
+                "alerts",
+                "",
+            ],
+            unparsed(),
+        );
         check(&Alertmanager, &rows);
     }
 

@@ -207,7 +207,7 @@ fn errno_prefix(b: &[u8]) -> Option<usize> {
 mod tests {
     use super::*;
     use crate::format::testkit::{
-        check, check_in, check_messages, continuation, detect_corpus, message, mutated_line,
+        check, check_in, check_messages, continuation, detect_corpus, each, message, mutated_line,
         random_bytes, unparsed,
     };
     use crate::format::{detect, LogFormat};
@@ -381,11 +381,7 @@ mod tests {
             "  thrown in /var/www/index.php on line 3",
             "200 OK",
         ];
-        let rows: Vec<_> = unread
-            .into_iter()
-            .map(|l| (l, unparsed()))
-            .chain(continued.into_iter().map(|l| (l, continuation())))
-            .collect();
+        let rows = [each(unread, unparsed()), each(continued, continuation())].concat();
         check(&ApacheError, &rows);
     }
 

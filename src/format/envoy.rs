@@ -179,7 +179,7 @@ mod tests {
     use super::*;
     use crate::format::lex::strip_port;
     use crate::format::testkit::{
-        check, check_requests_with, detect_corpus, expected_str, request, unparsed, ALB_DOC,
+        check, check_requests_with, detect_corpus, each, expected_str, request, unparsed, ALB_DOC,
         ELB_DOC, ENVOY_DOC, NGINX_ACCESS_DOC,
     };
 
@@ -283,19 +283,23 @@ mod tests {
 
     #[test]
     fn rejects_near_misses() {
-        let mut rows: Vec<_> = [
-            r#"[2019-04-08T16:50:12.533Z] "GET / HTTP/1.1" 200 - x 254 4 - "-""#,
-            r#"[2019-04-08T16:50:12.533Z] "GET / HTTP/1.1" 2000 - 1 254 4 - "-""#,
-            r#"[2019-04-08T16:50:12.533Z] "GET / HTTP/1.1" 200 uf 1 254 4 - "-""#,
-            r#"[2019-04-08T16:50:12.533Z] INFO starting"#,
-            r#"[2019-04-08T16:50:12.533Z] "GET / HTTP/1.1" 200 - 1 254 4 -"#,
-            r#"[2024-03-15 10:00:00,123] ERROR "GET /" 502"#,
-        ]
-        .into_iter()
-        .map(|l| (l, unparsed()))
-        .collect();
-        let others = NGINX_ACCESS_DOC.iter().chain(ALB_DOC).chain(ELB_DOC);
-        rows.extend(others.map(|l| (*l, unparsed())));
+        let mut rows = each(
+            [
+                r#"[2019-04-08T16:50:12.533Z] "GET / HTTP/1.1" 200 - x 254 4 - "-""#,
+                r#"[2019-04-08T16:50:12.533Z] "GET / HTTP/1.1" 2000 - 1 254 4 - "-""#,
+                r#"[2019-04-08T16:50:12.533Z] "GET / HTTP/1.1" 200 uf 1 254 4 - "-""#,
+                r#"[2019-04-08T16:50:12.533Z] INFO starting"#,
+                r#"[2019-04-08T16:50:12.533Z] "GET / HTTP/1.1" 200 - 1 254 4 -"#,
+                r#"[2024-03-15 10:00:00,123] ERROR "GET /" 502"#,
+            ],
+            unparsed(),
+        );
+        let others = NGINX_ACCESS_DOC
+            .iter()
+            .chain(ALB_DOC)
+            .chain(ELB_DOC)
+            .copied();
+        rows.extend(each(others, unparsed()));
         check(&Envoy, &rows);
     }
 

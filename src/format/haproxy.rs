@@ -571,8 +571,8 @@ mod tests {
     use super::*;
     use crate::format::detect;
     use crate::format::testkit::{
-        check_in, detect_corpus, field, format, message, message_of, mutated_line, random_bytes,
-        request, unparsed, CorpusFile,
+        check_in, detect_corpus, each, field, format, message, message_of, mutated_line,
+        random_bytes, request, unparsed, CorpusFile,
     };
     use crate::time::{civil_to_secs, format_rfc3339, parse_text_timestamp, Zone};
     use proptest::prelude::*;
@@ -963,22 +963,22 @@ mod tests {
 
     #[test]
     fn not_haproxy() {
-        let rows: Vec<_> = [
-            "<34>Oct 11 22:14:15 mymachine su: 'su root' failed for lonvick on /dev/pts/8",
-            "<13>Feb  5 17:32:18 10.0.0.99 Use the BFG!",
-            "2018-08-14T14:30:02.203151+02:00 linux-sqrz systemd[4179]: Stopped target Basic System.",
-            r#"127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326"#,
-            "2020/05/07 03:15:12 [error] 1234#0: *1 connect() failed",
-            r#"{"level":"error","msg":"boom"}"#,
-            "Proxy http started.",
-            "[ERROR] something",
-            "10.0.0.1:5000 [06/Feb/2009:12:14:14.655] fe be/s1 not timers",
-            "10.0.0.1:5000 [06/Feb/2009:12:14:14.655] fe be/s1 1/2/3/4/5 abc",
-            "",
-        ]
-        .into_iter()
-        .map(|l| (l, unparsed()))
-        .collect();
+        let rows = each(
+            [
+                "<34>Oct 11 22:14:15 mymachine su: 'su root' failed for lonvick on /dev/pts/8",
+                "<13>Feb  5 17:32:18 10.0.0.99 Use the BFG!",
+                "2018-08-14T14:30:02.203151+02:00 linux-sqrz systemd[4179]: Stopped target Basic System.",
+                r#"127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326"#,
+                "2020/05/07 03:15:12 [error] 1234#0: *1 connect() failed",
+                r#"{"level":"error","msg":"boom"}"#,
+                "Proxy http started.",
+                "[ERROR] something",
+                "10.0.0.1:5000 [06/Feb/2009:12:14:14.655] fe be/s1 not timers",
+                "10.0.0.1:5000 [06/Feb/2009:12:14:14.655] fe be/s1 1/2/3/4/5 abc",
+                "",
+            ],
+            unparsed(),
+        );
         check_in(&Haproxy, ctx, &rows);
     }
 

@@ -792,8 +792,8 @@ mod tests {
     use super::*;
     use crate::format::detect;
     use crate::format::testkit::{
-        self, check, check_in, format, message, message_of, mutated_line, random_bytes, request,
-        request_of, unparsed,
+        self, check, check_in, each, format, message, message_of, mutated_line, random_bytes,
+        request, request_of, unparsed,
     };
     use crate::time::{YearAnchor, Zone};
     use proptest::prelude::*;
@@ -1232,20 +1232,20 @@ mod tests {
 
     #[test]
     fn lines_without_time_or_not_objects() {
-        let rows: Vec<_> = [
-            r#"{"level":"info","msg":"no time here"}"#,
-            r#"{"time":"soon","msg":"x"}"#,
-            r#"[1,2,3]"#,
-            r#""just a string""#,
-            r#"{"time":"2024-03-09T08:41:12Z""#,
-            r#"{"time":"2024-03-09T08:41:12Z"} trailing"#,
-            "",
-            "plain text line",
-            r#"2024-03-09T08:41:12Z not json {"a":1}"#,
-        ]
-        .into_iter()
-        .map(|l| (l, unparsed()))
-        .collect();
+        let rows = each(
+            [
+                r#"{"level":"info","msg":"no time here"}"#,
+                r#"{"time":"soon","msg":"x"}"#,
+                r#"[1,2,3]"#,
+                r#""just a string""#,
+                r#"{"time":"2024-03-09T08:41:12Z""#,
+                r#"{"time":"2024-03-09T08:41:12Z"} trailing"#,
+                "",
+                "plain text line",
+                r#"2024-03-09T08:41:12Z not json {"a":1}"#,
+            ],
+            unparsed(),
+        );
         check(&JsonLines, &rows);
     }
 
@@ -1433,7 +1433,7 @@ mod tests {
 
     #[test]
     fn foreign_lines_are_not_claimed() {
-        let rows: Vec<_> = FOREIGN.iter().map(|l| (*l, unparsed())).collect();
+        let rows = each(FOREIGN, unparsed());
         for f in json_family() {
             check(f, &rows);
         }

@@ -396,7 +396,7 @@ mod tests {
     use super::*;
     use crate::format::detect;
     use crate::format::testkit::{
-        check, check_in, message, message_of, mutated_line, random_bytes, request, unparsed,
+        check, check_in, each, message, message_of, mutated_line, random_bytes, request, unparsed,
     };
     use crate::time::{YearAnchor, Zone};
     use proptest::prelude::*;
@@ -585,24 +585,24 @@ mod tests {
 
     #[test]
     fn strictness() {
-        let rows: Vec<_> = [
-            // Plain text logs with a pair or two.
-            "2024-03-15 10:00:00 ERROR something failed user=bob id=3",
-            "2024-03-15 10:00:00,123 INFO [main] started in 3s",
-            "2024-03-15T10:00:00Z user=bob logged in from somewhere",
-            "2023-11-03 08:45:48,440 p=1285948 u=ansible n=ansible | ↳  jump | SUCCESS | 991ms",
-            "compute-0 : ok=311 changed=174 unreachable=0 failed=0 skipped=149 rescued=0 ignored=0",
-            // One pair only, no time, JSON.
-            "time=2024-03-15T10:00:00Z",
-            "level=info msg=hello count=3",
-            r#"{"time":"2024-03-15T10:00:00Z","level":"info","msg":"x"}"#,
-            r#"time="2024-03-15T10:00:00Z"level=info msg=x"#,
-            "",
-            "   ",
-        ]
-        .into_iter()
-        .map(|l| (l, unparsed()))
-        .collect();
+        let rows = each(
+            [
+                // Plain text logs with a pair or two.
+                "2024-03-15 10:00:00 ERROR something failed user=bob id=3",
+                "2024-03-15 10:00:00,123 INFO [main] started in 3s",
+                "2024-03-15T10:00:00Z user=bob logged in from somewhere",
+                "2023-11-03 08:45:48,440 p=1285948 u=ansible n=ansible | ↳  jump | SUCCESS | 991ms",
+                "compute-0 : ok=311 changed=174 unreachable=0 failed=0 skipped=149 rescued=0 ignored=0",
+                // One pair only, no time, JSON.
+                "time=2024-03-15T10:00:00Z",
+                "level=info msg=hello count=3",
+                r#"{"time":"2024-03-15T10:00:00Z","level":"info","msg":"x"}"#,
+                r#"time="2024-03-15T10:00:00Z"level=info msg=x"#,
+                "",
+                "   ",
+            ],
+            unparsed(),
+        );
         check(&Logfmt, &rows);
     }
 

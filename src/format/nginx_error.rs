@@ -289,7 +289,7 @@ fn upstream_host(url: &[u8]) -> Option<&[u8]> {
 mod tests {
     use super::*;
     use crate::format::testkit::{
-        check, check_in, check_messages, continuation, detect_corpus, message, message_of,
+        check, check_in, check_messages, continuation, detect_corpus, each, message, message_of,
         mutated_line, random_bytes, unparsed,
     };
     use crate::format::{detect, LogFormat};
@@ -546,11 +546,7 @@ mod tests {
             "\tat com.foo.Bar(Bar.java:10)",
             "200 OK",
         ];
-        let rows: Vec<_> = unread
-            .into_iter()
-            .map(|l| (l, unparsed()))
-            .chain(continued.into_iter().map(|l| (l, continuation())))
-            .collect();
+        let rows = [each(unread, unparsed()), each(continued, continuation())].concat();
         check(&NginxError, &rows);
     }
 

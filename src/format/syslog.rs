@@ -104,8 +104,8 @@ mod tests {
     use super::*;
     use crate::format::detect;
     use crate::format::testkit::{
-        check_in, continuation, detect_corpus, field, format, message, mutated_line, random_bytes,
-        request, unparsed, CorpusFile,
+        check_in, continuation, detect_corpus, each, field, format, message, mutated_line,
+        random_bytes, request, unparsed, CorpusFile,
     };
     use crate::record::Level;
     use crate::time::{civil_to_secs, format_rfc3339, parse_text_timestamp, YearAnchor, Zone};
@@ -299,25 +299,25 @@ mod tests {
 
     #[test]
     fn not_syslog() {
-        let mut rows: Vec<_> = [
-            "2020/05/07 03:15:12 [error] 1234#0: *1 connect() failed (111: Connection refused) while connecting to upstream",
-            r#"{"time":"2024-03-15T10:00:00Z","level":"error","msg":"boom"}"#,
-            r#"127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326"#,
-            "2024-03-15 10:00:00,123 ERROR [main] com.example.App: boom",
-            "2024-03-15T10:00:00.123Z ERROR [main] com.example.App: boom",
-            "2024-03-15T10:00:00Z INFO app: started",
-            "2024-03-15T10:00:00Z started the thing",
-            "2024-03-15T10:00:00Z main: no pid, no host",
-            "level=error msg=boom ts=2024-03-15T10:00:00Z",
-            "[Fri Sep 09 10:42:29.902022 2011] [core:error] [pid 35708:tid 4328636416] [client 72.15.99.187] File does not exist",
-            "Feb  5 17:32:18",
-            "<200>Feb  5 17:32:18 host x: y",
-            "<34>2 2003-10-11T22:14:15.003Z host su - ID47 - x",
-            "",
-        ]
-        .into_iter()
-        .map(|l| (l, unparsed()))
-        .collect();
+        let mut rows = each(
+            [
+                "2020/05/07 03:15:12 [error] 1234#0: *1 connect() failed (111: Connection refused) while connecting to upstream",
+                r#"{"time":"2024-03-15T10:00:00Z","level":"error","msg":"boom"}"#,
+                r#"127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326"#,
+                "2024-03-15 10:00:00,123 ERROR [main] com.example.App: boom",
+                "2024-03-15T10:00:00.123Z ERROR [main] com.example.App: boom",
+                "2024-03-15T10:00:00Z INFO app: started",
+                "2024-03-15T10:00:00Z started the thing",
+                "2024-03-15T10:00:00Z main: no pid, no host",
+                "level=error msg=boom ts=2024-03-15T10:00:00Z",
+                "[Fri Sep 09 10:42:29.902022 2011] [core:error] [pid 35708:tid 4328636416] [client 72.15.99.187] File does not exist",
+                "Feb  5 17:32:18",
+                "<200>Feb  5 17:32:18 host x: y",
+                "<34>2 2003-10-11T22:14:15.003Z host su - ID47 - x",
+                "",
+            ],
+            unparsed(),
+        );
         rows.push(("\t\tcontinued", continuation()));
         check_in(syslog(), ctx, &rows);
     }

@@ -331,6 +331,11 @@ impl Want {
     }
 }
 
+/// Rows giving every line the same expectation.
+pub fn each<L>(lines: impl IntoIterator<Item = L>, want: Want) -> Vec<(L, Want)> {
+    lines.into_iter().map(|l| (l, want.clone())).collect()
+}
+
 /// Parses every row's line with a fresh default context and checks it.
 #[track_caller]
 pub fn check<L: AsRef<str>>(format: &dyn LogFormat, rows: &[(L, Want)]) {
@@ -416,6 +421,21 @@ pub fn lines(data: &[u8]) -> Vec<(usize, &[u8])> {
             out.push((offset, line));
         }
         offset += raw.len() + 1;
+    }
+    out
+}
+
+/// The non-blank lines of corpus files; none (after the notice) when the
+/// corpus is not there.
+#[track_caller]
+pub fn corpus_lines(rels: &[&str]) -> Vec<Vec<u8>> {
+    let Some(dir) = corpus_dir() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for rel in rels {
+        let data = std::fs::read(dir.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"));
+        out.extend(lines(&data).into_iter().map(|(_, l)| l.to_vec()));
     }
     out
 }

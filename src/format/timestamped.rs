@@ -292,7 +292,7 @@ fn trim_lead(mut b: &[u8]) -> &[u8] {
 mod tests {
     use super::*;
     use crate::format::testkit::{
-        self, check, check_in, check_messages, continuation, format, message, mutated_line,
+        self, check, check_in, check_messages, continuation, each, format, message, mutated_line,
         random_bytes, unparsed,
     };
     use crate::format::{detect, registry};
@@ -473,11 +473,7 @@ mod tests {
             "ERROR something without a time",
             "[WARNING]  (301) : Server app/app1 is DOWN",
         ];
-        let rows: Vec<_> = unread
-            .into_iter()
-            .map(|l| (l, unparsed()))
-            .chain(continued.into_iter().map(|l| (l, continuation())))
-            .collect();
+        let rows = [each(unread, unparsed()), each(continued, continuation())].concat();
         check(&Timestamped, &rows);
     }
 

@@ -72,6 +72,21 @@ pub struct Header<'a> {
 }
 
 impl<'a> Header<'a> {
+    /// A header of the shapes without MSGID and structured data (RFC 3164, ISO).
+    fn plain(pri: Option<u8>, time: HeaderTime, parts: HostTagMsg<'a>) -> Header<'a> {
+        let (host, program, pid, msg) = parts;
+        Header {
+            pri,
+            time,
+            host,
+            program,
+            pid,
+            msgid: None,
+            structured: None,
+            msg,
+        }
+    }
+
     /// The severity of `<PRI>`, if present.
     pub fn level(&self) -> Option<Level> {
         self.pri.map(|p| Level::from_syslog_severity(p & 7))
@@ -159,16 +174,11 @@ fn bsd_header(pri: Option<u8>, b: &[u8]) -> Option<Header<'_>> {
     } else {
         host_tag_msg(rest, false)?
     };
-    Some(Header {
+    Some(Header::plain(
         pri,
-        time: HeaderTime::Yearless(stamp),
-        host,
-        program,
-        pid,
-        msgid: None,
-        structured: None,
-        msg,
-    })
+        HeaderTime::Yearless(stamp),
+        (host, program, pid, msg),
+    ))
 }
 
 /// ISO-timestamped lines (rsyslog file format, systemd, `short-iso`). Only
@@ -184,17 +194,8 @@ fn iso_header(pri: Option<u8>, b: &[u8]) -> Option<Header<'_>> {
     if rest.first() != Some(&b' ') {
         return None;
     }
-    let (host, program, pid, msg) = host_tag_msg(skip_spaces(rest), true)?;
-    Some(Header {
-        pri,
-        time: HeaderTime::Full(stamp),
-        host,
-        program,
-        pid,
-        msgid: None,
-        structured: None,
-        msg,
-    })
+    let parts = host_tag_msg(skip_spaces(rest), true)?;
+    Some(Header::plain(pri, HeaderTime::Full(stamp), parts))
 }
 
 /// RFC 5424 after `<PRI>1 `: `TIMESTAMP HOST APP PROCID MSGID SD [MSG]`.
