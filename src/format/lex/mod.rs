@@ -40,7 +40,6 @@ pub use tokens::{
 
 #[cfg(test)]
 mod tests {
-    use super::numbers::decimal;
     use super::*;
 
     #[test]
