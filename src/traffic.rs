@@ -12,7 +12,7 @@
 //! Heroku's router) are preferred to application logs that log a request
 //! now and then.
 
-use crate::format::{LogFormat, Role, Roles};
+use crate::format::{LogFormat, Role};
 use crate::scan::FileResult;
 
 /// What the request counts are based on.

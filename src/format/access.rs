@@ -13,10 +13,13 @@
 //! This is the hot path: everything is byte-level, one pass over the line,
 //! and every text field borrows from the line.
 
-use std::borrow::Cow;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::IpAddr;
 
-use crate::format::{find_byte, next_token, quoted_token, text, LogFormat};
+use crate::format::lex::{
+    decimal, find_byte, ip_of, is_count, leading_spaces, method_path, next_token, quoted_token,
+    skip_spaces, split_port, status3, text, trim_spaces,
+};
+use crate::format::{LogFormat, Role};
 use crate::record::{Parsed, Request};
 use crate::time::{parse_clf, Micros, Stamp, TimeCtx};
 
@@ -30,6 +33,10 @@ impl LogFormat for Access {
 
     fn description(&self) -> &'static str {
         "nginx and Apache access logs (common, combined, upstream fields, ingress-nginx upstreaminfo)"
+    }
+
+    fn role(&self) -> Role {
+        Role::Front
     }
 
     fn parse<'a>(&self, line: &'a [u8], ctx: &mut TimeCtx) -> Parsed<'a> {
@@ -94,7 +101,7 @@ fn fast_combined<'a>(line: &'a [u8], ctx: &mut TimeCtx) -> Option<Parsed<'a>> {
     let (status_tok, rest) = next_token(rest);
     let status = status3(status_tok)?;
     let (bytes_tok, rest) = next_token(rest);
-    if !is_bytes(bytes_tok) {
+    if !is_count(bytes_tok) {
         return None;
     }
     let (_referer, rest) = quoted_token(rest)?;
@@ -196,7 +203,7 @@ fn timestamp_first(rest: &[u8], at: Micros, details: bool) -> Option<Parsed<'_>>
     let (t1, after1) = next_token(r);
     let (t2, _) = next_token(after1);
     let (status, tail) = match status3(t1) {
-        Some(s) if (100..600).contains(&s) && is_bytes(t2) => (s, after1),
+        Some(s) if (100..600).contains(&s) && is_count(t2) => (s, after1),
         _ => (0, r),
     };
     let tail = parse_tail(tail, status);
@@ -260,7 +267,7 @@ enum Item<'a> {
 fn parse_tail(rest: &[u8], status: u16) -> Tail<'_> {
     let mut r = rest;
     let (tok, after) = next_token(r);
-    if is_bytes(tok) {
+    if is_count(tok) {
         r = after;
     }
     let mut quoted = 0;
@@ -359,16 +366,16 @@ fn next_item(b: &[u8]) -> Option<(Item<'_>, &[u8])> {
             Some((Item::Quoted(q), rest))
         }
         // `[name]`, but not `[v6]:port`, which is an address.
-        b'[' if crate::format::find_byte(b']', b)
+        b'[' if find_byte(b']', b)
             .is_some_and(|end| matches!(b.get(end + 1), None | Some(b' '))) =>
         {
-            let end = crate::format::find_byte(b']', b)?;
+            let end = find_byte(b']', b)?;
             Some((Item::Bracket(b.get(1..end)?), b.get(end + 1..)?))
         }
         _ => {
-            let tok_end = crate::format::find_byte(b' ', b).unwrap_or(b.len());
+            let tok_end = find_byte(b' ', b).unwrap_or(b.len());
             let tok = b.get(..tok_end)?;
-            if let Some(eq) = crate::format::find_byte(b'=', tok) {
+            if let Some(eq) = find_byte(b'=', tok) {
                 let key = tok.get(..eq)?;
                 if is_key(key) {
                     let v = b.get(eq + 1..)?;
@@ -391,7 +398,7 @@ fn next_item(b: &[u8]) -> Option<(Item<'_>, &[u8])> {
 fn list_extent(b: &[u8]) -> usize {
     let token_end = |from: usize| -> usize {
         b.get(from..)
-            .and_then(|s| crate::format::find_byte(b' ', s))
+            .and_then(|s| find_byte(b' ', s))
             .map_or(b.len(), |i| from + i)
     };
     let mut end = token_end(0);
@@ -424,7 +431,7 @@ fn list_extent(b: &[u8]) -> usize {
 fn list_elems(b: &[u8]) -> impl Iterator<Item = &[u8]> {
     b.split(|&c| c == b',')
         .flat_map(|chunk| ColonSplit { rest: Some(chunk) })
-        .map(trim)
+        .map(trim_spaces)
         .filter(|e| !e.is_empty())
 }
 
@@ -518,7 +525,7 @@ fn is_upstream_addr(e: &[u8]) -> bool {
 /// Every element is an IP address (with or without port).
 fn is_ip_list(b: &[u8]) -> bool {
     let mut any = false;
-    for e in b.split(|&c| c == b',').map(trim) {
+    for e in b.split(|&c| c == b',').map(trim_spaces) {
         if e.is_empty() {
             continue;
         }
@@ -585,72 +592,6 @@ fn host_of(b: &[u8]) -> &[u8] {
     ip_of(b).map_or(b, |(host, _)| host)
 }
 
-/// `b` as an IP address, optionally with a port (`1.2.3.4:80`, `[::1]:80`):
-/// (the address part, the address).
-pub(crate) fn ip_of(b: &[u8]) -> Option<(&[u8], IpAddr)> {
-    let first = *b.first()?;
-    if first == b'[' {
-        let end = crate::format::find_byte(b']', b)?;
-        let inner = b.get(1..end)?;
-        let rest = b.get(end + 1..)?;
-        if !(rest.is_empty() || rest.first() == Some(&b':')) {
-            return None;
-        }
-        return Some((inner, IpAddr::V6(ipv6(inner)?)));
-    }
-    if !(first.is_ascii_hexdigit() || first == b':') {
-        return None;
-    }
-    if let Some(v4) = ipv4(b) {
-        return Some((b, IpAddr::V4(v4)));
-    }
-    if let Some((host, port)) = split_port(b) {
-        if port.iter().all(u8::is_ascii_digit) {
-            if let Some(v4) = ipv4(host) {
-                return Some((host, IpAddr::V4(v4)));
-            }
-        }
-    }
-    Some((b, IpAddr::V6(ipv6(b)?)))
-}
-
-/// Splits `host:port` at the last colon.
-fn split_port(b: &[u8]) -> Option<(&[u8], &[u8])> {
-    let i = memchr::memrchr(b':', b)?;
-    Some((b.get(..i)?, b.get(i + 1..)?))
-}
-
-/// A dotted-quad IPv4 address filling `b`.
-pub(crate) fn ipv4(b: &[u8]) -> Option<Ipv4Addr> {
-    let mut octets = [0u8; 4];
-    let mut parts = b.split(|&c| c == b'.');
-    for o in &mut octets {
-        let p = parts.next()?;
-        if p.is_empty() || p.len() > 3 {
-            return None;
-        }
-        let mut v: u32 = 0;
-        for &c in p {
-            if !c.is_ascii_digit() {
-                return None;
-            }
-            v = v * 10 + (c - b'0') as u32;
-        }
-        *o = u8::try_from(v).ok()?;
-    }
-    if parts.next().is_some() {
-        return None;
-    }
-    Some(Ipv4Addr::from(octets))
-}
-
-fn ipv6(b: &[u8]) -> Option<Ipv6Addr> {
-    if b.len() < 2 || b.len() > 45 || !b.contains(&b':') {
-        return None;
-    }
-    std::str::from_utf8(b).ok()?.parse().ok()
-}
-
 /// Not private, loopback, link-local, shared (CGNAT) or unspecified.
 fn is_public(ip: IpAddr) -> bool {
     match ip {
@@ -675,139 +616,12 @@ fn is_public(ip: IpAddr) -> bool {
     }
 }
 
-// ---------------------------------------------------------------------------
-// Small readers shared by the access-log formats
-
-/// A decimal number `123` or `0.123`: integer part, fraction digits read
-/// (up to 9 kept), and how many fraction digits were written.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub(crate) struct Decimal {
-    /// The integer part.
-    pub int: u64,
-    frac: u64,
-    kept: u32,
-    /// Fraction digits as written (`0.123` has 3).
-    pub frac_digits: u32,
-}
-
-impl Decimal {
-    /// The value, read as seconds, in milliseconds. Integer arithmetic keeps
-    /// `0.123` at exactly 123.
-    pub fn ms(&self) -> f64 {
-        (self.int as f64) * 1000.0 + (self.frac * 1000) as f64 / 10u64.pow(self.kept) as f64
-    }
-}
-
-/// Parses a whole slice as an unsigned decimal number.
-pub(crate) fn decimal(b: &[u8]) -> Option<Decimal> {
-    let dot = crate::format::find_byte(b'.', b);
-    let int_part = b.get(..dot.unwrap_or(b.len()))?;
-    if int_part.is_empty() || int_part.len() > 15 {
-        return None;
-    }
-    let mut int: u64 = 0;
-    for &c in int_part {
-        if !c.is_ascii_digit() {
-            return None;
-        }
-        int = int * 10 + (c - b'0') as u64;
-    }
-    let mut d = Decimal {
-        int,
-        frac: 0,
-        kept: 0,
-        frac_digits: 0,
-    };
-    if let Some(dot) = dot {
-        let frac_part = b.get(dot + 1..)?;
-        if frac_part.is_empty() {
-            return None;
-        }
-        for &c in frac_part {
-            if !c.is_ascii_digit() {
-                return None;
-            }
-            if d.kept < 9 {
-                d.frac = d.frac * 10 + (c - b'0') as u64;
-                d.kept += 1;
-            }
-            d.frac_digits += 1;
-        }
-    }
-    Some(d)
-}
-
-/// Exactly three ASCII digits: an HTTP status.
-pub(crate) fn status3(b: &[u8]) -> Option<u16> {
-    match b {
-        [a, b, c] if a.is_ascii_digit() && b.is_ascii_digit() && c.is_ascii_digit() => {
-            Some((a - b'0') as u16 * 100 + (b - b'0') as u16 * 10 + (c - b'0') as u16)
-        }
-        _ => None,
-    }
-}
-
-/// A byte count: digits, or `-` for none.
-fn is_bytes(b: &[u8]) -> bool {
-    b == b"-" || (!b.is_empty() && b.iter().all(u8::is_ascii_digit))
-}
-
-/// Method and path of a request line `METHOD target PROTOCOL`; a full URL
-/// target (proxies, ALB) gives its path.
-pub(crate) fn method_path(req: &[u8]) -> (Option<Cow<'_, str>>, Option<Cow<'_, str>>) {
-    let (m, rest) = next_token(req);
-    let is_method = !m.is_empty()
-        && m.len() <= 24
-        && m.first().is_some_and(u8::is_ascii_uppercase)
-        && m.iter()
-            .all(|&c| c.is_ascii_uppercase() || c == b'-' || c == b'_');
-    if !is_method {
-        return (None, None);
-    }
-    let (target, _) = next_token(rest);
-    let path = path_of_target(target).map(text);
-    (Some(text(m)), path)
-}
-
-fn path_of_target(t: &[u8]) -> Option<&[u8]> {
-    if t.is_empty() || t == b"-" {
-        return None;
-    }
-    if t.first() == Some(&b'/') {
-        return Some(t);
-    }
-    match memchr::memmem::find(t, b"://") {
-        Some(i) => {
-            let host = t.get(i + 3..)?;
-            let slash = memchr::memchr(b'/', host)?;
-            host.get(slash..)
-        }
-        None => Some(t),
-    }
-}
-
-#[inline]
-fn leading_spaces(b: &[u8]) -> usize {
-    b.iter().take_while(|&&c| c == b' ').count()
-}
-
-#[inline]
-pub(crate) fn skip_spaces(b: &[u8]) -> &[u8] {
-    b.get(leading_spaces(b)..).unwrap_or_default()
-}
-
-fn trim(b: &[u8]) -> &[u8] {
-    let start = leading_spaces(b);
-    let end = b.len() - b.iter().rev().take_while(|&&c| c == b' ').count();
-    b.get(start..end.max(start)).unwrap_or_default()
-}
-
 /// (everything before the last token, the last token), trailing spaces ignored.
 fn split_last_token(b: &[u8]) -> (&[u8], &[u8]) {
-    let b = trim(b);
+    let b = trim_spaces(b);
     match memchr::memrchr(b' ', b) {
         Some(i) => (
-            trim(b.get(..i).unwrap_or_default()),
+            trim_spaces(b.get(..i).unwrap_or_default()),
             b.get(i + 1..).unwrap_or_default(),
         ),
         None => (&[], b),
@@ -815,270 +629,76 @@ fn split_last_token(b: &[u8]) -> (&[u8], &[u8]) {
 }
 
 #[cfg(test)]
-pub(crate) mod testutil {
-    //! Corpus checks shared by the access-log format tests.
-
-    use std::collections::HashMap;
-    use std::path::PathBuf;
-
-    use crate::format::LogFormat;
-    use crate::record::Parsed;
-    use crate::time::{parse_iso, TimeCtx, YearAnchor, Zone};
-
-    pub fn corpus() -> Option<PathBuf> {
-        let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus"));
-        if dir.is_dir() {
-            Some(dir)
-        } else {
-            eprintln!("skipping: corpus not found at {}", dir.display());
-            None
-        }
-    }
-
-    /// Non-blank lines of a file with their byte offsets.
-    pub fn lines(data: &[u8]) -> Vec<(usize, &[u8])> {
-        let mut out = Vec::new();
-        let mut off = 0;
-        for raw in data.split(|&c| c == b'\n') {
-            let line = raw.strip_suffix(b"\r").unwrap_or(raw);
-            if !crate::format::is_blank(line) {
-                out.push((off, line));
-            }
-            off += raw.len() + 1;
-        }
-        out
-    }
-
-    /// Parses a corpus file and compares timestamps (to the millisecond) and
-    /// statuses with filebeat's expectations. Returns (records, lines).
-    pub fn check(format: &dyn LogFormat, rel: &str) -> Option<(usize, usize)> {
-        let dir = corpus()?;
-        let data = std::fs::read(dir.join(rel)).unwrap();
-        let expected: Vec<serde_json::Value> = serde_json::from_slice(
-            &std::fs::read(dir.join(format!("{rel}-expected.json"))).unwrap(),
-        )
-        .unwrap();
-        let by_offset: HashMap<u64, &serde_json::Value> = expected
-            .iter()
-            .filter_map(|e| Some((e.get("log.offset")?.as_u64()?, e)))
-            .collect();
-        let zone = expected
-            .iter()
-            .find_map(|e| e.get("event.timezone")?.as_str())
-            .map(|z| Zone::parse(z).unwrap())
-            .unwrap_or(Zone::Utc);
-        let mut ctx = TimeCtx::new(zone, YearAnchor::End(0));
-        let lines = lines(&data);
-        let mut records = 0;
-        for &(off, line) in &lines {
-            let parsed = format.parse(line, &mut ctx);
-            let Parsed::Request { at, request } = &parsed else {
-                panic!(
-                    "{rel}@{off}: not a request: {}",
-                    String::from_utf8_lossy(line)
-                );
-            };
-            records += 1;
-            let exp = by_offset
-                .get(&(off as u64))
-                .unwrap_or_else(|| panic!("{rel}@{off}: no expected entry"));
-            if let Some(ts) = exp.get("@timestamp").and_then(|t| t.as_str()) {
-                let (stamp, _) = parse_iso(ts.as_bytes()).unwrap();
-                let want = stamp.utc_if_explicit().unwrap();
-                assert_eq!(
-                    at.div_euclid(1000),
-                    want.div_euclid(1000),
-                    "{rel}@{off}: time"
-                );
-            }
-            if let Some(st) = exp
-                .get("http.response.status_code")
-                .and_then(|s| s.as_u64())
-            {
-                assert_eq!(request.status as u64, st, "{rel}@{off}: status");
-            }
-        }
-        assert!(
-            records * 100 >= lines.len() * 99,
-            "{rel}: {records} of {} lines read",
-            lines.len()
-        );
-        Some((records, lines.len()))
-    }
-
-    /// Runs format detection on a corpus file's lines.
-    pub fn detect(rel: &str) -> Option<&'static str> {
-        let dir = corpus()?;
-        let data = std::fs::read(dir.join(rel)).unwrap();
-        let lines: Vec<&[u8]> = lines(&data).into_iter().map(|(_, l)| l).collect();
-        let mut ctx = TimeCtx::default();
-        Some(crate::format::detect(&lines, &mut ctx).map_or("none", |f| f.name()))
-    }
-
-    /// Lines of formats other than the access-log ones, from the corpus and
-    /// a few written here.
-    pub fn foreign_lines() -> Vec<Vec<u8>> {
-        let mut out: Vec<Vec<u8>> = [
-            r#"{"time":"2024-03-15T10:00:00Z","level":"error","msg":"1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.1\" 502 0"}"#,
-            r#"{"ClientHost":"1.2.3.4","DownstreamStatus":502,"StartUTC":"2024-12-29T11:42:47.503803974Z"}"#,
-            "time=2024-03-15T10:00:00Z level=error msg=\"upstream timed out\" upstream=10.0.1.12:8080",
-            "2022/12/14 13:16:29 [error] 1829#1829: *451 no live upstreams while connecting to upstream, client: REDACTED, server: goblin.technology, request: \"GET /api/v1/streaming HTTP/1.1\", upstream: \"http://localhost/api/v1/streaming\", host: \"goblin.technology\"",
-            "Feb  6 12:14:14 localhost haproxy[14389]: 10.0.1.2:33317 [06/Feb/2009:12:14:14.655] http-in static/srv1 10/0/30/69/109 200 2750 - - ---- 1/1/1/1/0 0/0 \"GET /index.html HTTP/1.1\"",
-            "10.0.1.2:33317 [06/Feb/2009:12:14:14.655] http-in static/srv1 10/0/30/69/109 200 2750 - - ---- 1/1/1/1/0 0/0 \"GET /index.html HTTP/1.1\"",
-            "[10/Oct/2000:13:55:36 -0700] INFO \"starting\" worker 3",
-            "2024-03-15 10:00:00,123 ERROR [main] c.e.App - request failed \"GET /\" 502",
-            "<34>1 2003-10-11T22:14:15.003Z mymachine.example.com su - ID47 - 'su root' failed",
-            "",
-            "-",
-            "\"\"",
-        ]
-        .iter()
-        .map(|s| s.as_bytes().to_vec())
-        .collect();
-        let Some(dir) = corpus() else {
-            return out;
-        };
-        for rel in [
-            "nginx/error.log",
-            "apache/error-test.log",
-            "apache/error-sublevel.log",
-            "apache/error-ubuntu-2.2.22.log",
-            "haproxy/haproxy.log",
-            "haproxy/default.log",
-            "haproxy/tcplog.log",
-            "syslog/darwin-syslog-sample.log",
-            "syslog/iso8601_timestamp_multiline_syslog.log",
-            "syslog/suse-syslog.log",
-            "syslog/tz-offset.log",
-        ] {
-            let data = std::fs::read(dir.join(rel)).unwrap();
-            out.extend(lines(&data).into_iter().map(|(_, l)| l.to_vec()));
-        }
-        out
-    }
-
-    /// Every real line of the access-log formats, for mutation tests.
-    pub fn real_lines() -> &'static [Vec<u8>] {
-        static LINES: std::sync::OnceLock<Vec<Vec<u8>>> = std::sync::OnceLock::new();
-        LINES.get_or_init(read_real_lines)
-    }
-
-    fn read_real_lines() -> Vec<Vec<u8>> {
-        let mut out: Vec<Vec<u8>> = super::tests::DOC_LINES
-            .iter()
-            .chain(crate::format::alb::tests::DOC_LINES)
-            .chain(crate::format::envoy::tests::DOC_LINES)
-            .map(|s| s.as_bytes().to_vec())
-            .collect();
-        if let Some(dir) = corpus() {
-            for rel in [
-                "nginx/access-test.log",
-                "apache/access-test.log",
-                "apache/access-ssl-request.log",
-                "apache/access-test-vhost.log",
-                "aws-elb/elb-http.log",
-                "aws-elb/example-alb-http.log",
-                "envoy/envoy.log",
-            ] {
-                let data = std::fs::read(dir.join(rel)).unwrap();
-                out.extend(lines(&data).into_iter().map(|(_, l)| l.to_vec()));
-            }
-        }
-        out
-    }
-
-    /// The access-log parsers of this family.
-    pub fn parsers() -> [&'static dyn LogFormat; 4] {
-        [
-            &super::Access,
-            &crate::format::alb::Alb,
-            &crate::format::alb::ClassicElb,
-            &crate::format::envoy::Envoy,
-        ]
-    }
-}
-
-#[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
+    use crate::format::testkit::{
+        access_doc_lines, access_family, check, check_in, check_requests, check_requests_with,
+        corpus_lines, detect_corpus, each, expected_str, mutated_line, random_bytes, request,
+        unparsed, NGINX_ACCESS_DOC as DOC_LINES,
+    };
     use crate::time::{YearAnchor, Zone};
     use proptest::prelude::*;
 
-    /// Real lines from log-formats.md §1.1, §1.2 and §2.1.
-    pub(crate) const DOC_LINES: &[&str] = &[
-        r#"172.21.0.1 - - [07/May/2020:03:15:12 +0000] "GET / HTTP/1.1" 502 157 "-" "Mozilla/5.0 (X11; Fedora; Linux x86_64; rv:60.0) Gecko/20100101 Firefox/60.0""#,
-        r#"localhost 192.168.33.100 - - [08/Apr/2016:03:57:21 +0000] "GET / HTTP/1.1" 503 615 "-" "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/49.0.2623.110 Safari/537.36""#,
-        r#"108.162.227.25 - - [08/Mar/2023:16:02:45 +0000] "GET / HTTP/1.1" 504 562 "-" "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/109.0.0.0 Safari/537.36" 1100 14.998 [pc-dev-example-web-service-80] [] 192.168.215.1:80, 192.168.215.1:80, 192.168.215.1:80 0, 0, 0 5.000, 5.000, 5.000 504, 504, 504 a7c98d98ac870f64981a997cd2f373a1"#,
-        r#"127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326"#,
-        r#"127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326 "http://www.example.com/start.html" "Mozilla/4.08 [en] (Win98; I ;Nav)""#,
-    ];
-
-    fn parse(line: &str) -> Request<'_> {
-        let mut ctx = TimeCtx::default();
-        match Access.parse(line.as_bytes(), &mut ctx) {
-            Parsed::Request { request, .. } => request,
-            other => panic!("not a request: {other:?} for {line}"),
-        }
-    }
-
-    fn at(line: &str) -> Micros {
-        let mut ctx = TimeCtx::new(Zone::Fixed(-7200), YearAnchor::End(0));
-        Access.parse(line.as_bytes(), &mut ctx).at().unwrap()
-    }
-
-    fn rfc(at: Micros) -> String {
-        crate::time::format_rfc3339(at)
+    /// Times are checked in a zone two hours west of UTC.
+    fn west() -> TimeCtx {
+        TimeCtx::new(Zone::Fixed(-7200), YearAnchor::End(0))
     }
 
     #[test]
-    fn combined() {
-        let r = parse(DOC_LINES[0]);
-        assert_eq!(r.status, 502);
-        assert!(r.failed);
-        assert_eq!(r.client.as_deref(), Some("172.21.0.1"));
-        assert_eq!(r.method.as_deref(), Some("GET"));
-        assert_eq!(r.path.as_deref(), Some("/"));
-        assert_eq!(r.backend, None);
-        assert_eq!(r.latency_ms, None);
-        assert_eq!(rfc(at(DOC_LINES[0])), "2020-05-07T03:15:12Z");
-    }
-
-    #[test]
-    fn vhost_prefix() {
-        let r = parse(DOC_LINES[1]);
-        assert_eq!(r.status, 503);
-        assert!(r.failed);
-        assert_eq!(r.client.as_deref(), Some("192.168.33.100"));
-    }
-
-    #[test]
-    fn ingress_upstreaminfo() {
-        let r = parse(DOC_LINES[2]);
-        assert_eq!(r.status, 504);
-        assert!(r.failed);
-        assert_eq!(r.client.as_deref(), Some("108.162.227.25"));
-        assert_eq!(r.backend.as_deref(), Some("192.168.215.1:80"));
-        assert_eq!(r.latency_ms, Some(14998.0));
-    }
-
-    #[test]
-    fn apache_common_and_combined() {
-        for line in &DOC_LINES[3..5] {
-            let r = parse(line);
-            assert_eq!(r.status, 200);
-            assert!(!r.failed);
-            assert_eq!(r.client.as_deref(), Some("127.0.0.1"));
-            assert_eq!(r.path.as_deref(), Some("/apache_pb.gif"));
-            assert_eq!(r.backend, None);
-            assert_eq!(r.latency_ms, None);
-            assert_eq!(rfc(at(line)), "2000-10-10T20:55:36Z");
-        }
+    fn doc_lines() {
+        let apache = || {
+            request()
+                .at("2000-10-10T20:55:36Z")
+                .status(200)
+                .failed(false)
+                .client("127.0.0.1")
+                .path("/apache_pb.gif")
+                .backend(None)
+                .latency(None)
+        };
+        check_in(
+            &Access,
+            west,
+            &[
+                // combined
+                (
+                    DOC_LINES[0],
+                    request()
+                        .at("2020-05-07T03:15:12Z")
+                        .status(502)
+                        .failed(true)
+                        .client("172.21.0.1")
+                        .method("GET")
+                        .path("/")
+                        .backend(None)
+                        .latency(None),
+                ),
+                // a vhost before the client
+                (
+                    DOC_LINES[1],
+                    request().status(503).failed(true).client("192.168.33.100"),
+                ),
+                // ingress-nginx upstreaminfo
+                (
+                    DOC_LINES[2],
+                    request()
+                        .status(504)
+                        .failed(true)
+                        .client("108.162.227.25")
+                        .backend("192.168.215.1:80")
+                        .latency(14998.0),
+                ),
+                // Apache common and combined
+                (DOC_LINES[3], apache()),
+                (DOC_LINES[4], apache()),
+            ],
+        );
     }
 
     #[test]
     fn upstream_suffix_layouts() {
         let base = r#"10.1.2.3 - - [09/Mar/2024:08:37:42 +0000] "GET /api HTTP/1.1" 502 157 "-" "curl/8.0""#;
-        let cases: &[(&str, Option<&str>, Option<f64>)] = &[
+        let cases: &[(&str, Option<&'static str>, Option<f64>)] = &[
             // $upstream_addr $upstream_status $request_time $upstream_response_time
             (" 10.0.1.12:8080 502 0.123 0.122", Some("10.0.1.12:8080"), Some(123.0)),
             // reordered: times first
@@ -1124,37 +744,46 @@ pub(crate) mod tests {
             (" 1709973462.123", None, None),
             (" 123456", None, None),
         ];
-        for (suffix, backend, latency) in cases {
-            let line = format!("{base}{suffix}");
-            let r = parse(&line);
-            assert_eq!(r.status, 502, "{line}");
-            assert_eq!(r.backend.as_deref(), *backend, "{line}");
-            assert_eq!(r.latency_ms, *latency, "{line}");
-        }
+        let rows: Vec<_> = cases
+            .iter()
+            .map(|&(suffix, backend, latency)| {
+                let want = request().status(502).backend(backend).latency(latency);
+                (format!("{base}{suffix}"), want)
+            })
+            .collect();
+        check(&Access, &rows);
     }
 
     #[test]
     fn group_name_needs_a_failure() {
-        let r = parse(
-            r#"10.1.2.3 - - [09/Mar/2024:08:37:42 +0000] "GET / HTTP/1.1" 200 1 "-" "-" example.com 502"#,
+        check(
+            &Access,
+            &[(
+                r#"10.1.2.3 - - [09/Mar/2024:08:37:42 +0000] "GET / HTTP/1.1" 200 1 "-" "-" example.com 502"#,
+                request().backend(None),
+            )],
         );
-        assert_eq!(r.backend, None);
     }
 
     #[test]
     fn forwarded_for_names_the_client() {
-        let r = parse(
-            r#"10.0.0.5 - - [09/Mar/2024:08:37:42 +0000] "GET / HTTP/1.1" 200 1 "-" "curl/8.0" "203.0.113.9, 10.0.0.1""#,
+        check(
+            &Access,
+            &[
+                (
+                    r#"10.0.0.5 - - [09/Mar/2024:08:37:42 +0000] "GET / HTTP/1.1" 200 1 "-" "curl/8.0" "203.0.113.9, 10.0.0.1""#,
+                    request().client("203.0.113.9"),
+                ),
+                (
+                    r#"10.0.0.5 - - [09/Mar/2024:08:37:42 +0000] "GET / HTTP/1.1" 200 1 "-" "curl/8.0" "-""#,
+                    request().client("10.0.0.5"),
+                ),
+                (
+                    r#"10.0.0.5 - - [09/Mar/2024:08:37:42 +0000] "GET / HTTP/1.1" 200 1 "-" "curl/8.0" "example.com""#,
+                    request().client("10.0.0.5"),
+                ),
+            ],
         );
-        assert_eq!(r.client.as_deref(), Some("203.0.113.9"));
-        let r = parse(
-            r#"10.0.0.5 - - [09/Mar/2024:08:37:42 +0000] "GET / HTTP/1.1" 200 1 "-" "curl/8.0" "-""#,
-        );
-        assert_eq!(r.client.as_deref(), Some("10.0.0.5"));
-        let r = parse(
-            r#"10.0.0.5 - - [09/Mar/2024:08:37:42 +0000] "GET / HTTP/1.1" 200 1 "-" "curl/8.0" "example.com""#,
-        );
-        assert_eq!(r.client.as_deref(), Some("10.0.0.5"));
     }
 
     #[test]
@@ -1205,63 +834,145 @@ pub(crate) mod tests {
                 "10.0.0.9",
             ),
         ];
-        for (line, client) in cases {
-            assert_eq!(parse(line).client.as_deref(), Some(client), "{line}");
-        }
+        let rows: Vec<_> = cases
+            .iter()
+            .map(|&(line, client)| (line, request().client(client)))
+            .collect();
+        check(&Access, &rows);
     }
 
     #[test]
     fn odd_requests() {
-        let r = parse(r#"::1 - - [26/Dec/2016:16:16:48 +0200] "-" 408 -"#);
-        assert_eq!((r.status, r.method, r.path), (408, None, None));
-        let r = parse(r#"127.0.0.1 - - [12/Apr/2018:09:48:40 +0200] "" 400 0 "-" "-""#);
-        assert_eq!(r.status, 400);
-        let r =
-            parse(r#"1.2.3.4 - - [12/Apr/2018:09:48:40 +0200] "GET /a\"b HTTP/1.1" 200 0 "-" "-""#);
-        assert_eq!(r.path.as_deref(), Some("/a\\\"b"));
-        let r = parse(
-            r#"1.2.3.4 - - [12/Apr/2018:09:48:40 +0200] "\x16\x03\x01\x00\xA5\x01" 400 157 "-" "-""#,
+        check(
+            &Access,
+            &[
+                (
+                    r#"::1 - - [26/Dec/2016:16:16:48 +0200] "-" 408 -"#,
+                    request().status(408).method(None).path(None),
+                ),
+                (
+                    r#"127.0.0.1 - - [12/Apr/2018:09:48:40 +0200] "" 400 0 "-" "-""#,
+                    request().status(400),
+                ),
+                (
+                    r#"1.2.3.4 - - [12/Apr/2018:09:48:40 +0200] "GET /a\"b HTTP/1.1" 200 0 "-" "-""#,
+                    request().path("/a\\\"b"),
+                ),
+                (
+                    r#"1.2.3.4 - - [12/Apr/2018:09:48:40 +0200] "\x16\x03\x01\x00\xA5\x01" 400 157 "-" "-""#,
+                    request().status(400).method(None),
+                ),
+                (
+                    r#"1.2.3.4 - - [12/Apr/2018:09:48:40 +0200] "GET http://example.com/x?y HTTP/1.1" 200 0"#,
+                    request().path("/x?y"),
+                ),
+                // truncated in the user agent: still a request
+                (
+                    r#"1.2.3.4 - - [12/Apr/2018:09:48:40 +0200] "GET / HTTP/1.1" 200 0 "-" "Mozilla/5.0 (X11"#,
+                    request().status(200),
+                ),
+            ],
         );
-        assert_eq!((r.status, r.method), (400, None));
-        let r = parse(
-            r#"1.2.3.4 - - [12/Apr/2018:09:48:40 +0200] "GET http://example.com/x?y HTTP/1.1" 200 0"#,
-        );
-        assert_eq!(r.path.as_deref(), Some("/x?y"));
-        // truncated in the user agent: still a request
-        let r = parse(
-            r#"1.2.3.4 - - [12/Apr/2018:09:48:40 +0200] "GET / HTTP/1.1" 200 0 "-" "Mozilla/5.0 (X11"#,
-        );
-        assert_eq!(r.status, 200);
     }
 
     #[test]
     fn timestamp_first_layout() {
-        let line = r#"[10/Aug/2018:09:45:56 +0200] 172.30.0.119 TLSv1.2 ECDHE-RSA-AES128-GCM-SHA256 "GET /nagiosxi/ajaxhelper.php?cmd=x HTTP/1.1" 1375"#;
-        let r = parse(line);
-        assert_eq!(r.status, 0);
-        assert!(!r.failed);
-        assert_eq!(r.client.as_deref(), Some("172.30.0.119"));
-        assert_eq!(r.method.as_deref(), Some("GET"));
-        assert_eq!(rfc(at(line)), "2018-08-10T07:45:56Z");
-        let r = parse(
-            r#"[10/Aug/2018:09:45:56 +0200] 172.30.0.119 TLSv1.2 X "GET / HTTP/1.1" 503 1375"#,
+        check_in(
+            &Access,
+            west,
+            &[
+                (
+                    r#"[10/Aug/2018:09:45:56 +0200] 172.30.0.119 TLSv1.2 ECDHE-RSA-AES128-GCM-SHA256 "GET /nagiosxi/ajaxhelper.php?cmd=x HTTP/1.1" 1375"#,
+                    request()
+                        .at("2018-08-10T07:45:56Z")
+                        .status(0)
+                        .failed(false)
+                        .client("172.30.0.119")
+                        .method("GET"),
+                ),
+                (
+                    r#"[10/Aug/2018:09:45:56 +0200] 172.30.0.119 TLSv1.2 X "GET / HTTP/1.1" 503 1375"#,
+                    request().status(503).failed(true),
+                ),
+                (
+                    r#"[10/Aug/2018:09:45:56 +0200] 172.30.0.119 "GET / HTTP/1.1" 200"#,
+                    request().status(0),
+                ),
+            ],
         );
-        assert_eq!((r.status, r.failed), (503, true));
-        let r = parse(r#"[10/Aug/2018:09:45:56 +0200] 172.30.0.119 "GET / HTTP/1.1" 200"#);
-        assert_eq!(r.status, 0);
     }
 
     #[test]
     fn offsetless_stamps_use_the_zone() {
-        let line = r#"1.2.3.4 - - [10/Oct/2000:13:55:36] "GET / HTTP/1.1" 200 1"#;
-        assert_eq!(rfc(at(line)), "2000-10-10T15:55:36Z");
+        check_in(
+            &Access,
+            west,
+            &[(
+                r#"1.2.3.4 - - [10/Oct/2000:13:55:36] "GET / HTTP/1.1" 200 1"#,
+                request().at("2000-10-10T15:55:36Z"),
+            )],
+        );
+    }
+
+    /// Lines of formats other than the access-log ones, from the corpus and
+    /// a few written here.
+    fn foreign_lines() -> Vec<Vec<u8>> {
+        let mut out: Vec<Vec<u8>> = [
+            r#"{"time":"2024-03-15T10:00:00Z","level":"error","msg":"1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.1\" 502 0"}"#,
+            r#"{"ClientHost":"1.2.3.4","DownstreamStatus":502,"StartUTC":"2024-12-29T11:42:47.503803974Z"}"#,
+            "time=2024-03-15T10:00:00Z level=error msg=\"upstream timed out\" upstream=10.0.1.12:8080",
+            "2022/12/14 13:16:29 [error] 1829#1829: *451 no live upstreams while connecting to upstream, client: REDACTED, server: goblin.technology, request: \"GET /api/v1/streaming HTTP/1.1\", upstream: \"http://localhost/api/v1/streaming\", host: \"goblin.technology\"",
+            "Feb  6 12:14:14 localhost haproxy[14389]: 10.0.1.2:33317 [06/Feb/2009:12:14:14.655] http-in static/srv1 10/0/30/69/109 200 2750 - - ---- 1/1/1/1/0 0/0 \"GET /index.html HTTP/1.1\"",
+            "10.0.1.2:33317 [06/Feb/2009:12:14:14.655] http-in static/srv1 10/0/30/69/109 200 2750 - - ---- 1/1/1/1/0 0/0 \"GET /index.html HTTP/1.1\"",
+            "[10/Oct/2000:13:55:36 -0700] INFO \"starting\" worker 3",
+            "2024-03-15 10:00:00,123 ERROR [main] c.e.App - request failed \"GET /\" 502",
+            "<34>1 2003-10-11T22:14:15.003Z mymachine.example.com su - ID47 - 'su root' failed",
+            "",
+            "-",
+            "\"\"",
+        ]
+        .iter()
+        .map(|s| s.as_bytes().to_vec())
+        .collect();
+        out.extend(corpus_lines(&[
+            "nginx/error.log",
+            "apache/error-test.log",
+            "apache/error-sublevel.log",
+            "apache/error-ubuntu-2.2.22.log",
+            "haproxy/haproxy.log",
+            "haproxy/default.log",
+            "haproxy/tcplog.log",
+            "syslog/darwin-syslog-sample.log",
+            "syslog/iso8601_timestamp_multiline_syslog.log",
+            "syslog/suse-syslog.log",
+            "syslog/tz-offset.log",
+        ]));
+        out
+    }
+
+    /// Every real line of the access-log formats, for mutation tests.
+    fn real_lines() -> &'static [Vec<u8>] {
+        static LINES: std::sync::OnceLock<Vec<Vec<u8>>> = std::sync::OnceLock::new();
+        LINES.get_or_init(|| {
+            let mut out: Vec<Vec<u8>> = access_doc_lines().map(|s| s.as_bytes().to_vec()).collect();
+            out.extend(corpus_lines(&[
+                "nginx/access-test.log",
+                "apache/access-test.log",
+                "apache/access-ssl-request.log",
+                "apache/access-test-vhost.log",
+                "aws-elb/elb-http.log",
+                "aws-elb/example-alb-http.log",
+                "envoy/envoy.log",
+            ]));
+            out
+        })
     }
 
     #[test]
     fn rejects_other_formats() {
         let mut ctx = TimeCtx::default();
-        for line in testutil::foreign_lines() {
-            for p in testutil::parsers() {
+        for line in foreign_lines() {
+            for p in access_family() {
                 assert_eq!(
                     p.parse(&line, &mut ctx),
                     Parsed::Unparsed,
@@ -1275,25 +986,15 @@ pub(crate) mod tests {
 
     #[test]
     fn rejects_alb_and_envoy_lines() {
-        let mut ctx = TimeCtx::default();
-        for line in crate::format::alb::tests::DOC_LINES
-            .iter()
-            .chain(crate::format::envoy::tests::DOC_LINES)
-        {
-            assert_eq!(
-                Access.parse(line.as_bytes(), &mut ctx),
-                Parsed::Unparsed,
-                "{line}"
-            );
-        }
-        for line in DOC_LINES {
-            for p in &testutil::parsers()[1..] {
-                assert_eq!(
-                    p.parse(line.as_bytes(), &mut ctx),
-                    Parsed::Unparsed,
-                    "{line}"
-                );
-            }
+        let others = each(
+            access_doc_lines().filter(|l| !DOC_LINES.contains(l)),
+            unparsed(),
+        );
+        assert_eq!(others.len(), 6);
+        check(&Access, &others);
+        let ours = each(DOC_LINES, unparsed());
+        for p in &access_family()[1..] {
+            check(*p, &ours);
         }
     }
 
@@ -1305,55 +1006,37 @@ pub(crate) mod tests {
             "apache/access-ssl-request.log",
             "apache/access-test-vhost.log",
         ] {
-            let Some((records, lines)) = testutil::check(&Access, rel) else {
+            let Some(run) = check_requests(&Access, rel) else {
                 return;
             };
-            assert_eq!(records, lines, "{rel}");
-            assert_eq!(testutil::detect(rel), Some("nginx_access"), "{rel}");
+            assert_eq!(run.records, run.lines, "{rel}");
+            assert_eq!(detect_corpus(rel), Some("nginx_access"), "{rel}");
         }
     }
 
     #[test]
     fn corpus_clients() {
-        let Some(dir) = testutil::corpus() else {
-            return;
-        };
         for rel in [
             "nginx/access-test.log",
             "apache/access-test.log",
             "apache/access-test-vhost.log",
         ] {
-            let data = std::fs::read(dir.join(rel)).unwrap();
-            let exp: Vec<serde_json::Value> = serde_json::from_slice(
-                &std::fs::read(dir.join(format!("{rel}-expected.json"))).unwrap(),
-            )
-            .unwrap();
-            let mut ctx = TimeCtx::default();
-            for (off, line) in testutil::lines(&data) {
-                let e = exp
-                    .iter()
-                    .find(|e| e.get("log.offset").and_then(|o| o.as_u64()) == Some(off as u64))
+            check_requests_with(&Access, rel, |place, request, e| {
+                let want = expected_str(e, "source.ip")
+                    .or_else(|| expected_str(e, "source.address"))
                     .unwrap();
-                let want = e
-                    .get("source.ip")
-                    .or_else(|| e.get("source.address"))
-                    .and_then(|v| v.as_str())
-                    .unwrap();
-                let Parsed::Request { request, .. } = Access.parse(line, &mut ctx) else {
-                    panic!()
-                };
-                assert_eq!(request.client.as_deref(), Some(want), "{rel}");
-            }
+                assert_eq!(request.client.as_deref(), Some(want), "{place}");
+            });
         }
     }
 
     #[test]
     fn every_truncation_is_safe() {
         let mut ctx = TimeCtx::default();
-        for line in testutil::real_lines() {
+        for line in real_lines() {
             let line = line.as_slice();
             for end in 0..=line.len() {
-                for p in testutil::parsers() {
+                for p in access_family() {
                     let _ = p.parse(&line[..end], &mut ctx);
                     let _ = p.parse(&line[end..], &mut ctx);
                 }
@@ -1363,18 +1046,6 @@ pub(crate) mod tests {
 
     #[test]
     fn helpers() {
-        assert_eq!(decimal(b"0.123").unwrap().ms(), 123.0);
-        assert_eq!(decimal(b"14.998").unwrap().ms(), 14998.0);
-        assert_eq!(decimal(b"12").unwrap().ms(), 12000.0);
-        assert!(decimal(b"1.").is_none());
-        assert!(decimal(b".5").is_none());
-        assert!(decimal(b"-1").is_none());
-        assert!(decimal(b"").is_none());
-        assert_eq!(status3(b"404"), Some(404));
-        assert_eq!(status3(b"40"), None);
-        assert!(ipv4(b"256.1.1.1").is_none());
-        assert!(ipv4(b"1.2.3").is_none());
-        assert!(ipv4(b"1.2.3.4.5").is_none());
         assert_eq!(
             list_elems(b"a, b : c").collect::<Vec<_>>(),
             vec![&b"a"[..], b"b", b"c"]
@@ -1452,9 +1123,9 @@ pub(crate) mod tests {
 
     proptest! {
         #[test]
-        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+        fn arbitrary_bytes_never_panic(bytes in random_bytes(400)) {
             let mut ctx = TimeCtx::default();
-            for p in testutil::parsers() {
+            for p in access_family() {
                 let _ = p.parse(&bytes, &mut ctx);
             }
         }
@@ -1470,7 +1141,7 @@ pub(crate) mod tests {
                 "unix:", "502", "backend", "10.0.0.1:80,", "\\", "\u{e9}", "\u{1F600}",
                 "[10/Oct/2000:13:55:36 -0700]", "2018-07-02T22:23:00.186641Z",
             ];
-            let lines = testutil::real_lines();
+            let lines = real_lines();
             let line = &lines[pick.index(lines.len())];
             let mut fields: Vec<Vec<u8>> = line.split(|&c| c == b' ').map(|f| f.to_vec()).collect();
             for (field, value) in edits {
@@ -1479,33 +1150,15 @@ pub(crate) mod tests {
             }
             let line = fields.join(&b' ');
             let mut ctx = TimeCtx::default();
-            for p in testutil::parsers() {
+            for p in access_family() {
                 let _ = p.parse(&line, &mut ctx);
             }
         }
 
         #[test]
-        fn mutated_real_lines_never_panic(
-            pick in any::<prop::sample::Index>(),
-            edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>(), 0u8..4), 1..8),
-        ) {
-            let lines = testutil::real_lines();
-            let mut line = lines[pick.index(lines.len())].clone();
-            for (at, byte, op) in edits {
-                if line.is_empty() {
-                    line.push(byte);
-                    continue;
-                }
-                let i = at.index(line.len());
-                match op {
-                    0 => line[i] = byte,
-                    1 => line.insert(i, byte),
-                    2 => { line.remove(i); }
-                    _ => line[i] = b" \"[],:=-"[byte as usize % 8],
-                }
-            }
+        fn mutated_real_lines_never_panic(line in mutated_line(real_lines())) {
             let mut ctx = TimeCtx::default();
-            for p in testutil::parsers() {
+            for p in access_family() {
                 let _ = p.parse(&line, &mut ctx);
             }
         }

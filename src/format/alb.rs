@@ -5,8 +5,10 @@
 //! keeps appending fields at the end, so everything after the user agent is
 //! ignored. Timestamps are UTC with microseconds.
 
-use crate::format::access::{decimal, ip_of, method_path, status3};
-use crate::format::{next_token, quoted_token, text, LogFormat};
+use crate::format::lex::{
+    decimal, ip_of, is_count, method_path, next_token, quoted_token, status3, text,
+};
+use crate::format::{LogFormat, Role};
 use crate::record::{Parsed, Request};
 use crate::time::{parse_iso, TimeCtx};
 
@@ -20,6 +22,10 @@ impl LogFormat for Alb {
 
     fn description(&self) -> &'static str {
         "AWS Application Load Balancer access log"
+    }
+
+    fn role(&self) -> Role {
+        Role::Front
     }
 
     fn parse<'a>(&self, line: &'a [u8], ctx: &mut TimeCtx) -> Parsed<'a> {
@@ -41,6 +47,10 @@ impl LogFormat for ClassicElb {
 
     fn description(&self) -> &'static str {
         "AWS Classic Load Balancer access log"
+    }
+
+    fn role(&self) -> Role {
+        Role::Front
     }
 
     fn parse<'a>(&self, line: &'a [u8], ctx: &mut TimeCtx) -> Parsed<'a> {
@@ -138,131 +148,121 @@ fn timing_ms(t: &[u8]) -> Option<Option<f64>> {
     decimal(t).map(|d| Some(d.ms()))
 }
 
-fn is_count(b: &[u8]) -> bool {
-    b == b"-" || (!b.is_empty() && b.iter().all(u8::is_ascii_digit))
-}
-
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
-    use crate::format::access::testutil;
-    use crate::time::format_rfc3339;
-
-    /// Real lines from log-formats.md §4.1 (ALB) and §4.2 (Classic ELB).
-    pub(crate) const DOC_LINES: &[&str] = &[
-        r#"http 2018-07-02T22:23:00.186641Z app/my-loadbalancer/50dc6c495c0c9188 192.168.131.39:2817 10.0.0.1:80 0.000 0.001 0.000 200 200 34 366 "GET http://www.example.com:80/ HTTP/1.1" "curl/7.46.0" - - arn:aws:elasticloadbalancing:us-east-2:123456789012:targetgroup/my-targets/73e2d6bc24d8a067 "Root=1-58337262-36d228ad5d99923122bbe354" "-" "-" 0 2018-07-02T22:22:48.364000Z "forward" "-" "-" 10.0.0.1:80 200 "-" "-""#,
-        r#"http 2018-11-30T22:23:00.186641Z app/my-loadbalancer/50dc6c495c0c9188 192.168.131.39:2817 - 0.000 0.001 0.000 502 - 34 366 "GET http://www.example.com:80/ HTTP/1.1" "curl/7.46.0" - - arn:aws:elasticloadbalancing:us-east-2:123456789012:targetgroup/my-targets/73e2d6bc24d8a067 "Root=1-58337364-23a8c76965a2ef7629b185e3" "-" "-" 0 2018-11-30T22:22:48.364000Z "forward" "-" "LambdaInvalidResponse" "-" "-" "-" "-""#,
-        r#"2015-05-13T23:39:43.945958Z my-loadbalancer 192.168.131.39:2817 10.0.0.1:80 0.000073 0.001048 0.000057 200 200 0 29 "GET http://www.example.com:80/ HTTP/1.1" "curl/7.38.0" - -"#,
-        r#"2015-05-13T23:39:43.945958Z my-loadbalancer 192.168.131.39:2817 10.0.0.1:80 0.001069 0.000028 0.000041 - - 82 305 "- - - " "-" - -"#,
-    ];
-
-    fn parse(f: &dyn LogFormat, line: &str) -> (String, Request<'static>) {
-        let mut ctx = TimeCtx::default();
-        match f.parse(line.as_bytes(), &mut ctx) {
-            Parsed::Request { at, request } => (
-                format_rfc3339(at),
-                Request {
-                    status: request.status,
-                    failed: request.failed,
-                    backend: request.backend.map(|c| c.into_owned().into()),
-                    client: request.client.map(|c| c.into_owned().into()),
-                    latency_ms: request.latency_ms,
-                    method: request.method.map(|c| c.into_owned().into()),
-                    path: request.path.map(|c| c.into_owned().into()),
-                },
-            ),
-            other => panic!("not a request: {other:?} for {line}"),
-        }
-    }
-
-    fn close(a: Option<f64>, b: f64) -> bool {
-        a.is_some_and(|a| (a - b).abs() < 1e-9)
-    }
+    use crate::format::lex::strip_port;
+    use crate::format::testkit::{
+        check, check_requests, check_requests_with, detect_corpus, each, expected_str, request,
+        unparsed, ALB_DOC, ELB_DOC, ENVOY_DOC,
+    };
 
     #[test]
     fn alb_doc_lines() {
-        let (at, r) = parse(&Alb, DOC_LINES[0]);
-        assert_eq!(at, "2018-07-02T22:23:00.186641Z");
-        assert_eq!(r.status, 200);
-        assert!(!r.failed);
-        assert_eq!(r.backend.as_deref(), Some("10.0.0.1:80"));
-        assert_eq!(r.client.as_deref(), Some("192.168.131.39"));
-        assert!(close(r.latency_ms, 1.0));
-        assert_eq!(r.method.as_deref(), Some("GET"));
-        assert_eq!(r.path.as_deref(), Some("/"));
-
-        let (_, r) = parse(&Alb, DOC_LINES[1]);
-        assert_eq!(r.status, 502);
-        assert!(r.failed);
-        assert_eq!(r.backend, None);
+        check(
+            &Alb,
+            &[
+                (
+                    ALB_DOC[0],
+                    request()
+                        .at("2018-07-02T22:23:00.186641Z")
+                        .status(200)
+                        .failed(false)
+                        .backend("10.0.0.1:80")
+                        .client("192.168.131.39")
+                        .latency_near(1.0)
+                        .method("GET")
+                        .path("/"),
+                ),
+                (ALB_DOC[1], request().status(502).failed(true).backend(None)),
+            ],
+        );
     }
 
     #[test]
     fn classic_doc_lines() {
-        let (at, r) = parse(&ClassicElb, DOC_LINES[2]);
-        assert_eq!(at, "2015-05-13T23:39:43.945958Z");
-        assert_eq!(r.status, 200);
-        assert!(!r.failed);
-        assert_eq!(r.backend.as_deref(), Some("10.0.0.1:80"));
-        assert_eq!(r.client.as_deref(), Some("192.168.131.39"));
-        assert!(close(r.latency_ms, 0.000073e3 + 0.001048e3 + 0.000057e3));
-
-        // TCP listener: no status, a backend took the connection.
-        let (_, r) = parse(&ClassicElb, DOC_LINES[3]);
-        assert_eq!(r.status, 0);
-        assert!(!r.failed);
-        assert_eq!(r.method, None);
-        assert_eq!(r.backend.as_deref(), Some("10.0.0.1:80"));
+        check(
+            &ClassicElb,
+            &[
+                (
+                    ELB_DOC[0],
+                    request()
+                        .at("2015-05-13T23:39:43.945958Z")
+                        .status(200)
+                        .failed(false)
+                        .backend("10.0.0.1:80")
+                        .client("192.168.131.39")
+                        .latency_near(0.000073e3 + 0.001048e3 + 0.000057e3),
+                ),
+                // TCP listener: no status, a backend took the connection.
+                (
+                    ELB_DOC[1],
+                    request()
+                        .status(0)
+                        .failed(false)
+                        .method(None)
+                        .backend("10.0.0.1:80"),
+                ),
+            ],
+        );
     }
 
     #[test]
     fn unavailable_values() {
         // Never dispatched: timings -1, no target, malformed request.
-        let line = r#"http 2018-11-30T22:23:00.186641Z app/my-loadbalancer/50dc6c495c0c9188 192.168.131.39:2817 - -1 -1 -1 400 - 0 0 "- http://www.example.com:80- -" "-" - - - "-" "-" "-" 0 2018-11-30T22:22:48.364000Z "-" "-" "-""#;
-        let (_, r) = parse(&Alb, line);
-        assert_eq!((r.status, r.failed, r.latency_ms), (400, false, None));
-        assert_eq!((r.backend, r.method, r.path), (None, None, None));
-        // Classic TCP connection no backend took.
-        let line = r#"2015-05-13T23:39:43.945958Z my-elb 192.168.131.39:2817 - -1 -1 -1 - - 0 0 "- - - " "-" - -"#;
-        let (_, r) = parse(&ClassicElb, line);
-        assert_eq!((r.status, r.failed), (0, true));
-        // Classic HTTP 504 from the ELB itself.
-        let line = r#"2015-05-13T23:39:43.945958Z my-elb 192.168.131.39:2817 10.0.0.1:80 0.000073 -1 -1 504 0 0 0 "GET http://www.example.com:80/a HTTP/1.1" "curl/7.38.0" - -"#;
-        let (_, r) = parse(&ClassicElb, line);
-        assert_eq!((r.status, r.failed, r.latency_ms), (504, true, None));
-        assert_eq!(r.path.as_deref(), Some("/a"));
+        check(
+            &Alb,
+            &[(
+                r#"http 2018-11-30T22:23:00.186641Z app/my-loadbalancer/50dc6c495c0c9188 192.168.131.39:2817 - -1 -1 -1 400 - 0 0 "- http://www.example.com:80- -" "-" - - - "-" "-" "-" 0 2018-11-30T22:22:48.364000Z "-" "-" "-""#,
+                request()
+                    .status(400)
+                    .failed(false)
+                    .latency(None)
+                    .backend(None)
+                    .method(None)
+                    .path(None),
+            )],
+        );
+        check(
+            &ClassicElb,
+            &[
+                // Classic TCP connection no backend took.
+                (
+                    r#"2015-05-13T23:39:43.945958Z my-elb 192.168.131.39:2817 - -1 -1 -1 - - 0 0 "- - - " "-" - -"#,
+                    request().status(0).failed(true),
+                ),
+                // Classic HTTP 504 from the ELB itself.
+                (
+                    r#"2015-05-13T23:39:43.945958Z my-elb 192.168.131.39:2817 10.0.0.1:80 0.000073 -1 -1 504 0 0 0 "GET http://www.example.com:80/a HTTP/1.1" "curl/7.38.0" - -"#,
+                    request().status(504).failed(true).latency(None).path("/a"),
+                ),
+            ],
+        );
     }
 
     #[test]
     fn ipv6_clients_and_new_types() {
-        let line = r#"h2 2024-03-09T08:37:42.000001Z app/lb/1 [2001:db8::1]:52000 10.0.1.12:8080 0.001 0.500 0.000 503 503 10 20 "GET https://x:443/api HTTP/2.0" "-" - -"#;
-        let (_, r) = parse(&Alb, line);
-        assert_eq!(r.client.as_deref(), Some("2001:db8::1"));
-        assert!(r.failed);
-        let line = r#"grpcs 2024-03-09T08:37:42.000001Z app/lb/1 2001:db8::1:2817 10.0.1.12:8080 0.001 0.500 0.000 200 200 10 20 "POST https://x:443/svc/M HTTP/2.0" "-" - -"#;
-        let (_, r) = parse(&Alb, line);
-        assert_eq!(r.client.as_deref(), Some("2001:db8::1"));
+        check(
+            &Alb,
+            &[
+                (
+                    r#"h2 2024-03-09T08:37:42.000001Z app/lb/1 [2001:db8::1]:52000 10.0.1.12:8080 0.001 0.500 0.000 503 503 10 20 "GET https://x:443/api HTTP/2.0" "-" - -"#,
+                    request().client("2001:db8::1").failed(true),
+                ),
+                (
+                    r#"grpcs 2024-03-09T08:37:42.000001Z app/lb/1 2001:db8::1:2817 10.0.1.12:8080 0.001 0.500 0.000 200 200 10 20 "POST https://x:443/svc/M HTTP/2.0" "-" - -"#,
+                    request().client("2001:db8::1"),
+                ),
+            ],
+        );
     }
 
     #[test]
     fn generations_do_not_mix() {
-        let mut ctx = TimeCtx::default();
-        for line in &DOC_LINES[..2] {
-            assert_eq!(
-                ClassicElb.parse(line.as_bytes(), &mut ctx),
-                Parsed::Unparsed
-            );
-        }
-        for line in &DOC_LINES[2..] {
-            assert_eq!(Alb.parse(line.as_bytes(), &mut ctx), Parsed::Unparsed);
-        }
-        for line in crate::format::envoy::tests::DOC_LINES {
-            assert_eq!(Alb.parse(line.as_bytes(), &mut ctx), Parsed::Unparsed);
-            assert_eq!(
-                ClassicElb.parse(line.as_bytes(), &mut ctx),
-                Parsed::Unparsed
-            );
-        }
+        check(&ClassicElb, &each(ALB_DOC, unparsed()));
+        check(&Alb, &each(ELB_DOC, unparsed()));
+        check(&Alb, &each(ENVOY_DOC, unparsed()));
+        check(&ClassicElb, &each(ENVOY_DOC, unparsed()));
     }
 
     #[test]
@@ -271,54 +271,36 @@ pub(crate) mod tests {
             (&Alb as &dyn LogFormat, "aws-elb/example-alb-http.log"),
             (&ClassicElb, "aws-elb/elb-http.log"),
         ] {
-            let Some((records, lines)) = testutil::check(f, rel) else {
+            let Some(run) = check_requests(f, rel) else {
                 return;
             };
-            assert_eq!(records, lines, "{rel}");
-            assert_eq!(testutil::detect(rel), Some(f.name()), "{rel}");
+            assert_eq!(run.records, run.lines, "{rel}");
+            assert_eq!(detect_corpus(rel), Some(f.name()), "{rel}");
         }
     }
 
     #[test]
     fn corpus_backends_and_clients() {
-        let Some(dir) = testutil::corpus() else {
-            return;
-        };
         for (f, rel) in [
             (&Alb as &dyn LogFormat, "aws-elb/example-alb-http.log"),
             (&ClassicElb, "aws-elb/elb-http.log"),
         ] {
-            let data = std::fs::read(dir.join(rel)).unwrap();
-            let exp: Vec<serde_json::Value> = serde_json::from_slice(
-                &std::fs::read(dir.join(format!("{rel}-expected.json"))).unwrap(),
-            )
-            .unwrap();
-            let mut ctx = TimeCtx::default();
-            for (off, line) in testutil::lines(&data) {
-                let e = exp
-                    .iter()
-                    .find(|e| e.get("log.offset").and_then(|o| o.as_u64()) == Some(off as u64))
-                    .unwrap();
-                let Parsed::Request { request, .. } = f.parse(line, &mut ctx) else {
-                    panic!("{rel}@{off}")
-                };
-                let want_backend = e.get("aws.elb.backend.ip").and_then(|v| v.as_str());
+            check_requests_with(f, rel, |place, request, e| {
                 assert_eq!(
-                    request.backend.as_deref().map(crate::format::strip_port),
-                    want_backend,
-                    "{rel}@{off}"
+                    request.backend.as_deref().map(strip_port),
+                    expected_str(e, "aws.elb.backend.ip"),
+                    "{place}"
                 );
                 assert_eq!(
                     request.client.as_deref(),
-                    e.get("source.ip").and_then(|v| v.as_str()),
-                    "{rel}@{off}"
+                    expected_str(e, "source.ip"),
+                    "{place}"
                 );
-                let outcome = e.get("event.outcome").and_then(|v| v.as_str());
                 // filebeat calls 4xx a failure too; only 5xx fail here.
-                if outcome == Some("success") {
-                    assert!(!request.failed, "{rel}@{off}");
+                if expected_str(e, "event.outcome") == Some("success") {
+                    assert!(!request.failed, "{place}");
                 }
-            }
+            });
         }
     }
 }

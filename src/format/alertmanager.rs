@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use crate::format::json::{parse_object, split_json_line, value_time};
-use crate::format::LogFormat;
+use crate::format::lex::json_object::{parse_object, split_json_line, value_time};
+use crate::format::{LogFormat, Role};
 use crate::record::{Alert, Parsed};
 use crate::time::{Micros, TimeCtx};
 
@@ -25,6 +25,10 @@ impl LogFormat for Alertmanager {
 
     fn description(&self) -> &'static str {
         "Alertmanager webhook payloads, one JSON document per line"
+    }
+
+    fn role(&self) -> Role {
+        Role::Alerts
     }
 
     fn parse<'a>(&self, line: &'a [u8], ctx: &mut TimeCtx) -> Parsed<'a> {
@@ -183,6 +187,7 @@ fn read_payload<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::format::testkit::{check, each, mutated_line, random_bytes, unparsed};
     use crate::time::format_rfc3339;
     use proptest::prelude::*;
 
@@ -203,13 +208,13 @@ mod tests {
 
     /// A firing group as Alertmanager sends it (prometheus/alertmanager#1423
     /// fragment: zero `endsAt`, nanosecond `startsAt`).
-    pub(crate) const FIRING: &str = r#"{"receiver":"webhook","status":"firing","alerts":[{"status":"firing","labels":{"alertname":"HighErrorRate","instance":"lb-1:9100","job":"nginx","severity":"critical"},"annotations":{"summary":"5xx ratio above 20% on lb-1","description":"error ratio is 0.64"},"startsAt":"2019-07-26T06:54:59.752369975Z","endsAt":"0001-01-01T00:00:00Z","generatorURL":"http://prometheus:9090/graph?g0.expr=...","fingerprint":"c8a3d8b5e0f7e1a2"}],"groupLabels":{"alertname":"HighErrorRate"},"commonLabels":{"alertname":"HighErrorRate","instance":"lb-1:9100","job":"nginx","severity":"critical"},"commonAnnotations":{"summary":"5xx ratio above 20% on lb-1"},"externalURL":"http://alertmanager:9093","version":"4","groupKey":"{}:{alertname=\"HighErrorRate\"}","truncatedAlerts":0}"#;
+    const FIRING: &str = r#"{"receiver":"webhook","status":"firing","alerts":[{"status":"firing","labels":{"alertname":"HighErrorRate","instance":"lb-1:9100","job":"nginx","severity":"critical"},"annotations":{"summary":"5xx ratio above 20% on lb-1","description":"error ratio is 0.64"},"startsAt":"2019-07-26T06:54:59.752369975Z","endsAt":"0001-01-01T00:00:00Z","generatorURL":"http://prometheus:9090/graph?g0.expr=...","fingerprint":"c8a3d8b5e0f7e1a2"}],"groupLabels":{"alertname":"HighErrorRate"},"commonLabels":{"alertname":"HighErrorRate","instance":"lb-1:9100","job":"nginx","severity":"critical"},"commonAnnotations":{"summary":"5xx ratio above 20% on lb-1"},"externalURL":"http://alertmanager:9093","version":"4","groupKey":"{}:{alertname=\"HighErrorRate\"}","truncatedAlerts":0}"#;
 
     /// A resolved alert (prometheus/alertmanager#325 fragment).
-    pub(crate) const RESOLVED: &str = r#"{"receiver":"webhook","status":"resolved","alerts":[{"status":"resolved","labels":{"alertname":"InstanceDown","instance":"app-04:8080","job":"app"},"annotations":{"description":"app-04:8080 of job app has been down for more than 1 minute."},"startsAt":"2016-04-21T20:14:37.698Z","endsAt":"2016-04-21T20:15:37.698Z","generatorURL":"http://prometheus:9090/graph","fingerprint":"0b3f1a2c9d8e7f60"}],"groupLabels":{"alertname":"InstanceDown"},"commonLabels":{"alertname":"InstanceDown","instance":"app-04:8080","job":"app"},"commonAnnotations":{},"externalURL":"http://alertmanager:9093","version":"4","groupKey":"{}:{alertname=\"InstanceDown\"}","truncatedAlerts":0}"#;
+    const RESOLVED: &str = r#"{"receiver":"webhook","status":"resolved","alerts":[{"status":"resolved","labels":{"alertname":"InstanceDown","instance":"app-04:8080","job":"app"},"annotations":{"description":"app-04:8080 of job app has been down for more than 1 minute."},"startsAt":"2016-04-21T20:14:37.698Z","endsAt":"2016-04-21T20:15:37.698Z","generatorURL":"http://prometheus:9090/graph","fingerprint":"0b3f1a2c9d8e7f60"}],"groupLabels":{"alertname":"InstanceDown"},"commonLabels":{"alertname":"InstanceDown","instance":"app-04:8080","job":"app"},"commonAnnotations":{},"externalURL":"http://alertmanager:9093","version":"4","groupKey":"{}:{alertname=\"InstanceDown\"}","truncatedAlerts":0}"#;
 
     /// One group, reported as firing, holding a resolved alert too; two more were cut.
-    pub(crate) const MIXED: &str = r#"{"receiver":"pager","status":"firing","alerts":[{"status":"firing","labels":{"alertname":"BackendDown","backend":"10.0.1.12:8080","severity":"page"},"annotations":{"message":"backend 10.0.1.12:8080 failing health checks"},"startsAt":"2024-03-09T08:40:12Z","endsAt":"0001-01-01T00:00:00Z","fingerprint":"aaa1"},{"status":"resolved","labels":{"severity":"page","backend":"10.0.1.11:8080","alertname":"BackendDown"},"annotations":{},"startsAt":"2024-03-09T08:20:00Z","endsAt":"2024-03-09T08:41:00Z","fingerprint":"aaa2"}],"groupLabels":{"alertname":"BackendDown"},"commonLabels":{"alertname":"BackendDown","severity":"page"},"commonAnnotations":{},"externalURL":"http://alertmanager:9093","version":"4","groupKey":"{}/{severity=\"page\"}:{alertname=\"BackendDown\"}","truncatedAlerts":2}"#;
+    const MIXED: &str = r#"{"receiver":"pager","status":"firing","alerts":[{"status":"firing","labels":{"alertname":"BackendDown","backend":"10.0.1.12:8080","severity":"page"},"annotations":{"message":"backend 10.0.1.12:8080 failing health checks"},"startsAt":"2024-03-09T08:40:12Z","endsAt":"0001-01-01T00:00:00Z","fingerprint":"aaa1"},{"status":"resolved","labels":{"severity":"page","backend":"10.0.1.11:8080","alertname":"BackendDown"},"annotations":{},"startsAt":"2024-03-09T08:20:00Z","endsAt":"2024-03-09T08:41:00Z","fingerprint":"aaa2"}],"groupLabels":{"alertname":"BackendDown"},"commonLabels":{"alertname":"BackendDown","severity":"page"},"commonAnnotations":{},"externalURL":"http://alertmanager:9093","version":"4","groupKey":"{}/{severity=\"page\"}:{alertname=\"BackendDown\"}","truncatedAlerts":2}"#;
 
     #[test]
     fn firing_with_zero_ends_at() {
@@ -296,17 +301,19 @@ mod tests {
 
     #[test]
     fn ordinary_json_is_not_an_alert() {
-        for line in [
-            r#"{"level":"info","time":"2024-03-09T08:41:12Z","msg":"sent alerts"}"#,
-            r#"{"time":"2024-03-09T08:41:12Z","alerts":"3 sent"}"#,
-            r#"{"time":"2024-03-09T08:41:12Z","alerts":[]}"#,
-            r#"{"time":"2024-03-09T08:41:12Z","alerts":[1,2,"x"]}"#,
-            r#"{"alerts":[{"status":"firing","labels":{"alertname":"X"}}]}"#,
-            "alerts",
-            "",
-        ] {
-            assert_eq!(parse(line), Parsed::Unparsed, "{line}");
-        }
+        let rows = each(
+            [
+                r#"{"level":"info","time":"2024-03-09T08:41:12Z","msg":"sent alerts"}"#,
+                r#"{"time":"2024-03-09T08:41:12Z","alerts":"3 sent"}"#,
+                r#"{"time":"2024-03-09T08:41:12Z","alerts":[]}"#,
+                r#"{"time":"2024-03-09T08:41:12Z","alerts":[1,2,"x"]}"#,
+                r#"{"alerts":[{"status":"firing","labels":{"alertname":"X"}}]}"#,
+                "alerts",
+                "",
+            ],
+            unparsed(),
+        );
+        check(&Alertmanager, &rows);
     }
 
     #[test]
@@ -337,7 +344,7 @@ mod tests {
 
     proptest! {
         #[test]
-        fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+        fn random_bytes_never_panic(bytes in random_bytes(400)) {
             let mut ctx = TimeCtx::default();
             let _ = Alertmanager.parse(&bytes, &mut ctx);
             let mut framed = br#"{"alerts":["#.to_vec();
@@ -347,20 +354,7 @@ mod tests {
         }
 
         #[test]
-        fn mutated_real_payloads_never_panic(
-            idx in 0..3usize,
-            edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>(), 0..3u8), 1..8),
-        ) {
-            let mut line = [FIRING, RESOLVED, MIXED][idx].as_bytes().to_vec();
-            for (pos, byte, op) in edits {
-                if line.is_empty() { break; }
-                let i = pos.index(line.len());
-                match op {
-                    0 => line[i] = byte,
-                    1 => line.insert(i, byte),
-                    _ => line.truncate(i),
-                }
-            }
+        fn mutated_real_payloads_never_panic(line in mutated_line([FIRING, RESOLVED, MIXED])) {
             let _ = Alertmanager.parse(&line, &mut TimeCtx::default());
         }
     }

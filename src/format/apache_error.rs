@@ -17,8 +17,8 @@
 
 use std::borrow::Cow;
 
-use crate::format::timestamped::foreign_line;
-use crate::format::{strip_port, text, LogFormat};
+use crate::format::lex::{foreign_line, leading_spaces, skip_spaces, strip_port, text, Fields};
+use crate::format::{LogFormat, Role};
 use crate::record::{Level, Message, Parsed};
 use crate::time::{parse_ctime, parse_leading, TimeCtx};
 
@@ -32,6 +32,10 @@ impl LogFormat for ApacheError {
 
     fn description(&self) -> &'static str {
         "Apache httpd error log (2.2 and 2.4)"
+    }
+
+    fn role(&self) -> Role {
+        Role::System
     }
 
     fn parse<'a>(&self, line: &'a [u8], ctx: &mut TimeCtx) -> Parsed<'a> {
@@ -49,8 +53,6 @@ impl LogFormat for ApacheError {
         true
     }
 }
-
-type Fields<'a> = Vec<(Cow<'a, str>, Cow<'a, str>)>;
 
 fn parse_record<'a>(line: &'a [u8], ctx: &mut TimeCtx) -> Option<Parsed<'a>> {
     let body = line.strip_prefix(b"[")?;
@@ -150,11 +152,6 @@ fn client_ip(addr: &str, with_port: bool) -> &str {
     addr
 }
 
-fn skip_spaces(b: &[u8]) -> &[u8] {
-    let n = b.iter().take_while(|c| **c == b' ').count();
-    b.get(n..).unwrap_or(&[])
-}
-
 /// `[client 1.2.3.4:5678] ` at the start: (address, bytes consumed).
 fn take_client(b: &[u8]) -> Option<(&[u8], usize)> {
     let inner = b.strip_prefix(b"[client ")?;
@@ -170,7 +167,7 @@ fn take_client(b: &[u8]) -> Option<(&[u8], usize)> {
         return None;
     }
     let used = 8 + close + 1;
-    let spaces = b.get(used..)?.iter().take_while(|c| **c == b' ').count();
+    let spaces = leading_spaces(b.get(used..)?);
     Some((addr, used + spaces))
 }
 
@@ -209,34 +206,13 @@ fn errno_prefix(b: &[u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::format::timestamped::test_support::{check_corpus_file, corpus_dir};
+    use crate::format::testkit::{
+        check, check_in, check_messages, continuation, detect_corpus, each, message, mutated_line,
+        random_bytes, unparsed,
+    };
     use crate::format::{detect, LogFormat};
-    use crate::time::{format_rfc3339, YearAnchor, Zone};
+    use crate::time::{YearAnchor, Zone};
     use proptest::prelude::*;
-
-    /// (time, level, text, fields) of a record; panics on anything else.
-    fn msg(line: &str) -> (String, Level, String, Vec<(String, String)>) {
-        match ApacheError.parse(line.as_bytes(), &mut TimeCtx::default()) {
-            Parsed::Message { at, message } => (
-                format_rfc3339(at),
-                message.level.expect("level"),
-                message.text.into_owned(),
-                message
-                    .fields
-                    .into_iter()
-                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                    .collect(),
-            ),
-            other => panic!("not a message: {other:?}"),
-        }
-    }
-
-    fn field<'f>(fields: &'f [(String, String)], key: &str) -> Option<&'f str> {
-        fields
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-    }
 
     const REFERENCE: &[&str] = &[
         "[Fri Sep 09 10:42:29.902022 2011] [core:error] [pid 35708:tid 4328636416] [client 72.15.99.187] File does not exist: /usr/local/apache2/htdocs/favicon.ico",
@@ -250,108 +226,148 @@ mod tests {
 
     #[test]
     fn apache_24_with_thread() {
-        let (at, level, text, f) = msg(REFERENCE[0]);
-        assert_eq!(at, "2011-09-09T10:42:29.902022Z");
-        assert_eq!(level, Level::Error);
-        assert_eq!(
-            text,
-            "File does not exist: /usr/local/apache2/htdocs/favicon.ico"
+        check(
+            &ApacheError,
+            &[(
+                REFERENCE[0],
+                message()
+                    .at("2011-09-09T10:42:29.902022Z")
+                    .level(Level::Error)
+                    .text("File does not exist: /usr/local/apache2/htdocs/favicon.ico")
+                    .field("module", "core")
+                    .field("pid", "35708")
+                    .field("client", "72.15.99.187"),
+            )],
         );
-        assert_eq!(field(&f, "module"), Some("core"));
-        assert_eq!(field(&f, "pid"), Some("35708"));
-        assert_eq!(field(&f, "client"), Some("72.15.99.187"));
     }
 
     #[test]
     fn errno_prefix_and_message_id() {
-        let (at, level, text, f) = msg(REFERENCE[1]);
-        assert_eq!(at, "2017-07-08T17:40:54.742169Z");
-        assert_eq!(level, Level::Error);
-        assert_eq!(
-            text,
-            "(111)Connection refused: AH00957: HTTP: attempt to connect to 127.0.0.1:8000 (127.0.0.1) failed"
+        check(
+            &ApacheError,
+            &[
+                (
+                    REFERENCE[1],
+                    message()
+                        .at("2017-07-08T17:40:54.742169Z")
+                        .level(Level::Error)
+                        .text("(111)Connection refused: AH00957: HTTP: attempt to connect to 127.0.0.1:8000 (127.0.0.1) failed")
+                        .field("module", "proxy")
+                        .field("pid", "1081")
+                        .field("client", None),
+                ),
+                (
+                    REFERENCE[2],
+                    message()
+                        .level(Level::Error)
+                        .text("AH01114: HTTP: failed to make connection to backend: 127.0.0.1")
+                        .field("module", "proxy_http")
+                        // the port is dropped
+                        .field("client", "10.0.2.2"),
+                ),
+            ],
         );
-        assert_eq!(field(&f, "module"), Some("proxy"));
-        assert_eq!(field(&f, "pid"), Some("1081"));
-        assert_eq!(field(&f, "client"), None);
-
-        let (_, _, text, f) = msg(REFERENCE[2]);
-        assert_eq!(
-            text,
-            "AH01114: HTTP: failed to make connection to backend: 127.0.0.1"
-        );
-        assert_eq!(field(&f, "module"), Some("proxy_http"));
-        assert_eq!(field(&f, "client"), Some("10.0.2.2"), "port dropped");
     }
 
     #[test]
     fn errno_before_the_client_stays_in_the_text() {
-        let line = "[Sat Jul 08 17:40:54.742228 2017] [proxy:error] [pid 1081:tid 140] (70007)The timeout specified has expired: [client 10.0.2.2:53768] AH01102: error reading status line from remote server 10.0.1.12:8080";
-        let (_, _, text, f) = msg(line);
-        assert_eq!(
-            text,
-            "(70007)The timeout specified has expired: AH01102: error reading status line from remote server 10.0.1.12:8080"
+        check(
+            &ApacheError,
+            &[(
+                "[Sat Jul 08 17:40:54.742228 2017] [proxy:error] [pid 1081:tid 140] (70007)The timeout specified has expired: [client 10.0.2.2:53768] AH01102: error reading status line from remote server 10.0.1.12:8080",
+                message()
+                    .level(Level::Error)
+                    .text("(70007)The timeout specified has expired: AH01102: error reading status line from remote server 10.0.1.12:8080")
+                    .field("client", "10.0.2.2"),
+            )],
         );
-        assert_eq!(field(&f, "client"), Some("10.0.2.2"));
     }
 
     #[test]
     fn apache_22_lines() {
-        let (at, level, text, f) = msg(REFERENCE[3]);
-        assert_eq!(at, "2019-12-04T17:14:32Z");
-        assert_eq!(level, Level::Error);
-        assert_eq!(text, "Premature end of script headers: index.cgi");
-        assert_eq!(field(&f, "client"), Some("1.2.3.4"));
-        assert_eq!(field(&f, "module"), None);
-        assert_eq!(field(&f, "pid"), None);
-
-        let (_, level, text, f) = msg(REFERENCE[4]);
-        assert_eq!(level, Level::Notice);
-        assert_eq!(
-            text,
-            "Apache/2.2.22 (Ubuntu) configured -- resuming normal operations"
+        check(
+            &ApacheError,
+            &[
+                (
+                    REFERENCE[3],
+                    message()
+                        .at("2019-12-04T17:14:32Z")
+                        .level(Level::Error)
+                        .text("Premature end of script headers: index.cgi")
+                        .field("client", "1.2.3.4")
+                        .field("module", None)
+                        .field("pid", None),
+                ),
+                (
+                    REFERENCE[4],
+                    message()
+                        .level(Level::Notice)
+                        .text("Apache/2.2.22 (Ubuntu) configured -- resuming normal operations")
+                        .no_fields(),
+                ),
+                (
+                    REFERENCE[6],
+                    message()
+                        .level(Level::Error)
+                        .text_suffix(", referer: http://192.168.33.72/"),
+                ),
+            ],
         );
-        assert!(f.is_empty());
-
-        let (_, _, text, _) = msg(REFERENCE[6]);
-        assert!(text.ends_with(", referer: http://192.168.33.72/"));
     }
 
     #[test]
     fn sub_levels_and_source_location() {
-        let (at, level, text, f) = msg(REFERENCE[5]);
-        assert_eq!(at, "2021-10-20T19:20:59.121211Z");
-        assert_eq!(level, Level::Trace);
-        assert!(text.starts_with("10.121.192.8 - - [dev.elastic.co/sid#55a374e851c8]"));
-        assert_eq!(field(&f, "module"), Some("rewrite"));
-        assert_eq!(field(&f, "pid"), Some("121591"));
-        assert_eq!(field(&f, "client"), Some("10.121.192.8"));
+        check(
+            &ApacheError,
+            &[(
+                REFERENCE[5],
+                message()
+                    .at("2021-10-20T19:20:59.121211Z")
+                    .level(Level::Trace)
+                    .text_prefix("10.121.192.8 - - [dev.elastic.co/sid#55a374e851c8]")
+                    .field("module", "rewrite")
+                    .field("pid", "121591")
+                    .field("client", "10.121.192.8"),
+            )],
+        );
     }
 
     #[test]
     fn module_less_and_ipv6_clients() {
-        let (_, level, text, f) = msg("[Wed Oct 11 14:32:52.123456 2000] [:error] [pid 123] [client [2001:db8::1]:51234] PHP Fatal error:  Uncaught Exception: boom in /var/www/index.php:3");
-        assert_eq!(level, Level::Error);
-        assert!(text.starts_with("PHP Fatal error:"));
-        assert_eq!(field(&f, "module"), None);
-        assert_eq!(field(&f, "client"), Some("2001:db8::1"));
-        let (_, _, _, f) = msg(
-            "[Wed Oct 11 14:32:52.123456 2000] [core:error] [pid 123] [client 2001:db8::1:51234] x",
+        check(
+            &ApacheError,
+            &[
+                (
+                    "[Wed Oct 11 14:32:52.123456 2000] [:error] [pid 123] [client [2001:db8::1]:51234] PHP Fatal error:  Uncaught Exception: boom in /var/www/index.php:3",
+                    message()
+                        .level(Level::Error)
+                        .text_prefix("PHP Fatal error:")
+                        .field("module", None)
+                        .field("client", "2001:db8::1"),
+                ),
+                (
+                    "[Wed Oct 11 14:32:52.123456 2000] [core:error] [pid 123] [client 2001:db8::1:51234] x",
+                    message().level(Level::Error).field("client", "2001:db8::1"),
+                ),
+                (
+                    "[Wed Oct 11 14:32:52 2000] [error] [client 2001:db8::1] x",
+                    message().level(Level::Error).field("client", "2001:db8::1"),
+                ),
+                (
+                    "[Wed Oct 11 14:32:52 2000] [crit] (13)Permission denied: x",
+                    message().level(Level::Critical),
+                ),
+                (
+                    "[Wed Oct 11 14:32:52 2000] [mpm_event:emerg] [pid 1:tid 2] AH00000: x",
+                    message().level(Level::Emergency),
+                ),
+            ],
         );
-        assert_eq!(field(&f, "client"), Some("2001:db8::1"));
-        let (_, _, _, f) = msg("[Wed Oct 11 14:32:52 2000] [error] [client 2001:db8::1] x");
-        assert_eq!(field(&f, "client"), Some("2001:db8::1"));
-        let (_, level, _, _) = msg("[Wed Oct 11 14:32:52 2000] [crit] (13)Permission denied: x");
-        assert_eq!(level, Level::Critical);
-        let (_, level, _, _) =
-            msg("[Wed Oct 11 14:32:52 2000] [mpm_event:emerg] [pid 1:tid 2] AH00000: x");
-        assert_eq!(level, Level::Emergency);
     }
 
     #[test]
     fn not_apache_error_lines() {
-        let mut ctx = TimeCtx::default();
-        for line in [
+        let unread = [
             r#"127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326"#,
             r#"{"time":"2024-03-15T10:00:00Z","level":"error","msg":"x"}"#,
             "Mar  5 10:00:00 host prog[1]: x",
@@ -359,34 +375,23 @@ mod tests {
             "[Mon Dec 26 16:22:08 2016] [bogus] [client 1.2.3.4] x",
             "[Mon Dec 26 16:22:08 2016] no level bracket",
             "[2024-03-15 10:00:00] [error] iso is not apache",
-        ] {
-            assert_eq!(
-                ApacheError.parse(line.as_bytes(), &mut ctx),
-                Parsed::Unparsed,
-                "{line}"
-            );
-        }
-        for line in [
+        ];
+        let continued = [
             "PHP Stack trace:",
             "  thrown in /var/www/index.php on line 3",
             "200 OK",
-        ] {
-            assert_eq!(
-                ApacheError.parse(line.as_bytes(), &mut ctx),
-                Parsed::Continuation,
-                "{line}"
-            );
-        }
+        ];
+        let rows = [each(unread, unparsed()), each(continued, continuation())].concat();
+        check(&ApacheError, &rows);
     }
 
     #[test]
     fn local_time_in_the_source_zone() {
-        let mut ctx = TimeCtx::new(Zone::Fixed(3600), YearAnchor::End(0));
-        let at = ApacheError
-            .parse(REFERENCE[3].as_bytes(), &mut ctx)
-            .at()
-            .expect("record");
-        assert_eq!(format_rfc3339(at), "2019-12-04T16:14:32Z");
+        check_in(
+            &ApacheError,
+            || TimeCtx::new(Zone::Fixed(3600), YearAnchor::End(0)),
+            &[(REFERENCE[3], message().at("2019-12-04T16:14:32Z"))],
+        );
     }
 
     #[test]
@@ -396,18 +401,17 @@ mod tests {
             "apache/error-ubuntu-2.2.22.log",
             "apache/error-sublevel.log",
         ] {
-            check_corpus_file(&ApacheError, rel);
+            check_messages(&ApacheError, rel);
         }
     }
 
     #[test]
     fn detects_apache_error_files() {
-        let Some(dir) = corpus_dir() else { return };
         for rel in ["apache/error-test.log", "apache/error-ubuntu-2.2.22.log"] {
-            let data = std::fs::read(dir.join(rel)).expect("corpus");
-            let lines: Vec<&[u8]> = data.split(|c| *c == b'\n').collect();
-            let found = detect(&lines, &mut TimeCtx::default()).expect("a format");
-            assert_eq!(found.name(), "apache_error", "{rel}");
+            let Some(found) = detect_corpus(rel) else {
+                return;
+            };
+            assert_eq!(found, "apache_error", "{rel}");
         }
         let lines: Vec<&[u8]> = REFERENCE.iter().map(|l| l.as_bytes()).collect();
         let found = detect(&lines, &mut TimeCtx::default()).expect("a format");
@@ -416,23 +420,12 @@ mod tests {
 
     proptest! {
         #[test]
-        fn random_bytes_never_panic(line in proptest::collection::vec(any::<u8>(), 0..300)) {
+        fn random_bytes_never_panic(line in random_bytes(300)) {
             let _ = ApacheError.parse(&line, &mut TimeCtx::default());
         }
 
         #[test]
-        fn mutated_lines_never_panic(
-            which in 0..REFERENCE.len(),
-            cut in 0usize..400,
-            pos in 0usize..400,
-            byte in any::<u8>(),
-        ) {
-            let mut line = REFERENCE[which].as_bytes().to_vec();
-            if !line.is_empty() {
-                let p = pos % line.len();
-                line[p] = byte;
-            }
-            line.truncate(cut.min(line.len()));
+        fn mutated_lines_never_panic(line in mutated_line(REFERENCE)) {
             let _ = ApacheError.parse(&line, &mut TimeCtx::default());
         }
 

@@ -9,8 +9,10 @@
 //! %CONNECTION_TERMINATION_DETAILS% "%UPSTREAM_TRANSPORT_FAILURE_REASON%"`
 //! after the flags and the cluster and addresses at the end; both are read.
 
-use crate::format::access::{ip_of, method_path, skip_spaces};
-use crate::format::{next_token, quoted_token, text, LogFormat};
+use crate::format::lex::{
+    ip_of, is_count, is_digits, method_path, next_token, quoted_token, skip_spaces, text,
+};
+use crate::format::{LogFormat, Role};
 use crate::record::{Parsed, Request};
 use crate::time::{parse_iso, TimeCtx};
 
@@ -24,6 +26,10 @@ impl LogFormat for Envoy {
 
     fn description(&self) -> &'static str {
         "Envoy default access log"
+    }
+
+    fn role(&self) -> Role {
+        Role::Front
     }
 
     fn parse<'a>(&self, line: &'a [u8], ctx: &mut TimeCtx) -> Parsed<'a> {
@@ -168,52 +174,43 @@ fn backend(host: &[u8]) -> Option<std::borrow::Cow<'_, str>> {
     Some(text(host))
 }
 
-fn is_digits(b: &[u8]) -> bool {
-    !b.is_empty() && b.iter().all(u8::is_ascii_digit)
-}
-
-fn is_count(b: &[u8]) -> bool {
-    b == b"-" || is_digits(b)
-}
-
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
-    use crate::format::access::testutil;
-    use crate::time::format_rfc3339;
-
-    /// Real lines from log-formats.md §5.1.
-    pub(crate) const DOC_LINES: &[&str] = &[
-        r#"[2016-04-15T20:17:00.310Z] "POST /api/v1/locations HTTP/2" 204 - 154 0 226 100 "10.0.35.28" "nsq2http" "cc21d9b0-cf5c-432b-8c7e-98aeb7988cd2" "locations" "tcp://10.0.2.1:80""#,
-        r#"[2022-11-30T07:39:00.605Z] "GET /ip HTTP/1.1" 503 UF 0 91 1000 - "-" "curl/7.84.0" "8f56bc6a-343d-4c14-97a2-eef342497287" "localhost" "35.168.106.184:443""#,
-    ];
-
-    fn parse(line: &str) -> (String, Request<'_>) {
-        let mut ctx = TimeCtx::default();
-        match Envoy.parse(line.as_bytes(), &mut ctx) {
-            Parsed::Request { at, request } => (format_rfc3339(at), request),
-            other => panic!("not a request: {other:?} for {line}"),
-        }
-    }
+    use crate::format::lex::strip_port;
+    use crate::format::testkit::{
+        check, check_requests_with, detect_corpus, each, expected_str, request, unparsed, ALB_DOC,
+        ELB_DOC, ENVOY_DOC, NGINX_ACCESS_DOC,
+    };
 
     #[test]
     fn doc_lines() {
-        let (at, r) = parse(DOC_LINES[0]);
-        assert_eq!(at, "2016-04-15T20:17:00.310Z");
-        assert_eq!(r.status, 204);
-        assert!(!r.failed);
-        assert_eq!(r.latency_ms, Some(226.0));
-        assert_eq!(r.client.as_deref(), Some("10.0.35.28"));
-        assert_eq!(r.backend.as_deref(), Some("10.0.2.1:80"));
-        assert_eq!(r.method.as_deref(), Some("POST"));
-        assert_eq!(r.path.as_deref(), Some("/api/v1/locations"));
-
-        let (_, r) = parse(DOC_LINES[1]);
-        assert_eq!(r.status, 503);
-        assert!(r.failed);
-        assert_eq!(r.latency_ms, Some(1000.0));
-        assert_eq!(r.client, None);
-        assert_eq!(r.backend.as_deref(), Some("35.168.106.184:443"));
+        check(
+            &Envoy,
+            &[
+                (
+                    ENVOY_DOC[0],
+                    request()
+                        .at("2016-04-15T20:17:00.310Z")
+                        .status(204)
+                        .failed(false)
+                        .latency(226.0)
+                        .client("10.0.35.28")
+                        .backend("10.0.2.1:80")
+                        .method("POST")
+                        .path("/api/v1/locations"),
+                ),
+                (
+                    ENVOY_DOC[1],
+                    request()
+                        .status(503)
+                        .failed(true)
+                        .latency(1000.0)
+                        .client(None)
+                        .backend("35.168.106.184:443"),
+                ),
+            ],
+        );
     }
 
     #[test]
@@ -223,6 +220,7 @@ pub(crate) mod tests {
                 r#"[2019-04-08T16:50:12.533Z] "- - -" {code} {flags} 87 254 4 - "-" "-" "-" "-" "172.27.0.2:80""#
             )
         };
+        let mut rows = Vec::new();
         for (code, flags, failed) in [
             ("0", "-", false),
             ("0", "DC", false),
@@ -237,115 +235,98 @@ pub(crate) mod tests {
             ("504", "UT", true),
             ("503", "UH", true),
         ] {
-            let l = line(code, flags);
-            let (_, r) = parse(&l);
-            assert_eq!(r.failed, failed, "{l}");
-            assert_eq!((r.method, r.path), (None, None));
+            let want = request().failed(failed).method(None).path(None);
+            rows.push((line(code, flags), want));
         }
+        check(&Envoy, &rows);
     }
 
     #[test]
     fn forwarded_for_and_upstream() {
-        let (_, r) = parse(
-            r#"[2019-04-11T00:31:55.439Z] "GET /elastic HTTP/1.1" 404 NR 0 0 0 - "172.17.0.3, 10.0.0.1" "curl/7.59.0" "58436667-bf70-4fd0-9fe9-cdadadecfd55" "192.168.99.107:30901" "-""#,
+        check(
+            &Envoy,
+            &[
+                (
+                    r#"[2019-04-11T00:31:55.439Z] "GET /elastic HTTP/1.1" 404 NR 0 0 0 - "172.17.0.3, 10.0.0.1" "curl/7.59.0" "58436667-bf70-4fd0-9fe9-cdadadecfd55" "192.168.99.107:30901" "-""#,
+                    request().client("172.17.0.3").backend(None).failed(false),
+                ),
+                // Stops after the forwarded-for field.
+                (
+                    r#"[2019-04-11T00:31:55.439Z] "GET / HTTP/1.1" 200 - 0 0 7 - "[2001:db8::1]:4000""#,
+                    request().client("2001:db8::1").backend(None).latency(7.0),
+                ),
+            ],
         );
-        assert_eq!(r.client.as_deref(), Some("172.17.0.3"));
-        assert_eq!(r.backend, None);
-        assert!(!r.failed);
-        // Stops after the forwarded-for field.
-        let (_, r) = parse(
-            r#"[2019-04-11T00:31:55.439Z] "GET / HTTP/1.1" 200 - 0 0 7 - "[2001:db8::1]:4000""#,
-        );
-        assert_eq!(r.client.as_deref(), Some("2001:db8::1"));
-        assert_eq!((r.backend, r.latency_ms), (None, Some(7.0)));
     }
 
     #[test]
     fn istio_variant() {
-        let (at, r) = parse(
-            r#"[2020-11-25T21:26:18.409Z] "GET /status/418 HTTP/1.1" 418 - via_upstream - "-" 0 135 4 4 "-" "curl/7.73.0-DEV" "84961386-6d84-929d-98bd-c5aee93b5c88" "httpbin:8000" "10.44.1.27:80" outbound|8000||httpbin.foo.svc.cluster.local 10.44.1.23:37652 10.0.45.184:8000 10.44.1.23:46520 - default"#,
+        check(
+            &Envoy,
+            &[
+                (
+                    r#"[2020-11-25T21:26:18.409Z] "GET /status/418 HTTP/1.1" 418 - via_upstream - "-" 0 135 4 4 "-" "curl/7.73.0-DEV" "84961386-6d84-929d-98bd-c5aee93b5c88" "httpbin:8000" "10.44.1.27:80" outbound|8000||httpbin.foo.svc.cluster.local 10.44.1.23:37652 10.0.45.184:8000 10.44.1.23:46520 - default"#,
+                    request()
+                        .at("2020-11-25T21:26:18.409Z")
+                        .status(418)
+                        .latency(4.0)
+                        .backend("10.44.1.27:80")
+                        .client("10.44.1.23"),
+                ),
+                (
+                    r#"[2020-11-25T21:26:18.409Z] "GET / HTTP/1.1" 503 UF upstream_reset_before_response_started{connection_failure} - "delayed_connect_error:_111" 0 91 3 - "-" "curl" "id" "svc:80" "10.44.1.27:80" outbound|80||svc 10.44.1.23:37652 10.0.45.184:80 10.44.1.23:46520 - default"#,
+                    request().failed(true).backend("10.44.1.27:80"),
+                ),
+            ],
         );
-        assert_eq!(at, "2020-11-25T21:26:18.409Z");
-        assert_eq!(r.status, 418);
-        assert_eq!(r.latency_ms, Some(4.0));
-        assert_eq!(r.backend.as_deref(), Some("10.44.1.27:80"));
-        assert_eq!(r.client.as_deref(), Some("10.44.1.23"));
-        let (_, r) = parse(
-            r#"[2020-11-25T21:26:18.409Z] "GET / HTTP/1.1" 503 UF upstream_reset_before_response_started{connection_failure} - "delayed_connect_error:_111" 0 91 3 - "-" "curl" "id" "svc:80" "10.44.1.27:80" outbound|80||svc 10.44.1.23:37652 10.0.45.184:80 10.44.1.23:46520 - default"#,
-        );
-        assert!(r.failed);
-        assert_eq!(r.backend.as_deref(), Some("10.44.1.27:80"));
     }
 
     #[test]
     fn rejects_near_misses() {
-        let mut ctx = TimeCtx::default();
-        for line in [
-            r#"[2019-04-08T16:50:12.533Z] "GET / HTTP/1.1" 200 - x 254 4 - "-""#,
-            r#"[2019-04-08T16:50:12.533Z] "GET / HTTP/1.1" 2000 - 1 254 4 - "-""#,
-            r#"[2019-04-08T16:50:12.533Z] "GET / HTTP/1.1" 200 uf 1 254 4 - "-""#,
-            r#"[2019-04-08T16:50:12.533Z] INFO starting"#,
-            r#"[2019-04-08T16:50:12.533Z] "GET / HTTP/1.1" 200 - 1 254 4 -"#,
-            r#"[2024-03-15 10:00:00,123] ERROR "GET /" 502"#,
-        ] {
-            assert_eq!(
-                Envoy.parse(line.as_bytes(), &mut ctx),
-                Parsed::Unparsed,
-                "{line}"
-            );
-        }
-        for line in crate::format::access::tests::DOC_LINES
+        let mut rows = each(
+            [
+                r#"[2019-04-08T16:50:12.533Z] "GET / HTTP/1.1" 200 - x 254 4 - "-""#,
+                r#"[2019-04-08T16:50:12.533Z] "GET / HTTP/1.1" 2000 - 1 254 4 - "-""#,
+                r#"[2019-04-08T16:50:12.533Z] "GET / HTTP/1.1" 200 uf 1 254 4 - "-""#,
+                r#"[2019-04-08T16:50:12.533Z] INFO starting"#,
+                r#"[2019-04-08T16:50:12.533Z] "GET / HTTP/1.1" 200 - 1 254 4 -"#,
+                r#"[2024-03-15 10:00:00,123] ERROR "GET /" 502"#,
+            ],
+            unparsed(),
+        );
+        let others = NGINX_ACCESS_DOC
             .iter()
-            .chain(crate::format::alb::tests::DOC_LINES)
-        {
-            assert_eq!(
-                Envoy.parse(line.as_bytes(), &mut ctx),
-                Parsed::Unparsed,
-                "{line}"
-            );
-        }
+            .chain(ALB_DOC)
+            .chain(ELB_DOC)
+            .copied();
+        rows.extend(each(others, unparsed()));
+        check(&Envoy, &rows);
     }
 
     #[test]
     fn corpus_file() {
         let rel = "envoy/envoy.log";
-        let Some((records, lines)) = testutil::check(&Envoy, rel) else {
-            return;
-        };
-        assert_eq!(records, lines);
-        assert_eq!(testutil::detect(rel), Some("envoy"));
-        let Some(dir) = testutil::corpus() else {
-            return;
-        };
-        let data = std::fs::read(dir.join(rel)).unwrap();
-        let exp: Vec<serde_json::Value> = serde_json::from_slice(
-            &std::fs::read(dir.join(format!("{rel}-expected.json"))).unwrap(),
-        )
-        .unwrap();
-        let mut ctx = TimeCtx::default();
-        for (off, line) in testutil::lines(&data) {
-            let e = exp
-                .iter()
-                .find(|e| e.get("log.offset").and_then(|o| o.as_u64()) == Some(off as u64))
-                .unwrap();
-            let Parsed::Request { request, .. } = Envoy.parse(line, &mut ctx) else {
-                panic!("{off}")
-            };
+        let run = check_requests_with(&Envoy, rel, |place, request, e| {
             let duration_ns = e.get("event.duration").and_then(|v| v.as_f64()).unwrap();
-            assert_eq!(request.latency_ms, Some(duration_ns / 1e6), "{off}");
+            assert_eq!(request.latency_ms, Some(duration_ns / 1e6), "{place}");
             assert_eq!(
-                request.backend.as_deref().map(crate::format::strip_port),
-                e.get("destination.address").and_then(|v| v.as_str()),
-                "{off}"
+                request.backend.as_deref().map(strip_port),
+                expected_str(e, "destination.address"),
+                "{place}"
             );
             assert_eq!(
                 request.client.as_deref(),
-                e.get("source.ip").and_then(|v| v.as_str()),
-                "{off}"
+                expected_str(e, "source.ip"),
+                "{place}"
             );
             // filebeat counts the 404 as a failure; only 5xx and upstream
             // terminations fail here, and every corpus line is a success.
-            assert!(!request.failed, "{off}");
-        }
+            assert!(!request.failed, "{place}");
+        });
+        let Some(run) = run else {
+            return;
+        };
+        assert_eq!(run.records, run.lines);
+        assert_eq!(detect_corpus(rel), Some("envoy"));
     }
 }

@@ -4,7 +4,7 @@
 //! `option tcplog`, or a custom `log-format` close to them) or a notice
 //! (server up/down, health checks, reloads). Lines come behind a syslog
 //! prefix (RFC 3164, `<PRI>`, ISO as rsyslog writes it; read by
-//! [`syslog::parse_header`]) or bare, as `log stdout format raw` and the
+//! [`parse_header`], which the syslog format shares) or bare, as `log stdout format raw` and the
 //! stderr of the master process write them.
 //!
 //! Request fields are found by shape rather than position, because custom
@@ -20,8 +20,9 @@
 
 use std::borrow::Cow;
 
-use crate::format::syslog::{self, Header, HeaderTime};
-use crate::format::{next_token, quoted_token, text, LogFormat};
+use crate::format::lex::syslog_header::{parse_header, Header, HeaderTime};
+use crate::format::lex::{next_token, quoted_token, skip_spaces, text, Fields, SyslogPayload};
+use crate::format::{LogFormat, Role};
 use crate::record::{Level, Message, Parsed, Request};
 use crate::time::{
     civil_from_days, days_from_civil, digits, parse_leading, Micros, Stamp, TimeCtx, YearAnchor,
@@ -39,8 +40,12 @@ impl LogFormat for Haproxy {
         "HAProxy HTTP and TCP logs and notices, with or without syslog prefix"
     }
 
+    fn role(&self) -> Role {
+        Role::Front
+    }
+
     fn parse<'a>(&self, line: &'a [u8], ctx: &mut TimeCtx) -> Parsed<'a> {
-        if let Some(header) = syslog::parse_header(line) {
+        if let Some(header) = parse_header(line) {
             if is_haproxy_program(header.program) {
                 return from_syslog(&header, ctx);
             }
@@ -57,6 +62,18 @@ impl LogFormat for Haproxy {
 
     fn yearless(&self) -> bool {
         true
+    }
+}
+
+/// What the syslog format hands over: lines HAProxy wrote, and request
+/// logs a relay sent under another program name.
+impl SyslogPayload for Haproxy {
+    fn read<'a>(&self, header: &Header<'a>, ctx: &mut TimeCtx) -> Option<Parsed<'a>> {
+        if !(is_haproxy_program(header.program) || looks_like_request(header.msg)) {
+            return None;
+        }
+        let parsed = from_syslog(header, ctx);
+        (parsed != Parsed::Unparsed).then_some(parsed)
     }
 }
 
@@ -141,7 +158,7 @@ fn request<'a>(p: &'a [u8], zone_hint: Option<i32>, ctx: &mut TimeCtx) -> Option
     if rest.first() != Some(&b' ') {
         return None;
     }
-    let (_frontend, rest) = next_token(trim_start(rest));
+    let (_frontend, rest) = next_token(skip_spaces(rest));
     let (backend, mut rest) = next_token(rest);
     if backend.is_empty() {
         return None;
@@ -260,7 +277,7 @@ fn tail(mut rest: &[u8]) -> (Option<&[u8]>, Option<&[u8]>) {
                 let Some(close) = memchr::memchr(b'}', rest) else {
                     break;
                 };
-                rest = trim_start(rest.get(close + 1..).unwrap_or_default());
+                rest = skip_spaces(rest.get(close + 1..).unwrap_or_default());
             }
             Some(_) => {
                 let (tok, after) = next_token(rest);
@@ -412,7 +429,7 @@ fn level_prefix(p: &[u8]) -> Option<LevelPrefix<'_>> {
         return None;
     }
     let level = std::str::from_utf8(word).ok().and_then(Level::from_word)?;
-    let mut rest = trim_start(p.get(close + 1..)?);
+    let mut rest = skip_spaces(p.get(close + 1..)?);
     let mut when = None;
     if rest.get(3) == Some(&b'/') && rest.get(10).is_none_or(|&c| c == b' ') {
         let doy = digits(rest, 3)?;
@@ -422,7 +439,7 @@ fn level_prefix(p: &[u8]) -> Option<LevelPrefix<'_>> {
             return None;
         }
         when = Some((doy, h * 3600 + m * 60 + s.min(59)));
-        rest = trim_start(rest.get(10..)?);
+        rest = skip_spaces(rest.get(10..)?);
     }
     // `(PID) :`
     let rest = rest.strip_prefix(b"(")?;
@@ -430,9 +447,9 @@ fn level_prefix(p: &[u8]) -> Option<LevelPrefix<'_>> {
     if close == 0 || !rest.get(..close)?.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let rest = trim_start(rest.get(close + 1..)?);
+    let rest = skip_spaces(rest.get(close + 1..)?);
     let rest = rest.strip_prefix(b":")?;
-    Some((Some(level), when, trim_start(rest)))
+    Some((Some(level), when, skip_spaces(rest)))
 }
 
 /// HAProxy's stderr `DDD/HHMMSS`: DDD is `tm_yday`, counted from 0; the year
@@ -474,8 +491,6 @@ fn day_of_year(doy: u32, second_of_day: u32, ctx: &mut TimeCtx) -> Option<Micros
         offset: None,
     }))
 }
-
-type Fields<'a> = Vec<(Cow<'a, str>, Cow<'a, str>)>;
 
 /// `backend`, `server` (and `frontend`, `proxy`, `client`) named in a notice.
 fn notice_fields<'a>(body: &'a [u8]) -> Fields<'a> {
@@ -551,15 +566,14 @@ fn trim_end_punct(b: &[u8]) -> &[u8] {
     b.get(..b.len() - n).unwrap_or_default()
 }
 
-fn trim_start(b: &[u8]) -> &[u8] {
-    let n = b.iter().take_while(|&&c| c == b' ').count();
-    b.get(n..).unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::format::{detect, syslog::Syslog};
+    use crate::format::detect;
+    use crate::format::testkit::{
+        check_in, detect_corpus, each, field, format, message, message_of, mutated_line,
+        random_bytes, request, unparsed, CorpusFile,
+    };
     use crate::time::{civil_to_secs, format_rfc3339, parse_text_timestamp, Zone};
     use proptest::prelude::*;
 
@@ -575,25 +589,9 @@ mod tests {
         Haproxy.parse(line.as_bytes(), &mut ctx())
     }
 
-    fn req(line: &str) -> (String, Request<'_>) {
-        match parse(line) {
-            Parsed::Request { at, request } => (format_rfc3339(at), request),
-            other => panic!("not a request: {other:?} <- {line}"),
-        }
-    }
-
-    fn msg(parsed: Parsed<'_>) -> (String, Message<'_>) {
-        match parsed {
-            Parsed::Message { at, message } => (format_rfc3339(at), message),
-            other => panic!("not a message: {other:?}"),
-        }
-    }
-
-    fn field<'m>(m: &'m Message<'_>, name: &str) -> Option<&'m str> {
-        m.fields
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_ref())
+    /// The part of a syslog line after `haproxy[pid]: `.
+    fn raw(line: &str) -> &str {
+        line.split_once(": ").unwrap().1
     }
 
     const HTTP_DOC: &str = r#"Feb  6 12:14:14 localhost haproxy[14389]: 10.0.1.2:33317 [06/Feb/2009:12:14:14.655] http-in static/srv1 10/0/30/69/109 200 2750 - - ---- 1/1/1/1/0 0/0 {1wt.eu} {} "GET /index.html HTTP/1.1""#;
@@ -603,68 +601,99 @@ mod tests {
 
     #[test]
     fn http_log_from_the_docs() {
-        let (at, r) = req(HTTP_DOC);
-        assert_eq!(at, "2009-02-06T12:14:14.655Z");
-        assert_eq!(r.status, 200);
-        assert!(!r.failed);
-        assert_eq!(r.backend.as_deref(), Some("static/srv1"));
-        assert_eq!(r.client.as_deref(), Some("10.0.1.2"));
-        assert_eq!(r.latency_ms, Some(109.0));
-        assert_eq!(r.method.as_deref(), Some("GET"));
-        assert_eq!(r.path.as_deref(), Some("/index.html"));
-
-        let (at, r) = req(HTTP_H2);
-        assert_eq!(at, "2021-02-11T15:29:33.984Z");
-        assert_eq!(r.status, 200);
-        assert_eq!(r.backend.as_deref(), Some("core/localhost"));
-        assert_eq!(r.client.as_deref(), Some("10.20.30.1"));
-        assert_eq!(r.latency_ms, Some(26.0));
-        assert_eq!(r.path.as_deref(), Some("/"));
+        check_in(
+            &Haproxy,
+            ctx,
+            &[
+                (
+                    HTTP_DOC,
+                    request()
+                        .at("2009-02-06T12:14:14.655Z")
+                        .status(200)
+                        .failed(false)
+                        .backend("static/srv1")
+                        .client("10.0.1.2")
+                        .latency(109.0)
+                        .method("GET")
+                        .path("/index.html"),
+                ),
+                (
+                    HTTP_H2,
+                    request()
+                        .at("2021-02-11T15:29:33.984Z")
+                        .status(200)
+                        .backend("core/localhost")
+                        .client("10.20.30.1")
+                        .latency(26.0)
+                        .path("/"),
+                ),
+            ],
+        );
     }
 
     #[test]
     fn tcp_log_from_the_docs() {
-        let (at, r) = req(TCP_DOC);
-        assert_eq!(at, "2009-02-06T12:12:51.443Z");
-        assert_eq!(r.status, 0);
-        assert!(!r.failed, "`--` is a normal end");
-        assert_eq!(r.backend.as_deref(), Some("bck/srv1"));
-        assert_eq!(r.latency_ms, Some(5007.0));
-        assert_eq!(r.method, None);
-
-        let (_, r) = req(TCP_NOSRV);
-        assert_eq!(r.backend.as_deref(), Some("900/<NOSRV>"));
-        assert_eq!(r.client.as_deref(), Some("10.42.0.1"));
-        assert_eq!(r.latency_ms, Some(4.0));
-        assert!(r.failed, "SC: connection refused");
+        check_in(
+            &Haproxy,
+            ctx,
+            &[
+                (
+                    TCP_DOC,
+                    request()
+                        .at("2009-02-06T12:12:51.443Z")
+                        .status(0)
+                        // `--` is a normal end
+                        .failed(false)
+                        .backend("bck/srv1")
+                        .latency(5007.0)
+                        .method(None),
+                ),
+                (
+                    TCP_NOSRV,
+                    request()
+                        .backend("900/<NOSRV>")
+                        .client("10.42.0.1")
+                        .latency(4.0)
+                        // SC: connection refused
+                        .failed(true),
+                ),
+            ],
+        );
     }
 
     #[test]
     fn prefixes_raw_pri_and_iso() {
-        // `log stdout format raw`: no prefix at all.
-        let raw = HTTP_DOC.split_once(": ").unwrap().1;
-        let (at, r) = req(raw);
-        assert_eq!(at, "2009-02-06T12:14:14.655Z");
-        assert_eq!(r.latency_ms, Some(109.0));
-        let raw_tcp = TCP_NOSRV.split_once(": ").unwrap().1;
-        assert!(req(raw_tcp).1.failed);
-
-        // `<PRI>` and no hostname.
-        let line = format!("<134>Feb  6 12:14:14 haproxy[14389]: {raw}");
-        assert_eq!(req(&line).1.status, 200);
-
-        // rsyslog's ISO prefix: its offset is the zone of the bracketed date.
-        let line = format!("2009-02-06T12:14:15+01:00 lb1 haproxy[14389]: {raw}");
-        assert_eq!(req(&line).0, "2009-02-06T11:14:14.655Z");
+        let raw_http = raw(HTTP_DOC);
+        check_in(
+            &Haproxy,
+            ctx,
+            &[
+                // `log stdout format raw`: no prefix at all.
+                (
+                    raw_http.to_string(),
+                    request().at("2009-02-06T12:14:14.655Z").latency(109.0),
+                ),
+                (raw(TCP_NOSRV).to_string(), request().failed(true)),
+                // `<PRI>` and no hostname.
+                (
+                    format!("<134>Feb  6 12:14:14 haproxy[14389]: {raw_http}"),
+                    request().status(200),
+                ),
+                // rsyslog's ISO prefix: its offset is the zone of the bracketed date.
+                (
+                    format!("2009-02-06T12:14:15+01:00 lb1 haproxy[14389]: {raw_http}"),
+                    request().at("2009-02-06T11:14:14.655Z"),
+                ),
+            ],
+        );
         // Without an offset in the header, `--tz` applies.
-        let line = format!("2009-02-06T12:14:15 lb1 haproxy[14389]: {raw}");
-        let mut ctx = TimeCtx::new(Zone::Fixed(-7200), YearAnchor::End(0));
-        assert_eq!(
-            Haproxy
-                .parse(line.as_bytes(), &mut ctx)
-                .at()
-                .map(format_rfc3339),
-            Some("2009-02-06T14:14:14.655Z".to_string())
+        check_in(
+            &Haproxy,
+            || TimeCtx::new(Zone::Fixed(-7200), YearAnchor::End(0)),
+            &[(
+                format!("2009-02-06T12:14:15 lb1 haproxy[14389]: {raw_http}"),
+                request().at("2009-02-06T14:14:14.655Z"),
+            )],
         );
     }
 
@@ -677,46 +706,40 @@ mod tests {
 
     #[test]
     fn failures_and_special_fields() {
-        // HAProxy-generated 503 with <NOSRV>, `+` timers (logasap), `+N` retries.
-        let (_, r) = req(
-            r#"10.0.0.1:5000 [06/Feb/2009:12:14:14.655] http-in~ be/<NOSRV> 0/-1/-1/-1/+0 503 212 - - SC-- 0/0/0/0/+3 0/0 "GET /api HTTP/1.1""#,
-        );
-        assert_eq!(r.status, 503);
-        assert!(r.failed);
-        assert_eq!(r.backend.as_deref(), Some("be/<NOSRV>"));
-        assert_eq!(r.latency_ms, Some(0.0));
-
-        // Ta of -1: not available.
-        let (_, r) = req(
-            r#"10.0.0.1:5000 [06/Feb/2009:12:14:14.655] fe be/s1 0/0/0/-1/-1 504 194 - - sH-- 1/1/1/1/0 0/0 "GET / HTTP/1.1""#,
-        );
-        assert_eq!(r.latency_ms, None);
-        assert!(r.failed);
+        let mut rows = vec![
+            // HAProxy-generated 503 with <NOSRV>, `+` timers (logasap), `+N` retries.
+            (
+                r#"10.0.0.1:5000 [06/Feb/2009:12:14:14.655] http-in~ be/<NOSRV> 0/-1/-1/-1/+0 503 212 - - SC-- 0/0/0/0/+3 0/0 "GET /api HTTP/1.1""#.to_string(),
+                request()
+                    .status(503)
+                    .failed(true)
+                    .backend("be/<NOSRV>")
+                    .latency(0.0),
+            ),
+            // Ta of -1: not available.
+            (
+                r#"10.0.0.1:5000 [06/Feb/2009:12:14:14.655] fe be/s1 0/0/0/-1/-1 504 194 - - sH-- 1/1/1/1/0 0/0 "GET / HTTP/1.1""#.to_string(),
+                request().latency(None).failed(true),
+            ),
+        ];
 
         // Status -1 (client abort since 2.5): status 0, failed only for a
         // server-side termination.
-        let abort = |state: &str| {
-            format!(
-                r#"10.0.0.1:5000 [06/Feb/2009:12:14:14.655] fe be/s1 3/0/1/-1/+9 -1 0 - - {state} 1/1/1/1/0 0/0 "POST /upload HTTP/1.1""#
-            )
-        };
         for (state, failed) in [
             ("CH--", false),
             ("cD--", false),
             ("SH--", true),
             ("--", false),
         ] {
-            let line = abort(state);
-            let (_, r) = req(&line);
-            assert_eq!(r.status, 0);
-            assert_eq!(r.failed, failed, "{state}");
-            assert_eq!(r.latency_ms, Some(9.0));
+            rows.push((
+                format!(
+                    r#"10.0.0.1:5000 [06/Feb/2009:12:14:14.655] fe be/s1 3/0/1/-1/+9 -1 0 - - {state} 1/1/1/1/0 0/0 "POST /upload HTTP/1.1""#
+                ),
+                request().status(0).failed(failed).latency(9.0),
+            ));
         }
 
         // Timeouts and refusals in TCP mode; client-side ends are not failures.
-        let tcp = |state: &str| {
-            format!("10.0.0.1:5000 [06/Feb/2009:12:14:14.655] fe be/s1 0/-1/10001 0 {state} 0/0/0/0/3 0/0")
-        };
         for (state, failed) in [
             ("sC", true),
             ("SC", true),
@@ -728,86 +751,99 @@ mod tests {
             ("LR", false),
             ("--", false),
         ] {
-            assert_eq!(req(&tcp(state)).1.failed, failed, "{state}");
+            rows.push((
+                format!("10.0.0.1:5000 [06/Feb/2009:12:14:14.655] fe be/s1 0/-1/10001 0 {state} 0/0/0/0/3 0/0"),
+                request().failed(failed),
+            ));
         }
 
-        // A TCP line without termination state (custom format): unknown, not failed.
-        let (_, r) = req("10.0.0.1:5000 [06/Feb/2009:12:14:14.655] fe be/s1 0/0/12 300");
-        assert!(!r.failed);
-        assert_eq!(r.latency_ms, Some(12.0));
-
-        // HAProxy <=1.6 timers Tq/Tw/Tc/Tr/Tt in the same slots, no captures,
-        // truncated request (HAProxy cuts long lines), IPv6 client.
-        let (_, r) = req(
-            r#"::1:56789 [06/Feb/2009:12:14:14.655] fe be/s1 5/0/1/2/8 502 0 - - SH-- 0/0/0/0/0 0/0 "GET /very/long/path?q=1"#,
-        );
-        assert_eq!(r.client.as_deref(), Some("::1"));
-        assert!(r.failed);
-        assert_eq!(r.path.as_deref(), Some("/very/long/path?q=1"));
-
-        // A bad request has no method or path.
-        let (_, r) = req(
-            r#"10.0.0.1:5000 [06/Feb/2009:12:14:14.655] fe fe/<NOSRV> -1/-1/-1/-1/0 400 187 - - PR-- 0/0/0/0/0 0/0 "<BADREQ>""#,
-        );
-        assert_eq!((r.status, r.method, r.path), (400, None, None));
+        rows.extend([
+            // A TCP line without termination state (custom format): unknown, not failed.
+            (
+                "10.0.0.1:5000 [06/Feb/2009:12:14:14.655] fe be/s1 0/0/12 300".to_string(),
+                request().failed(false).latency(12.0),
+            ),
+            // HAProxy <=1.6 timers Tq/Tw/Tc/Tr/Tt in the same slots, no captures,
+            // truncated request (HAProxy cuts long lines), IPv6 client.
+            (
+                r#"::1:56789 [06/Feb/2009:12:14:14.655] fe be/s1 5/0/1/2/8 502 0 - - SH-- 0/0/0/0/0 0/0 "GET /very/long/path?q=1"#.to_string(),
+                request()
+                    .client("::1")
+                    .failed(true)
+                    .path("/very/long/path?q=1"),
+            ),
+            // A bad request has no method or path.
+            (
+                r#"10.0.0.1:5000 [06/Feb/2009:12:14:14.655] fe fe/<NOSRV> -1/-1/-1/-1/0 400 187 - - PR-- 0/0/0/0/0 0/0 "<BADREQ>""#.to_string(),
+                request().status(400).method(None).path(None),
+            ),
+        ]);
+        check_in(&Haproxy, ctx, &rows);
     }
 
     #[test]
     fn header_captures_with_spaces_and_custom_fields() {
-        let line = r#"1.2.3.4:27368 [15/Dec/2021:16:55:17.995] frontendname~ backendname/server1 24/0/0/3/27 304 453 - - ---- 27/1/1/0/0 0/0 {|Mozilla/5.0 (Windows NT 10.0; Win64; x64) "quoted"} {a b} "GET /image.png HTTP/1.1" TLSv1.2 ECDHE-RSA-AES128-GCM-SHA256 R-<someID>"#;
-        let (_, r) = req(line);
-        assert_eq!(r.status, 304);
-        assert_eq!(r.path.as_deref(), Some("/image.png"));
-
-        // An extra token between backend/server and the timers; `-` client.
-        let (_, r) = req(
-            r#"-:22222 [22/May/2021:02:22:22.222] www-https~ myapp/node2 site.domain.com 0/0/0/18/18 200 200 - - ---- 222/222/2/0/0 0/0 "OPTIONS /api/v2/app/ HTTP/1.1""#,
+        check_in(
+            &Haproxy,
+            ctx,
+            &[
+                (
+                    r#"1.2.3.4:27368 [15/Dec/2021:16:55:17.995] frontendname~ backendname/server1 24/0/0/3/27 304 453 - - ---- 27/1/1/0/0 0/0 {|Mozilla/5.0 (Windows NT 10.0; Win64; x64) "quoted"} {a b} "GET /image.png HTTP/1.1" TLSv1.2 ECDHE-RSA-AES128-GCM-SHA256 R-<someID>"#,
+                    request().status(304).path("/image.png"),
+                ),
+                // An extra token between backend/server and the timers; `-` client.
+                (
+                    r#"-:22222 [22/May/2021:02:22:22.222] www-https~ myapp/node2 site.domain.com 0/0/0/18/18 200 200 - - ---- 222/222/2/0/0 0/0 "OPTIONS /api/v2/app/ HTTP/1.1""#,
+                    request()
+                        .client(None)
+                        .backend("myapp/node2")
+                        .method("OPTIONS")
+                        .latency(18.0),
+                ),
+            ],
         );
-        assert_eq!(r.client, None);
-        assert_eq!(r.backend.as_deref(), Some("myapp/node2"));
-        assert_eq!(r.method.as_deref(), Some("OPTIONS"));
-        assert_eq!(r.latency_ms, Some(18.0));
     }
 
     #[test]
     fn notices_from_the_docs() {
-        let (at, m) = msg(parse(
-            "Feb 11 15:29:37 shopblocks haproxy[32442]: [WARNING] 041/152937 (32442) : Reexecuting Master process",
-        ));
-        assert_eq!(at, "2024-02-11T15:29:37Z");
-        assert_eq!(m.level, Some(Level::Warn));
-        assert_eq!(m.text, "Reexecuting Master process");
-        assert_eq!(field(&m, "host"), Some("shopblocks"));
-
-        let (_, m) = msg(parse(
-            "Feb 11 15:29:37 shopblocks haproxy[32442]: Proxy http started.",
-        ));
-        assert_eq!((m.level, m.text.as_ref()), (None, "Proxy http started."));
-        assert_eq!(field(&m, "proxy"), Some("http"));
-
-        let (_, m) = msg(parse(
-            "Feb 11 15:29:37 shopblocks haproxy[32499]: Stopping frontend http in 0 ms.",
-        ));
-        assert_eq!(field(&m, "frontend"), Some("http"));
-
-        // The syslog severity gives the level when there is no `[LEVEL]`.
-        let (_, m) = msg(parse(
-            "<129>Feb 11 15:29:40 haproxy[32499]: Server app/web1 is DOWN, reason: Layer4 timeout, check duration: 2001ms. 0 active and 0 backup servers left. 0 sessions active, 0 requeued, 0 remaining in queue.",
-        ));
-        assert_eq!(m.level, Some(Level::Alert));
-        assert_eq!(field(&m, "backend"), Some("app"));
-        assert_eq!(field(&m, "server"), Some("web1"));
-
+        let mut rows = vec![
+            (
+                "Feb 11 15:29:37 shopblocks haproxy[32442]: [WARNING] 041/152937 (32442) : Reexecuting Master process",
+                message()
+                    .at("2024-02-11T15:29:37Z")
+                    .level(Level::Warn)
+                    .text("Reexecuting Master process")
+                    .field("host", "shopblocks"),
+            ),
+            (
+                "Feb 11 15:29:37 shopblocks haproxy[32442]: Proxy http started.",
+                message()
+                    .level(None)
+                    .text("Proxy http started.")
+                    .field("proxy", "http"),
+            ),
+            (
+                "Feb 11 15:29:37 shopblocks haproxy[32499]: Stopping frontend http in 0 ms.",
+                message().field("frontend", "http"),
+            ),
+            // The syslog severity gives the level when there is no `[LEVEL]`.
+            (
+                "<129>Feb 11 15:29:40 haproxy[32499]: Server app/web1 is DOWN, reason: Layer4 timeout, check duration: 2001ms. 0 active and 0 backup servers left. 0 sessions active, 0 requeued, 0 remaining in queue.",
+                message()
+                    .level(Level::Alert)
+                    .field("backend", "app")
+                    .field("server", "web1"),
+            ),
+        ];
         for (line, backend, server) in [
             ("Feb 11 15:29:41 lb haproxy[1]: Server app/web1 is UP, reason: Layer7 check passed, code: 200, check duration: 3ms. 1 active and 0 backup servers online.", "app", Some("web1")),
             ("Feb 11 15:29:41 lb haproxy[1]: Health check for server app/web2 failed, reason: Layer4 connection problem, info: \"Connection refused\", check duration: 0ms, status: 0/2 DOWN.", "app", Some("web2")),
             ("Feb 11 15:29:41 lb haproxy[1]: backend 'app' has no server available!", "app", None),
             ("Feb 11 15:29:41 lb haproxy[1]: backend app has no server available!", "app", None),
         ] {
-            let (_, m) = msg(parse(line));
-            assert_eq!(field(&m, "backend"), Some(backend), "{line}");
-            assert_eq!(field(&m, "server"), server, "{line}");
+            rows.push((line, message().field("backend", backend).field("server", server)));
         }
+        check_in(&Haproxy, ctx, &rows);
     }
 
     #[test]
@@ -817,7 +853,7 @@ mod tests {
         let mut c = ctx();
         assert_eq!(Haproxy.parse(down.as_bytes(), &mut c), Parsed::Unparsed);
         c.last_at = Some(1_700_000_000_000_000);
-        let (at, m) = msg(Haproxy.parse(down.as_bytes(), &mut c));
+        let (at, m) = message_of(Haproxy.parse(down.as_bytes(), &mut c));
         assert_eq!(at, "2023-11-14T22:13:20Z");
         assert_eq!(m.level, Some(Level::Warn));
         assert!(m.text.starts_with("Server solacescalable"));
@@ -828,7 +864,7 @@ mod tests {
         assert_eq!(field(&m, "server"), Some("SRV_2"));
 
         let alert = "[ALERT]    (301) : backend 'solacescalable_default-default-8443-pub_8443' has no server available!";
-        let (_, m) = msg(Haproxy.parse(alert.as_bytes(), &mut c));
+        let (_, m) = message_of(Haproxy.parse(alert.as_bytes(), &mut c));
         assert_eq!(m.level, Some(Level::Alert));
         assert_eq!(
             field(&m, "backend"),
@@ -843,13 +879,13 @@ mod tests {
             ),
             ("[NOTICE]   (73) : Loading success.", "Loading success."),
         ] {
-            let (_, m) = msg(Haproxy.parse(line.as_bytes(), &mut c));
+            let (_, m) = message_of(Haproxy.parse(line.as_bytes(), &mut c));
             assert_eq!((m.level, m.text.as_ref()), (Some(Level::Notice), text));
         }
 
         // Older: day-of-year (from 0) and time, the year from the anchor.
         let old = "[ALERT] 279/142102 (8) : backend 'check_if_redis_is_master_1' has no server available!";
-        let (at, m) = msg(parse(old));
+        let (at, m) = message_of(parse(old));
         assert_eq!(
             at, "2023-10-07T14:21:02Z",
             "2023 is the year before the anchor"
@@ -927,72 +963,38 @@ mod tests {
 
     #[test]
     fn not_haproxy() {
-        for line in [
-            "<34>Oct 11 22:14:15 mymachine su: 'su root' failed for lonvick on /dev/pts/8",
-            "<13>Feb  5 17:32:18 10.0.0.99 Use the BFG!",
-            "2018-08-14T14:30:02.203151+02:00 linux-sqrz systemd[4179]: Stopped target Basic System.",
-            r#"127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326"#,
-            "2020/05/07 03:15:12 [error] 1234#0: *1 connect() failed",
-            r#"{"level":"error","msg":"boom"}"#,
-            "Proxy http started.",
-            "[ERROR] something",
-            "10.0.0.1:5000 [06/Feb/2009:12:14:14.655] fe be/s1 not timers",
-            "10.0.0.1:5000 [06/Feb/2009:12:14:14.655] fe be/s1 1/2/3/4/5 abc",
-            "",
-        ] {
-            assert_eq!(parse(line), Parsed::Unparsed, "{line}");
-        }
+        let rows = each(
+            [
+                "<34>Oct 11 22:14:15 mymachine su: 'su root' failed for lonvick on /dev/pts/8",
+                "<13>Feb  5 17:32:18 10.0.0.99 Use the BFG!",
+                "2018-08-14T14:30:02.203151+02:00 linux-sqrz systemd[4179]: Stopped target Basic System.",
+                r#"127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326"#,
+                "2020/05/07 03:15:12 [error] 1234#0: *1 connect() failed",
+                r#"{"level":"error","msg":"boom"}"#,
+                "Proxy http started.",
+                "[ERROR] something",
+                "10.0.0.1:5000 [06/Feb/2009:12:14:14.655] fe be/s1 not timers",
+                "10.0.0.1:5000 [06/Feb/2009:12:14:14.655] fe be/s1 1/2/3/4/5 abc",
+                "",
+            ],
+            unparsed(),
+        );
+        check_in(&Haproxy, ctx, &rows);
     }
 
     // -----------------------------------------------------------------------
     // Corpus
 
-    fn corpus(dir: &str) -> Option<std::path::PathBuf> {
-        let path = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus"))
-            .join(dir);
-        if path.is_dir() {
-            Some(path)
-        } else {
-            eprintln!("skipping: corpus not found at {}", path.display());
-            None
-        }
-    }
-
-    /// (byte offset, line) of every non-blank line.
-    fn lines(data: &[u8]) -> Vec<(usize, &[u8])> {
-        let mut out = Vec::new();
-        let mut offset = 0;
-        for raw in data.split(|&c| c == b'\n') {
-            let line = raw.strip_suffix(b"\r").unwrap_or(raw);
-            if !crate::format::is_blank(line) {
-                out.push((offset, line));
-            }
-            offset += raw.len() + 1;
-        }
-        out
-    }
-
-    fn expected(path: &std::path::Path) -> Vec<serde_json::Value> {
-        let mut p = path.as_os_str().to_owned();
-        p.push("-expected.json");
-        let text = std::fs::read_to_string(p).unwrap();
-        serde_json::from_str(&text).unwrap()
-    }
-
     #[test]
     fn corpus_files() {
-        let Some(dir) = corpus("haproxy") else {
-            return;
-        };
+        let syslog = format("syslog");
         let mut requests = 0;
         for name in ["default.log", "haproxy.log", "tcplog.log"] {
-            let path = dir.join(name);
-            let data = std::fs::read(&path).unwrap();
-            let expected = expected(&path);
-            for (offset, line) in lines(&data) {
-                let want = expected
-                    .iter()
-                    .find(|e| e["log.offset"].as_u64() == Some(offset as u64));
+            let Some(file) = CorpusFile::open(&format!("haproxy/{name}")) else {
+                return;
+            };
+            for (offset, line) in file.lines() {
+                let want = file.entry(offset);
                 let zone = want
                     .and_then(|e| e["event.timezone"].as_str())
                     .map_or(Zone::Utc, |z| Zone::parse(z).unwrap());
@@ -1000,7 +1002,7 @@ mod tests {
                 let parsed = Haproxy.parse(line, &mut c);
                 assert_ne!(parsed, Parsed::Unparsed, "{name}@{offset}");
                 // syslog hands the same lines to this parser.
-                assert_eq!(Syslog.parse(line, &mut c), parsed, "{name}@{offset}");
+                assert_eq!(syslog.parse(line, &mut c), parsed, "{name}@{offset}");
                 let Some(want) = want else { continue };
                 if let Some(ts) = want["@timestamp"].as_str() {
                     let ts = parse_text_timestamp(ts, &mut c).unwrap();
@@ -1040,8 +1042,10 @@ mod tests {
 
         // Timestamps (the expectations carry none for these files): the
         // bracketed date, in the file's zone, or in the ISO header's offset.
-        let data = std::fs::read(dir.join("haproxy.log")).unwrap();
-        let all = lines(&data);
+        let Some(file) = CorpusFile::open("haproxy/haproxy.log") else {
+            return;
+        };
+        let all = file.lines();
         let mut c = TimeCtx::new(Zone::parse("-02:00").unwrap(), YearAnchor::End(0));
         let first = Haproxy.parse(all[0].1, &mut c).at().map(format_rfc3339);
         assert_eq!(first.as_deref(), Some("2018-07-30T11:03:52.726Z"));
@@ -1051,18 +1055,15 @@ mod tests {
 
     #[test]
     fn detection() {
-        let Some(dir) = corpus("haproxy") else {
-            return;
-        };
         for name in ["default.log", "haproxy.log", "tcplog.log"] {
-            let data = std::fs::read(dir.join(name)).unwrap();
-            let sample: Vec<&[u8]> = lines(&data).into_iter().map(|(_, l)| l).collect();
-            let found = detect(&sample, &mut ctx()).map(|f| f.name());
-            assert_eq!(found, Some("haproxy"), "{name}");
+            let Some(found) = detect_corpus(&format!("haproxy/{name}")) else {
+                return;
+            };
+            assert_eq!(found, "haproxy", "{name}");
         }
         let raw: Vec<&[u8]> = [HTTP_DOC, TCP_DOC, TCP_NOSRV]
             .iter()
-            .map(|l| l.split_once(": ").unwrap().1.as_bytes())
+            .map(|l| raw(l).as_bytes())
             .collect();
         assert_eq!(detect(&raw, &mut ctx()).map(|f| f.name()), Some("haproxy"));
     }
@@ -1082,13 +1083,9 @@ mod tests {
         "Sep 20 15:42:59 1.2.3.4 haproxy[24551]: Connect from 1.2.3.4:40780 to 1.2.3.4:5000 (main/HTTP)",
     ];
 
-    fn mutated() -> impl Strategy<Value = Vec<u8>> {
-        crate::format::testing::mutated_line(REAL)
-    }
-
     proptest! {
         #[test]
-        fn random_bytes_never_panic(line in proptest::collection::vec(any::<u8>(), 0..200)) {
+        fn random_bytes_never_panic(line in random_bytes(200)) {
             let mut c = ctx();
             c.last_at = Some(0);
             let _ = Haproxy.parse(&line, &mut c);
@@ -1096,7 +1093,7 @@ mod tests {
         }
 
         #[test]
-        fn mutated_lines_never_panic(line in mutated()) {
+        fn mutated_lines_never_panic(line in mutated_line(REAL)) {
             let mut c = ctx();
             c.last_at = Some(0);
             let _ = Haproxy.parse(&line, &mut c);

@@ -12,9 +12,13 @@ use std::borrow::Cow;
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::{Map, Value};
 
-use crate::format::{strip_port, LogFormat};
+use crate::format::lex::json_object::{split_json_line, value_time};
+use crate::format::lex::{
+    cap_value, status_code, strip_port, unit_duration_ms, Fields, MAX_FIELDS,
+};
+use crate::format::{LogFormat, Role};
 use crate::record::{Level, Message, Parsed, Request};
-use crate::time::{epoch_f64_to_micros, parse_leading, parse_text_timestamp, Micros, TimeCtx};
+use crate::time::{Micros, TimeCtx};
 
 /// JSON lines (logrus, zap, zerolog, bunyan, pino, slog, structlog, ECS, journald, Traefik, tracing).
 pub struct JsonLines;
@@ -28,6 +32,10 @@ impl LogFormat for JsonLines {
         "JSON lines (logrus, zap, zerolog, bunyan, pino, slog, structlog, ECS, journald, Traefik, tracing)"
     }
 
+    fn role(&self) -> Role {
+        Role::Application
+    }
+
     fn parse<'a>(&self, line: &'a [u8], ctx: &mut TimeCtx) -> Parsed<'a> {
         let Some((prefix_at, body)) = split_json_line(line, ctx) else {
             return Parsed::Unparsed;
@@ -36,67 +44,6 @@ impl LogFormat for JsonLines {
             return Parsed::Unparsed;
         };
         read_object(&entries, prefix_at, ctx, 0).unwrap_or(Parsed::Unparsed)
-    }
-}
-
-/// Most fields kept on a message, and the longest value kept (in characters).
-const MAX_FIELDS: usize = 12;
-const MAX_FIELD_CHARS: usize = 200;
-
-// ---------------------------------------------------------------------------
-// Shared with the Alertmanager parser
-
-/// Splits a line into an optional leading timestamp (as some shippers write
-/// `2024-03-09T08:41:12Z {...}`, or the CRI container format
-/// `2024-03-09T08:41:12.1Z stdout F {...}`) and the JSON object text.
-/// `None` when the line is not an object, so non-JSON lines cost a byte or two.
-pub(crate) fn split_json_line<'a>(
-    line: &'a [u8],
-    ctx: &mut TimeCtx,
-) -> Option<(Option<Micros>, &'a [u8])> {
-    let mut b = trim_ascii(line);
-    // A UTF-8 byte-order mark left at the start of a file.
-    if let Some(rest) = b.strip_prefix(b"\xEF\xBB\xBF") {
-        b = rest;
-    }
-    if b.last() != Some(&b'}') {
-        return None;
-    }
-    match b.first()? {
-        b'{' => Some((None, b)),
-        c if c.is_ascii_digit() || *c == b'[' => {
-            let (stamp, used) = parse_leading(b)?;
-            let mut rest = b.get(used..)?;
-            if rest.first() != Some(&b' ') && rest.first() != Some(&b'\t') {
-                return None;
-            }
-            rest = trim_ascii(rest);
-            // CRI log lines: `<time> stdout|stderr F|P <log>`.
-            for stream in [&b"stdout "[..], &b"stderr "[..]] {
-                if let Some(r) = rest.strip_prefix(stream) {
-                    if let Some(r) = r.strip_prefix(b"F ").or_else(|| r.strip_prefix(b"P ")) {
-                        rest = r;
-                    }
-                }
-            }
-            if rest.first() != Some(&b'{') {
-                return None;
-            }
-            Some((Some(ctx.resolve(stamp)), rest))
-        }
-        _ => None,
-    }
-}
-
-/// Parses a JSON object. Invalid UTF-8 inside strings is read lossily
-/// rather than losing the line.
-pub(crate) fn parse_object(body: &[u8]) -> Option<Map<String, Value>> {
-    match serde_json::from_slice::<Map<String, Value>>(body) {
-        Ok(map) => Some(map),
-        Err(_) if std::str::from_utf8(body).is_err() => {
-            serde_json::from_str(&String::from_utf8_lossy(body)).ok()
-        }
-        Err(_) => None,
     }
 }
 
@@ -184,141 +131,6 @@ fn parse_entries(body: &[u8]) -> Option<Entries<'_>> {
 
 fn get<'e>(entries: &'e [(Cow<'_, str>, Value)], key: &str) -> Option<&'e Value> {
     entries.iter().find(|(k, _)| k == key).map(|(_, v)| v)
-}
-
-/// A JSON time value: an RFC 3339 or other text timestamp (offset-less ones
-/// read in the context's zone), Go's `time.String()`, an epoch number or
-/// numeric string in s/ms/µs/ns by magnitude, MongoDB's `{"$date": ...}`
-/// and Google Cloud's `{"seconds": .., "nanos": ..}`.
-pub(crate) fn value_time(v: &Value, ctx: &mut TimeCtx) -> Option<Micros> {
-    match v {
-        Value::String(s) => {
-            if s.is_empty() || s.len() > 64 {
-                return None;
-            }
-            parse_text_timestamp(s, ctx)
-        }
-        Value::Number(n) => number_epoch(n),
-        Value::Object(o) => {
-            if let Some(d) = o.get("$date") {
-                return match d {
-                    Value::Object(inner) => {
-                        inner.get("$numberLong").and_then(|x| value_time(x, ctx))
-                    }
-                    other => value_time(other, ctx),
-                };
-            }
-            let secs = o.get("seconds")?;
-            let secs = match secs {
-                Value::Number(n) => n.as_i64()?,
-                Value::String(s) => s.parse().ok()?,
-                _ => return None,
-            };
-            let nanos = o.get("nanos").and_then(Value::as_i64).unwrap_or(0);
-            if !(0..=1_000_000_000).contains(&nanos) || !(0..=1i64 << 40).contains(&secs) {
-                return None;
-            }
-            Some(secs * 1_000_000 + nanos / 1000)
-        }
-        _ => None,
-    }
-}
-
-/// An epoch JSON number; integers are read exactly (nanosecond epochs do
-/// not fit an `f64`'s precision).
-fn number_epoch(n: &serde_json::Number) -> Option<Micros> {
-    if let Some(u) = n.as_u64() {
-        let u = u as i64;
-        return match u {
-            100_000_000..=9_999_999_999 => Some(u * 1_000_000),
-            100_000_000_000..=9_999_999_999_999 => Some(u * 1000),
-            100_000_000_000_000..=9_999_999_999_999_999 => Some(u),
-            100_000_000_000_000_000..=i64::MAX => Some(u / 1000),
-            _ => None,
-        };
-    }
-    epoch_f64_to_micros(n.as_f64()?)
-}
-
-/// A Go duration string (`1.5s`, `12ms`, `350µs`, `1m30s`, `45ns`) or a
-/// number with a unit suffix, in milliseconds. `None` without a unit.
-pub(crate) fn unit_duration_ms(text: &str) -> Option<f64> {
-    let t = text.trim();
-    if t.is_empty() || t.len() > 40 {
-        return None;
-    }
-    let mut total = 0.0;
-    let mut rest = t;
-    let mut any = false;
-    while !rest.is_empty() {
-        let num_len = rest
-            .bytes()
-            .take_while(|c| c.is_ascii_digit() || *c == b'.')
-            .count();
-        if num_len == 0 {
-            return None;
-        }
-        let n: f64 = rest.get(..num_len)?.parse().ok()?;
-        rest = rest.get(num_len..)?;
-        let unit_len = rest
-            .char_indices()
-            .find(|(_, c)| c.is_ascii_digit() || *c == '.')
-            .map_or(rest.len(), |(i, _)| i);
-        let unit = rest.get(..unit_len)?;
-        rest = rest.get(unit_len..)?;
-        let ms_per = match unit {
-            "ns" => 1e-6,
-            "us" | "µs" | "μs" => 1e-3,
-            "ms" => 1.0,
-            "s" => 1000.0,
-            "m" => 60_000.0,
-            "h" => 3_600_000.0,
-            _ => return None,
-        };
-        total += n * ms_per;
-        any = true;
-    }
-    any.then_some(total)
-}
-
-/// A status code: 0 (no response) or 100..=599, as a number or numeric string.
-pub(crate) fn status_code(text: &str) -> Option<u16> {
-    let t = text.trim();
-    if t.is_empty() || t.len() > 3 || !t.bytes().all(|c| c.is_ascii_digit()) {
-        return None;
-    }
-    let n: u16 = t.parse().ok()?;
-    (n == 0 || (100..=599).contains(&n)).then_some(n)
-}
-
-/// Cuts a field value to [`MAX_FIELD_CHARS`] characters, marking the cut.
-pub(crate) fn cap_value(s: Cow<'_, str>) -> Cow<'_, str> {
-    match s.char_indices().nth(MAX_FIELD_CHARS) {
-        Some((i, _)) => {
-            let mut owned = s.get(..i).unwrap_or_default().to_string();
-            owned.push('…');
-            Cow::Owned(owned)
-        }
-        None => s,
-    }
-}
-
-pub(crate) fn trim_ascii(mut b: &[u8]) -> &[u8] {
-    while let [first, rest @ ..] = b {
-        if first.is_ascii_whitespace() {
-            b = rest;
-        } else {
-            break;
-        }
-    }
-    while let [rest @ .., last] = b {
-        if last.is_ascii_whitespace() {
-            b = rest;
-        } else {
-            break;
-        }
-    }
-    b
 }
 
 // ---------------------------------------------------------------------------
@@ -778,7 +590,7 @@ fn read_object<'a>(
         }
     }
 
-    let mut fields: Vec<(Cow<'a, str>, Cow<'a, str>)> = Vec::new();
+    let mut fields: Fields<'a> = Vec::new();
     for (key, v) in entries {
         if fields.len() >= MAX_FIELDS {
             break;
@@ -978,36 +790,19 @@ fn latency_ms(v: &Value, unit: LatencyUnit) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::time::{format_rfc3339, YearAnchor, Zone};
+    use crate::format::detect;
+    use crate::format::testkit::{
+        self, check, check_in, each, format, message, message_of, mutated_line, random_bytes,
+        request, request_of, unparsed,
+    };
+    use crate::time::{YearAnchor, Zone};
     use proptest::prelude::*;
 
     fn parse(line: &str) -> Parsed<'_> {
         JsonLines.parse(line.as_bytes(), &mut TimeCtx::default())
     }
 
-    /// The message of a line, with its time in RFC 3339.
-    fn message(line: &str) -> (String, Message<'_>) {
-        match parse(line) {
-            Parsed::Message { at, message } => (format_rfc3339(at), message),
-            other => panic!("not a message: {other:?} for {line}"),
-        }
-    }
-
-    fn request(line: &str) -> (String, Request<'_>) {
-        match parse(line) {
-            Parsed::Request { at, request } => (format_rfc3339(at), request),
-            other => panic!("not a request: {other:?} for {line}"),
-        }
-    }
-
-    fn field<'m>(m: &'m Message<'_>, key: &str) -> Option<&'m str> {
-        m.fields
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_ref())
-    }
-
-    pub(crate) const REAL_LINES: &[&str] = &[
+    const REAL_LINES: &[&str] = &[
         r#"{"level":30,"time":1531171074631,"msg":"hello world","pid":657,"hostname":"Davids-MBP-3.fritz.box"}"#,
         r#"{"time":"2022-11-08T15:28:26.000000000-05:00","level":"INFO","msg":"hello","count":3}"#,
         r#"{"name":"myapp","hostname":"banana.local","pid":40161,"level":30,"msg":"hi","time":"2013-01-04T18:46:23.851Z","v":0}"#,
@@ -1027,386 +822,539 @@ mod tests {
 
     #[test]
     fn pino() {
-        let (at, m) = message(REAL_LINES[0]);
-        assert_eq!(at, "2018-07-09T21:17:54.631Z");
-        assert_eq!(m.level, Some(Level::Info));
-        assert_eq!(m.text, "hello world");
-        assert_eq!(field(&m, "hostname"), Some("Davids-MBP-3.fritz.box"));
-        assert_eq!(field(&m, "pid"), None);
+        check(
+            &JsonLines,
+            &[(
+                REAL_LINES[0],
+                message()
+                    .at("2018-07-09T21:17:54.631Z")
+                    .level(Level::Info)
+                    .text("hello world")
+                    .field("hostname", "Davids-MBP-3.fritz.box")
+                    .field("pid", None),
+            )],
+        );
     }
 
     #[test]
     fn slog_json_handler() {
-        let (at, m) = message(REAL_LINES[1]);
-        assert_eq!(at, "2022-11-08T20:28:26Z");
-        assert_eq!(m.level, Some(Level::Info));
-        assert_eq!(m.text, "hello");
+        check(
+            &JsonLines,
+            &[(
+                REAL_LINES[1],
+                message()
+                    .at("2022-11-08T20:28:26Z")
+                    .level(Level::Info)
+                    .text("hello"),
+            )],
+        );
     }
 
     #[test]
     fn bunyan() {
-        let (at, m) = message(REAL_LINES[2]);
-        assert_eq!(at, "2013-01-04T18:46:23.851Z");
-        assert_eq!(m.level, Some(Level::Info));
-        assert_eq!(m.text, "hi");
-        assert_eq!(field(&m, "name"), Some("myapp"));
-        let (_, m) = message(
-            r#"{"name":"myapp","level":60,"msg":"boom","time":"2013-01-04T18:46:23.851Z","v":0}"#,
+        check(
+            &JsonLines,
+            &[
+                (
+                    REAL_LINES[2],
+                    message()
+                        .at("2013-01-04T18:46:23.851Z")
+                        .level(Level::Info)
+                        .text("hi")
+                        .field("name", "myapp"),
+                ),
+                (
+                    r#"{"name":"myapp","level":60,"msg":"boom","time":"2013-01-04T18:46:23.851Z","v":0}"#,
+                    message().level(Level::Critical),
+                ),
+            ],
         );
-        assert_eq!(m.level, Some(Level::Critical));
     }
 
     #[test]
     fn zap_production() {
-        let (at, m) = message(REAL_LINES[3]);
-        assert_eq!(at, "2022-04-14T13:48:45.984371Z");
-        assert_eq!(m.level, Some(Level::Info));
-        assert_eq!(m.text, "Starting zPages extension");
-        assert_eq!(
-            field(&m, "caller"),
-            Some("zpagesextension/zpagesextension.go:53")
+        check(
+            &JsonLines,
+            &[(
+                REAL_LINES[3],
+                message()
+                    .at("2022-04-14T13:48:45.984371Z")
+                    .level(Level::Info)
+                    .text("Starting zPages extension")
+                    .field("caller", "zpagesextension/zpagesextension.go:53"),
+            )],
         );
     }
 
     #[test]
     fn logrus_old_go_time_string() {
-        let (at, m) = message(REAL_LINES[4]);
-        assert_eq!(at, "2014-03-10T23:57:38.562264Z");
-        assert_eq!(m.level, Some(Level::Warn));
-        assert_eq!(m.text, "The group's number increased tremendously!");
+        check(
+            &JsonLines,
+            &[(
+                REAL_LINES[4],
+                message()
+                    .at("2014-03-10T23:57:38.562264Z")
+                    .level(Level::Warn)
+                    .text("The group's number increased tremendously!"),
+            )],
+        );
     }
 
     #[test]
     fn zerolog_epoch_and_rfc3339() {
-        let (at, m) = message(REAL_LINES[5]);
-        assert_eq!(at, "2018-01-16T20:25:03Z");
-        assert_eq!(m.level, Some(Level::Debug));
-        assert_eq!(m.text, "hello world");
-        let (at, m) = message(
-            r#"{"level":"error","error":"dial tcp 10.0.1.12:5432: connect: connection refused","time":"2024-03-09T08:41:12Z","message":"db ping failed"}"#,
+        check(
+            &JsonLines,
+            &[
+                (
+                    REAL_LINES[5],
+                    message()
+                        .at("2018-01-16T20:25:03Z")
+                        .level(Level::Debug)
+                        .text("hello world"),
+                ),
+                (
+                    r#"{"level":"error","error":"dial tcp 10.0.1.12:5432: connect: connection refused","time":"2024-03-09T08:41:12Z","message":"db ping failed"}"#,
+                    message()
+                        .at("2024-03-09T08:41:12Z")
+                        .level(Level::Error)
+                        .text("db ping failed")
+                        .field(
+                            "error",
+                            "dial tcp 10.0.1.12:5432: connect: connection refused",
+                        ),
+                ),
+                // Milliseconds and nanoseconds by magnitude, as numbers and strings.
+                (
+                    r#"{"level":"info","time":1709973672123,"message":"x"}"#,
+                    message().at("2024-03-09T08:41:12.123Z"),
+                ),
+                (
+                    r#"{"level":"info","time":1709973672123456789,"message":"x"}"#,
+                    message().at("2024-03-09T08:41:12.123456Z"),
+                ),
+                (
+                    r#"{"level":"info","time":"1709973672","message":"x"}"#,
+                    message().at("2024-03-09T08:41:12Z"),
+                ),
+            ],
         );
-        assert_eq!(at, "2024-03-09T08:41:12Z");
-        assert_eq!(m.level, Some(Level::Error));
-        assert_eq!(m.text, "db ping failed");
-        assert_eq!(
-            field(&m, "error"),
-            Some("dial tcp 10.0.1.12:5432: connect: connection refused")
-        );
-        // Milliseconds and nanoseconds by magnitude, as numbers and strings.
-        let (at, _) = message(r#"{"level":"info","time":1709973672123,"message":"x"}"#);
-        assert_eq!(at, "2024-03-09T08:41:12.123Z");
-        let (at, _) = message(r#"{"level":"info","time":1709973672123456789,"message":"x"}"#);
-        assert_eq!(at, "2024-03-09T08:41:12.123456Z");
-        let (at, _) = message(r#"{"level":"info","time":"1709973672","message":"x"}"#);
-        assert_eq!(at, "2024-03-09T08:41:12Z");
     }
 
     #[test]
     fn structlog() {
-        let (at, m) = message(REAL_LINES[6]);
-        assert_eq!(at, "2022-07-12T10:00:00.123456Z");
-        assert_eq!(m.text, "user logged in");
-        assert_eq!(m.level, Some(Level::Info));
-        let (at, m) =
-            message(r#"{"event":"cache miss","level":"warning","timestamp":1657620000.25}"#);
-        assert_eq!(at, "2022-07-12T10:00:00.250Z");
-        assert_eq!(m.level, Some(Level::Warn));
+        check(
+            &JsonLines,
+            &[
+                (
+                    REAL_LINES[6],
+                    message()
+                        .at("2022-07-12T10:00:00.123456Z")
+                        .text("user logged in")
+                        .level(Level::Info),
+                ),
+                (
+                    r#"{"event":"cache miss","level":"warning","timestamp":1657620000.25}"#,
+                    message().at("2022-07-12T10:00:00.250Z").level(Level::Warn),
+                ),
+            ],
+        );
     }
 
     #[test]
     fn ecs() {
-        let (at, m) = message(REAL_LINES[7]);
-        assert_eq!(at, "2019-05-15T12:34:56.789Z");
-        assert_eq!(m.level, Some(Level::Error));
-        assert_eq!(m.text, "Connection refused");
-        assert_eq!(field(&m, "service.name"), Some("checkout"));
-        assert_eq!(field(&m, "error.type"), Some("java.net.ConnectException"));
-        // Nested objects as some ECS loggers write them.
-        let (_, m) = message(
-            r#"{"@timestamp":"2019-05-15T12:34:56.789Z","log":{"level":"WARN","logger":"app"},"message":"slow","service":{"name":"cart"}}"#,
+        check(
+            &JsonLines,
+            &[
+                (
+                    REAL_LINES[7],
+                    message()
+                        .at("2019-05-15T12:34:56.789Z")
+                        .level(Level::Error)
+                        .text("Connection refused")
+                        .field("service.name", "checkout")
+                        .field("error.type", "java.net.ConnectException"),
+                ),
+                // Nested objects as some ECS loggers write them.
+                (
+                    r#"{"@timestamp":"2019-05-15T12:34:56.789Z","log":{"level":"WARN","logger":"app"},"message":"slow","service":{"name":"cart"}}"#,
+                    message().level(Level::Warn).field("service.name", "cart"),
+                ),
+            ],
         );
-        assert_eq!(m.level, Some(Level::Warn));
-        assert_eq!(field(&m, "service.name"), Some("cart"));
     }
 
     #[test]
     fn mongodb() {
-        let (at, m) = message(REAL_LINES[8]);
-        assert_eq!(at, "2020-05-01T15:16:17.180Z");
-        assert_eq!(m.level, Some(Level::Info));
-        assert_eq!(m.text, "Listening on");
-        assert_eq!(field(&m, "component"), Some("NETWORK"));
-        let (_, m) = message(
-            r#"{"t":{"$date":{"$numberLong":"1588346177180"}},"s":"E","c":"STORAGE","id":22435,"ctx":"initandlisten","msg":"WiredTiger error"}"#,
+        check(
+            &JsonLines,
+            &[
+                (
+                    REAL_LINES[8],
+                    message()
+                        .at("2020-05-01T15:16:17.180Z")
+                        .level(Level::Info)
+                        .text("Listening on")
+                        .field("component", "NETWORK"),
+                ),
+                (
+                    r#"{"t":{"$date":{"$numberLong":"1588346177180"}},"s":"E","c":"STORAGE","id":22435,"ctx":"initandlisten","msg":"WiredTiger error"}"#,
+                    message().level(Level::Error),
+                ),
+                (
+                    r#"{"t":{"$date":"2020-05-01T15:16:17.180+00:00"},"s":"D2","c":"NETWORK","msg":"x"}"#,
+                    message().level(Level::Debug),
+                ),
+                // `s` is only a level in MongoDB's letters.
+                (
+                    r#"{"time":"2020-05-01T15:16:17Z","s":"a","msg":"x"}"#,
+                    message().level(None),
+                ),
+            ],
         );
-        assert_eq!(m.level, Some(Level::Error));
-        let (_, m) = message(
-            r#"{"t":{"$date":"2020-05-01T15:16:17.180+00:00"},"s":"D2","c":"NETWORK","msg":"x"}"#,
-        );
-        assert_eq!(m.level, Some(Level::Debug));
-        // `s` is only a level in MongoDB's letters.
-        let (_, m) = message(r#"{"time":"2020-05-01T15:16:17Z","s":"a","msg":"x"}"#);
-        assert_eq!(m.level, None);
     }
 
     #[test]
     fn google_cloud() {
-        let (at, m) = message(REAL_LINES[9]);
-        assert_eq!(at, "2020-10-12T07:20:50.520Z");
-        assert_eq!(m.level, Some(Level::Error));
-        assert_eq!(m.text, "There was an error in the application.");
-        let (at, m) = message(
-            r#"{"severity":"CRITICAL","message":"x","timestamp":{"seconds":1602487250,"nanos":520000000}}"#,
+        check(
+            &JsonLines,
+            &[
+                (
+                    REAL_LINES[9],
+                    message()
+                        .at("2020-10-12T07:20:50.520Z")
+                        .level(Level::Error)
+                        .text("There was an error in the application."),
+                ),
+                (
+                    r#"{"severity":"CRITICAL","message":"x","timestamp":{"seconds":1602487250,"nanos":520000000}}"#,
+                    message()
+                        .at("2020-10-12T07:20:50.520Z")
+                        .level(Level::Critical),
+                ),
+            ],
         );
-        assert_eq!(at, "2020-10-12T07:20:50.520Z");
-        assert_eq!(m.level, Some(Level::Critical));
     }
 
     #[test]
     fn terraform_json() {
-        let (at, m) = message(REAL_LINES[10]);
-        assert_eq!(at, "2021-05-25T17:32:41.826179Z");
-        assert_eq!(m.level, Some(Level::Info));
-        assert_eq!(
-            m.text,
-            "random_pet.animal: Creation complete after 0s [id=smart-lizard]"
-        );
-        assert_eq!(field(&m, "@module"), Some("terraform.ui"));
-        assert_eq!(field(&m, "type"), Some("apply_complete"));
-        let (at, m) = message(REAL_LINES[11]);
-        assert_eq!(at, "2021-05-25T17:32:41.869168Z");
-        assert_eq!(
-            m.text,
-            "Apply complete! Resources: 1 added, 0 changed, 0 destroyed."
+        check(
+            &JsonLines,
+            &[
+                (
+                    REAL_LINES[10],
+                    message()
+                        .at("2021-05-25T17:32:41.826179Z")
+                        .level(Level::Info)
+                        .text("random_pet.animal: Creation complete after 0s [id=smart-lizard]")
+                        .field("@module", "terraform.ui")
+                        .field("type", "apply_complete"),
+                ),
+                (
+                    REAL_LINES[11],
+                    message()
+                        .at("2021-05-25T17:32:41.869168Z")
+                        .text("Apply complete! Resources: 1 added, 0 changed, 0 destroyed."),
+                ),
+            ],
         );
     }
 
     #[test]
     fn journald() {
-        let (at, m) = message(REAL_LINES[12]);
-        assert_eq!(at, "2012-07-17T16:01:01.416409Z");
-        assert_eq!(m.level, Some(Level::Error));
-        assert_eq!(m.text, "Hello World");
-        assert_eq!(field(&m, "_SYSTEMD_UNIT"), Some("nginx.service"));
-        assert_eq!(field(&m, "SYSLOG_IDENTIFIER"), Some("nginx"));
-        assert_eq!(field(&m, "_HOSTNAME"), Some("web-1"));
-        // Non-UTF-8 messages come as byte arrays; the origin time wins.
-        let (at, m) = message(
-            r#"{"__REALTIME_TIMESTAMP":"1342540861416409","_SOURCE_REALTIME_TIMESTAMP":"1342540861400000","PRIORITY":"6","MESSAGE":[116,104,105,115,32,255,33]}"#,
+        check(
+            &JsonLines,
+            &[
+                (
+                    REAL_LINES[12],
+                    message()
+                        .at("2012-07-17T16:01:01.416409Z")
+                        .level(Level::Error)
+                        .text("Hello World")
+                        .field("_SYSTEMD_UNIT", "nginx.service")
+                        .field("SYSLOG_IDENTIFIER", "nginx")
+                        .field("_HOSTNAME", "web-1"),
+                ),
+                // Non-UTF-8 messages come as byte arrays; the origin time wins.
+                (
+                    r#"{"__REALTIME_TIMESTAMP":"1342540861416409","_SOURCE_REALTIME_TIMESTAMP":"1342540861400000","PRIORITY":"6","MESSAGE":[116,104,105,115,32,255,33]}"#,
+                    message()
+                        .at("2012-07-17T16:01:01.400Z")
+                        .level(Level::Info)
+                        .text("this \u{FFFD}!"),
+                ),
+                // Oversized values are null: the message is empty, the record stays.
+                (
+                    r#"{"__REALTIME_TIMESTAMP":"1342540861416409","MESSAGE":null}"#,
+                    message().text(""),
+                ),
+            ],
         );
-        assert_eq!(at, "2012-07-17T16:01:01.400Z");
-        assert_eq!(m.level, Some(Level::Info));
-        assert_eq!(m.text, "this \u{FFFD}!");
-        // Oversized values are null: the message is empty, the record stays.
-        let (_, m) = message(r#"{"__REALTIME_TIMESTAMP":"1342540861416409","MESSAGE":null}"#);
-        assert_eq!(m.text, "");
     }
 
     #[test]
     fn traefik_access() {
-        let (at, r) = request(REAL_LINES[13]);
-        assert_eq!(at, "2024-12-29T11:42:47.503803Z");
-        assert_eq!(r.status, 207);
-        assert!(!r.failed);
-        assert_eq!(r.client.as_deref(), Some("192.168.1.20"));
-        assert_eq!(r.backend.as_deref(), Some("172.29.0.2:8111"));
-        assert_eq!(r.method.as_deref(), Some("PROPFIND"));
-        assert_eq!(r.path.as_deref(), Some("/remote.php/dav"));
-        assert!((r.latency_ms.unwrap() - 8.184335).abs() < 1e-9);
-        // No response from the backend (traefik/traefik#10504).
-        let (_, r) = request(
-            r#"{"ClientAddr":"10.0.0.9:5050","DownstreamStatus":0,"Duration":30000000000,"OriginStatus":0,"RequestMethod":"GET","RequestPath":"/","StartUTC":"2024-03-09T08:41:12Z","level":"info","msg":"","time":"2024-03-09T08:41:42Z"}"#,
+        check(
+            &JsonLines,
+            &[
+                (
+                    REAL_LINES[13],
+                    request()
+                        .at("2024-12-29T11:42:47.503803Z")
+                        .status(207)
+                        .failed(false)
+                        .client("192.168.1.20")
+                        .backend("172.29.0.2:8111")
+                        .method("PROPFIND")
+                        .path("/remote.php/dav")
+                        .latency_near(8.184335),
+                ),
+                // No response from the backend (traefik/traefik#10504).
+                (
+                    r#"{"ClientAddr":"10.0.0.9:5050","DownstreamStatus":0,"Duration":30000000000,"OriginStatus":0,"RequestMethod":"GET","RequestPath":"/","StartUTC":"2024-03-09T08:41:12Z","level":"info","msg":"","time":"2024-03-09T08:41:42Z"}"#,
+                    request()
+                        .status(0)
+                        .failed(true)
+                        .client("10.0.0.9")
+                        .latency(30_000.0),
+                ),
+                // Traefik's own log lines are messages.
+                (
+                    r#"{"level":"error","msg":"service \"app\" error: 502 Bad Gateway","time":"2024-03-09T08:41:42Z"}"#,
+                    message().level(Level::Error),
+                ),
+            ],
         );
-        assert_eq!(r.status, 0);
-        assert!(r.failed);
-        assert_eq!(r.client.as_deref(), Some("10.0.0.9"));
-        assert_eq!(r.latency_ms, Some(30_000.0));
-        // Traefik's own log lines are messages.
-        let (_, m) = message(
-            r#"{"level":"error","msg":"service \"app\" error: 502 Bad Gateway","time":"2024-03-09T08:41:42Z"}"#,
-        );
-        assert_eq!(m.level, Some(Level::Error));
     }
 
     #[test]
     fn rust_tracing() {
-        let (at, m) = message(REAL_LINES[14]);
-        assert_eq!(at, "2024-03-09T08:41:12.345678Z");
-        assert_eq!(m.level, Some(Level::Error));
-        assert_eq!(m.text, "connection reset by peer");
-        assert_eq!(field(&m, "target"), Some("hyper::proto::h1::io"));
-        assert_eq!(field(&m, "upstream"), Some("10.0.0.5:8080"));
+        check(
+            &JsonLines,
+            &[(
+                REAL_LINES[14],
+                message()
+                    .at("2024-03-09T08:41:12.345678Z")
+                    .level(Level::Error)
+                    .text("connection reset by peer")
+                    .field("target", "hyper::proto::h1::io")
+                    .field("upstream", "10.0.0.5:8080"),
+            )],
+        );
     }
 
     #[test]
     fn nginx_json_access() {
-        let (at, r) = request(
-            r#"{"time_iso8601":"2024-03-09T08:41:12+00:00","remote_addr":"203.0.113.7","request":"GET /api/orders?id=5 HTTP/1.1","status":"502","body_bytes_sent":"157","request_time":"0.003","upstream_addr":"10.0.1.11:8080, 10.0.1.12:8080","upstream_response_time":"0.001, 0.002","http_user_agent":"curl/8.0"}"#,
+        check(
+            &JsonLines,
+            &[
+                (
+                    r#"{"time_iso8601":"2024-03-09T08:41:12+00:00","remote_addr":"203.0.113.7","request":"GET /api/orders?id=5 HTTP/1.1","status":"502","body_bytes_sent":"157","request_time":"0.003","upstream_addr":"10.0.1.11:8080, 10.0.1.12:8080","upstream_response_time":"0.001, 0.002","http_user_agent":"curl/8.0"}"#,
+                    request()
+                        .at("2024-03-09T08:41:12Z")
+                        .status(502)
+                        .failed(true)
+                        .client("203.0.113.7")
+                        .backend("10.0.1.12:8080")
+                        .method("GET")
+                        .path("/api/orders?id=5")
+                        .latency_near(3.0),
+                ),
+                // CLF time, `-` for no upstream.
+                (
+                    r#"{"time_local":"10/Oct/2000:13:55:36 -0700","remote_addr":"10.1.1.1","request_method":"POST","request_uri":"/login","status":200,"request_time":"0.120","upstream_addr":"-"}"#,
+                    request()
+                        .at("2000-10-10T20:55:36Z")
+                        .failed(false)
+                        .backend(None)
+                        .latency_near(120.0),
+                ),
+            ],
         );
-        assert_eq!(at, "2024-03-09T08:41:12Z");
-        assert_eq!(r.status, 502);
-        assert!(r.failed);
-        assert_eq!(r.client.as_deref(), Some("203.0.113.7"));
-        assert_eq!(r.backend.as_deref(), Some("10.0.1.12:8080"));
-        assert_eq!(r.method.as_deref(), Some("GET"));
-        assert_eq!(r.path.as_deref(), Some("/api/orders?id=5"));
-        assert!((r.latency_ms.unwrap() - 3.0).abs() < 1e-9);
-        // CLF time, `-` for no upstream.
-        let (at, r) = request(
-            r#"{"time_local":"10/Oct/2000:13:55:36 -0700","remote_addr":"10.1.1.1","request_method":"POST","request_uri":"/login","status":200,"request_time":"0.120","upstream_addr":"-"}"#,
-        );
-        assert_eq!(at, "2000-10-10T20:55:36Z");
-        assert!(!r.failed);
-        assert_eq!(r.backend, None);
-        assert!((r.latency_ms.unwrap() - 120.0).abs() < 1e-9);
     }
 
     #[test]
     fn caddy_access() {
-        let (at, r) = request(
-            r#"{"level":"info","ts":1646861401.5241024,"logger":"http.log.access.log0","msg":"handled request","request":{"remote_ip":"127.0.0.1","remote_port":"41342","client_ip":"127.0.0.1","proto":"HTTP/2.0","method":"GET","host":"localhost","uri":"/","headers":{"User-Agent":["curl/7.82.0"]}},"bytes_read":0,"user_id":"","duration":0.000929675,"size":10900,"status":200,"resp_headers":{"Server":["Caddy"]}}"#,
-        );
+        let line = r#"{"level":"info","ts":1646861401.5241024,"logger":"http.log.access.log0","msg":"handled request","request":{"remote_ip":"127.0.0.1","remote_port":"41342","client_ip":"127.0.0.1","proto":"HTTP/2.0","method":"GET","host":"localhost","uri":"/","headers":{"User-Agent":["curl/7.82.0"]}},"bytes_read":0,"user_id":"","duration":0.000929675,"size":10900,"status":200,"resp_headers":{"Server":["Caddy"]}}"#;
+        let (at, _) = request_of(parse(line));
         assert!(at.starts_with("2022-03-09T21:30:01.5241"), "{at}");
-        assert_eq!(r.status, 200);
-        assert_eq!(r.method.as_deref(), Some("GET"));
-        assert_eq!(r.path.as_deref(), Some("/"));
-        assert_eq!(r.client.as_deref(), Some("127.0.0.1"));
-        assert!((r.latency_ms.unwrap() - 0.929675).abs() < 1e-9);
+        check(
+            &JsonLines,
+            &[(
+                line,
+                request()
+                    .status(200)
+                    .method("GET")
+                    .path("/")
+                    .client("127.0.0.1")
+                    .latency_near(0.929675),
+            )],
+        );
     }
 
     #[test]
     fn envoy_json_access() {
-        let (at, r) = request(
-            r#"{"start_time":"2022-11-30T07:39:00.605Z","method":"GET","path":"/ip","protocol":"HTTP/1.1","response_code":503,"response_flags":"UF","bytes_received":0,"bytes_sent":91,"duration":1000,"upstream_service_time":null,"x_forwarded_for":null,"user_agent":"curl/7.84.0","authority":"localhost","upstream_host":"35.168.106.184:443"}"#,
+        check(
+            &JsonLines,
+            &[
+                (
+                    r#"{"start_time":"2022-11-30T07:39:00.605Z","method":"GET","path":"/ip","protocol":"HTTP/1.1","response_code":503,"response_flags":"UF","bytes_received":0,"bytes_sent":91,"duration":1000,"upstream_service_time":null,"x_forwarded_for":null,"user_agent":"curl/7.84.0","authority":"localhost","upstream_host":"35.168.106.184:443"}"#,
+                    request()
+                        .at("2022-11-30T07:39:00.605Z")
+                        .failed(true)
+                        .latency(1000.0)
+                        .backend("35.168.106.184:443"),
+                ),
+                // The client went away first: code 0, `DC` only.
+                (
+                    r#"{"start_time":"2022-11-30T07:39:00.605Z","method":"GET","path":"/","response_code":0,"response_flags":"DC","duration":12,"downstream_remote_address":"10.0.0.3:51234"}"#,
+                    request().status(0).failed(false).client("10.0.0.3"),
+                ),
+            ],
         );
-        assert_eq!(at, "2022-11-30T07:39:00.605Z");
-        assert!(r.failed);
-        assert_eq!(r.latency_ms, Some(1000.0));
-        assert_eq!(r.backend.as_deref(), Some("35.168.106.184:443"));
-        // The client went away first: code 0, `DC` only.
-        let (_, r) = request(
-            r#"{"start_time":"2022-11-30T07:39:00.605Z","method":"GET","path":"/","response_code":0,"response_flags":"DC","duration":12,"downstream_remote_address":"10.0.0.3:51234"}"#,
-        );
-        assert_eq!(r.status, 0);
-        assert!(!r.failed);
-        assert_eq!(r.client.as_deref(), Some("10.0.0.3"));
     }
 
     #[test]
     fn app_status_words_are_not_requests() {
-        let (_, m) = message(
-            r#"{"time":"2024-03-09T08:41:12Z","level":"info","msg":"health","status":"ok","path":"/healthz"}"#,
+        check(
+            &JsonLines,
+            &[
+                (
+                    r#"{"time":"2024-03-09T08:41:12Z","level":"info","msg":"health","status":"ok","path":"/healthz"}"#,
+                    message().field("status", "ok"),
+                ),
+                (
+                    r#"{"time":"2024-03-09T08:41:12Z","msg":"done","status":200}"#,
+                    message().text("done"),
+                ),
+            ],
         );
-        assert_eq!(field(&m, "status"), Some("ok"));
-        let (_, m) = message(r#"{"time":"2024-03-09T08:41:12Z","msg":"done","status":200}"#);
-        assert_eq!(m.text, "done");
     }
 
     #[test]
     fn lines_without_time_or_not_objects() {
-        for line in [
-            r#"{"level":"info","msg":"no time here"}"#,
-            r#"{"time":"soon","msg":"x"}"#,
-            r#"[1,2,3]"#,
-            r#""just a string""#,
-            r#"{"time":"2024-03-09T08:41:12Z""#,
-            r#"{"time":"2024-03-09T08:41:12Z"} trailing"#,
-            "",
-            "plain text line",
-            r#"2024-03-09T08:41:12Z not json {"a":1}"#,
-        ] {
-            assert_eq!(parse(line), Parsed::Unparsed, "{line}");
-        }
+        let rows = each(
+            [
+                r#"{"level":"info","msg":"no time here"}"#,
+                r#"{"time":"soon","msg":"x"}"#,
+                r#"[1,2,3]"#,
+                r#""just a string""#,
+                r#"{"time":"2024-03-09T08:41:12Z""#,
+                r#"{"time":"2024-03-09T08:41:12Z"} trailing"#,
+                "",
+                "plain text line",
+                r#"2024-03-09T08:41:12Z not json {"a":1}"#,
+            ],
+            unparsed(),
+        );
+        check(&JsonLines, &rows);
     }
 
     #[test]
     fn leading_timestamp_then_json() {
-        let (at, m) = message(r#"2024-03-09T08:41:12Z {"level":"warn","msg":"slow query"}"#);
-        assert_eq!(at, "2024-03-09T08:41:12Z");
-        assert_eq!(m.level, Some(Level::Warn));
-        // The object's own time wins over the shipper's.
-        let (at, _) =
-            message(r#"2024-03-09T08:41:13Z {"time":"2024-03-09T08:41:12.5Z","msg":"x"}"#);
-        assert_eq!(at, "2024-03-09T08:41:12.500Z");
-        // CRI container log lines.
-        let (at, m) = message(
-            r#"2024-03-09T08:41:12.123456789Z stderr F {"level":"error","msg":"panic: nil map"}"#,
+        check(
+            &JsonLines,
+            &[
+                (
+                    r#"2024-03-09T08:41:12Z {"level":"warn","msg":"slow query"}"#,
+                    message().at("2024-03-09T08:41:12Z").level(Level::Warn),
+                ),
+                // The object's own time wins over the shipper's.
+                (
+                    r#"2024-03-09T08:41:13Z {"time":"2024-03-09T08:41:12.5Z","msg":"x"}"#,
+                    message().at("2024-03-09T08:41:12.500Z"),
+                ),
+                // CRI container log lines.
+                (
+                    r#"2024-03-09T08:41:12.123456789Z stderr F {"level":"error","msg":"panic: nil map"}"#,
+                    message()
+                        .at("2024-03-09T08:41:12.123456Z")
+                        .text("panic: nil map"),
+                ),
+            ],
         );
-        assert_eq!(at, "2024-03-09T08:41:12.123456Z");
-        assert_eq!(m.text, "panic: nil map");
     }
 
     #[test]
     fn docker_json_file() {
-        let (at, m) = message(
-            r#"{"log":"{\"level\":\"error\",\"msg\":\"upstream timeout\",\"upstream\":\"10.0.1.12:8080\"}\n","stream":"stdout","time":"2019-01-01T11:11:11.111111111Z"}"#,
+        check(
+            &JsonLines,
+            &[
+                (
+                    r#"{"log":"{\"level\":\"error\",\"msg\":\"upstream timeout\",\"upstream\":\"10.0.1.12:8080\"}\n","stream":"stdout","time":"2019-01-01T11:11:11.111111111Z"}"#,
+                    message()
+                        .at("2019-01-01T11:11:11.111111Z")
+                        .level(Level::Error)
+                        .text("upstream timeout")
+                        .field("upstream", "10.0.1.12:8080"),
+                ),
+                (
+                    r#"{"log":"Listening on :8080\n","stream":"stderr","time":"2019-01-01T11:11:11Z"}"#,
+                    message()
+                        .text("Listening on :8080")
+                        .field("stream", "stderr"),
+                ),
+            ],
         );
-        assert_eq!(at, "2019-01-01T11:11:11.111111Z");
-        assert_eq!(m.level, Some(Level::Error));
-        assert_eq!(m.text, "upstream timeout");
-        assert_eq!(field(&m, "upstream"), Some("10.0.1.12:8080"));
-        let (_, m) = message(
-            r#"{"log":"Listening on :8080\n","stream":"stderr","time":"2019-01-01T11:11:11Z"}"#,
-        );
-        assert_eq!(m.text, "Listening on :8080");
-        assert_eq!(field(&m, "stream"), Some("stderr"));
     }
 
     #[test]
     fn offsetless_times_use_the_zone() {
-        let mut ctx = TimeCtx::new(Zone::Fixed(3600), YearAnchor::End(0));
-        let p = JsonLines.parse(
-            br#"{"time":"2024-03-09 08:41:12,250","level":"info","msg":"x"}"#,
-            &mut ctx,
-        );
-        assert_eq!(
-            p.at().map(format_rfc3339).as_deref(),
-            Some("2024-03-09T07:41:12.250Z")
-        );
-        // Epochs are UTC whatever the zone.
-        let p = JsonLines.parse(br#"{"ts":1709973672,"msg":"x"}"#, &mut ctx);
-        assert_eq!(
-            p.at().map(format_rfc3339).as_deref(),
-            Some("2024-03-09T08:41:12Z")
+        check_in(
+            &JsonLines,
+            || TimeCtx::new(Zone::Fixed(3600), YearAnchor::End(0)),
+            &[
+                (
+                    r#"{"time":"2024-03-09 08:41:12,250","level":"info","msg":"x"}"#,
+                    message().at("2024-03-09T07:41:12.250Z"),
+                ),
+                // Epochs are UTC whatever the zone.
+                (
+                    r#"{"ts":1709973672,"msg":"x"}"#,
+                    message().at("2024-03-09T08:41:12Z"),
+                ),
+            ],
         );
     }
 
     #[test]
     fn levels() {
-        for (line, want) in [
-            (
-                r#"{"time":1709973672,"level":"50","msg":"x"}"#,
-                Some(Level::Error),
-            ),
-            (
-                r#"{"time":1709973672,"lvl":"eror","msg":"x"}"#,
-                Some(Level::Error),
-            ),
-            (
-                r#"{"time":1709973672,"levelname":"CRITICAL","msg":"x"}"#,
-                Some(Level::Critical),
-            ),
-            (
-                r#"{"time":1709973672,"loglevel":"notice","msg":"x"}"#,
-                Some(Level::Notice),
-            ),
-            (
-                r#"{"time":1709973672,"PRIORITY":"0","MESSAGE":"x"}"#,
-                Some(Level::Emergency),
-            ),
-            (r#"{"time":1709973672,"PRIORITY":"9","MESSAGE":"x"}"#, None),
-            (
-                r#"{"time":1709973672,"severity":"DEFAULT","message":"x"}"#,
-                None,
-            ),
-            (
-                r#"{"time":1709973672,"level":"dpanic","msg":"x"}"#,
-                Some(Level::Critical),
-            ),
-        ] {
-            let (_, m) = message(line);
-            assert_eq!(m.level, want, "{line}");
-        }
+        check(
+            &JsonLines,
+            &[
+                (
+                    r#"{"time":1709973672,"level":"50","msg":"x"}"#,
+                    message().level(Level::Error),
+                ),
+                (
+                    r#"{"time":1709973672,"lvl":"eror","msg":"x"}"#,
+                    message().level(Level::Error),
+                ),
+                (
+                    r#"{"time":1709973672,"levelname":"CRITICAL","msg":"x"}"#,
+                    message().level(Level::Critical),
+                ),
+                (
+                    r#"{"time":1709973672,"loglevel":"notice","msg":"x"}"#,
+                    message().level(Level::Notice),
+                ),
+                (
+                    r#"{"time":1709973672,"PRIORITY":"0","MESSAGE":"x"}"#,
+                    message().level(Level::Emergency),
+                ),
+                (
+                    r#"{"time":1709973672,"PRIORITY":"9","MESSAGE":"x"}"#,
+                    message().level(None),
+                ),
+                (
+                    r#"{"time":1709973672,"severity":"DEFAULT","message":"x"}"#,
+                    message().level(None),
+                ),
+                (
+                    r#"{"time":1709973672,"level":"dpanic","msg":"x"}"#,
+                    message().level(Level::Critical),
+                ),
+            ],
+        );
     }
 
     #[test]
@@ -1414,10 +1362,10 @@ mod tests {
         let mut line = br#"{"time":"2024-03-09T08:41:12Z","msg":"bad "#.to_vec();
         line.push(0xff);
         line.extend_from_slice(br#" byte"}"#);
-        match JsonLines.parse(&line, &mut TimeCtx::default()) {
-            Parsed::Message { message, .. } => assert_eq!(message.text, "bad \u{FFFD} byte"),
-            other => panic!("{other:?}"),
-        }
+        let parsed = JsonLines.parse(&line, &mut TimeCtx::default());
+        message()
+            .text("bad \u{FFFD} byte")
+            .assert(&parsed, "a 0xff byte");
     }
 
     #[test]
@@ -1444,35 +1392,24 @@ mod tests {
             line.push_str(&format!(r#","{key}":"{long}""#));
         }
         line.push('}');
-        let (_, m) = message(&line);
+        let (_, m) = message_of(parse(&line));
         assert_eq!(m.fields.len(), MAX_FIELDS);
         let v = &m.fields[0].1;
-        assert_eq!(v.chars().count(), MAX_FIELD_CHARS + 1);
+        assert_eq!(v.chars().count(), crate::format::lex::MAX_FIELD_CHARS + 1);
         assert!(v.ends_with('…'));
-    }
-
-    #[test]
-    fn go_durations() {
-        assert_eq!(unit_duration_ms("18ms"), Some(18.0));
-        assert_eq!(unit_duration_ms("1.5s"), Some(1500.0));
-        assert_eq!(unit_duration_ms("1m30s"), Some(90_000.0));
-        assert!((unit_duration_ms("350µs").unwrap() - 0.35).abs() < 1e-12);
-        assert_eq!(unit_duration_ms("12"), None);
-        assert_eq!(unit_duration_ms("fast"), None);
-        assert_eq!(unit_duration_ms("ms"), None);
     }
 
     #[test]
     fn detection_picks_json_for_app_logs() {
         let lines: Vec<&[u8]> = REAL_LINES.iter().map(|l| l.as_bytes()).collect();
-        let f = crate::format::detect(&lines, &mut TimeCtx::default()).map(|f| f.name());
+        let f = detect(&lines, &mut TimeCtx::default()).map(|f| f.name());
         assert_eq!(f, Some("json"));
         // A log of leading-timestamp + JSON lines, as some shippers write.
         let lines: Vec<&[u8]> = vec![
             br#"2024-03-09T08:41:12Z {"level":"info","msg":"a"}"#,
             br#"2024-03-09T08:41:13Z {"level":"error","msg":"b"}"#,
         ];
-        let f = crate::format::detect(&lines, &mut TimeCtx::default()).map(|f| f.name());
+        let f = detect(&lines, &mut TimeCtx::default()).map(|f| f.name());
         assert_eq!(f, Some("json"));
     }
 
@@ -1489,32 +1426,24 @@ mod tests {
         "2003-07-08 16:49:45,896 ERROR [main] com.example.App - request failed status=500 path=/x",
     ];
 
+    /// The formats that read JSON objects.
+    fn json_family() -> [&'static dyn LogFormat; 3] {
+        [format("json"), format("logfmt"), format("alertmanager")]
+    }
+
     #[test]
     fn foreign_lines_are_not_claimed() {
-        let mut ctx = TimeCtx::default();
-        for line in FOREIGN {
-            for f in [
-                &JsonLines as &dyn LogFormat,
-                &crate::format::logfmt::Logfmt,
-                &crate::format::alertmanager::Alertmanager,
-            ] {
-                assert_eq!(
-                    f.parse(line.as_bytes(), &mut ctx),
-                    Parsed::Unparsed,
-                    "{} read {line}",
-                    f.name()
-                );
-            }
+        let rows = each(FOREIGN, unparsed());
+        for f in json_family() {
+            check(f, &rows);
         }
     }
 
     #[test]
     fn corpus_lines_are_not_claimed() {
-        let root = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus"));
-        if !root.is_dir() {
-            eprintln!("skipping: corpus not found at {}", root.display());
+        let Some(root) = testkit::corpus_dir() else {
             return;
-        }
+        };
         let mut ctx = TimeCtx::default();
         let mut checked = 0;
         for dir in std::fs::read_dir(root).unwrap().flatten() {
@@ -1529,11 +1458,7 @@ mod tests {
                 let data = std::fs::read(&path).unwrap();
                 for line in data.split(|b| *b == b'\n') {
                     let line = line.strip_suffix(b"\r").unwrap_or(line);
-                    for f in [
-                        &JsonLines as &dyn LogFormat,
-                        &crate::format::logfmt::Logfmt,
-                        &crate::format::alertmanager::Alertmanager,
-                    ] {
+                    for f in json_family() {
                         assert_eq!(
                             f.parse(line, &mut ctx),
                             Parsed::Unparsed,
@@ -1552,7 +1477,7 @@ mod tests {
 
     proptest! {
         #[test]
-        fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+        fn random_bytes_never_panic(bytes in random_bytes(400)) {
             let mut ctx = TimeCtx::default();
             let _ = JsonLines.parse(&bytes, &mut ctx);
             let mut framed = b"{".to_vec();
@@ -1562,20 +1487,7 @@ mod tests {
         }
 
         #[test]
-        fn mutated_real_lines_never_panic(
-            idx in 0..REAL_LINES.len(),
-            edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>(), 0..3u8), 1..8),
-        ) {
-            let mut line = REAL_LINES[idx].as_bytes().to_vec();
-            for (pos, byte, op) in edits {
-                if line.is_empty() { break; }
-                let i = pos.index(line.len());
-                match op {
-                    0 => line[i] = byte,
-                    1 => line.insert(i, byte),
-                    _ => line.truncate(i),
-                }
-            }
+        fn mutated_real_lines_never_panic(line in mutated_line(REAL_LINES)) {
             let _ = JsonLines.parse(&line, &mut TimeCtx::default());
         }
     }

@@ -11,8 +11,10 @@
 
 use std::borrow::Cow;
 
-use crate::format::json::{cap_value, status_code, trim_ascii, unit_duration_ms};
-use crate::format::{strip_port, text, LogFormat};
+use crate::format::lex::{
+    cap_value, status_code, strip_port, text, trim_ascii, unit_duration_ms, Fields, MAX_FIELDS,
+};
+use crate::format::{LogFormat, Role};
 use crate::record::{Level, Message, Parsed, Request};
 use crate::time::{parse_leading, parse_text_timestamp, Micros, TimeCtx};
 
@@ -28,13 +30,14 @@ impl LogFormat for Logfmt {
         "logfmt key=value lines (logrus text, log15/Grafana, slog text, Heroku router)"
     }
 
+    fn role(&self) -> Role {
+        Role::Application
+    }
+
     fn parse<'a>(&self, line: &'a [u8], ctx: &mut TimeCtx) -> Parsed<'a> {
         parse_line(line, ctx).unwrap_or(Parsed::Unparsed)
     }
 }
-
-/// Most fields kept on a message.
-const MAX_FIELDS: usize = 12;
 
 /// One token of a logfmt body.
 #[derive(Debug, PartialEq)]
@@ -196,7 +199,7 @@ fn parse_line<'a>(line: &'a [u8], ctx: &mut TimeCtx) -> Option<Parsed<'a>> {
     let mut level_rank = usize::MAX;
     let mut msg: Option<Cow<'a, str>> = None;
     let mut msg_rank = usize::MAX;
-    let mut fields: Vec<(Cow<'a, str>, Cow<'a, str>)> = Vec::new();
+    let mut fields: Fields<'a> = Vec::new();
     let mut req = ReqKeys::default();
     let mut bad = false;
 
@@ -391,35 +394,14 @@ impl<'a> ReqKeys<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::time::{format_rfc3339, YearAnchor, Zone};
+    use crate::format::detect;
+    use crate::format::testkit::{
+        check, check_in, each, message, message_of, mutated_line, random_bytes, request, unparsed,
+    };
+    use crate::time::{YearAnchor, Zone};
     use proptest::prelude::*;
 
-    fn parse(line: &str) -> Parsed<'_> {
-        Logfmt.parse(line.as_bytes(), &mut TimeCtx::default())
-    }
-
-    fn message(line: &str) -> (String, Message<'_>) {
-        match parse(line) {
-            Parsed::Message { at, message } => (format_rfc3339(at), message),
-            other => panic!("not a message: {other:?} for {line}"),
-        }
-    }
-
-    fn request(line: &str) -> (String, Request<'_>) {
-        match parse(line) {
-            Parsed::Request { at, request } => (format_rfc3339(at), request),
-            other => panic!("not a request: {other:?} for {line}"),
-        }
-    }
-
-    fn field<'m>(m: &'m Message<'_>, key: &str) -> Option<&'m str> {
-        m.fields
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_ref())
-    }
-
-    pub(crate) const REAL_LINES: &[&str] = &[
+    const REAL_LINES: &[&str] = &[
         r#"time="2015-03-26T01:27:38-04:00" level=warning msg="The group's number increased tremendously!" number=122 omg=true"#,
         r#"t=2020-07-20T08:14:50+0000 lvl=eror msg="Data proxy error" logger=data-proxy-log userId=0"#,
         r#"time=2022-11-08T15:28:26.000-05:00 level=INFO msg=hello count=3"#,
@@ -430,148 +412,215 @@ mod tests {
 
     #[test]
     fn logrus_text_formatter() {
-        let (at, m) = message(REAL_LINES[0]);
-        assert_eq!(at, "2015-03-26T05:27:38Z");
-        assert_eq!(m.level, Some(Level::Warn));
-        assert_eq!(m.text, "The group's number increased tremendously!");
-        assert_eq!(field(&m, "number"), Some("122"));
-        assert_eq!(field(&m, "omg"), Some("true"));
-        assert_eq!(field(&m, "time"), None);
+        check(
+            &Logfmt,
+            &[(
+                REAL_LINES[0],
+                message()
+                    .at("2015-03-26T05:27:38Z")
+                    .level(Level::Warn)
+                    .text("The group's number increased tremendously!")
+                    .field("number", "122")
+                    .field("omg", "true")
+                    .field("time", None),
+            )],
+        );
+        let (_, m) = message_of(Logfmt.parse(REAL_LINES[0].as_bytes(), &mut TimeCtx::default()));
         assert!(matches!(m.text, Cow::Borrowed(_)));
     }
 
     #[test]
     fn grafana_log15() {
-        let (at, m) = message(REAL_LINES[1]);
-        assert_eq!(at, "2020-07-20T08:14:50Z");
-        assert_eq!(m.level, Some(Level::Error));
-        assert_eq!(m.text, "Data proxy error");
-        assert_eq!(field(&m, "logger"), Some("data-proxy-log"));
-        let (_, m) = message(REAL_LINES[5]);
-        assert_eq!(m.level, Some(Level::Debug));
-        assert_eq!(m.text, r#"Query "x=1" done"#);
-        let (_, m) = message(
-            r#"t=2020-07-20T08:14:50+0000 lvl=crit msg="Server shutdown" logger=server reason="System signal: terminated""#,
+        check(
+            &Logfmt,
+            &[
+                (
+                    REAL_LINES[1],
+                    message()
+                        .at("2020-07-20T08:14:50Z")
+                        .level(Level::Error)
+                        .text("Data proxy error")
+                        .field("logger", "data-proxy-log"),
+                ),
+                (
+                    REAL_LINES[5],
+                    message().level(Level::Debug).text(r#"Query "x=1" done"#),
+                ),
+                (
+                    r#"t=2020-07-20T08:14:50+0000 lvl=crit msg="Server shutdown" logger=server reason="System signal: terminated""#,
+                    message()
+                        .level(Level::Critical)
+                        .field("reason", "System signal: terminated"),
+                ),
+            ],
         );
-        assert_eq!(m.level, Some(Level::Critical));
-        assert_eq!(field(&m, "reason"), Some("System signal: terminated"));
     }
 
     #[test]
     fn slog_text_handler() {
-        let (at, m) = message(REAL_LINES[2]);
-        assert_eq!(at, "2022-11-08T20:28:26Z");
-        assert_eq!(m.level, Some(Level::Info));
-        assert_eq!(m.text, "hello");
-        assert_eq!(field(&m, "count"), Some("3"));
+        check(
+            &Logfmt,
+            &[(
+                REAL_LINES[2],
+                message()
+                    .at("2022-11-08T20:28:26Z")
+                    .level(Level::Info)
+                    .text("hello")
+                    .field("count", "3"),
+            )],
+        );
     }
 
     #[test]
     fn heroku_router() {
-        let (at, r) = request(REAL_LINES[3]);
-        assert_eq!(at, "2024-03-15T10:00:00Z");
-        assert_eq!(r.status, 200);
-        assert!(!r.failed);
-        assert_eq!(r.client.as_deref(), Some("204.204.204.204"));
-        assert_eq!(r.backend.as_deref(), Some("web.1"));
-        assert_eq!(r.latency_ms, Some(19.0));
-        assert_eq!(r.method.as_deref(), Some("GET"));
-        assert_eq!(r.path.as_deref(), Some("/"));
-
-        let (at, r) = request(REAL_LINES[4]);
-        assert_eq!(at, "2024-03-15T10:00:30Z");
-        assert_eq!(r.status, 503);
-        assert!(r.failed);
-        assert_eq!(r.client.as_deref(), Some("204.204.204.204"));
-        assert_eq!(r.latency_ms, Some(30_000.0));
-        assert_eq!(r.path.as_deref(), Some("/checkout"));
-
-        // As the Dev Center prints it, without a drain timestamp: no time, not a record.
-        assert_eq!(
-            parse("at=info method=GET path=/ host=myapp.herokuapp.com fwd=\"204.204.204.204\" dyno=web.1 connect=1ms service=18ms status=200 bytes=13"),
-            Parsed::Unparsed
+        check(
+            &Logfmt,
+            &[
+                (
+                    REAL_LINES[3],
+                    request()
+                        .at("2024-03-15T10:00:00Z")
+                        .status(200)
+                        .failed(false)
+                        .client("204.204.204.204")
+                        .backend("web.1")
+                        .latency(19.0)
+                        .method("GET")
+                        .path("/"),
+                ),
+                (
+                    REAL_LINES[4],
+                    request()
+                        .at("2024-03-15T10:00:30Z")
+                        .status(503)
+                        .failed(true)
+                        .client("204.204.204.204")
+                        .latency(30_000.0)
+                        .path("/checkout"),
+                ),
+                // As the Dev Center prints it, without a drain timestamp: no time, not a record.
+                (
+                    "at=info method=GET path=/ host=myapp.herokuapp.com fwd=\"204.204.204.204\" dyno=web.1 connect=1ms service=18ms status=200 bytes=13",
+                    unparsed(),
+                ),
+            ],
         );
     }
 
     #[test]
     fn heroku_drain_free_text() {
-        let (at, m) = message("2024-03-15T10:00:00Z app[web.1]: Started GET \"/\" for 1.2.3.4");
-        assert_eq!(at, "2024-03-15T10:00:00Z");
-        assert_eq!(m.text, "Started GET \"/\" for 1.2.3.4");
-        let (_, m) =
-            message("2024-03-15T10:01:00Z heroku[web.1]: Error R14 (Memory quota exceeded)");
-        assert_eq!(m.level, Some(Level::Error));
-        let (_, m) =
-            message("2024-03-15T10:01:00Z app[web.1]: level=error msg=\"db down\" err=\"timeout\"");
-        assert_eq!(m.level, Some(Level::Error));
-        assert_eq!(m.text, "db down");
-        assert_eq!(field(&m, "err"), Some("timeout"));
+        check(
+            &Logfmt,
+            &[
+                (
+                    "2024-03-15T10:00:00Z app[web.1]: Started GET \"/\" for 1.2.3.4",
+                    message()
+                        .at("2024-03-15T10:00:00Z")
+                        .text("Started GET \"/\" for 1.2.3.4"),
+                ),
+                (
+                    "2024-03-15T10:01:00Z heroku[web.1]: Error R14 (Memory quota exceeded)",
+                    message().level(Level::Error),
+                ),
+                (
+                    "2024-03-15T10:01:00Z app[web.1]: level=error msg=\"db down\" err=\"timeout\"",
+                    message()
+                        .level(Level::Error)
+                        .text("db down")
+                        .field("err", "timeout"),
+                ),
+            ],
+        );
     }
 
     #[test]
     fn heroku_error_keeps_desc_when_message_exists() {
-        let (_, m) = message(
-            r#"2024-03-15T10:00:30Z heroku[router]: at=error code=H10 desc="App crashed" msg="x" host=a"#,
+        check(
+            &Logfmt,
+            &[
+                (
+                    r#"2024-03-15T10:00:30Z heroku[router]: at=error code=H10 desc="App crashed" msg="x" host=a"#,
+                    message()
+                        .level(Level::Error)
+                        .text("x")
+                        .field("desc", "App crashed")
+                        .field("code", "H10"),
+                ),
+                (
+                    r#"2024-03-15T10:00:30Z heroku[router]: at=error code=H10 desc="App crashed" host=a"#,
+                    message().text("App crashed"),
+                ),
+            ],
         );
-        assert_eq!(m.level, Some(Level::Error));
-        assert_eq!(m.text, "x");
-        assert_eq!(field(&m, "desc"), Some("App crashed"));
-        assert_eq!(field(&m, "code"), Some("H10"));
-        let (_, m) = message(
-            r#"2024-03-15T10:00:30Z heroku[router]: at=error code=H10 desc="App crashed" host=a"#,
-        );
-        assert_eq!(m.text, "App crashed");
     }
 
     #[test]
     fn values_with_equals_and_bare_keys() {
-        let (_, m) = message("ts=2024-03-09T08:41:12Z level=info msg=ok query=a=b&c=d cached");
-        assert_eq!(field(&m, "query"), Some("a=b&c=d"));
-        let (_, m) = message("ts=2024-03-09T08:41:12Z level=info msg= empty=");
-        assert_eq!(m.text, "");
+        check(
+            &Logfmt,
+            &[
+                (
+                    "ts=2024-03-09T08:41:12Z level=info msg=ok query=a=b&c=d cached",
+                    message().field("query", "a=b&c=d"),
+                ),
+                (
+                    "ts=2024-03-09T08:41:12Z level=info msg= empty=",
+                    message().text(""),
+                ),
+            ],
+        );
     }
 
     #[test]
     fn offsetless_time_uses_zone() {
-        let mut ctx = TimeCtx::new(Zone::Fixed(-3600), YearAnchor::End(0));
-        let p = Logfmt.parse(b"time=\"2024-03-09 08:41:12\" level=info msg=x", &mut ctx);
-        assert_eq!(
-            p.at().map(format_rfc3339).as_deref(),
-            Some("2024-03-09T09:41:12Z")
+        check_in(
+            &Logfmt,
+            || TimeCtx::new(Zone::Fixed(-3600), YearAnchor::End(0)),
+            &[(
+                "time=\"2024-03-09 08:41:12\" level=info msg=x",
+                message().at("2024-03-09T09:41:12Z"),
+            )],
         );
     }
 
     #[test]
     fn strictness() {
-        for line in [
-            // Plain text logs with a pair or two.
-            "2024-03-15 10:00:00 ERROR something failed user=bob id=3",
-            "2024-03-15 10:00:00,123 INFO [main] started in 3s",
-            "2024-03-15T10:00:00Z user=bob logged in from somewhere",
-            "2023-11-03 08:45:48,440 p=1285948 u=ansible n=ansible | ↳  jump | SUCCESS | 991ms",
-            "compute-0 : ok=311 changed=174 unreachable=0 failed=0 skipped=149 rescued=0 ignored=0",
-            // One pair only, no time, JSON.
-            "time=2024-03-15T10:00:00Z",
-            "level=info msg=hello count=3",
-            r#"{"time":"2024-03-15T10:00:00Z","level":"info","msg":"x"}"#,
-            r#"time="2024-03-15T10:00:00Z"level=info msg=x"#,
-            "",
-            "   ",
-        ] {
-            assert_eq!(parse(line), Parsed::Unparsed, "{line}");
-        }
+        let rows = each(
+            [
+                // Plain text logs with a pair or two.
+                "2024-03-15 10:00:00 ERROR something failed user=bob id=3",
+                "2024-03-15 10:00:00,123 INFO [main] started in 3s",
+                "2024-03-15T10:00:00Z user=bob logged in from somewhere",
+                "2023-11-03 08:45:48,440 p=1285948 u=ansible n=ansible | ↳  jump | SUCCESS | 991ms",
+                "compute-0 : ok=311 changed=174 unreachable=0 failed=0 skipped=149 rescued=0 ignored=0",
+                // One pair only, no time, JSON.
+                "time=2024-03-15T10:00:00Z",
+                "level=info msg=hello count=3",
+                r#"{"time":"2024-03-15T10:00:00Z","level":"info","msg":"x"}"#,
+                r#"time="2024-03-15T10:00:00Z"level=info msg=x"#,
+                "",
+                "   ",
+            ],
+            unparsed(),
+        );
+        check(&Logfmt, &rows);
     }
 
     #[test]
     fn unclosed_quote_runs_to_end() {
-        let (_, m) = message(r#"time=2024-03-15T10:00:00Z level=info msg="cut off"#);
-        assert_eq!(m.text, "cut off");
+        check(
+            &Logfmt,
+            &[(
+                r#"time=2024-03-15T10:00:00Z level=info msg="cut off"#,
+                message().text("cut off"),
+            )],
+        );
     }
 
     #[test]
     fn detection_picks_logfmt() {
         let lines: Vec<&[u8]> = REAL_LINES.iter().map(|l| l.as_bytes()).collect();
-        let f = crate::format::detect(&lines, &mut TimeCtx::default()).map(|f| f.name());
+        let f = detect(&lines, &mut TimeCtx::default()).map(|f| f.name());
         assert_eq!(f, Some("logfmt"));
         // A Heroku drain: router lines mixed with the app's free text.
         let lines: Vec<&[u8]> = vec![
@@ -580,13 +629,13 @@ mod tests {
             REAL_LINES[4].as_bytes(),
             b"2024-03-15T10:00:31.000000+00:00 heroku[web.1]: Process exited with status 137",
         ];
-        let f = crate::format::detect(&lines, &mut TimeCtx::default()).map(|f| f.name());
+        let f = detect(&lines, &mut TimeCtx::default()).map(|f| f.name());
         assert_eq!(f, Some("logfmt"));
     }
 
     proptest! {
         #[test]
-        fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+        fn random_bytes_never_panic(bytes in random_bytes(400)) {
             let mut ctx = TimeCtx::default();
             let _ = Logfmt.parse(&bytes, &mut ctx);
             let mut prefixed = b"time=2024-03-15T10:00:00Z a=".to_vec();
@@ -595,20 +644,7 @@ mod tests {
         }
 
         #[test]
-        fn mutated_real_lines_never_panic(
-            idx in 0..REAL_LINES.len(),
-            edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>(), 0..3u8), 1..8),
-        ) {
-            let mut line = REAL_LINES[idx].as_bytes().to_vec();
-            for (pos, byte, op) in edits {
-                if line.is_empty() { break; }
-                let i = pos.index(line.len());
-                match op {
-                    0 => line[i] = byte,
-                    1 => line.insert(i, byte),
-                    _ => line.truncate(i),
-                }
-            }
+        fn mutated_real_lines_never_panic(line in mutated_line(REAL_LINES)) {
             let _ = Logfmt.parse(&line, &mut TimeCtx::default());
         }
     }

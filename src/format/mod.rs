@@ -6,8 +6,6 @@
 //! file's first lines and keeps the one that reads the most of them; ties go
 //! to the more specific format (earlier in [`registry`]).
 
-use std::borrow::Cow;
-
 use crate::record::Parsed;
 use crate::time::TimeCtx;
 
@@ -18,10 +16,16 @@ pub mod apache_error;
 pub mod envoy;
 pub mod haproxy;
 pub mod json;
+pub mod lex;
 pub mod logfmt;
 pub mod nginx_error;
 pub mod syslog;
+#[cfg(test)]
+pub(crate) mod testkit;
 pub mod timestamped;
+
+// The helpers other modules have always reached through `format`.
+pub use lex::{find_byte, is_blank, next_token, opt_text, quoted_token, strip_port, text};
 
 /// A log format: a name for people and JSON, and a line parser.
 pub trait LogFormat: Send + Sync {
@@ -33,6 +37,16 @@ pub trait LogFormat: Send + Sync {
 
     /// Parses one line. The line has no `\n` and no trailing `\r`.
     fn parse<'a>(&self, line: &'a [u8], ctx: &mut TimeCtx) -> Parsed<'a>;
+
+    /// Who writes files of this format (see [`Role`]).
+    fn role(&self) -> Role;
+
+    /// Who the format's request records stand for: its [`role`](Self::role),
+    /// unless its requests come from lines another writer put in the file
+    /// (syslog's are the HAProxy lines it carries: front traffic).
+    fn request_role(&self) -> Role {
+        self.role()
+    }
 
     /// Whether records can span several lines (stack traces, wrapped
     /// messages). Such formats return [`Parsed::Continuation`] for the
@@ -49,27 +63,28 @@ pub trait LogFormat: Send + Sync {
     }
 }
 
-/// What kind of source writes a format (TEMPORARY: replaced by the format kit's roles).
+/// Who writes a format's files, and so what its records stand for.
+///
+/// Downstream, one question matters: are a format's request records the
+/// service's front traffic, what its users saw? They are when the format's
+/// [`LogFormat::request_role`] is [`Role::Front`]. A format that is not
+/// `Front` may still hold requests (Traefik JSON lines, Heroku router lines
+/// in logfmt): nothing in the format says whether they are the front's, so
+/// they are not taken as front traffic on the format alone.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Role {
+    /// Written by the front of the service (load balancers, proxies, web
+    /// servers' access logs): its requests are what users saw. nginx and
+    /// Apache access logs, HAProxy, ALB, Classic ELB, Envoy.
     Front,
+    /// The application's own logs: JSON lines, logfmt, timestamped text.
     Application,
+    /// Alert notifications: Alertmanager.
     Alerts,
+    /// The system the service runs on: syslog, and the web servers' own
+    /// error logs (nginx, Apache), which report on the server, not on the
+    /// requests users made.
     System,
-}
-
-/// TEMPORARY until each format declares its role.
-pub trait Roles {
-    fn request_role(&self) -> Role;
-}
-
-impl<T: LogFormat + ?Sized> Roles for T {
-    fn request_role(&self) -> Role {
-        match self.name() {
-            "nginx_access" | "haproxy" | "alb" | "elb" | "envoy" | "syslog" => Role::Front,
-            _ => Role::Application,
-        }
-    }
 }
 
 impl std::fmt::Debug for dyn LogFormat {
@@ -89,7 +104,9 @@ pub fn registry() -> &'static [&'static dyn LogFormat] {
         &access::Access,
         &nginx_error::NginxError,
         &apache_error::ApacheError,
-        &syslog::Syslog,
+        // Syslog hands the lines of formats that hide behind its header
+        // to their readers: HAProxy's.
+        &syslog::Syslog::new(&[&haproxy::Haproxy]),
         &json::JsonLines,
         &logfmt::Logfmt,
         &timestamped::Timestamped,
@@ -148,170 +165,47 @@ pub fn detect(lines: &[&[u8]], ctx: &mut TimeCtx) -> Option<&'static dyn LogForm
     best.map(|(f, _)| f)
 }
 
-/// True for lines holding nothing but white space.
-#[inline]
-pub fn is_blank(line: &[u8]) -> bool {
-    line.iter().all(|b| b.is_ascii_whitespace())
-}
-
-// ---------------------------------------------------------------------------
-// Helpers shared by the parsers
-
-/// Bytes as text: borrowed when valid UTF-8, replaced lossily otherwise.
-#[inline]
-pub fn text(b: &[u8]) -> Cow<'_, str> {
-    // `from_utf8` has an ASCII fast path that the lossy decoder lacks.
-    match std::str::from_utf8(b) {
-        Ok(s) => Cow::Borrowed(s),
-        Err(_) => String::from_utf8_lossy(b),
-    }
-}
-
-/// Position of `needle` in `hay`. Log fields are short, and for a short
-/// distance a plain loop beats setting up a vectorised search, so the
-/// first bytes are looked at one by one before handing over to memchr.
-#[inline]
-pub fn find_byte(needle: u8, hay: &[u8]) -> Option<usize> {
-    const SHORT: usize = 24;
-    let head = hay.len().min(SHORT);
-    for (i, &c) in hay[..head].iter().enumerate() {
-        if c == needle {
-            return Some(i);
-        }
-    }
-    if hay.len() <= SHORT {
-        return None;
-    }
-    memchr::memchr(needle, &hay[SHORT..]).map(|i| i + SHORT)
-}
-
-/// `None` for the `-` that logs write for "no value", else the text.
-#[inline]
-pub fn opt_text(b: &[u8]) -> Option<Cow<'_, str>> {
-    if b.is_empty() || b == b"-" {
-        None
-    } else {
-        Some(text(b))
-    }
-}
-
-/// The host part of `ip:port`, `[v6]:port` or a bare address.
-pub fn strip_port(addr: &str) -> &str {
-    if let Some(rest) = addr.strip_prefix('[') {
-        return rest.split(']').next().unwrap_or(rest);
-    }
-    match addr.rfind(':') {
-        // Exactly one colon: ip:port. More than one: a bare IPv6 address.
-        Some(i) if addr[..i].find(':').is_none() => &addr[..i],
-        _ => addr,
-    }
-}
-
-/// Splits off the next space-separated token: (token, rest after the spaces).
-#[inline]
-pub fn next_token(b: &[u8]) -> (&[u8], &[u8]) {
-    match find_byte(b' ', b) {
-        Some(i) => {
-            let mut j = i;
-            while j < b.len() && b[j] == b' ' {
-                j += 1;
-            }
-            (&b[..i], &b[j..])
-        }
-        None => (b, &b[b.len()..]),
-    }
-}
-
-/// Splits off a `"quoted"` token (backslash escapes skipped): (inside, rest
-/// after the closing quote and spaces). `None` when `b` does not start with
-/// a quote or the quote is never closed.
-#[inline]
-pub fn quoted_token(b: &[u8]) -> Option<(&[u8], &[u8])> {
-    if b.first() != Some(&b'"') {
-        return None;
-    }
-    let mut i = 1;
-    loop {
-        let j = memchr::memchr2(b'"', b'\\', &b[i..])? + i;
-        if b[j] == b'\\' {
-            i = j + 2;
-            if i > b.len() {
-                return None;
-            }
-            continue;
-        }
-        let mut k = j + 1;
-        while k < b.len() && b[k] == b' ' {
-            k += 1;
-        }
-        return Some((&b[1..j], &b[k..]));
-    }
-}
-
-/// Test helpers shared by the format parsers' tests.
-#[cfg(test)]
-pub(crate) mod testing {
-    use proptest::prelude::*;
-
-    /// Real lines with a few random edits (overwrite, insert, delete)
-    /// and a random cut: close enough to the format to reach deep into a
-    /// parser, broken enough to find its edge cases.
-    pub(crate) fn mutated_line(real: &'static [&'static str]) -> impl Strategy<Value = Vec<u8>> {
-        (
-            0..real.len(),
-            proptest::collection::vec((any::<usize>(), any::<u8>()), 0..8),
-            any::<usize>(),
-        )
-            .prop_map(move |(i, edits, cut)| {
-                let mut line = real[i].as_bytes().to_vec();
-                for (pos, byte) in edits {
-                    let pos = pos % (line.len() + 1);
-                    match byte % 3 {
-                        0 if pos < line.len() => line[pos] = byte,
-                        1 => line.insert(pos, byte),
-                        _ if pos < line.len() => {
-                            line.remove(pos);
-                        }
-                        _ => {}
-                    }
-                }
-                line.truncate(cut % (line.len() + 1));
-                line
-            })
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+
     use super::*;
 
     #[test]
-    fn ports_are_stripped() {
-        assert_eq!(strip_port("10.0.0.1:80"), "10.0.0.1");
-        assert_eq!(strip_port("[::1]:443"), "::1");
-        assert_eq!(strip_port("::1"), "::1");
-        assert_eq!(strip_port("client"), "client");
+    fn every_format_has_its_role() {
+        let roles: Vec<(&str, Role, Role)> = registry()
+            .iter()
+            .map(|f| (f.name(), f.role(), f.request_role()))
+            .collect();
+        use Role::*;
+        assert_eq!(
+            roles,
+            [
+                ("alertmanager", Alerts, Alerts),
+                ("alb", Front, Front),
+                ("elb", Front, Front),
+                ("envoy", Front, Front),
+                ("haproxy", Front, Front),
+                ("nginx_access", Front, Front),
+                ("nginx_error", System, System),
+                ("apache_error", System, System),
+                // Its requests are the HAProxy lines it carries.
+                ("syslog", System, Front),
+                ("json", Application, Application),
+                ("logfmt", Application, Application),
+                ("timestamped", Application, Application),
+            ]
+        );
     }
 
+    /// The formats whose requests are the service's front traffic (as
+    /// `crate::traffic` decides), derived from the roles.
     #[test]
-    fn find_byte_agrees_with_memchr() {
-        let hay: Vec<u8> = (0..100u8).map(|i| b'a' + i % 26).collect();
-        for n in 0..hay.len() {
-            for needle in [b'a', b'q', b'z', b' '] {
-                assert_eq!(
-                    find_byte(needle, &hay[n..]),
-                    memchr::memchr(needle, &hay[n..])
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn tokens() {
-        assert_eq!(next_token(b"a  b"), (&b"a"[..], &b"b"[..]));
-        let (q, rest) = quoted_token(br#""GET / \"x\" HTTP/1.1" 200"#).unwrap();
-        assert_eq!(q, br#"GET / \"x\" HTTP/1.1"#);
-        assert_eq!(rest, b"200");
-        assert!(quoted_token(b"\"open").is_none());
+    fn front_formats_are_the_ones_with_front_requests() {
+        let front: BTreeSet<&str> = crate::traffic::front_formats().into_iter().collect();
+        assert_eq!(
+            front,
+            BTreeSet::from(["nginx_access", "haproxy", "alb", "elb", "envoy", "syslog"])
+        );
     }
 }

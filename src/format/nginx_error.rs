@@ -12,8 +12,8 @@
 
 use std::borrow::Cow;
 
-use crate::format::timestamped::foreign_line;
-use crate::format::{text, LogFormat};
+use crate::format::lex::{foreign_line, text, trim_spaces, Fields};
+use crate::format::{LogFormat, Role};
 use crate::record::{Level, Message, Parsed};
 use crate::time::{parse_iso, parse_leading, TimeCtx};
 
@@ -27,6 +27,10 @@ impl LogFormat for NginxError {
 
     fn description(&self) -> &'static str {
         "nginx error log"
+    }
+
+    fn role(&self) -> Role {
+        Role::System
     }
 
     fn parse<'a>(&self, line: &'a [u8], ctx: &mut TimeCtx) -> Parsed<'a> {
@@ -110,7 +114,7 @@ fn parse_record<'a>(line: &'a [u8], ctx: &mut TimeCtx) -> Option<Parsed<'a>> {
         }
     }
 
-    let mut fields: Vec<(Cow<'a, str>, Cow<'a, str>)> = Vec::with_capacity(6);
+    let mut fields: Fields<'a> = Vec::with_capacity(6);
     fields.push((Cow::Borrowed("pid"), text(pid)));
     read_suffixes(msg, &mut fields);
 
@@ -147,7 +151,7 @@ const MAX_TRIES: usize = 8;
 /// The suffix list starts at the first `, key: ` from which known keys run
 /// to the end of the line, so a `, client: ` quoted inside the message
 /// (relayed stderr) does not cut it short.
-fn read_suffixes<'a>(msg: &'a [u8], fields: &mut Vec<(Cow<'a, str>, Cow<'a, str>)>) {
+fn read_suffixes<'a>(msg: &'a [u8], fields: &mut Fields<'a>) {
     let mut tries = 0;
     for pos in memchr::memmem::find_iter(msg, b", ") {
         let Some(tail) = msg.get(pos..) else { break };
@@ -241,11 +245,7 @@ fn suffix_chain(b: &[u8]) -> Option<Vec<(&'static str, &[u8])>> {
     Some(out)
 }
 
-fn push_field<'a>(
-    fields: &mut Vec<(Cow<'a, str>, Cow<'a, str>)>,
-    key: &'static str,
-    value: &'a [u8],
-) {
+fn push_field<'a>(fields: &mut Fields<'a>, key: &'static str, value: &'a [u8]) {
     let value = trim_spaces(value);
     if value.is_empty() {
         return;
@@ -262,12 +262,6 @@ fn push_field<'a>(
         }
         _ => {}
     }
-}
-
-fn trim_spaces(b: &[u8]) -> &[u8] {
-    let start = b.iter().position(|c| *c != b' ').unwrap_or(b.len());
-    let end = b.iter().rposition(|c| *c != b' ').map_or(start, |e| e + 1);
-    b.get(start..end).unwrap_or(&[])
 }
 
 /// `host:port` of an upstream URL (`http://172.21.0.19:9000/` →
@@ -294,38 +288,13 @@ fn upstream_host(url: &[u8]) -> Option<&[u8]> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::format::timestamped::test_support::{check_corpus_file, corpus_dir};
+    use crate::format::testkit::{
+        check, check_in, check_messages, continuation, detect_corpus, each, message, message_of,
+        mutated_line, random_bytes, unparsed,
+    };
     use crate::format::{detect, LogFormat};
-    use crate::time::{format_rfc3339, YearAnchor, Zone};
+    use crate::time::{YearAnchor, Zone};
     use proptest::prelude::*;
-
-    fn parse(line: &str) -> Parsed<'_> {
-        NginxError.parse(line.as_bytes(), &mut TimeCtx::default())
-    }
-
-    /// (time, level, text, fields) of a record; panics on anything else.
-    fn msg(line: &str) -> (String, Level, String, Vec<(String, String)>) {
-        match parse(line) {
-            Parsed::Message { at, message } => (
-                format_rfc3339(at),
-                message.level.expect("level"),
-                message.text.into_owned(),
-                message
-                    .fields
-                    .into_iter()
-                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                    .collect(),
-            ),
-            other => panic!("not a message: {other:?}"),
-        }
-    }
-
-    fn field<'f>(fields: &'f [(String, String)], key: &str) -> Option<&'f str> {
-        fields
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-    }
 
     const REFERENCE: &[&str] = &[
         r#"2017/02/03 16:36:10 [error] 7588#7588: *3345968 upstream timed out (110: Connection timed out) while reading response header from upstream, client: REMOVED, server: retropie.org.uk, request: "GET /forum/socket.io/?EIO=3&transport=polling&t=Le4r2Ks&sid=Q9z39iYh---Ky3BzAAAh HTTP/1.1", upstream: "http://127.0.0.1:4567/forum/socket.io/?EIO=3&transport=polling&t=Le4r2Ks&sid="#,
@@ -341,93 +310,139 @@ mod tests {
 
     #[test]
     fn upstream_timeout_cut_in_a_quoted_value() {
-        let (at, level, text, f) = msg(REFERENCE[0]);
-        assert_eq!(at, "2017-02-03T16:36:10Z");
-        assert_eq!(level, Level::Error);
-        assert!(text.starts_with("upstream timed out (110: Connection timed out) while reading"));
-        assert!(text.ends_with("&sid="), "the whole message is kept");
-        assert_eq!(field(&f, "pid"), Some("7588"));
-        assert_eq!(field(&f, "client"), Some("REMOVED"));
-        assert_eq!(field(&f, "server"), Some("retropie.org.uk"));
-        assert_eq!(
-            field(&f, "request"),
-            Some("GET /forum/socket.io/?EIO=3&transport=polling&t=Le4r2Ks&sid=Q9z39iYh---Ky3BzAAAh HTTP/1.1")
+        check(
+            &NginxError,
+            &[(
+                REFERENCE[0],
+                message()
+                    .at("2017-02-03T16:36:10Z")
+                    .level(Level::Error)
+                    .text_prefix("upstream timed out (110: Connection timed out) while reading")
+                    // the whole message is kept
+                    .text_suffix("&sid=")
+                    .field("pid", "7588")
+                    .field("client", "REMOVED")
+                    .field("server", "retropie.org.uk")
+                    .field(
+                        "request",
+                        "GET /forum/socket.io/?EIO=3&transport=polling&t=Le4r2Ks&sid=Q9z39iYh---Ky3BzAAAh HTTP/1.1",
+                    )
+                    .field(
+                        "upstream",
+                        "http://127.0.0.1:4567/forum/socket.io/?EIO=3&transport=polling&t=Le4r2Ks&sid=",
+                    )
+                    .field("upstream_host", "127.0.0.1:4567")
+                    .field("host", None),
+            )],
         );
-        assert_eq!(
-            field(&f, "upstream"),
-            Some("http://127.0.0.1:4567/forum/socket.io/?EIO=3&transport=polling&t=Le4r2Ks&sid=")
-        );
-        assert_eq!(field(&f, "upstream_host"), Some("127.0.0.1:4567"));
-        assert_eq!(field(&f, "host"), None);
     }
 
     #[test]
     fn no_live_upstreams() {
-        let (at, level, text, f) = msg(REFERENCE[1]);
-        assert_eq!(at, "2022-12-14T13:16:29Z");
-        assert_eq!(level, Level::Error);
-        assert!(text.starts_with("no live upstreams while connecting to upstream, client: "));
-        assert_eq!(field(&f, "pid"), Some("1829"));
-        assert_eq!(field(&f, "client"), Some("REDACTED"));
-        assert_eq!(field(&f, "server"), Some("goblin.technology"));
-        assert_eq!(
-            field(&f, "upstream"),
-            Some("http://localhost/api/v1/streaming?stream=user&access_token=REDACTED")
+        check(
+            &NginxError,
+            &[(
+                REFERENCE[1],
+                message()
+                    .at("2022-12-14T13:16:29Z")
+                    .level(Level::Error)
+                    .text_prefix("no live upstreams while connecting to upstream, client: ")
+                    .field("pid", "1829")
+                    .field("client", "REDACTED")
+                    .field("server", "goblin.technology")
+                    .field(
+                        "upstream",
+                        "http://localhost/api/v1/streaming?stream=user&access_token=REDACTED",
+                    )
+                    .field("upstream_host", "localhost")
+                    .field("host", "goblin.technology"),
+            )],
         );
-        assert_eq!(field(&f, "upstream_host"), Some("localhost"));
-        assert_eq!(field(&f, "host"), Some("goblin.technology"));
     }
 
     #[test]
     fn connection_refused_with_empty_server() {
-        let (at, _, text, f) = msg(REFERENCE[2]);
-        assert_eq!(at, "2020-05-07T03:15:12Z");
-        assert!(text.starts_with("connect() failed (111: Connection refused) while connecting"));
-        assert!(text.ends_with(r#"host: "0.0.0.0:9000""#));
-        assert_eq!(field(&f, "pid"), Some("6"));
-        assert_eq!(field(&f, "client"), Some("172.21.0.1"));
-        assert_eq!(field(&f, "server"), None, "server: , is empty");
-        assert_eq!(field(&f, "request"), Some("GET / HTTP/1.1"));
-        assert_eq!(field(&f, "upstream"), Some("http://172.21.0.19:9000/"));
-        assert_eq!(field(&f, "upstream_host"), Some("172.21.0.19:9000"));
-        assert_eq!(field(&f, "host"), Some("0.0.0.0:9000"));
+        check(
+            &NginxError,
+            &[(
+                REFERENCE[2],
+                message()
+                    .at("2020-05-07T03:15:12Z")
+                    .level(Level::Error)
+                    .text_prefix("connect() failed (111: Connection refused) while connecting")
+                    .text_suffix(r#"host: "0.0.0.0:9000""#)
+                    .field("pid", "6")
+                    .field("client", "172.21.0.1")
+                    // `server: ,` is empty
+                    .field("server", None)
+                    .field("request", "GET / HTTP/1.1")
+                    .field("upstream", "http://172.21.0.19:9000/")
+                    .field("upstream_host", "172.21.0.19:9000")
+                    .field("host", "0.0.0.0:9000"),
+            )],
+        );
     }
 
     #[test]
     fn error_variants() {
-        for line in [
-            r#"2023/01/05 10:00:00 [error] 31#31: *9 connect() failed (110: Operation timed out) while connecting to upstream, client: 10.0.0.7, server: _, request: "POST /api HTTP/1.1", upstream: "http://10.0.1.12:8080/api", host: "example.com""#,
-            r#"2023/01/05 10:00:00 [error] 31#31: *9 connect() failed (111: Unknown error) while connecting to upstream, client: 10.0.0.7, server: _, request: "POST /api HTTP/1.1", upstream: "http://10.0.1.12:8080/api", host: "example.com""#,
-        ] {
-            let (_, level, text, f) = msg(line);
-            assert_eq!(level, Level::Error);
-            assert!(text.contains("while connecting to upstream"));
-            assert_eq!(field(&f, "upstream_host"), Some("10.0.1.12:8080"));
-            assert_eq!(field(&f, "client"), Some("10.0.0.7"));
-            assert_eq!(field(&f, "server"), Some("_"));
-        }
+        let want = || {
+            message()
+                .level(Level::Error)
+                .text_contains("while connecting to upstream")
+                .field("upstream_host", "10.0.1.12:8080")
+                .field("client", "10.0.0.7")
+                .field("server", "_")
+        };
+        check(
+            &NginxError,
+            &[
+                (
+                    r#"2023/01/05 10:00:00 [error] 31#31: *9 connect() failed (110: Operation timed out) while connecting to upstream, client: 10.0.0.7, server: _, request: "POST /api HTTP/1.1", upstream: "http://10.0.1.12:8080/api", host: "example.com""#,
+                    want(),
+                ),
+                (
+                    r#"2023/01/05 10:00:00 [error] 31#31: *9 connect() failed (111: Unknown error) while connecting to upstream, client: 10.0.0.7, server: _, request: "POST /api HTTP/1.1", upstream: "http://10.0.1.12:8080/api", host: "example.com""#,
+                    want(),
+                ),
+            ],
+        );
     }
 
     #[test]
     fn reload_messages_without_connection() {
+        let rows: Vec<_> = REFERENCE[3..]
+            .iter()
+            .map(|l| (*l, message().level(Level::Notice).field("client", None)))
+            .collect();
+        check(&NginxError, &rows);
         for line in &REFERENCE[3..] {
-            let (at, level, text, f) = msg(line);
-            assert!(at.starts_with("20"));
-            assert_eq!(level, Level::Notice);
-            assert!(!text.starts_with(' ') && !text.starts_with('*'));
-            assert_eq!(field(&f, "client"), None);
+            let (at, m) = message_of(NginxError.parse(line.as_bytes(), &mut TimeCtx::default()));
+            assert!(at.starts_with("20"), "{line}");
+            assert!(
+                !m.text.starts_with(' ') && !m.text.starts_with('*'),
+                "{line}"
+            );
         }
-        let (_, _, text, f) = msg(REFERENCE[3]);
-        assert_eq!(text, "signal 1 (SIGHUP) received from 21, reconfiguring");
-        assert_eq!(field(&f, "pid"), Some("37"));
-        let (_, _, text, f) = msg(REFERENCE[7]);
-        assert_eq!(text, "signal process started");
-        assert_eq!(field(&f, "pid"), Some("90"));
+        check(
+            &NginxError,
+            &[
+                (
+                    REFERENCE[3],
+                    message()
+                        .text("signal 1 (SIGHUP) received from 21, reconfiguring")
+                        .field("pid", "37"),
+                ),
+                (
+                    REFERENCE[7],
+                    message().text("signal process started").field("pid", "90"),
+                ),
+            ],
+        );
     }
 
     #[test]
     fn every_level() {
-        for (word, level) in [
+        let mut rows: Vec<_> = [
             ("debug", Level::Debug),
             ("info", Level::Info),
             ("notice", Level::Notice),
@@ -436,51 +451,58 @@ mod tests {
             ("crit", Level::Critical),
             ("alert", Level::Alert),
             ("emerg", Level::Emergency),
-        ] {
+        ]
+        .into_iter()
+        .map(|(word, level)| {
             let line = format!("2024/03/15 10:00:00 [{word}] 1#0: *5 something happened");
-            let (_, got, text, _) = msg(&line);
-            assert_eq!(got, level, "{word}");
-            assert_eq!(text, "something happened");
-        }
-        assert_eq!(
-            parse("2024/03/15 10:00:00 [bogus] 1#0: *5 x"),
-            Parsed::Unparsed
-        );
+            (line, message().level(level).text("something happened"))
+        })
+        .collect();
+        rows.push(("2024/03/15 10:00:00 [bogus] 1#0: *5 x".into(), unparsed()));
+        check(&NginxError, &rows);
     }
 
     #[test]
     fn suffix_lookalikes_inside_the_message() {
         // A `, client: ` inside relayed stderr must not start the suffixes.
         let line = r#"2024/03/15 10:00:00 [error] 7#7: *3 FastCGI sent in stderr: "oops, client: gone away" while reading response header from upstream, client: 10.1.2.3, server: app, request: "GET /a?x=1, host: y HTTP/1.1", upstream: "fastcgi://unix:/run/php/php8.2-fpm.sock:", host: "app.example""#;
-        let (_, _, text, f) = msg(line);
-        assert!(text.starts_with("FastCGI sent in stderr: \"oops, client: gone away\""));
-        assert_eq!(field(&f, "client"), Some("10.1.2.3"));
-        assert_eq!(field(&f, "server"), Some("app"));
-        assert_eq!(field(&f, "request"), Some("GET /a?x=1, host: y HTTP/1.1"));
-        assert_eq!(
-            field(&f, "upstream"),
-            Some("fastcgi://unix:/run/php/php8.2-fpm.sock:")
+        check(
+            &NginxError,
+            &[(
+                line,
+                message()
+                    .level(Level::Error)
+                    .text_prefix("FastCGI sent in stderr: \"oops, client: gone away\"")
+                    .field("client", "10.1.2.3")
+                    .field("server", "app")
+                    .field("request", "GET /a?x=1, host: y HTTP/1.1")
+                    .field("upstream", "fastcgi://unix:/run/php/php8.2-fpm.sock:")
+                    .field("upstream_host", "unix:/run/php/php8.2-fpm.sock")
+                    .field("host", "app.example"),
+            )],
         );
-        assert_eq!(
-            field(&f, "upstream_host"),
-            Some("unix:/run/php/php8.2-fpm.sock")
-        );
-        assert_eq!(field(&f, "host"), Some("app.example"));
-        assert_eq!(f.iter().filter(|(k, _)| k == "client").count(), 1);
+        let (_, m) = message_of(NginxError.parse(line.as_bytes(), &mut TimeCtx::default()));
+        assert_eq!(m.fields.iter().filter(|(k, _)| k == "client").count(), 1);
     }
 
     #[test]
     fn stream_module_suffixes() {
-        let line = r#"2024/03/15 10:00:00 [error] 7#7: *3 upstream timed out (110: Connection timed out) while proxying connection, client: 10.1.2.3, server: 0.0.0.0:5432, upstream: "10.0.0.9:5432", bytes from/to client:0/0, bytes from/to upstream:0/0"#;
-        let (_, _, _, f) = msg(line);
-        assert_eq!(field(&f, "upstream"), Some("10.0.0.9:5432"));
-        assert_eq!(field(&f, "upstream_host"), Some("10.0.0.9:5432"));
-        assert_eq!(field(&f, "server"), Some("0.0.0.0:5432"));
+        check(
+            &NginxError,
+            &[(
+                r#"2024/03/15 10:00:00 [error] 7#7: *3 upstream timed out (110: Connection timed out) while proxying connection, client: 10.1.2.3, server: 0.0.0.0:5432, upstream: "10.0.0.9:5432", bytes from/to client:0/0, bytes from/to upstream:0/0"#,
+                message()
+                    .level(Level::Error)
+                    .field("upstream", "10.0.0.9:5432")
+                    .field("upstream_host", "10.0.0.9:5432")
+                    .field("server", "0.0.0.0:5432"),
+            )],
+        );
     }
 
     #[test]
     fn cut_lines_and_empty_values() {
-        for cut in [
+        let rows: Vec<_> = [
             r#"2024/03/15 10:00:00 [error] 7#7: *3 boom, client: 10.1.2.3, server:"#,
             r#"2024/03/15 10:00:00 [error] 7#7: *3 boom, client: 10.1.2.3, server: "#,
             r#"2024/03/15 10:00:00 [error] 7#7: *3 boom, client: 10.1.2.3, request: "GET /x"#,
@@ -488,22 +510,26 @@ mod tests {
             r#"2024/03/15 10:00:00 [error] 7#7: *3 boom, client: 10.1.2.3, upstream: "http://"#,
             "2024/03/15 10:00:00 [error] 7#7: *3",
             "2024/03/15 10:00:00 [error] 7#7:",
-        ] {
-            let (_, level, _, f) = msg(cut);
-            assert_eq!(level, Level::Error);
+        ]
+        .into_iter()
+        .map(|cut| {
+            let mut want = message().level(Level::Error).field("server", None);
             if cut.contains("client: ") {
-                assert_eq!(field(&f, "client"), Some("10.1.2.3"), "{cut}");
+                want = want.field("client", "10.1.2.3");
             }
-            assert_eq!(field(&f, "server"), None);
-        }
-        let (_, _, text, _) = msg("2024/03/15 10:00:00 [error] 7#7: *3");
-        assert_eq!(text, "");
+            (cut, want)
+        })
+        .collect();
+        check(&NginxError, &rows);
+        check(
+            &NginxError,
+            &[("2024/03/15 10:00:00 [error] 7#7: *3", message().text(""))],
+        );
     }
 
     #[test]
     fn not_nginx_error_lines() {
-        let mut ctx = TimeCtx::default();
-        for line in [
+        let unread = [
             r#"127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326"#,
             r#"{"time":"2024-03-15T10:00:00Z","level":"error","msg":"x"}"#,
             "Mar  5 10:00:00 host prog[1]: x",
@@ -514,24 +540,14 @@ mod tests {
             "[Mon Dec 26 16:22:08 2016] [error] [client 192.168.33.1] File does not exist",
             "2024/03/15 10:00:00 [error] x#1: y",
             "2024/03/15 10:00:00 [error] 1#: y",
-        ] {
-            assert_eq!(
-                NginxError.parse(line.as_bytes(), &mut ctx),
-                Parsed::Unparsed,
-                "{line}"
-            );
-        }
-        for line in [
+        ];
+        let continued = [
             "PHP message: PHP Warning:  Declaration of X should be compatible",
             "\tat com.foo.Bar(Bar.java:10)",
             "200 OK",
-        ] {
-            assert_eq!(
-                NginxError.parse(line.as_bytes(), &mut ctx),
-                Parsed::Continuation,
-                "{line}"
-            );
-        }
+        ];
+        let rows = [each(unread, unparsed()), each(continued, continuation())].concat();
+        check(&NginxError, &rows);
     }
 
     #[test]
@@ -552,12 +568,11 @@ mod tests {
 
     #[test]
     fn local_time_in_the_source_zone() {
-        let mut ctx = TimeCtx::new(Zone::Fixed(-7200), YearAnchor::End(0));
-        let at = NginxError
-            .parse(REFERENCE[2].as_bytes(), &mut ctx)
-            .at()
-            .expect("record");
-        assert_eq!(format_rfc3339(at), "2020-05-07T05:15:12Z");
+        check_in(
+            &NginxError,
+            || TimeCtx::new(Zone::Fixed(-7200), YearAnchor::End(0)),
+            &[(REFERENCE[2], message().at("2020-05-07T05:15:12Z"))],
+        );
     }
 
     #[test]
@@ -579,16 +594,15 @@ mod tests {
 
     #[test]
     fn corpus_error_log() {
-        check_corpus_file(&NginxError, "nginx/error.log");
+        check_messages(&NginxError, "nginx/error.log");
     }
 
     #[test]
     fn detects_nginx_error_files() {
-        let Some(dir) = corpus_dir() else { return };
-        let data = std::fs::read(dir.join("nginx/error.log")).expect("corpus");
-        let lines: Vec<&[u8]> = data.split(|c| *c == b'\n').collect();
-        let found = detect(&lines, &mut TimeCtx::default()).expect("a format");
-        assert_eq!(found.name(), "nginx_error");
+        let Some(found) = detect_corpus("nginx/error.log") else {
+            return;
+        };
+        assert_eq!(found, "nginx_error");
 
         let lines: Vec<&[u8]> = REFERENCE.iter().map(|l| l.as_bytes()).collect();
         let found = detect(&lines, &mut TimeCtx::default()).expect("a format");
@@ -597,23 +611,12 @@ mod tests {
 
     proptest! {
         #[test]
-        fn random_bytes_never_panic(line in proptest::collection::vec(any::<u8>(), 0..300)) {
+        fn random_bytes_never_panic(line in random_bytes(300)) {
             let _ = NginxError.parse(&line, &mut TimeCtx::default());
         }
 
         #[test]
-        fn mutated_lines_never_panic(
-            which in 0..REFERENCE.len(),
-            cut in 0usize..400,
-            pos in 0usize..400,
-            byte in any::<u8>(),
-        ) {
-            let mut line = REFERENCE[which].as_bytes().to_vec();
-            if !line.is_empty() {
-                let p = pos % line.len();
-                line[p] = byte;
-            }
-            line.truncate(cut.min(line.len()));
+        fn mutated_lines_never_panic(line in mutated_line(REFERENCE)) {
             let mut ctx = TimeCtx::default();
             ctx.last_at = Some(0);
             let _ = NginxError.parse(&line, &mut ctx);

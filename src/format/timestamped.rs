@@ -26,9 +26,10 @@
 
 use std::borrow::Cow;
 
-use crate::format::{text, LogFormat};
+use crate::format::lex::{foreign_line, text};
+use crate::format::{LogFormat, Role};
 use crate::record::{Level, Message, Parsed};
-use crate::time::{epoch_to_micros, parse_clf, parse_leading, parse_syslog_date, Micros, TimeCtx};
+use crate::time::{epoch_to_micros, parse_leading, Micros, TimeCtx};
 
 /// Any line starting with a timestamp (log4j, Python, Go, ISO 8601), multi-line records.
 pub struct Timestamped;
@@ -40,6 +41,10 @@ impl LogFormat for Timestamped {
 
     fn description(&self) -> &'static str {
         "any line starting with a timestamp (log4j, Python, Go, ISO 8601), multi-line records"
+    }
+
+    fn role(&self) -> Role {
+        Role::Application
     }
 
     fn parse<'a>(&self, line: &'a [u8], ctx: &mut TimeCtx) -> Parsed<'a> {
@@ -72,47 +77,6 @@ impl LogFormat for Timestamped {
     fn multiline(&self) -> bool {
         true
     }
-}
-
-/// True for lines that clearly belong to another format: JSON objects,
-/// syslog (`<PRI>` or a year-less `Mar  5 10:00:00` date) and CLF access
-/// lines (`host ident user [10/Oct/2000:13:55:36 -0700] ...`). The
-/// multi-line text formats return `Unparsed` rather than `Continuation` for
-/// them, so a foreign line in the middle of a file is not glued to a record.
-pub(crate) fn foreign_line(line: &[u8]) -> bool {
-    let Some(&first) = line.first() else {
-        return false;
-    };
-    if first == b'{' {
-        return true;
-    }
-    if first == b'<' {
-        let n = line
-            .get(1..)
-            .unwrap_or(&[])
-            .iter()
-            .take(4)
-            .take_while(|c| c.is_ascii_digit())
-            .count();
-        if (1..=3).contains(&n) && line.get(n + 1) == Some(&b'>') {
-            return true;
-        }
-    }
-    if first.is_ascii_alphabetic() && parse_syslog_date(line).is_some() {
-        return true;
-    }
-    // CLF: the date in brackets after the client, ident and user tokens.
-    let head = line.get(..line.len().min(256)).unwrap_or(&[]);
-    if let Some(open) = memchr::memchr(b'[', head) {
-        if open > 0
-            && head.get(open - 1) == Some(&b' ')
-            && !head.first().is_some_and(|c| c.is_ascii_whitespace())
-            && line.get(open + 1..).and_then(parse_clf).is_some()
-        {
-            return true;
-        }
-    }
-    false
 }
 
 /// The timestamp at the start of the line: (UTC micros, bytes consumed).
@@ -324,147 +288,16 @@ fn trim_lead(mut b: &[u8]) -> &[u8] {
     }
 }
 
-/// Helpers the error-log tests share: reading corpus files and checking
-/// them against filebeat's expected output.
-#[cfg(test)]
-pub(crate) mod test_support {
-    use std::collections::BTreeMap;
-
-    use crate::format::LogFormat;
-    use crate::record::{Level, Parsed};
-    use crate::time::{parse_text_timestamp, Micros, TimeCtx, YearAnchor, Zone};
-
-    /// The corpus folder, or `None` (with a note) when it is not there.
-    pub fn corpus_dir() -> Option<std::path::PathBuf> {
-        let dir =
-            std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus"));
-        if dir.is_dir() {
-            Some(dir)
-        } else {
-            eprintln!("skipping: corpus not found at {}", dir.display());
-            None
-        }
-    }
-
-    /// Lines of a file with the byte offset each starts at (no `\n`/`\r`).
-    pub fn lines_with_offsets(data: &[u8]) -> Vec<(usize, &[u8])> {
-        let mut out = Vec::new();
-        let mut start = 0;
-        for piece in data.split(|c| *c == b'\n') {
-            let line = piece.strip_suffix(b"\r").unwrap_or(piece);
-            if start < data.len() {
-                out.push((start, line));
-            }
-            start += piece.len() + 1;
-        }
-        out
-    }
-
-    /// Reads `rel` (under the corpus) with `format` and checks it against
-    /// `rel-expected.json`: every non-blank line is read (record or
-    /// continuation), the records sit exactly at the expected `log.offset`s,
-    /// with the expected `@timestamp` (to the millisecond, as filebeat
-    /// keeps it) and `log.level`. Returns the number of records checked.
-    pub fn check_corpus_file(format: &dyn LogFormat, rel: &str) -> usize {
-        let Some(dir) = corpus_dir() else { return 0 };
-        let data = std::fs::read(dir.join(rel)).expect("corpus file");
-        let expected: serde_json::Value = serde_json::from_slice(
-            &std::fs::read(dir.join(format!("{rel}-expected.json"))).expect("expected file"),
-        )
-        .expect("expected json");
-        let entries = expected.as_array().expect("array");
-        let zone = entries
-            .first()
-            .and_then(|e| e.get("event.timezone"))
-            .and_then(|z| z.as_str())
-            .map(|z| Zone::parse(z).expect("zone"))
-            .unwrap_or(Zone::Utc);
-        let mut ctx = TimeCtx::new(zone, YearAnchor::End(0));
-        let mut records: BTreeMap<usize, (Micros, Option<Level>)> = BTreeMap::new();
-        let mut seen_record = false;
-        for (offset, line) in lines_with_offsets(&data) {
-            if crate::format::is_blank(line) {
-                continue;
-            }
-            match format.parse(line, &mut ctx) {
-                Parsed::Message { at, message } => {
-                    seen_record = true;
-                    records.insert(offset, (at, message.level));
-                }
-                Parsed::Continuation => {
-                    assert!(
-                        seen_record,
-                        "{rel}@{offset}: continuation before any record"
-                    )
-                }
-                other => panic!(
-                    "{rel}@{offset}: not read: {other:?}: {}",
-                    String::from_utf8_lossy(line)
-                ),
-            }
-        }
-        let mut utc = TimeCtx::default();
-        for e in entries {
-            let offset = e["log.offset"].as_u64().expect("offset") as usize;
-            let (at, level) = records
-                .get(&offset)
-                .unwrap_or_else(|| panic!("{rel}: no record at offset {offset}"));
-            let want = parse_text_timestamp(e["@timestamp"].as_str().expect("ts"), &mut utc)
-                .expect("expected timestamp");
-            assert_eq!(at.div_euclid(1000), want.div_euclid(1000), "{rel}@{offset}");
-            let want_level = e["log.level"].as_str().and_then(Level::from_word);
-            assert_eq!(*level, want_level, "{rel}@{offset}");
-        }
-        assert_eq!(records.len(), entries.len(), "{rel}: record count");
-        records.len()
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::test_support::{check_corpus_file, corpus_dir, lines_with_offsets};
     use super::*;
-    use crate::format::apache_error::ApacheError;
-    use crate::format::nginx_error::NginxError;
+    use crate::format::testkit::{
+        self, check, check_in, check_messages, continuation, each, format, message, mutated_line,
+        random_bytes, unparsed,
+    };
     use crate::format::{detect, registry};
-    use crate::time::{format_rfc3339, YearAnchor, Zone};
+    use crate::time::{YearAnchor, Zone};
     use proptest::prelude::*;
-
-    struct Read {
-        at: String,
-        level: Option<Level>,
-        text: String,
-        fields: Vec<(String, String)>,
-    }
-
-    impl Read {
-        fn field(&self, key: &str) -> Option<&str> {
-            self.fields
-                .iter()
-                .find(|(k, _)| k == key)
-                .map(|(_, v)| v.as_str())
-        }
-    }
-
-    fn read(line: &str) -> Read {
-        match Timestamped.parse(line.as_bytes(), &mut TimeCtx::default()) {
-            Parsed::Message { at, message } => Read {
-                at: format_rfc3339(at),
-                level: message.level,
-                text: message.text.into_owned(),
-                fields: message
-                    .fields
-                    .into_iter()
-                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                    .collect(),
-            },
-            other => panic!("not a message: {other:?}: {line}"),
-        }
-    }
-
-    fn parse(line: &str) -> Parsed<'_> {
-        Timestamped.parse(line.as_bytes(), &mut TimeCtx::default())
-    }
 
     /// (line, UTC time, level) for every shape of the cheat-sheet and the
     /// loggers the brief names.
@@ -516,89 +349,109 @@ mod tests {
 
     #[test]
     fn every_shape() {
-        for &(line, at, level) in SHAPES {
-            let r = read(line);
-            assert_eq!(r.at, at, "{line}");
-            assert_eq!(r.level, level, "{line}");
-        }
+        let rows: Vec<_> = SHAPES
+            .iter()
+            .map(|&(line, at, level)| (line, message().at(at).level(level)))
+            .collect();
+        check(&Timestamped, &rows);
     }
 
     #[test]
     fn text_is_the_rest_of_the_line() {
-        assert_eq!(
-            read(SHAPES[0].0).text,
-            "ERROR [main] com.foo.Bar - Connection refused"
+        check(
+            &Timestamped,
+            &[
+                (
+                    SHAPES[0].0,
+                    message().text("ERROR [main] com.foo.Bar - Connection refused"),
+                ),
+                (
+                    SHAPES[5].0,
+                    message().text("myapp.db - WARNING - pool exhausted"),
+                ),
+                (
+                    SHAPES[14].0,
+                    message().text_prefix("Info                  CBS    Loaded"),
+                ),
+                (SHAPES[20].0, message().text("<error> thing failed")),
+                (
+                    SHAPES[22].0,
+                    message().text("{\"json\":true,\"level\":\"error\"}"),
+                ),
+                (
+                    SHAPES[16].0,
+                    message().text("p=1285948 u=ansible n=ansible | PLAY [all] ***"),
+                ),
+                ("2024-03-15 10:00:00", message().text("")),
+                (
+                    "\u{feff}2016-09-28 04:30:30, Info                  CBS    Starting",
+                    message().at("2016-09-28T04:30:30Z").text_prefix("Info"),
+                ),
+            ],
         );
-        assert_eq!(
-            read(SHAPES[5].0).text,
-            "myapp.db - WARNING - pool exhausted"
-        );
-        assert!(read(SHAPES[14].0)
-            .text
-            .starts_with("Info                  CBS    Loaded"));
-        assert_eq!(read(SHAPES[20].0).text, "<error> thing failed");
-        assert_eq!(
-            read(SHAPES[22].0).text,
-            "{\"json\":true,\"level\":\"error\"}"
-        );
-        assert_eq!(
-            read(SHAPES[16].0).text,
-            "p=1285948 u=ansible n=ansible | PLAY [all] ***"
-        );
-        assert_eq!(read("2024-03-15 10:00:00").text, "");
-        let bom = read("\u{feff}2016-09-28 04:30:30, Info                  CBS    Starting");
-        assert_eq!(bom.at, "2016-09-28T04:30:30Z");
-        assert!(bom.text.starts_with("Info"));
     }
 
     #[test]
     fn logger_and_thread_when_obvious() {
-        let r = read(SHAPES[0].0);
-        assert_eq!(r.field("logger"), Some("com.foo.Bar"));
-        assert_eq!(r.field("thread"), Some("main"));
-        let r = read(SHAPES[1].0);
-        assert_eq!(r.field("thread"), Some("main"));
-        assert_eq!(r.field("logger"), Some("com.foo.Bar"));
-        let r = read(SHAPES[5].0);
-        assert_eq!(r.field("logger"), Some("myapp.db"));
-        let r = read(SHAPES[4].0);
-        assert_eq!(
-            r.field("logger"),
-            Some("o.s.b.w.embedded.tomcat.TomcatWebServer")
+        check(
+            &Timestamped,
+            &[
+                (
+                    SHAPES[0].0,
+                    message()
+                        .field("logger", "com.foo.Bar")
+                        .field("thread", "main"),
+                ),
+                (
+                    SHAPES[1].0,
+                    message()
+                        .field("thread", "main")
+                        .field("logger", "com.foo.Bar"),
+                ),
+                (SHAPES[5].0, message().field("logger", "myapp.db")),
+                (
+                    SHAPES[4].0,
+                    message().field("logger", "o.s.b.w.embedded.tomcat.TomcatWebServer"),
+                ),
+                (
+                    SHAPES[11].0,
+                    message().field("logger", "storage.BlockManager"),
+                ),
+                (
+                    "2024-03-15 10:00:00 INFO Starting - please wait",
+                    message().field("logger", None),
+                ),
+                (
+                    "2024-03-15 10:00:00 connection closed: bye",
+                    message().field("logger", None),
+                ),
+                (SHAPES[9].0, message().field("logger", "http")),
+            ],
         );
-        let r = read(SHAPES[11].0);
-        assert_eq!(r.field("logger"), Some("storage.BlockManager"));
-        let r = read("2024-03-15 10:00:00 INFO Starting - please wait");
-        assert_eq!(r.field("logger"), None);
-        let r = read("2024-03-15 10:00:00 connection closed: bye");
-        assert_eq!(r.field("logger"), None);
-        let r = read(SHAPES[9].0);
-        assert_eq!(r.field("logger"), Some("http"));
     }
 
     #[test]
     fn offset_less_times_use_the_zone() {
-        let mut ctx = TimeCtx::new(Zone::Fixed(3600), YearAnchor::End(0));
-        let at = Timestamped
-            .parse(b"2024-03-15 10:00:00,123 INFO x", &mut ctx)
-            .at()
-            .expect("record");
-        assert_eq!(format_rfc3339(at), "2024-03-15T09:00:00.123Z");
-        let at = Timestamped
-            .parse(b"2024-03-15T10:00:00Z INFO x", &mut ctx)
-            .at()
-            .expect("record");
-        assert_eq!(format_rfc3339(at), "2024-03-15T10:00:00Z");
-        let at = Timestamped
-            .parse(b"1516134303 x", &mut ctx)
-            .at()
-            .expect("record");
-        assert_eq!(format_rfc3339(at), "2018-01-16T20:25:03Z");
+        check_in(
+            &Timestamped,
+            || TimeCtx::new(Zone::Fixed(3600), YearAnchor::End(0)),
+            &[
+                (
+                    "2024-03-15 10:00:00,123 INFO x",
+                    message().at("2024-03-15T09:00:00.123Z"),
+                ),
+                (
+                    "2024-03-15T10:00:00Z INFO x",
+                    message().at("2024-03-15T10:00:00Z"),
+                ),
+                ("1516134303 x", message().at("2018-01-16T20:25:03Z")),
+            ],
+        );
     }
 
     #[test]
     fn traps_are_not_timestamps() {
-        for line in [
+        let unread = [
             r#"127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326"#,
             r#"10.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 502 0 "-" "curl/8" 0.002"#,
             r#"{"time":"2024-03-15T10:00:00Z","level":"error","msg":"x"}"#,
@@ -606,10 +459,8 @@ mod tests {
             "Apr 4 03:39:57 host sshd[22]: Accepted publickey",
             "<34>1 2003-10-11T22:14:15.003Z mymachine.example.com su - ID47 - 'su root' failed",
             "<13>Mar  5 10:00:00 host prog: x",
-        ] {
-            assert_eq!(parse(line), Parsed::Unparsed, "{line}");
-        }
-        for line in [
+        ];
+        let continued = [
             "200 OK",
             "2024-03-15 10:00:00abc",
             "20240315 100000 compact",
@@ -621,9 +472,9 @@ mod tests {
             "  2024-03-15 10:00:00 indented",
             "ERROR something without a time",
             "[WARNING]  (301) : Server app/app1 is DOWN",
-        ] {
-            assert_eq!(parse(line), Parsed::Continuation, "{line}");
-        }
+        ];
+        let rows = [each(unread, unparsed()), each(continued, continuation())].concat();
+        check(&Timestamped, &rows);
     }
 
     const JAVA: &str =
@@ -720,14 +571,20 @@ ValueError: bad
             "apache/error-ubuntu-2.2.22.log",
             "apache/error-sublevel.log",
         ] {
-            check_corpus_file(&Timestamped, rel);
+            check_messages(&Timestamped, rel);
         }
     }
 
     #[test]
     fn leaves_syslog_and_access_corpus_files_alone() {
-        let Some(dir) = corpus_dir() else { return };
-        let formats: [&dyn LogFormat; 3] = [&Timestamped, &NginxError, &ApacheError];
+        let Some(dir) = testkit::corpus_dir() else {
+            return;
+        };
+        let formats = [
+            format("timestamped"),
+            format("nginx_error"),
+            format("apache_error"),
+        ];
         for rel in [
             "syslog/darwin-syslog-sample.log",
             "haproxy/default.log",
@@ -742,10 +599,7 @@ ValueError: bad
             "nginx/access-test.log",
         ] {
             let data = std::fs::read(dir.join(rel)).expect("corpus");
-            for (offset, line) in lines_with_offsets(&data) {
-                if crate::format::is_blank(line) {
-                    continue;
-                }
+            for (offset, line) in testkit::lines(&data) {
                 let starts_record = line.first().is_some_and(|c| !c.is_ascii_whitespace());
                 for format in formats {
                     let got = format.parse(line, &mut TimeCtx::default());
@@ -761,24 +615,13 @@ ValueError: bad
 
     proptest! {
         #[test]
-        fn random_bytes_never_panic(line in proptest::collection::vec(any::<u8>(), 0..300)) {
+        fn random_bytes_never_panic(line in random_bytes(300)) {
             let _ = Timestamped.parse(&line, &mut TimeCtx::default());
             let _ = foreign_line(&line);
         }
 
         #[test]
-        fn mutated_lines_never_panic(
-            which in 0..SHAPES.len(),
-            cut in 0usize..200,
-            pos in 0usize..200,
-            byte in any::<u8>(),
-        ) {
-            let mut line = SHAPES[which].0.as_bytes().to_vec();
-            if !line.is_empty() {
-                let p = pos % line.len();
-                line[p] = byte;
-            }
-            line.truncate(cut.min(line.len()));
+        fn mutated_lines_never_panic(line in mutated_line(SHAPES.iter().map(|s| s.0))) {
             let _ = Timestamped.parse(&line, &mut TimeCtx::default());
         }
 

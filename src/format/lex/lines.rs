@@ -1,0 +1,51 @@
+//! Whole-line tests: blank lines, and lines that clearly belong to
+//! another format.
+
+use crate::time::{parse_clf, parse_syslog_date};
+
+/// True for lines holding nothing but white space.
+#[inline]
+pub fn is_blank(line: &[u8]) -> bool {
+    line.iter().all(|b| b.is_ascii_whitespace())
+}
+
+/// True for lines that clearly belong to another format: JSON objects,
+/// syslog (`<PRI>` or a year-less `Mar  5 10:00:00` date) and CLF access
+/// lines (`host ident user [10/Oct/2000:13:55:36 -0700] ...`). The
+/// multi-line text formats return `Unparsed` rather than `Continuation` for
+/// them, so a foreign line in the middle of a file is not glued to a record.
+pub(crate) fn foreign_line(line: &[u8]) -> bool {
+    let Some(&first) = line.first() else {
+        return false;
+    };
+    if first == b'{' {
+        return true;
+    }
+    if first == b'<' {
+        let n = line
+            .get(1..)
+            .unwrap_or(&[])
+            .iter()
+            .take(4)
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        if (1..=3).contains(&n) && line.get(n + 1) == Some(&b'>') {
+            return true;
+        }
+    }
+    if first.is_ascii_alphabetic() && parse_syslog_date(line).is_some() {
+        return true;
+    }
+    // CLF: the date in brackets after the client, ident and user tokens.
+    let head = line.get(..line.len().min(256)).unwrap_or(&[]);
+    if let Some(open) = memchr::memchr(b'[', head) {
+        if open > 0
+            && head.get(open - 1) == Some(&b' ')
+            && !head.first().is_some_and(|c| c.is_ascii_whitespace())
+            && line.get(open + 1..).and_then(parse_clf).is_some()
+        {
+            return true;
+        }
+    }
+    false
+}
