@@ -1,4 +1,4 @@
-//! Apache httpd error log, 2.4 and 2.2 (log-formats.md §2.2):
+//! Apache httpd error log, 2.4 and 2.2 (docs/formats.md, `apache_error`):
 //!
 //! ```text
 //! [Fri Sep 09 10:42:29.902022 2011] [core:error] [pid 35708:tid 4328636416] [client 72.15.99.187] File does not exist: ...

@@ -1,6 +1,6 @@
 //! HAProxy HTTP and TCP logs and notices, with or without syslog prefix.
 //!
-//! log-formats.md §3. A line is either a request log (`option httplog` /
+//! docs/formats.md, `haproxy`. A line is either a request log (`option httplog` /
 //! `option tcplog`, or a custom `log-format` close to them) or a notice
 //! (server up/down, health checks, reloads). Lines come behind a syslog
 //! prefix (RFC 3164, `<PRI>`, ISO as rsyslog writes it; read by

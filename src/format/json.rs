@@ -2,7 +2,7 @@
 //!
 //! Every line is one JSON object. Instead of one parser per logger, the
 //! object's keys are probed for the time, level and message under the names
-//! the common loggers use (see `log-formats.md` §7); lines shaped like access
+//! the common loggers use (see docs/formats.md, `json`); lines shaped like access
 //! logs (Traefik, nginx/Envoy/Caddy JSON) become requests. The object is
 //! walked once and every key sorted into a slot, so a line costs one
 //! `serde_json` parse and one pass over its top-level keys.

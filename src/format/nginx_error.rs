@@ -1,4 +1,4 @@
-//! nginx error log (log-formats.md §1.3, §1.4):
+//! nginx error log (docs/formats.md, `nginx_error`):
 //!
 //! ```text
 //! YYYY/MM/DD HH:MM:SS [level] PID#TID: *CONN message[, client: IP][, server: NAME][, request: "LINE"][, upstream: "URL"][, host: "HOST"][, referrer: "URL"]

@@ -1,6 +1,6 @@
 //! syslog RFC 3164 and RFC 5424 (and ISO-timestamped rsyslog files).
 //!
-//! The header (log-formats.md §6.1, §6.2) is read by
+//! The header (docs/formats.md, `syslog`) is read by
 //! [`lex::syslog_header`](crate::format::lex::syslog_header), which the
 //! HAProxy format shares, since HAProxy lines come behind the same prefix.
 //! Every line becomes a message, except those a payload reader claims:

@@ -2,7 +2,7 @@
 //! file format) prefixes, read by the syslog format and by formats whose
 //! lines come behind such a prefix (HAProxy).
 //!
-//! Three header shapes are read (log-formats.md §6.1, §6.2):
+//! Three header shapes are read (docs/formats.md, `syslog`):
 //!
 //! - RFC 3164: `[<PRI>]Mmm dd HH:MM:SS [host] [tag[pid]:] msg`, year-less
 //!   and zone-less (the year comes from the [`YearAnchor`](crate::time::YearAnchor),
