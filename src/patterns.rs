@@ -1223,7 +1223,7 @@ mod tests {
         assert!(total >= 100, "{total} built-in patterns");
     }
 
-    /// Real lines (log-formats.md, the corpus, typical application output)
+    /// Real lines (docs/formats.md, the corpus, typical application output)
     /// and the pattern each should hit; `None` for ordinary lines.
     const TABLE: &[(&str, &str, Option<&str>)] = &[
         // systemd-timesyncd's network notice is not a configuration change.
