@@ -10,7 +10,6 @@
 //! - no incident on the quiet day, both on the two-incident day.
 
 use std::path::Path;
-use std::process::Command;
 use std::sync::OnceLock;
 
 use postmortem::incident::{find_incidents, Incident, IncidentKind};
@@ -19,7 +18,10 @@ use postmortem::{analyze, Options};
 use serde_json::Value;
 
 /// Traffic scale of the generated scenarios.
-const SCALE: &str = "0.1";
+const SCALE: f64 = 0.1;
+
+/// Seed of the generated scenarios (the command line's default).
+const SEED: u64 = 1;
 
 fn options() -> &'static Options {
     // Compiling the built-in patterns is slow in debug builds: once.
@@ -30,21 +32,9 @@ fn options() -> &'static Options {
 fn generate(name: &str) -> (tempfile::TempDir, Value) {
     let dir = tempfile::tempdir().unwrap();
     let logs = dir.path().join("logs");
-    let truth = dir.path().join("truth.json");
-    let out = Command::new(env!("CARGO_BIN_EXE_postmortem-gen"))
-        .args(["scenario", name, "--scale", SCALE, "--out"])
-        .arg(&logs)
-        .arg("--truth")
-        .arg(&truth)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "postmortem-gen {name}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let truth: Value = serde_json::from_str(&std::fs::read_to_string(&truth).unwrap()).unwrap();
-    (dir, truth)
+    let w = postmortem_gen::scenario(name, &logs, SEED, SCALE)
+        .unwrap_or_else(|e| panic!("postmortem-gen {name}: {e}"));
+    (dir, w.truth)
 }
 
 fn incidents_of(dir: &Path, zone: Option<&str>) -> Vec<Incident> {
