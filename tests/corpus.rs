@@ -84,9 +84,7 @@ fn known_difference(file: &str, line: u64) -> Option<&'static str> {
 
 #[test]
 fn every_corpus_file_is_read_with_expected_fields() {
-    let Some(dir) = corpus_dir("corpus::every_corpus_file_is_read_with_expected_fields") else {
-        return;
-    };
+    let Some(dir) = corpus_dir() else { return };
     let logs = corpus_logs(&dir);
     assert!(
         logs.len() >= 18,
@@ -174,9 +172,7 @@ fn every_corpus_file_is_read_with_expected_fields() {
 
 #[test]
 fn corpus_folder_gives_one_ordered_timeline() {
-    let Some(dir) = corpus_dir("corpus::corpus_folder_gives_one_ordered_timeline") else {
-        return;
-    };
+    let Some(dir) = corpus_dir() else { return };
     let out = bin()
         .args(["timeline", "--format", "json", "-q"])
         .arg(&dir)

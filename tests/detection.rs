@@ -188,10 +188,7 @@ fn the_committed_sample_matches_its_truth() {
         root.join("tests/fixtures/sample-truth.json"),
     );
     if !sample.is_dir() || !truth.is_file() {
-        skipped(
-            "detection::the_committed_sample_matches_its_truth",
-            "sample-logs/ or its truth not found",
-        );
+        skipped("sample-logs/ or tests/fixtures/sample-truth.json");
         return;
     }
     let truth = read_json(&truth);

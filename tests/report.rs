@@ -52,7 +52,7 @@ fn sample_logs() -> Option<&'static str> {
     if root().join("sample-logs").is_dir() {
         Some("sample-logs/")
     } else {
-        skipped("report::golden_sample_report", "sample-logs/ not found");
+        skipped("sample-logs/");
         None
     }
 }

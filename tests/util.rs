@@ -30,21 +30,25 @@ pub fn mini_access_log() -> Vec<u8> {
 }
 
 /// The real-log corpus beside the checkout, or `None` with a notice that
-/// the test `what` was skipped.
-pub fn corpus_dir(what: &str) -> Option<PathBuf> {
+/// the test was skipped.
+pub fn corpus_dir() -> Option<PathBuf> {
     let dir = root().join("../shared/corpus");
     if dir.is_dir() {
         Some(dir)
     } else {
-        skipped(what, "../shared/corpus not found");
+        skipped("../shared/corpus");
         None
     }
 }
 
 /// Says on the real stderr (which the test harness does not capture) that
-/// a test did not run, so a missing input never passes silently.
-pub fn skipped(what: &str, why: &str) {
-    let _ = writeln!(std::io::stderr(), "{what}: SKIPPED, {why}");
+/// the running test did not run for want of `missing`, so a missing input
+/// never passes silently.
+pub fn skipped(missing: &str) {
+    // libtest names each test's thread after the test.
+    let thread = std::thread::current();
+    let test = thread.name().unwrap_or("a test");
+    let _ = writeln!(std::io::stderr(), "{test}: SKIPPED, {missing} not found");
 }
 
 // ---------------------------------------------------------------------------

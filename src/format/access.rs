@@ -826,13 +826,7 @@ pub(crate) mod testutil {
     use crate::time::{parse_iso, TimeCtx, YearAnchor, Zone};
 
     pub fn corpus() -> Option<PathBuf> {
-        let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus"));
-        if dir.is_dir() {
-            Some(dir)
-        } else {
-            eprintln!("skipping: corpus not found at {}", dir.display());
-            None
-        }
+        crate::format::timestamped::test_support::corpus_dir()
     }
 
     /// Non-blank lines of a file with their byte offsets.

@@ -948,14 +948,7 @@ mod tests {
     // Corpus
 
     fn corpus(dir: &str) -> Option<std::path::PathBuf> {
-        let path = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus"))
-            .join(dir);
-        if path.is_dir() {
-            Some(path)
-        } else {
-            eprintln!("skipping: corpus not found at {}", path.display());
-            None
-        }
+        crate::format::timestamped::test_support::corpus_folder(dir)
     }
 
     /// (byte offset, line) of every non-blank line.

@@ -1510,11 +1510,9 @@ mod tests {
 
     #[test]
     fn corpus_lines_are_not_claimed() {
-        let root = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus"));
-        if !root.is_dir() {
-            eprintln!("skipping: corpus not found at {}", root.display());
+        let Some(root) = crate::format::timestamped::test_support::corpus_dir() else {
             return;
-        }
+        };
         let mut ctx = TimeCtx::default();
         let mut checked = 0;
         for dir in std::fs::read_dir(root).unwrap().flatten() {

@@ -657,16 +657,7 @@ mod tests {
     // Corpus
 
     fn corpus() -> Option<std::path::PathBuf> {
-        let path = std::path::Path::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../shared/corpus/syslog"
-        ));
-        if path.is_dir() {
-            Some(path.to_path_buf())
-        } else {
-            eprintln!("skipping: corpus not found at {}", path.display());
-            None
-        }
+        crate::format::timestamped::test_support::corpus_folder("syslog")
     }
 
     fn lines(data: &[u8]) -> Vec<(usize, &[u8])> {

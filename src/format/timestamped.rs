@@ -336,14 +336,30 @@ pub(crate) mod test_support {
 
     /// The corpus folder, or `None` (with a note) when it is not there.
     pub fn corpus_dir() -> Option<std::path::PathBuf> {
-        let dir =
+        corpus_folder("")
+    }
+
+    /// `../shared/corpus/SUB` (`SUB` may be empty), or `None` when it is
+    /// not there, saying on the real stderr (the test harness captures
+    /// `eprintln!`) that the test was skipped: a missing corpus must not
+    /// pass silently.
+    pub fn corpus_folder(sub: &str) -> Option<std::path::PathBuf> {
+        use std::io::Write;
+        let mut dir =
             std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus"));
-        if dir.is_dir() {
-            Some(dir)
-        } else {
-            eprintln!("skipping: corpus not found at {}", dir.display());
-            None
+        let mut shown = String::from("../shared/corpus");
+        if !sub.is_empty() {
+            dir.push(sub);
+            shown = format!("{shown}/{sub}");
         }
+        if dir.is_dir() {
+            return Some(dir);
+        }
+        // libtest names each test's thread after the test.
+        let thread = std::thread::current();
+        let test = thread.name().unwrap_or("a corpus test");
+        let _ = writeln!(std::io::stderr(), "{test}: SKIPPED, {shown} not found");
+        None
     }
 
     /// Lines of a file with the byte offset each starts at (no `\n`/`\r`).
