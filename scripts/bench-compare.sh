@@ -12,7 +12,7 @@ size=${1:-1G}
 dir=${2:-/tmp/pm-bench-$size}
 cd "$(dirname "$0")/.."
 
-cargo build --release -q --bins
+cargo build --release -q --workspace --bins
 pm=target/release/postmortem
 gen=target/release/postmortem-gen
 

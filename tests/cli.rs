@@ -1,31 +1,11 @@
 //! The command line, through the binary: each command, each output format,
 //! exit codes, and the promises about determinism.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_postmortem"))
-}
-
-fn mini() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mini")
-}
-
-fn run(args: &[&str]) -> Output {
-    bin().args(args).output().unwrap()
-}
-
-fn json_of(out: &Output) -> Value {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
+use crate::util::{bin, gzip, json_of, mini, mini_access_log, run, tempdir};
 
 #[test]
 fn timeline_json_follows_the_schema() {
@@ -202,12 +182,12 @@ fn records_command_prints_parsed_lines() {
 
 #[test]
 fn patterns_command_lists_and_checks() {
-    let out = run(&["patterns"]);
+    let out = run(&["patterns"], &[]);
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("ID"));
 
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempdir();
     let good = dir.path().join("good.toml");
     std::fs::write(
         &good,
@@ -295,7 +275,7 @@ fn usage_and_input_errors_exit_2_with_a_clear_message() {
         (vec!["timeline"], "PATHS"),
         (vec!["frobnicate"], "frobnicate"),
     ] {
-        let out = run(&args);
+        let out = run(&args, &[]);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(needle), "{args:?}: {err}");
@@ -306,7 +286,7 @@ fn usage_and_input_errors_exit_2_with_a_clear_message() {
 
 #[test]
 fn stdin_is_read_for_dash() {
-    let access = std::fs::read(mini().join("lb/access.log")).unwrap();
+    let access = mini_access_log();
     let mut child = bin()
         .args(["timeline", "--format", "json", "-"])
         .stdin(Stdio::piped())
@@ -327,15 +307,12 @@ fn stdin_is_read_for_dash() {
 
 #[test]
 fn gzip_and_rotated_files_are_read() {
-    use std::io::Write;
-    let dir = tempfile::tempdir().unwrap();
-    let access = std::fs::read(mini().join("lb/access.log")).unwrap();
+    let dir = tempdir();
+    let access = mini_access_log();
     let half = access.len() / 2;
     let cut = half + access[half..].iter().position(|b| *b == b'\n').unwrap() + 1;
     std::fs::write(dir.path().join("access.log"), &access[cut..]).unwrap();
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    gz.write_all(&access[..cut]).unwrap();
-    std::fs::write(dir.path().join("access.log.1.gz"), gz.finish().unwrap()).unwrap();
+    std::fs::write(dir.path().join("access.log.1.gz"), gzip(&access[..cut])).unwrap();
     let doc = json_of(
         &bin()
             .args(["timeline", "--format", "json"])
@@ -380,7 +357,7 @@ fn closed_pipe_ends_quietly() {
 #[cfg(unix)]
 #[test]
 fn special_and_binary_files_in_a_folder_are_skipped_with_a_warning() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempdir();
     std::fs::copy(mini().join("deploy.log"), dir.path().join("deploy.log")).unwrap();
     std::fs::write(
         dir.path().join("core.bin"),
@@ -427,7 +404,7 @@ fn special_and_binary_files_in_a_folder_are_skipped_with_a_warning() {
 
 #[test]
 fn app_request_lines_do_not_double_count_the_load_balancer_traffic() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempdir();
     std::fs::create_dir_all(dir.path().join("lb")).unwrap();
     std::fs::copy(
         mini().join("lb/access.log"),
@@ -477,8 +454,8 @@ fn app_request_lines_do_not_double_count_the_load_balancer_traffic() {
 
 #[test]
 fn zstd_files_are_read() {
-    let dir = tempfile::tempdir().unwrap();
-    let access = std::fs::read(mini().join("lb/access.log")).unwrap();
+    let dir = tempdir();
+    let access = mini_access_log();
     let packed =
         ruzstd::encoding::compress_to_vec(&access[..], ruzstd::encoding::CompressionLevel::Fastest);
     std::fs::write(dir.path().join("access.log.3.zst"), packed).unwrap();

@@ -4,21 +4,12 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use postmortem::record::Level;
 use postmortem::time::{parse_text_timestamp, TimeCtx, SEC};
 use serde_json::Value;
 
-fn corpus_dir() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("skipping: corpus not found at {}", dir.display());
-        None
-    }
-}
+use crate::util::{bin, corpus_dir};
 
 fn corpus_logs(dir: &Path) -> Vec<PathBuf> {
     let mut logs = Vec::new();
@@ -62,7 +53,7 @@ fn zone_of(expected: &[Value]) -> String {
 }
 
 fn records(path: &Path, tz: &str) -> Vec<Value> {
-    let out = Command::new(env!("CARGO_BIN_EXE_postmortem"))
+    let out = bin()
         .args(["records", "--all", "--tz", tz, "-q"])
         .arg(path)
         .output()
@@ -182,7 +173,7 @@ fn every_corpus_file_is_read_with_expected_fields() {
 #[test]
 fn corpus_folder_gives_one_ordered_timeline() {
     let Some(dir) = corpus_dir() else { return };
-    let out = Command::new(env!("CARGO_BIN_EXE_postmortem"))
+    let out = bin()
         .args(["timeline", "--format", "json", "-q"])
         .arg(&dir)
         .output()

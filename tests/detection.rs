@@ -1,7 +1,7 @@
 //! Detection against planted truth: each `postmortem-gen` scenario is
-//! generated into a temporary folder (at a tenth of its traffic, to keep
-//! debug-build tests quick) and analysed; the incidents found must match
-//! the truth the generator wrote:
+//! generated once per run (at a tenth of its traffic, to keep debug-build
+//! tests quick) and analysed; the incidents found must match the truth the
+//! generator wrote:
 //!
 //! - start within 60 s and end within 120 s,
 //! - failed % within 2 points and clients affected % within 3 points,
@@ -10,7 +10,6 @@
 //! - no incident on the quiet day, both on the two-incident day.
 
 use std::path::Path;
-use std::process::Command;
 use std::sync::OnceLock;
 
 use postmortem::analysis::{find_incidents, Incident, IncidentKind};
@@ -18,8 +17,13 @@ use postmortem::time::{Micros, Zone, SEC};
 use postmortem::{analyze, Options};
 use serde_json::Value;
 
+use crate::util::{copy_dir, read_json, root, skipped, tempdir};
+
 /// Traffic scale of the generated scenarios.
-const SCALE: &str = "0.1";
+const SCALE: f64 = 0.1;
+
+/// Seed of the generated scenarios (the command line's default).
+const SEED: u64 = 1;
 
 fn options() -> &'static Options {
     // Compiling the built-in patterns is slow in debug builds: once.
@@ -27,28 +31,13 @@ fn options() -> &'static Options {
     OPTIONS.get_or_init(Options::default)
 }
 
-fn generate(name: &str) -> (tempfile::TempDir, Value) {
-    let dir = tempfile::tempdir().unwrap();
-    let logs = dir.path().join("logs");
-    let truth = dir.path().join("truth.json");
-    let out = Command::new(env!("CARGO_BIN_EXE_postmortem-gen"))
-        .args(["scenario", name, "--scale", SCALE, "--out"])
-        .arg(&logs)
-        .arg("--truth")
-        .arg(&truth)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "postmortem-gen {name}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let truth: Value = serde_json::from_str(&std::fs::read_to_string(&truth).unwrap()).unwrap();
-    (dir, truth)
+/// The scenario, generated once per run (read only).
+fn generated(name: &str) -> &'static crate::util::Scenario {
+    crate::util::scenario(name, SEED, SCALE)
 }
 
-fn incidents_of(dir: &Path, zone: Option<&str>) -> Vec<Incident> {
-    let paths = [dir.join("logs").to_string_lossy().into_owned()];
+fn incidents_of(logs: &Path, zone: Option<&str>) -> Vec<Incident> {
+    let paths = [logs.to_string_lossy().into_owned()];
     let analysis = match zone {
         None => analyze(&paths, options()).unwrap(),
         Some(z) => {
@@ -114,9 +103,9 @@ fn check(found: &[Incident], t: &Value) {
 }
 
 fn scenario(name: &str, zone: Option<&str>) -> (Vec<Incident>, Value) {
-    let (dir, truth) = generate(name);
-    let found = incidents_of(dir.path(), zone);
-    (found, truth)
+    let generated = generated(name);
+    let found = incidents_of(&generated.logs, zone);
+    (found, generated.truth.clone())
 }
 
 #[test]
@@ -193,16 +182,16 @@ fn logs_in_a_non_utc_zone_with_tz() {
 
 #[test]
 fn the_committed_sample_matches_its_truth() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = root();
     let (sample, truth) = (
         root.join("sample-logs"),
         root.join("tests/fixtures/sample-truth.json"),
     );
     if !sample.is_dir() || !truth.is_file() {
-        eprintln!("skipping: sample-logs/ or its truth not found");
+        skipped("sample-logs/ or tests/fixtures/sample-truth.json");
         return;
     }
-    let truth: Value = serde_json::from_str(&std::fs::read_to_string(truth).unwrap()).unwrap();
+    let truth = read_json(&truth);
     let analysis = analyze(&[sample.to_string_lossy().into_owned()], options()).unwrap();
     let found = find_incidents(&analysis);
     assert_eq!(found.len(), 1);
@@ -211,9 +200,11 @@ fn the_committed_sample_matches_its_truth() {
 
 #[test]
 fn without_load_balancer_logs_app_errors_find_it() {
-    let (dir, truth) = generate("weights");
-    std::fs::remove_dir_all(dir.path().join("logs/nginx")).unwrap();
-    let found = incidents_of(dir.path(), None);
+    let generated = generated("weights");
+    let (logs, truth) = (tempdir(), &generated.truth);
+    copy_dir(&generated.logs, logs.path());
+    std::fs::remove_dir_all(logs.path().join("nginx")).unwrap();
+    let found = incidents_of(logs.path(), None);
     assert_eq!(found.len(), 1);
     let i = &found[0];
     assert_eq!(i.kind, IncidentKind::ErrorsFromAppLogs);

@@ -4,87 +4,15 @@
 //! mixed with junk, damaged and special files must give the same results
 //! for the good logs as the good logs alone, without hanging.
 //!
-//! Every run of the binary here has a time limit: a hang fails the test
-//! instead of stalling the suite.
+//! Every run of the binary here has a time limit (`util::run`): a hang
+//! fails the test instead of stalling the suite.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 use serde_json::Value;
 
-/// Longest any single run may take (debug builds on a busy machine).
-const LIMIT: Duration = Duration::from_secs(60);
-
-fn mini() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mini")
-}
-
-/// Runs the binary with a time limit: kills it and fails after [`LIMIT`].
-fn run(args: &[&str], paths: &[&Path]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_postmortem"))
-        .args(args)
-        .args(paths)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary starts");
-    // Drain both pipes while waiting, or a large output would block the child.
-    let drain = |mut r: Box<dyn Read + Send>| {
-        std::thread::spawn(move || {
-            let mut buf = Vec::new();
-            let _ = r.read_to_end(&mut buf);
-            buf
-        })
-    };
-    let out = drain(Box::new(child.stdout.take().unwrap()));
-    let err = drain(Box::new(child.stderr.take().unwrap()));
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if started.elapsed() > LIMIT {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("postmortem {args:?} {paths:?} still running after {LIMIT:?}: killed");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let out = Output {
-        status,
-        stdout: out.join().unwrap(),
-        stderr: err.join().unwrap(),
-    };
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!err.contains("panicked"), "{args:?}: {err}");
-    out
-}
-
-fn ok(args: &[&str], paths: &[&Path]) -> Output {
-    let out = run(args, paths);
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
+use crate::util::{copy_dir, gzip, mini, ok, run, tempdir};
 
 // ---------------------------------------------------------------------------
 // Hostile content
@@ -339,7 +267,7 @@ fn markdown_checker_catches_injections() {
 
 #[test]
 fn the_report_never_carries_live_markdown_from_the_logs() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempdir();
     hostile_fixture(dir.path());
     let out = ok(&["report"], &[dir.path()]);
     let md = String::from_utf8(out.stdout).expect("the report is UTF-8");
@@ -358,7 +286,7 @@ fn the_report_never_carries_live_markdown_from_the_logs() {
     assert!(md.len() < 200_000, "{} bytes", md.len());
 
     // The quiet report (no incident) too: only the junk and change lines.
-    let quiet = tempfile::tempdir().unwrap();
+    let quiet = tempdir();
     std::fs::copy(
         dir.path().join("deploy.log"),
         quiet.path().join("deploy.log"),
@@ -372,7 +300,7 @@ fn the_report_never_carries_live_markdown_from_the_logs() {
 
 #[test]
 fn terminal_output_carries_no_raw_control_characters() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempdir();
     hostile_fixture(dir.path());
     for args in [
         &["timeline", "--color", "always"][..],
@@ -418,7 +346,7 @@ fn terminal_output_carries_no_raw_control_characters() {
 
 #[test]
 fn json_escapes_everything_and_gives_it_back_exactly() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempdir();
     hostile_fixture(dir.path());
     let out = ok(&["timeline", "--format", "json"], &[dir.path()]);
     for c in ['\x1b', '\x07', '\0', '\r'] {
@@ -495,7 +423,7 @@ fn absurd_option_values_are_usage_errors() {
 
 #[test]
 fn a_stray_timestamp_years_away_neither_hangs_nor_hides_the_outage() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempdir();
     copy_dir(&mini(), dir.path());
     let stray = |when: &str| {
         format!("203.0.113.9 - - [{when}] \"GET / HTTP/1.1\" 200 1 \"-\" \"t\" 10.0.1.11:8080 200 0.040 0.040\n")
@@ -528,13 +456,6 @@ fn a_stray_timestamp_years_away_neither_hangs_nor_hides_the_outage() {
 /// The good logs: every format of the mini fixture.
 fn good_logs(dir: &Path) {
     copy_dir(&mini(), dir);
-}
-
-fn gzip(data: &[u8]) -> Vec<u8> {
-    use std::io::Write;
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    gz.write_all(data).unwrap();
-    gz.finish().unwrap()
 }
 
 /// Bytes that are clearly not text.
@@ -629,8 +550,8 @@ fn good_parts(doc: &Value, good_sources: &[String]) -> (String, String, String) 
 
 #[test]
 fn junk_damaged_and_special_files_change_nothing_for_the_good_logs() {
-    let alone = tempfile::tempdir().unwrap();
-    let mixed = tempfile::tempdir().unwrap();
+    let alone = tempdir();
+    let mixed = tempdir();
     good_logs(alone.path());
     good_logs(mixed.path());
     let expect = add_junk(mixed.path());
@@ -715,7 +636,7 @@ fn junk_damaged_and_special_files_change_nothing_for_the_good_logs() {
 #[cfg(unix)]
 #[test]
 fn special_files_named_explicitly_are_refused_without_hanging() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempdir();
     let fifo = dir.path().join("pipe.log");
     let made = Command::new("mkfifo")
         .arg(&fifo)

@@ -1,20 +1,8 @@
 //! `postmortem report` and the incident parts of `timeline`: golden files
 //! for the Markdown draft (regenerate with `UPDATE_GOLDEN=1 cargo test
-//! --test report`), and the command line around it.
+//! --test integration report::`), and the command line around it.
 
-use std::path::PathBuf;
-
-use assert_cmd::Command;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn bin() -> Command {
-    let mut c = Command::cargo_bin("postmortem").unwrap();
-    c.current_dir(root());
-    c
-}
+use crate::util::{bin, root, skipped, tempdir};
 
 /// Runs `postmortem report ARGS` from the repository root and compares the
 /// draft with `tests/golden/NAME`, or rewrites it under `UPDATE_GOLDEN=1`.
@@ -37,7 +25,7 @@ fn golden(name: &str, args: &[&str]) {
     }
     let want = std::fs::read_to_string(&path).unwrap_or_else(|e| {
         panic!(
-            "{}: {e} (create it with UPDATE_GOLDEN=1 cargo test --test report)",
+            "{}: {e} (create it with UPDATE_GOLDEN=1 cargo test --test integration report::)",
             path.display()
         )
     });
@@ -64,7 +52,7 @@ fn sample_logs() -> Option<&'static str> {
     if root().join("sample-logs").is_dir() {
         Some("sample-logs/")
     } else {
-        eprintln!("skipping: sample-logs/ not found");
+        skipped("sample-logs/");
         None
     }
 }
@@ -122,7 +110,7 @@ fn report_has_the_seed_sections_in_order() {
 
 #[test]
 fn report_writes_a_file_and_leaves_it_out_of_the_command() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempdir();
     let file = dir.path().join("POSTMORTEM.md");
     let out = bin()
         .args(["report", "tests/fixtures/mini", "-o"])

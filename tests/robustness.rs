@@ -1,35 +1,9 @@
 //! Messy input: damaged archives, odd line endings, junk bytes, huge lines,
 //! empty files. None of it may panic, hang or lose a readable record.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
 use serde_json::Value;
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_postmortem"))
-}
-
-fn mini() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mini")
-}
-
-fn access_log() -> Vec<u8> {
-    std::fs::read(mini().join("lb/access.log")).unwrap()
-}
-
-fn timeline_json(path: &Path) -> (Value, String) {
-    let out: Output = bin()
-        .args(["timeline", "--format", "json"])
-        .arg(path)
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr).to_string();
-    assert!(out.status.success(), "{err}");
-    assert!(!err.contains("panicked"), "{err}");
-    (serde_json::from_slice(&out.stdout).unwrap(), err)
-}
+use crate::util::{bin, gzip, mini, mini_access_log as access_log, root, tempdir, timeline_json};
 
 fn records_of(doc: &Value) -> u64 {
     doc["inputs"]
@@ -42,11 +16,9 @@ fn records_of(doc: &Value) -> u64 {
 
 #[test]
 fn truncated_gzip_keeps_every_record_before_the_damage() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempdir();
     let data = access_log();
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    gz.write_all(&data).unwrap();
-    let full = gz.finish().unwrap();
+    let full = gzip(&data);
     let cut = &full[..full.len() * 2 / 3];
     std::fs::write(dir.path().join("access.log.2.gz"), cut).unwrap();
     let (doc, err) = timeline_json(dir.path());
@@ -61,7 +33,7 @@ fn truncated_gzip_keeps_every_record_before_the_damage() {
 
 #[test]
 fn crlf_and_missing_final_newline_and_nul_bytes_work() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempdir();
     let text = String::from_utf8(access_log()).unwrap();
     let crlf = text.replace('\n', "\r\n");
     std::fs::write(dir.path().join("crlf.log"), crlf.trim_end()).unwrap();
@@ -85,7 +57,7 @@ fn crlf_and_missing_final_newline_and_nul_bytes_work() {
 
 #[test]
 fn latin1_bytes_are_read_lossily_not_dropped() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempdir();
     let line =
         b"2024-03-09 08:37:50,120 ERROR [main] c.e.Api - Benutzer M\xfcller: connection refused\n";
     std::fs::write(dir.path().join("app.log"), line.repeat(3)).unwrap();
@@ -102,7 +74,7 @@ fn latin1_bytes_are_read_lossily_not_dropped() {
 
 #[test]
 fn a_huge_line_is_kept_and_does_not_break_the_rest() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempdir();
     let mut data = b"2024-03-09 08:37:50,120 ERROR [main] c.e.Api - dump: ".to_vec();
     data.extend(std::iter::repeat_n(b'x', 20 * 1024 * 1024));
     data.extend_from_slice(b"\n2024-03-09 08:37:51,120 INFO [main] c.e.Api - next line\n");
@@ -120,7 +92,7 @@ fn a_huge_line_is_kept_and_does_not_break_the_rest() {
 
 #[test]
 fn empty_files_and_folders_are_fine() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempdir();
     std::fs::write(dir.path().join("empty.log"), b"").unwrap();
     std::fs::create_dir(dir.path().join("nothing")).unwrap();
     let (doc, _) = timeline_json(dir.path());
@@ -130,8 +102,8 @@ fn empty_files_and_folders_are_fine() {
 
 #[test]
 fn junk_beside_good_logs_changes_nothing_for_the_good_logs() {
-    let alone = tempfile::tempdir().unwrap();
-    let mixed = tempfile::tempdir().unwrap();
+    let alone = tempdir();
+    let mixed = tempdir();
     for d in [alone.path(), mixed.path()] {
         std::fs::create_dir_all(d.join("lb")).unwrap();
         std::fs::write(d.join("lb/access.log"), access_log()).unwrap();
@@ -175,7 +147,7 @@ fn junk_beside_good_logs_changes_nothing_for_the_good_logs() {
 
 #[test]
 fn terminal_control_sequences_never_reach_the_terminal_raw() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempdir();
     let line = "2024-03-09 08:37:50,120 ERROR [main] c.e.Api - connection refused \x1b]0;owned\x07 \x1b[2J by peer\n";
     std::fs::write(dir.path().join("app.log"), line).unwrap();
     let out = bin()
@@ -192,7 +164,7 @@ fn terminal_control_sequences_never_reach_the_terminal_raw() {
 
 #[test]
 fn year_less_syslog_takes_the_year_from_the_other_inputs_and_rolls_over() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempdir();
     std::fs::write(
         dir.path().join("syslog"),
         "Dec 31 23:59:58 web1 systemd[1]: Stopping A high performance web server...\nJan  1 00:00:03 web1 systemd[1]: Started A high performance web server.\n",
@@ -222,7 +194,7 @@ fn year_less_syslog_takes_the_year_from_the_other_inputs_and_rolls_over() {
 
 #[test]
 fn tz_applies_only_to_logs_without_an_offset() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempdir();
     std::fs::write(
         dir.path().join("app.log"),
         "2024-07-01 12:00:00,000 ERROR [main] c.e.Api - boom\n",
@@ -251,7 +223,7 @@ fn tz_applies_only_to_logs_without_an_offset() {
 
 #[test]
 fn skew_moves_one_source() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempdir();
     std::fs::write(
         dir.path().join("app.log"),
         "2024-07-01 12:00:00,000 ERROR [main] c.e.Api - boom\n",
@@ -268,7 +240,7 @@ fn skew_moves_one_source() {
 
 #[test]
 fn a_source_with_a_wrong_clock_is_pointed_out() {
-    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-logs");
+    let sample = root().join("sample-logs");
     let out = bin()
         .args(["timeline", "--format", "json"])
         .arg(&sample)
@@ -308,7 +280,7 @@ fn a_source_with_a_wrong_clock_is_pointed_out() {
 
 #[test]
 fn one_stray_future_line_does_not_move_year_less_dates() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempdir();
     std::fs::write(
         dir.path().join("syslog"),
         "Mar  9 08:36:20 web1 systemd[1]: Reloading A high performance web server.\n",

@@ -1,30 +1,11 @@
-//! `postmortem-gen`: deterministic generator of load-balancer outage logs
-//! with known truth, for testing and benchmarking `postmortem`.
-//!
-//! Same seed, same bytes: every random draw comes from a seeded SplitMix64
-//! stream and every distribution uses only exactly-rounded arithmetic.
+//! The `postmortem-gen` command line: a thin layer over the library.
 
-mod alb;
-mod alerts;
-mod applog;
-mod apps;
-mod bench;
-mod clock;
-mod haproxy;
-mod nginx;
-mod ops;
-mod out;
-mod rng;
-mod scenarios;
-mod traffic;
-mod truth;
-mod world;
-
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
+use postmortem_gen::{BenchCfg, Error, Length, Written};
 
 #[derive(Parser)]
 #[command(
@@ -80,23 +61,11 @@ enum Cmd {
     List,
 }
 
-fn write_truth(path: &Path, truth: &serde_json::Value) -> Result<(), String> {
-    if let Some(dir) = path.parent() {
-        if !dir.as_os_str().is_empty() {
-            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        }
-    }
-    let mut text = serde_json::to_string_pretty(truth).map_err(|e| e.to_string())?;
-    text.push('\n');
-    std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
+fn summary(w: &Written) {
+    eprintln!("wrote {} files, {} bytes", w.files.len(), w.bytes());
 }
 
-fn summary(out: &out::Out) {
-    let total: u64 = out.files.iter().map(|f| f.1).sum();
-    eprintln!("wrote {} files, {} bytes", out.files.len(), total);
-}
-
-fn run(cli: Cli) -> Result<(), String> {
+fn run(cli: Cli) -> Result<(), Error> {
     match cli.cmd {
         Cmd::Scenario {
             name,
@@ -105,28 +74,19 @@ fn run(cli: Cli) -> Result<(), String> {
             scale,
             truth,
         } => {
-            if !scenarios::NAMES.contains(&name.as_str()) {
-                return Err(format!(
-                    "unknown scenario {name:?}; known: {}",
-                    scenarios::NAMES.join(", ")
-                ));
-            }
-            if !(scale > 0.0 && scale <= 100.0) {
-                return Err(format!("--scale must be in (0, 100], got {scale}"));
-            }
-            let mut o = out::Out::new(&out).map_err(|e| format!("{}: {e}", out.display()))?;
-            let t = scenarios::run(&name, &mut o, &scenarios::Opts { seed, scale })
-                .map_err(|e| format!("{}: {e}", out.display()))?;
-            write_truth(&truth.unwrap_or_else(|| out.join("truth.json")), &t)?;
-            summary(&o);
+            let w = postmortem_gen::scenario(&name, &out, seed, scale)?;
+            postmortem_gen::write_truth(
+                &truth.unwrap_or_else(|| out.join("truth.json")),
+                &w.truth,
+            )?;
+            summary(&w);
         }
         Cmd::Sample { out, truth } => {
-            let mut o = out::Out::new(&out).map_err(|e| format!("{}: {e}", out.display()))?;
-            let t = scenarios::sample(&mut o).map_err(|e| format!("{}: {e}", out.display()))?;
+            let w = postmortem_gen::sample(&out)?;
             if let Some(p) = truth {
-                write_truth(&p, &t)?;
+                postmortem_gen::write_truth(&p, &w.truth)?;
             }
-            summary(&o);
+            summary(&w);
         }
         Cmd::Bench {
             out,
@@ -134,12 +94,17 @@ fn run(cli: Cli) -> Result<(), String> {
             seed,
             truth,
         } => {
-            let size = bench::parse_size(&size)?;
+            let size = postmortem_gen::parse_size(&size)?;
             let began = Instant::now();
-            let t = bench::run(&out, &bench::BenchCfg { size, seed })
-                .map_err(|e| format!("{}: {e}", out.display()))?;
+            let t = postmortem_gen::bench(
+                &out,
+                &BenchCfg {
+                    length: Length::Bytes(size),
+                    seed,
+                },
+            )?;
             let secs = began.elapsed().as_secs_f64();
-            write_truth(&truth.unwrap_or_else(|| out.join("truth.json")), &t)?;
+            postmortem_gen::write_truth(&truth.unwrap_or_else(|| out.join("truth.json")), &t)?;
             let bytes = t["traffic"]["access_bytes"].as_u64().unwrap_or(0)
                 + t["traffic"]["app_bytes"].as_u64().unwrap_or(0);
             eprintln!(
@@ -150,7 +115,7 @@ fn run(cli: Cli) -> Result<(), String> {
             );
         }
         Cmd::List => {
-            for n in scenarios::NAMES {
+            for n in postmortem_gen::SCENARIOS {
                 println!("{n}");
             }
         }

@@ -16,9 +16,20 @@ use crate::world::{path_for, ClientKind, Population, RouteKind, RouteTables, ROU
 
 const BACKENDS: [&[u8]; 3] = [b"10.0.1.11:8080", b"10.0.1.12:8080", b"10.0.1.13:8080"];
 
-/// Output sizes and where the outage sits (as shares of the access log).
+/// How long the access log is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Length {
+    /// About this many bytes (the last line may go a little past).
+    Bytes(u64),
+    /// Exactly this many lines.
+    Lines(u64),
+}
+
+/// The corpus's length and seed; the outage sits at the same shares of
+/// the access log (in bytes or in lines) either way.
+#[derive(Clone, Copy, Debug)]
 pub struct BenchCfg {
-    pub size: u64,
+    pub length: Length,
     pub seed: u64,
 }
 
@@ -145,7 +156,12 @@ pub fn run(dir: &Path, cfg: &BenchCfg) -> io::Result<Value> {
     let pop = Population::new(&mut Rng::stream(seed, 101), 50_000, true);
     let tables = RouteTables::new();
     let start = at(2024, 3, 9, 6, 0, 0, 0);
-    let est_lines = (cfg.size / 190).max(100);
+    // `total` is in the unit of `cfg.length`: the loop's progress, and the
+    // outage and quiet stretches, are measured in it.
+    let (total, est_lines) = match cfg.length {
+        Length::Bytes(size) => (size, (size / 190).max(100)),
+        Length::Lines(n) => (n, n.max(1)),
+    };
     let span = 6 * 3600 * SEC;
     let dt = (span / est_lines as i64).max(1);
 
@@ -198,10 +214,10 @@ pub fn run(dir: &Path, cfg: &BenchCfg) -> io::Result<Value> {
 
     let mut access = Sink::new(&dir.join("access.log"))?;
     let mut app = Sink::new(&dir.join("app.log"))?;
-    let out_start = cfg.size * 60 / 100;
-    let out_end = cfg.size * 67 / 100;
-    let quiet_start = cfg.size * 58 / 100;
-    let quiet_end = cfg.size * 69 / 100;
+    let out_start = total * 60 / 100;
+    let out_end = total * 67 / 100;
+    let quiet_start = total * 58 / 100;
+    let quiet_end = total * 69 / 100;
     let mut win = Window {
         start: None,
         last_fail: i64::MIN,
@@ -220,7 +236,14 @@ pub fn run(dir: &Path, cfg: &BenchCfg) -> io::Result<Value> {
     let mut clf_buf: Vec<u8> = Vec::new();
     let mut lines = 0u64;
 
-    while access.total() < cfg.size {
+    loop {
+        let pos = match cfg.length {
+            Length::Bytes(_) => access.total(),
+            Length::Lines(_) => lines,
+        };
+        if pos >= total {
+            break;
+        }
         t += (dt / 2) + rng.below(dt as u64) as i64;
         let sec = t.div_euclid(SEC);
         if sec != cur_sec {
@@ -234,7 +257,6 @@ pub fn run(dir: &Path, cfg: &BenchCfg) -> io::Result<Value> {
             clf_buf.clear();
             clf_buf.extend_from_slice(clf(sec * SEC, 0).as_bytes());
         }
-        let pos = access.total();
         let in_outage = pos >= out_start && pos < out_end;
         if in_outage && outage.is_none() {
             outage = Some((t, t));

@@ -1,6 +1,7 @@
-//! Integration tests of `postmortem-gen`: every scenario writes its files,
-//! output is deterministic, the truth is consistent with the logs it was
-//! counted from, and the committed sample is up to date.
+//! Integration tests of `postmortem-gen`, through its library (and, for
+//! the command line's own behaviour, its binary): every scenario writes its
+//! files, output is deterministic, the truth is consistent with the logs it
+//! was counted from, and the committed sample is up to date.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -20,6 +21,7 @@ const SCENARIOS: &[&str] = &[
     "non-utc",
 ];
 
+/// The binary, for the tests of the command line itself.
 fn gen() -> Command {
     Command::new(env!("CARGO_BIN_EXE_postmortem-gen"))
 }
@@ -33,18 +35,28 @@ fn run_ok(cmd: &mut Command) {
     );
 }
 
+/// The workspace root, where `sample-logs/` and `tests/fixtures/` are.
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Writes scenario `name` into `dir` with its truth at `dir/truth.json`,
+/// as `postmortem-gen scenario NAME --out DIR` does; returns the truth.
 fn scenario(name: &str, dir: &Path, seed: u64, scale: f64) -> Value {
-    run_ok(gen().args([
-        "scenario",
-        name,
-        "--out",
-        dir.to_str().unwrap(),
-        "--seed",
-        &seed.to_string(),
-        "--scale",
-        &scale.to_string(),
-    ]));
+    let w = postmortem_gen::scenario(name, dir, seed, scale)
+        .unwrap_or_else(|e| panic!("postmortem-gen scenario {name}: {e}"));
+    postmortem_gen::write_truth(&dir.join("truth.json"), &w.truth).unwrap();
     read_json(&dir.join("truth.json"))
+}
+
+/// `postmortem-gen bench --out DIR --size SIZE --seed SEED`.
+fn bench(dir: &Path, size: &str, seed: u64) {
+    let cfg = postmortem_gen::BenchCfg {
+        length: postmortem_gen::Length::Bytes(postmortem_gen::parse_size(size).unwrap()),
+        seed,
+    };
+    let t = postmortem_gen::bench(dir, &cfg).unwrap();
+    postmortem_gen::write_truth(&dir.join("truth.json"), &t).unwrap();
 }
 
 fn read_json(p: &Path) -> Value {
@@ -551,24 +563,19 @@ fn formats_look_like_the_real_thing() {
 
 #[test]
 fn sample_reproduces_the_committed_sample_logs() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = workspace_root();
     let committed = root.join("sample-logs");
     let fixture = root.join("tests/fixtures/sample-truth.json");
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("sample-logs");
     let truth = tmp.path().join("truth.json");
-    run_ok(gen().args([
-        "sample",
-        "--out",
-        out.to_str().unwrap(),
-        "--truth",
-        truth.to_str().unwrap(),
-    ]));
+    let w = postmortem_gen::sample(&out).unwrap();
+    postmortem_gen::write_truth(&truth, &w.truth).unwrap();
     let got = files(&out);
     assert_eq!(
         got,
         files(&committed),
-        "sample-logs/ is stale: run `cargo run --bin postmortem-gen -- sample --out sample-logs --truth tests/fixtures/sample-truth.json`"
+        "sample-logs/ is stale: run `cargo run -p postmortem-gen --release -- sample --out sample-logs --truth tests/fixtures/sample-truth.json`"
     );
     let mut total = 0;
     for f in &got {
@@ -576,7 +583,7 @@ fn sample_reproduces_the_committed_sample_logs() {
         // Compressed files compare by content, so a zlib upgrade is not a failure.
         assert!(
             content(&out.join(f)) == content(&committed.join(f)),
-            "sample-logs/{} is stale: regenerate with `cargo run --bin postmortem-gen -- sample --out sample-logs --truth tests/fixtures/sample-truth.json`",
+            "sample-logs/{} is stale: regenerate with `cargo run -p postmortem-gen --release -- sample --out sample-logs --truth tests/fixtures/sample-truth.json`",
             f.display()
         );
     }
@@ -592,15 +599,7 @@ fn sample_reproduces_the_committed_sample_logs() {
 #[test]
 fn bench_writes_about_the_requested_size() {
     let tmp = tempfile::tempdir().unwrap();
-    run_ok(gen().args([
-        "bench",
-        "--out",
-        tmp.path().to_str().unwrap(),
-        "--size",
-        "5M",
-        "--seed",
-        "9",
-    ]));
+    bench(tmp.path(), "5M", 9);
     let size = fs::metadata(tmp.path().join("access.log")).unwrap().len();
     let want = 5 * 1024 * 1024;
     assert!(
@@ -646,15 +645,7 @@ fn bench_writes_about_the_requested_size() {
     assert_eq!(ra as u64, inc["clients_affected"].as_u64().unwrap());
     // Same seed, same bytes.
     let again = tempfile::tempdir().unwrap();
-    run_ok(gen().args([
-        "bench",
-        "--out",
-        again.path().to_str().unwrap(),
-        "--size",
-        "5M",
-        "--seed",
-        "9",
-    ]));
+    bench(again.path(), "5M", 9);
     assert!(
         fs::read(tmp.path().join("access.log")).unwrap()
             == fs::read(again.path().join("access.log")).unwrap()
@@ -678,6 +669,17 @@ fn truth_option_and_errors() {
     ]));
     assert!(truth.is_file());
     assert!(!dir.join("truth.json").exists());
+    // Without --truth, it goes beside the logs.
+    let beside = tmp.path().join("beside");
+    run_ok(gen().args([
+        "scenario",
+        "quiet",
+        "--out",
+        beside.to_str().unwrap(),
+        "--scale",
+        "0.02",
+    ]));
+    assert!(beside.join("truth.json").is_file());
 
     let out = gen()
         .args(["scenario", "nope", "--out", dir.to_str().unwrap()])
@@ -709,4 +711,24 @@ fn truth_option_and_errors() {
         .collect();
     let want: BTreeSet<String> = SCENARIOS.iter().map(|s| s.to_string()).collect();
     assert_eq!(names, want);
+}
+
+#[test]
+fn bench_by_lines_writes_exactly_that_many_lines() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = postmortem_gen::BenchCfg {
+        length: postmortem_gen::Length::Lines(20_000),
+        seed: 9,
+    };
+    let t = postmortem_gen::bench(tmp.path(), &cfg).unwrap();
+    let access = fs::read_to_string(tmp.path().join("access.log")).unwrap();
+    assert_eq!(access.lines().count(), 20_000);
+    assert_eq!(t["traffic"]["requests"], 20_000);
+    assert_eq!(
+        t["traffic"]["access_bytes"].as_u64(),
+        Some(access.len() as u64)
+    );
+    // The planted outage is in it, as in the corpus by size.
+    let inc = &t["incidents"][0];
+    assert!(inc["requests_failed"].as_u64().unwrap() > 0);
 }

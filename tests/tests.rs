@@ -1,0 +1,14 @@
+//! The integration tests of `postmortem`, as one binary (as ripgrep does):
+//! its tests run in parallel and share what is expensive to set up. One
+//! module a theme; `util` is the one harness they all use.
+//!
+//! The generator's own tests are in `crates/postmortem-gen/tests/`.
+
+mod util;
+
+mod cli;
+mod corpus;
+mod detection;
+mod hostile;
+mod report;
+mod robustness;
