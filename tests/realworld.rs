@@ -210,13 +210,10 @@ fn non_blank_lines(bytes: &[u8]) -> Vec<(u64, &[u8])> {
 
 fn expectations(path: &Path) -> Vec<Value> {
     let exp = PathBuf::from(format!("{}.expected.jsonl", path.display()));
-    let text = std::fs::read_to_string(&exp)
-        .unwrap_or_else(|e| panic!("{}: {e}", exp.display()));
+    let text = std::fs::read_to_string(&exp).unwrap_or_else(|e| panic!("{}: {e}", exp.display()));
     text.lines()
         .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            serde_json::from_str(l).unwrap_or_else(|e| panic!("{}: {e}: {l}", exp.display()))
-        })
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{}: {e}: {l}", exp.display())))
         .collect()
 }
 
@@ -442,7 +439,10 @@ fn measure(set: &str) -> SetResult {
     let mut by_project: BTreeMap<String, Tally> = BTreeMap::new();
     for f in &files {
         total.merge(&f.tally);
-        by_family.entry(f.family.clone()).or_default().merge(&f.tally);
+        by_family
+            .entry(f.family.clone())
+            .or_default()
+            .merge(&f.tally);
         by_project
             .entry(f.project.clone())
             .or_default()
