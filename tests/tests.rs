@@ -11,4 +11,5 @@ mod corpus;
 mod detection;
 mod hostile;
 mod report;
+mod realworld;
 mod robustness;
