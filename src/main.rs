@@ -113,6 +113,10 @@ struct Common {
     /// Availability objective in percent, for thresholds and error budget.
     #[arg(long, value_name = "PERCENT", default_value_t = 99.9)]
     slo: f64,
+    /// What counts as a failed request: statuses and classes, e.g. 5xx,429
+    /// (default 5xx and requests never answered).
+    #[arg(long, value_name = "STATUSES")]
+    failed_status: Option<String>,
     /// Read files as this format instead of detecting it: FORMAT for all, or PATH=FORMAT (repeatable).
     #[arg(long = "log-format", value_name = "[PATH=]FORMAT")]
     log_format: Vec<String>,
@@ -445,6 +449,11 @@ fn options(common: &Common) -> Result<Options, Failure> {
         }
         skews.push((path.to_string(), secs * time::SEC));
     }
+    let failure = match &common.failed_status {
+        Some(text) => postmortem::record::FailurePolicy::parse(text)
+            .map_err(|e| Failure(format!("--failed-status: {e}")))?,
+        None => postmortem::record::FailurePolicy::default(),
+    };
     let patterns = PatternSet::load(&common.patterns)?;
     // A knob for tests and benchmarks: smaller blocks exercise the
     // block-parallel path on small inputs.
@@ -464,6 +473,7 @@ fn options(common: &Common) -> Result<Options, Failure> {
         slo: common.slo,
         patterns,
         overrides,
+        failure,
         ..Options::default()
     })
 }

@@ -213,3 +213,116 @@ impl Parsed<'_> {
         }
     }
 }
+
+/// What counts as a failed request (`--failed-status`): by default a 5xx
+/// or no answer at all, as each parser decides with its format's
+/// termination flags; a user may add statuses or classes (`5xx,429`) or
+/// replace the default (`5xx` must then be named to keep it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FailurePolicy {
+    /// The parsers' own rule (5xx and server-side terminations).
+    server_errors: bool,
+    /// Status classes counted in full (4 for `4xx`).
+    classes: Vec<u16>,
+    /// Single statuses counted.
+    statuses: Vec<u16>,
+}
+
+impl Default for FailurePolicy {
+    fn default() -> Self {
+        FailurePolicy {
+            server_errors: true,
+            classes: Vec::new(),
+            statuses: Vec::new(),
+        }
+    }
+}
+
+impl FailurePolicy {
+    /// Reads `5xx,429,403`: classes as `Nxx`, single statuses as numbers.
+    pub fn parse(text: &str) -> Result<FailurePolicy, String> {
+        let mut p = FailurePolicy {
+            server_errors: false,
+            classes: Vec::new(),
+            statuses: Vec::new(),
+        };
+        for word in text.split(',').map(str::trim).filter(|w| !w.is_empty()) {
+            let lower = word.to_ascii_lowercase();
+            if let Some(class) = lower.strip_suffix("xx") {
+                match class.parse::<u16>() {
+                    Ok(5) => p.server_errors = true,
+                    Ok(c @ 1..=4) => p.classes.push(c),
+                    _ => return Err(format!("'{word}' is not a status class (use 4xx or 5xx)")),
+                }
+            } else {
+                match lower.parse::<u16>() {
+                    Ok(s @ 100..=599) => p.statuses.push(s),
+                    _ => {
+                        return Err(format!(
+                            "'{word}' is not an HTTP status (use numbers such as 429, or classes such as 5xx)"
+                        ))
+                    }
+                }
+            }
+        }
+        if !p.server_errors && p.classes.is_empty() && p.statuses.is_empty() {
+            return Err("name at least one status or class, e.g. 5xx,429".to_string());
+        }
+        p.classes.sort_unstable();
+        p.classes.dedup();
+        p.statuses.sort_unstable();
+        p.statuses.dedup();
+        Ok(p)
+    }
+
+    /// Whether a request counts as failed, given the parser's own verdict.
+    #[inline]
+    pub fn failed(&self, status: u16, parser_failed: bool) -> bool {
+        (self.server_errors && parser_failed)
+            || (!self.statuses.is_empty() && self.statuses.contains(&status))
+            || (!self.classes.is_empty() && self.classes.contains(&(status / 100)))
+    }
+
+    /// Whether this is the default rule.
+    pub fn is_default(&self) -> bool {
+        *self == FailurePolicy::default()
+    }
+
+    /// Whether a status counts as failed whatever the parser says (so a
+    /// refusal among them is not also a refusal incident).
+    pub fn counts_status(&self, status: u16) -> bool {
+        self.statuses.contains(&status) || self.classes.contains(&(status / 100))
+    }
+
+    /// The statuses counted, as people write them: `5xx, no response, 429`.
+    pub fn describe(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.server_errors {
+            out.push("5xx".to_string());
+            out.push("no response".to_string());
+        }
+        out.extend(self.classes.iter().map(|c| format!("{c}xx")));
+        out.extend(self.statuses.iter().map(|s| s.to_string()));
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failure_policies() {
+        let d = FailurePolicy::default();
+        assert!(d.failed(503, true) && !d.failed(429, false) && d.failed(0, true));
+        assert_eq!(d.describe(), vec!["5xx", "no response"]);
+        let p = FailurePolicy::parse("5xx, 429").unwrap();
+        assert!(p.failed(502, true) && p.failed(429, false) && !p.failed(404, false));
+        assert_eq!(p.describe(), vec!["5xx", "no response", "429"]);
+        let only = FailurePolicy::parse("4xx").unwrap();
+        assert!(!only.failed(503, true) && only.failed(404, false));
+        for bad in ["", "6xx", "abc", "700", "5x"] {
+            assert!(FailurePolicy::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

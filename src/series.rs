@@ -109,7 +109,12 @@ pub struct Bucket {
     /// Application and system messages, and those at error level or worse.
     pub messages: u64,
     pub error_messages: u64,
+    /// Client-visible refusals, per status of [`REFUSALS`].
+    pub refused: [u64; 3],
 }
+
+/// The refusal statuses counted per bucket: 401, 403 and 429.
+pub const REFUSALS: [u16; 3] = [401, 403, 429];
 
 impl Bucket {
     pub fn merge(&mut self, other: &Bucket) {
@@ -126,6 +131,9 @@ impl Bucket {
         self.latency.merge(&other.latency);
         self.messages += other.messages;
         self.error_messages += other.error_messages;
+        for (a, b) in self.refused.iter_mut().zip(other.refused) {
+            *a += b;
+        }
     }
 }
 
@@ -200,6 +208,9 @@ impl Series {
         b.requests += 1;
         b.failed += failed as u64;
         b.by_class[(status / 100).min(5) as usize] += 1;
+        if let Some(i) = REFUSALS.iter().position(|&r| r == status) {
+            b.refused[i] += 1;
+        }
         if let Some(name) = backend {
             match b.backends.get_mut(name) {
                 Some(c) => {

@@ -90,7 +90,7 @@ pub fn measure(ctx: &Measuring, raw: Raw, idx: usize) -> Incident {
 fn request_impact(
     ctx: &Measuring,
     raw: &Raw,
-    exact: Option<ClientCounts>,
+    exact: Option<&ClientCounts>,
     imp: &mut Impact,
     warnings: &mut Vec<String>,
 ) {

@@ -28,6 +28,7 @@ use std::collections::HashMap;
 
 use crate::input::{self, Warning};
 use crate::patterns::PatternSet;
+use crate::record::FailurePolicy;
 use crate::scan::{
     self, FileResult, FormatOverride, Reread, ScanOptions, TemplateSeen, TimeWindow,
 };
@@ -64,6 +65,8 @@ pub struct Options {
     pub skews: Vec<(String, Micros)>,
     /// Hash every input (SHA-256) while reading it, for the report.
     pub digests: bool,
+    /// What counts as a failed request (`--failed-status`).
+    pub failure: FailurePolicy,
 }
 
 impl Default for Options {
@@ -82,6 +85,7 @@ impl Default for Options {
             block_size: 4 * 1024 * 1024,
             skews: Vec::new(),
             digests: false,
+            failure: FailurePolicy::default(),
         }
     }
 }
@@ -106,6 +110,7 @@ impl Options {
             skipped_samples: self.skipped_samples,
             skews: self.skews.clone(),
             digests: self.digests,
+            failure: &self.failure,
             on_progress,
         }
     }
@@ -266,6 +271,7 @@ pub fn analyze_with_progress(
             sources,
             zone: opts.zone,
             block_size: opts.block_size,
+            failure: opts.failure.clone(),
         },
         skews,
         events,

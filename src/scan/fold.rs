@@ -5,7 +5,7 @@
 use crate::event::Origin;
 use crate::format::LogFormat;
 use crate::patterns::PatternSet;
-use crate::record::{Message, Parsed, Request};
+use crate::record::{FailurePolicy, Message, Parsed, Request};
 use crate::time::{Micros, TimeCtx};
 
 use super::lines::{display_line, Lines};
@@ -26,6 +26,8 @@ pub struct Folder<'a> {
     pub bucket_seconds: i64,
     /// Skipped lines kept for display.
     pub skipped_samples: usize,
+    /// What counts as a failed request.
+    pub failure: &'a FailurePolicy,
 }
 
 impl Folder<'_> {
@@ -92,14 +94,10 @@ impl Folder<'_> {
 
     fn request(&self, p: &mut Partial, at: Micros, line: u64, request: &Request) {
         let backend = request.backend.as_deref();
-        p.series.add_request(
-            at,
-            request.status,
-            request.failed,
-            backend,
-            request.latency_ms,
-        );
-        if request.failed {
+        let failed = self.failure.failed(request.status, request.failed);
+        p.series
+            .add_request(at, request.status, failed, backend, request.latency_ms);
+        if failed {
             p.record_event(
                 RunKey::failed_requests(backend.unwrap_or("-")),
                 Occurrence {

@@ -55,6 +55,8 @@ pub struct ScanOptions<'a> {
     pub skews: Vec<(String, Micros)>,
     /// Hash every input as stored (SHA-256) while reading it.
     pub digests: bool,
+    /// What counts as a failed request (`--failed-status`).
+    pub failure: &'a crate::record::FailurePolicy,
     /// Called with the bytes of each block read (for a progress bar).
     pub on_progress: Option<&'a (dyn Fn(u64) + Sync)>,
 }
@@ -274,6 +276,7 @@ fn read_file(mut op: Opened, opts: &ScanOptions, anchor: YearAnchor) -> FileResu
         skew: op.skew,
         bucket_seconds: opts.bucket_seconds,
         skipped_samples: opts.skipped_samples,
+        failure: opts.failure,
     };
     let mut partial = Partial::new(opts.bucket_seconds);
     let threads = rayon::current_num_threads().max(1);
@@ -306,22 +309,21 @@ fn read_file(mut op: Opened, opts: &ScanOptions, anchor: YearAnchor) -> FileResu
             },
         );
         block_index += pending.len();
-        for (block, (p, _)) in pending.iter().zip(&results) {
+        for (block, (mut p, newlines)) in pending.iter().zip(results) {
             spans.push(BlockSpan {
                 offset,
                 len: block.len() as u64,
+                line_base: base_line,
                 first: p.stats.first,
                 last: p.stats.last,
             });
             offset += block.len() as u64;
-        }
-        for block in pending.drain(..) {
-            blocks.recycle(block);
-        }
-        for (mut p, newlines) in results {
             p.shift_lines(base_line);
             base_line += newlines;
             partial.merge(p, opts.skipped_samples);
+        }
+        for block in pending.drain(..) {
+            blocks.recycle(block);
         }
         pending = next;
     }

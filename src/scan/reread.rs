@@ -7,14 +7,14 @@
 //! with what a second read needs (its parser, year anchor, clock
 //! correction and the blocks it was read in).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use rayon::prelude::*;
 
 use crate::format::LogFormat;
 use crate::input::{self, BlockReader, Compression, InputFile};
-use crate::record::Parsed;
-use crate::time::{Micros, TimeCtx, YearAnchor, Zone};
+use crate::record::{FailurePolicy, Parsed, Request};
+use crate::time::{Micros, TimeCtx, YearAnchor, Zone, SEC};
 
 use super::fold::shifted;
 use super::lines::Lines;
@@ -27,6 +27,8 @@ pub struct BlockSpan {
     /// Offset of the block in the (decompressed) stream.
     pub offset: u64,
     pub len: u64,
+    /// Lines of the file before the block (its first line is this + 1).
+    pub line_base: u64,
     pub first: Option<Micros>,
     pub last: Option<Micros>,
 }
@@ -56,12 +58,50 @@ pub struct Source {
     pub last: Option<Micros>,
 }
 
-/// Clients seen and clients with at least one failed request, within one window.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// Which requests a second read counts as bad.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Criterion {
+    /// Failed, by the run's failure policy.
+    Failed,
+    /// Answered with one of these statuses (refusals).
+    Status(Vec<u16>),
+    /// Slower than this many milliseconds.
+    SlowerThan(f64),
+}
+
+impl Criterion {
+    #[inline]
+    fn bad(&self, request: &Request, policy: &FailurePolicy) -> bool {
+        match self {
+            Criterion::Failed => policy.failed(request.status, request.failed),
+            Criterion::Status(set) => set.contains(&request.status),
+            Criterion::SlowerThan(ms) => request.latency_ms.is_some_and(|l| l > *ms),
+        }
+    }
+}
+
+/// A request found by a second read: when, and where it was logged.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Located {
+    pub at: Micros,
+    pub source: String,
+    pub line: u64,
+}
+
+impl Located {
+    /// Earliest first (then source, then line).
+    fn key(&self) -> (Micros, &str, u64) {
+        (self.at, &self.source, self.line)
+    }
+}
+
+/// Clients seen and clients with at least one bad request, within one window.
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ClientCounts {
     pub total: u64,
+    /// Clients with at least one bad request.
     pub affected: u64,
-    /// Requests and failed requests within the window, counted exactly
+    /// Requests and bad requests within the window, counted exactly
     /// (bucketed series cannot split the buckets at a window's edges).
     pub requests: u64,
     pub failed: u64,
@@ -69,6 +109,11 @@ pub struct ClientCounts {
     /// and resumed, for an outage that logged nothing).
     pub first: Option<Micros>,
     pub last: Option<Micros>,
+    /// The first and last bad request, with their lines.
+    pub first_bad: Option<Located>,
+    pub last_bad: Option<Located>,
+    /// Bad requests per second, when asked for.
+    pub bad_seconds: BTreeMap<i64, u64>,
 }
 
 /// What a second read found in each window, and the sources it could not
@@ -81,11 +126,8 @@ pub struct Counted {
 
 impl Counted {
     /// The counts of window `i`, when every source could be read again.
-    pub fn exact(&self, i: usize) -> Option<ClientCounts> {
-        self.windows
-            .get(i)
-            .copied()
-            .filter(|_| self.left_out.is_empty())
+    pub fn exact(&self, i: usize) -> Option<&ClientCounts> {
+        self.windows.get(i).filter(|_| self.left_out.is_empty())
     }
 }
 
@@ -95,11 +137,38 @@ pub struct Reread {
     pub sources: Vec<Source>,
     pub zone: Zone,
     pub block_size: usize,
+    /// What counts as a failed request, as in the first read.
+    pub failure: FailurePolicy,
+}
+
+/// What one second read looks for.
+struct Probe<'a> {
+    windows: &'a [(Micros, Micros)],
+    criterion: &'a Criterion,
+    /// Keep bad requests per second.
+    per_second: bool,
 }
 
 impl Reread {
     /// Counts requests, failures and distinct clients in each window.
     pub fn count(&self, windows: &[(Micros, Micros)]) -> Counted {
+        self.count_by(windows, &Criterion::Failed, false)
+    }
+
+    /// Counts requests, the requests `criterion` calls bad, and distinct
+    /// clients (and those with a bad request) in each window; with
+    /// `per_second`, also the bad requests per second (for exact edges).
+    pub fn count_by(
+        &self,
+        windows: &[(Micros, Micros)],
+        criterion: &Criterion,
+        per_second: bool,
+    ) -> Counted {
+        let probe = Probe {
+            windows,
+            criterion,
+            per_second,
+        };
         let mut left_out = Vec::new();
         let sources: Vec<&Source> = self
             .sources
@@ -114,7 +183,7 @@ impl Reread {
             .collect();
         let tallies: Vec<Option<Vec<WindowTally>>> = sources
             .par_iter()
-            .map(|s| self.tally_source(s, windows))
+            .map(|s| self.tally_source(s, &probe))
             .collect();
         let mut merged: Vec<WindowTally> = vec![WindowTally::default(); windows.len()];
         for (s, file_tallies) in sources.iter().zip(tallies) {
@@ -124,12 +193,13 @@ impl Reread {
             }
         }
         Counted {
-            windows: merged.iter().map(WindowTally::counts).collect(),
+            windows: merged.into_iter().map(WindowTally::counts).collect(),
             left_out,
         }
     }
 
-    fn tally_source(&self, s: &Source, windows: &[(Micros, Micros)]) -> Option<Vec<WindowTally>> {
+    fn tally_source(&self, s: &Source, probe: &Probe) -> Option<Vec<WindowTally>> {
+        let windows = probe.windows;
         let mut out = vec![WindowTally::default(); windows.len()];
         // Skip files whose time range misses every window.
         let (Some(first), Some(last)) = (s.first, s.last) else {
@@ -139,7 +209,11 @@ impl Reread {
             return Some(out);
         }
         let ctx = TimeCtx::new(self.zone, s.anchor);
-        let tally = |block: &[u8]| tally_block(block, s.parser, ctx.clone(), s.skew, windows);
+        let reader = BlockTally {
+            source: s,
+            policy: &self.failure,
+            probe,
+        };
         // A plain file on disk: read only the blocks that touch a window.
         if let (input::Origin::Path(path), Compression::None) = (&s.file.origin, s.compression) {
             if !s.blocks.is_empty() {
@@ -147,7 +221,11 @@ impl Reread {
                     s.blocks.iter().filter(|b| b.touches(windows)).collect();
                 let parts: Option<Vec<Vec<WindowTally>>> = wanted
                     .par_iter()
-                    .map(|span| read_span(path, span).ok().map(|block| tally(&block)))
+                    .map(|span| {
+                        read_span(path, span)
+                            .ok()
+                            .map(|block| reader.tally(&block, span.line_base, ctx.clone()))
+                    })
                     .collect();
                 for part in parts? {
                     merge_into(&mut out, part);
@@ -161,12 +239,22 @@ impl Reread {
         let mut blocks = BlockReader::new(open.reader, self.block_size);
         let batch = (rayon::current_num_threads() * 2).max(2);
         let mut pending = Vec::with_capacity(batch);
+        let mut line_base = 0u64;
         loop {
             super::read_batch(&mut blocks, &mut pending, batch);
             if pending.is_empty() {
                 break;
             }
-            let parts: Vec<Vec<WindowTally>> = pending.par_iter().map(|b| tally(b)).collect();
+            let mut bases = Vec::with_capacity(pending.len());
+            for b in &pending {
+                bases.push(line_base);
+                line_base += memchr::memchr_iter(b'\n', b).count() as u64;
+            }
+            let parts: Vec<Vec<WindowTally>> = pending
+                .par_iter()
+                .zip(&bases)
+                .map(|(b, &base)| reader.tally(b, base, ctx.clone()))
+                .collect();
             for part in parts {
                 merge_into(&mut out, part);
             }
@@ -184,47 +272,50 @@ impl Reread {
 struct WindowTally {
     clients: HashMap<Box<str>, bool>,
     requests: u64,
-    failed: u64,
+    bad: u64,
     first: Option<Micros>,
     last: Option<Micros>,
+    first_bad: Option<Located>,
+    last_bad: Option<Located>,
+    bad_seconds: BTreeMap<i64, u64>,
 }
 
 impl WindowTally {
     fn merge(&mut self, other: WindowTally) {
         self.requests += other.requests;
-        self.failed += other.failed;
+        self.bad += other.bad;
         self.first = min_opt(self.first, other.first);
         self.last = max_opt(self.last, other.last);
-        for (client, failed) in other.clients {
+        for (client, bad) in other.clients {
             let e = self.clients.entry(client).or_insert(false);
-            *e |= failed;
+            *e |= bad;
         }
-    }
-
-    fn add(&mut self, at: Micros, failed: bool, client: Option<&str>) {
-        self.requests += 1;
-        self.failed += failed as u64;
-        self.first = min_opt(self.first, Some(at));
-        self.last = max_opt(self.last, Some(at));
-        let Some(client) = client else {
-            return;
-        };
-        match self.clients.get_mut(client) {
-            Some(f) => *f |= failed,
-            None => {
-                self.clients.insert(client.into(), failed);
+        if let Some(f) = other.first_bad {
+            if self.first_bad.as_ref().is_none_or(|m| f.key() < m.key()) {
+                self.first_bad = Some(f);
             }
         }
+        if let Some(l) = other.last_bad {
+            if self.last_bad.as_ref().is_none_or(|m| l.key() > m.key()) {
+                self.last_bad = Some(l);
+            }
+        }
+        for (sec, n) in other.bad_seconds {
+            *self.bad_seconds.entry(sec).or_insert(0) += n;
+        }
     }
 
-    fn counts(&self) -> ClientCounts {
+    fn counts(self) -> ClientCounts {
         ClientCounts {
             total: self.clients.len() as u64,
             affected: self.clients.values().filter(|f| **f).count() as u64,
             requests: self.requests,
-            failed: self.failed,
+            failed: self.bad,
             first: self.first,
             last: self.last,
+            first_bad: self.first_bad,
+            last_bad: self.last_bad,
+            bad_seconds: self.bad_seconds,
         }
     }
 }
@@ -267,33 +358,69 @@ fn read_span(path: &std::path::Path, span: &BlockSpan) -> std::io::Result<Vec<u8
     Ok(buf)
 }
 
-/// Requests, failures and clients of one block, per window.
-fn tally_block(
-    block: &[u8],
-    parser: &dyn LogFormat,
-    mut ctx: TimeCtx,
-    skew: Micros,
-    windows: &[(Micros, Micros)],
-) -> Vec<WindowTally> {
-    let mut tallies = vec![WindowTally::default(); windows.len()];
-    ctx.details = false;
-    for (_, line) in Lines::new(block) {
-        let Parsed::Request { at, request } = shifted(parser.parse(line, &mut ctx), skew) else {
-            continue;
-        };
-        for (t, &(s, e)) in tallies.iter_mut().zip(windows) {
-            if at >= s && at <= e {
-                t.add(at, request.failed, request.client.as_deref());
+/// Tallies the blocks of one source.
+struct BlockTally<'a> {
+    source: &'a Source,
+    policy: &'a FailurePolicy,
+    probe: &'a Probe<'a>,
+}
+
+impl BlockTally<'_> {
+    /// Requests, bad requests and clients of one block, per window;
+    /// `line_base` lines of the file come before it.
+    fn tally(&self, block: &[u8], line_base: u64, mut ctx: TimeCtx) -> Vec<WindowTally> {
+        let windows = self.probe.windows;
+        let mut tallies = vec![WindowTally::default(); windows.len()];
+        ctx.details = false;
+        for (n, line) in Lines::new(block) {
+            let parsed = shifted(self.source.parser.parse(line, &mut ctx), self.source.skew);
+            let Parsed::Request { at, request } = parsed else {
+                continue;
+            };
+            let mut bad = None;
+            for (t, &(s, e)) in tallies.iter_mut().zip(windows) {
+                if at < s || at > e {
+                    continue;
+                }
+                let is_bad =
+                    *bad.get_or_insert_with(|| self.probe.criterion.bad(&request, self.policy));
+                t.requests += 1;
+                t.first = min_opt(t.first, Some(at));
+                t.last = max_opt(t.last, Some(at));
+                if is_bad {
+                    t.bad += 1;
+                    let here = || Located {
+                        at,
+                        source: self.source.file.display.clone(),
+                        line: line_base + n,
+                    };
+                    if t.first_bad.as_ref().is_none_or(|f| at < f.at) {
+                        t.first_bad = Some(here());
+                    }
+                    if t.last_bad.as_ref().is_none_or(|l| at >= l.at) {
+                        t.last_bad = Some(here());
+                    }
+                    if self.probe.per_second {
+                        *t.bad_seconds.entry(at.div_euclid(SEC)).or_insert(0) += 1;
+                    }
+                }
+                if let Some(client) = request.client.as_deref() {
+                    match t.clients.get_mut(client) {
+                        Some(f) => *f |= is_bad,
+                        None => {
+                            t.clients.insert(client.into(), is_bad);
+                        }
+                    }
+                }
             }
         }
+        tallies
     }
-    tallies
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::time::SEC;
 
     fn source(dir: &std::path::Path, text: &str, block_size: usize) -> Reread {
         let path = dir.join("access.log");
@@ -314,19 +441,23 @@ mod tests {
         // Blocks as the first pass cuts them, with their time ranges.
         let mut blocks = Vec::new();
         let mut reader = BlockReader::new(std::fs::File::open(&path).unwrap(), block_size);
-        let mut offset = 0u64;
+        let (mut offset, mut line_base) = (0u64, 0u64);
         let mut ctx = TimeCtx::new(Zone::Utc, YearAnchor::End(0));
         while let Some(b) = reader.next_block() {
-            let times: Vec<Micros> = Lines::new(&b)
+            let mut lines = Lines::new(&b);
+            let times: Vec<Micros> = lines
+                .by_ref()
                 .filter_map(|(_, l)| parser.parse(l, &mut ctx).at())
                 .collect();
             blocks.push(BlockSpan {
                 offset,
                 len: b.len() as u64,
+                line_base,
                 first: times.iter().min().copied(),
                 last: times.iter().max().copied(),
             });
             offset += b.len() as u64;
+            line_base += lines.newlines();
         }
         let first = blocks.iter().filter_map(|b| b.first).min();
         let last = blocks.iter().filter_map(|b| b.last).max();
@@ -343,6 +474,7 @@ mod tests {
             }],
             zone: Zone::Utc,
             block_size,
+            failure: FailurePolicy::default(),
         }
     }
 
@@ -386,7 +518,22 @@ mod tests {
             (w.first, w.last),
             (Some(t0 + 100 * SEC), Some(t0 + 199 * SEC))
         );
-        assert_eq!(counted.exact(1).unwrap(), ClientCounts::default());
+        // The first and last failure, with the file's own line numbers
+        // (line n logs second n - 1), across the small blocks.
+        let first = w.first_bad.clone().unwrap();
+        let last = w.last_bad.clone().unwrap();
+        assert_eq!((first.at, first.line), (t0 + 100 * SEC, 101));
+        assert_eq!((last.at, last.line), (t0 + 198 * SEC, 199));
+        assert!(w.bad_seconds.is_empty());
+        assert_eq!(counted.exact(1).unwrap(), &ClientCounts::default());
+        // Other criteria: slow requests (none have a latency) and statuses.
+        let slow = reread.count_by(&windows[..1], &Criterion::SlowerThan(1.0), false);
+        assert_eq!((slow.windows[0].requests, slow.windows[0].failed), (100, 0));
+        let by_status = reread.count_by(&windows[..1], &Criterion::Status(vec![200]), true);
+        let w = &by_status.windows[0];
+        assert_eq!((w.failed, w.affected), (50, 7));
+        assert_eq!(w.bad_seconds.len(), 50);
+        assert_eq!(w.bad_seconds.get(&((t0 + 101 * SEC) / SEC)), Some(&1));
     }
 
     #[test]
