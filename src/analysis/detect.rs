@@ -62,6 +62,35 @@ const WARM: usize = 5;
 pub const MAX_GRID_BUCKETS: i64 = 100_000;
 /// Widest detection bucket chosen for thin traffic, seconds.
 pub const MAX_BUCKET_SECONDS: i64 = 900;
+/// A bucket is hot only if this many bad requests or more would be this
+/// unlikely at the baseline (Poisson): small counts cannot open an incident.
+pub const ENTER_P: f64 = 0.005;
+/// A bucket holds an incident open only if its bad requests would be this
+/// unlikely at the baseline: a couple of background failures on thin
+/// traffic do not.
+pub const HOLD_P: f64 = 0.005;
+/// The bad requests before an incident's first hot bucket that move its
+/// onset back must be this unlikely at the baseline together.
+pub const ONSET_P: f64 = 1e-3;
+
+/// The ratio floors under the thresholds: for errors and slow requests a
+/// burn rate of the error budget, for refusals a share of requests.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Floors {
+    pub enter: f64,
+    pub exit: f64,
+}
+
+impl Floors {
+    /// Burn rates [`ENTER_BURN`] and [`EXIT_BURN`] of the budget `1 − slo`.
+    pub fn burn(slo: f64) -> Floors {
+        let budget = (1.0 - slo).max(0.0);
+        Floors {
+            enter: ENTER_BURN * budget,
+            exit: EXIT_BURN * budget,
+        }
+    }
+}
 
 /// Counts in one bucket.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -226,11 +255,17 @@ pub struct Baseline {
     pub buckets: usize,
     /// The objective as a fraction (0.999).
     pub slo: f64,
+    /// The floors under the entry and exit thresholds.
+    pub floors: Floors,
 }
 
 impl Baseline {
     /// A baseline from the ratios and counts of normal buckets.
-    fn from_points<'a>(points: impl Iterator<Item = &'a Point>, slo: f64) -> Baseline {
+    fn from_points<'a>(
+        points: impl Iterator<Item = &'a Point>,
+        slo: f64,
+        floors: Floors,
+    ) -> Baseline {
         let mut ratios = Vec::new();
         let mut rates = Vec::new();
         let (mut n, mut f) = (0u64, 0u64);
@@ -251,6 +286,7 @@ impl Baseline {
             rate: median_of(&mut rates).unwrap_or(0.0),
             buckets: ratios.len(),
             slo,
+            floors,
         }
     }
 
@@ -282,12 +318,18 @@ impl Baseline {
 
     /// The error ratio above which a bucket of `requests` is anomalous.
     pub fn enter(&self, requests: u64) -> f64 {
-        (self.median + ENTER_SIGMAS * self.sigma(requests)).max(ENTER_BURN * self.budget())
+        (self.median + ENTER_SIGMAS * self.sigma(requests)).max(self.floors.enter)
     }
 
     /// The error ratio below which a bucket of `requests` is back to normal.
     pub fn exit(&self, requests: u64) -> f64 {
-        (self.median + EXIT_SIGMAS * self.sigma(requests)).max(EXIT_BURN * self.budget())
+        (self.median + EXIT_SIGMAS * self.sigma(requests)).max(self.floors.exit)
+    }
+
+    /// How likely `failed` or more failures of `requests` are at the
+    /// baseline's noise ratio (Poisson).
+    pub fn surprise(&self, requests: u64, failed: u64) -> f64 {
+        super::stats::poisson_at_least(failed, requests as f64 * self.noise_ratio())
     }
 
     /// The thresholds at the usual rate, for people.
@@ -397,23 +439,67 @@ pub fn hysteresis(levels: &[Level]) -> Vec<Stretch> {
     out
 }
 
-/// Levels of each bucket's error ratio against a baseline.
+/// Levels of each bucket's error ratio against a baseline: above the
+/// ratio threshold *and* too many failures to be chance at the baseline
+/// (count-aware, so thin traffic's one or two failures say nothing).
 pub fn ratio_levels(points: &[Point], b: &Baseline) -> Vec<Level> {
     points
         .iter()
         .map(|p| match p.ratio() {
             None => Level::Empty,
-            Some(r) if r > b.enter(p.requests) => {
+            Some(r) if r > b.enter(p.requests) && b.surprise(p.requests, p.failed) < ENTER_P => {
                 if p.requests >= MIN_BUCKET_REQUESTS {
                     Level::Hot
                 } else {
                     Level::ThinHot
                 }
             }
-            Some(r) if r >= b.exit(p.requests) && p.failed > 0 => Level::Warm,
+            Some(r)
+                if r >= b.exit(p.requests)
+                    && p.failed > 0
+                    && b.surprise(p.requests, p.failed) < HOLD_P =>
+            {
+                Level::Warm
+            }
             Some(_) => Level::Cool,
         })
         .collect()
+}
+
+/// The first sustained departure from the baseline before a stretch's
+/// first hot bucket, at most back to bucket `floor`: the bucket where the
+/// cumulative excess of failures over what the baseline predicts (less
+/// one standard deviation of allowance a bucket) peaks, walking back
+/// (a CUSUM change point). A slow burn and a fault's first burst before a
+/// calmer spell both move the onset back; noise does not, and the excess
+/// must be unlikely at the baseline ([`ONSET_P`]).
+pub fn sustained_onset(points: &[Point], first: usize, floor: usize, b: &Baseline) -> usize {
+    let p0 = b.noise_ratio();
+    let (mut cum, mut best, mut best_at) = (0.0f64, 0.0f64, first);
+    let (mut bad, mut expected) = (0u64, 0.0f64);
+    let (mut best_bad, mut best_expected) = (0u64, 0.0f64);
+    for k in (floor..first).rev() {
+        let Some(p) = points.get(k) else { break };
+        if p.requests == 0 {
+            continue;
+        }
+        let e = p.requests as f64 * p0;
+        cum += p.failed as f64 - e - e.sqrt().max(0.5);
+        bad += p.failed;
+        expected += e;
+        if cum > best {
+            (best, best_at, best_bad, best_expected) = (cum, k, bad, expected);
+        }
+        // Well below the peak: the departure is behind us.
+        if best - cum > 3.0 * (expected - best_expected).max(1.0).sqrt() + 10.0 {
+            break;
+        }
+    }
+    if best_at < first && super::stats::poisson_at_least(best_bad, best_expected) < ONSET_P {
+        best_at
+    } else {
+        first
+    }
 }
 
 /// Drops trailing buckets after the last hot one whose failures are within
@@ -437,13 +523,19 @@ pub fn trim_tail(points: &[Point], s: &mut Stretch, b: &Baseline) {
 /// Error-ratio stretches with the baseline computed outside them (a few
 /// rounds, each excluding the stretches found by the previous one).
 pub fn error_stretches(points: &[Point], slo: f64) -> (Vec<Stretch>, Baseline) {
-    // Start with the buckets clearly above the SLO's paging floor as
-    // candidate windows (see `first_candidates`).
-    let mut excluded = first_candidates(points, slo);
+    stretches_with(points, slo, Floors::burn(slo))
+}
+
+/// [`error_stretches`] with other floors (refusals are not judged
+/// against the error budget).
+pub fn stretches_with(points: &[Point], slo: f64, floors: Floors) -> (Vec<Stretch>, Baseline) {
+    // Start with the buckets clearly above the floor as candidate windows
+    // (see `first_candidates`).
+    let mut excluded = first_candidates(points, slo, floors);
     let mut stretches = Vec::new();
-    let mut baseline = Baseline::from_points(points.iter(), slo);
+    let mut baseline = Baseline::from_points(points.iter(), slo, floors);
     for _ in 0..4 {
-        baseline = baseline_outside(points, &excluded, slo);
+        baseline = baseline_outside(points, &excluded, slo, floors);
         let found = hysteresis(&ratio_levels(points, &baseline));
         let mut next = vec![false; points.len()];
         for s in &found {
@@ -470,7 +562,7 @@ pub fn error_stretches(points: &[Point], slo: f64) -> (Vec<Stretch>, Baseline) {
 /// logs would be the median and hide itself. Kept only when enough normal
 /// buckets remain (else a service whose usual error ratio is above the
 /// floor would lose its baseline).
-fn first_candidates(points: &[Point], slo: f64) -> Vec<bool> {
+fn first_candidates(points: &[Point], slo: f64, floors: Floors) -> Vec<bool> {
     let budget = (1.0 - slo).max(0.0);
     let floor = Baseline {
         median: 0.0,
@@ -479,13 +571,14 @@ fn first_candidates(points: &[Point], slo: f64) -> Vec<bool> {
         rate: 0.0,
         buckets: 0,
         slo,
+        floors,
     };
     let marks: Vec<bool> = points
         .iter()
         .map(|p| {
             p.ratio().is_some_and(|r| {
                 let noise = (budget * (1.0 - budget) / p.requests as f64).sqrt();
-                r > ENTER_BURN * budget + 3.0 * noise.max(floor.sigma(p.requests))
+                r > floors.enter + 3.0 * noise.max(floor.sigma(p.requests))
             })
         })
         .collect();
@@ -504,7 +597,7 @@ fn first_candidates(points: &[Point], slo: f64) -> Vec<bool> {
 
 /// The baseline over buckets not excluded, preferring buckets with enough
 /// requests.
-fn baseline_outside(points: &[Point], excluded: &[bool], slo: f64) -> Baseline {
+fn baseline_outside(points: &[Point], excluded: &[bool], slo: f64, floors: Floors) -> Baseline {
     let keep = |min: u64| {
         points
             .iter()
@@ -513,9 +606,9 @@ fn baseline_outside(points: &[Point], excluded: &[bool], slo: f64) -> Baseline {
             .map(|(p, _)| p)
     };
     if keep(MIN_BUCKET_REQUESTS).count() >= 5 {
-        Baseline::from_points(keep(MIN_BUCKET_REQUESTS), slo)
+        Baseline::from_points(keep(MIN_BUCKET_REQUESTS), slo, floors)
     } else {
-        Baseline::from_points(keep(1), slo)
+        Baseline::from_points(keep(1), slo, floors)
     }
 }
 
@@ -864,6 +957,69 @@ mod tests {
         base
     }
 
+    /// Thin traffic (150 a bucket, a failure every few buckets at
+    /// baseline): after 20 buckets of a third failing, a couple of
+    /// background failures do not hold the incident open.
+    #[test]
+    fn background_failures_on_thin_traffic_do_not_hold_an_incident() {
+        let mut spec: Vec<(u64, u64)> = (0..200).map(|i| (150, (i % 7 == 0) as u64)).collect();
+        for s in spec.iter_mut().skip(100).take(20) {
+            *s = (150, 50);
+        }
+        // Right after the end: single failures, as at baseline.
+        for i in [121, 124, 127, 131] {
+            spec[i] = (150, 1);
+        }
+        let (stretches, _) = error_stretches(&pts(&spec), SLO);
+        assert_eq!(stretches.len(), 1, "{stretches:?}");
+        assert_eq!((stretches[0].first, stretches[0].last), (100, 119));
+        // Two failures in one thin bucket are within the noise, a storm is not.
+        let b = &error_stretches(&pts(&spec), SLO).1;
+        assert!(b.surprise(150, 2) > HOLD_P, "{}", b.surprise(150, 2));
+        assert!(b.surprise(150, 50) < ENTER_P);
+    }
+
+    /// Errors creeping up over hours: the onset is where the departure
+    /// from the baseline begins, not where the ratio crosses the entry
+    /// threshold.
+    #[test]
+    fn a_slow_burn_starts_at_its_first_sustained_departure() {
+        let mut spec = quiet(400);
+        // From bucket 200, 0.5% rising by 0.05 points a bucket.
+        for (k, s) in spec.iter_mut().enumerate().skip(200).take(200) {
+            let ratio = 0.005 + 0.0005 * (k - 200) as f64;
+            *s = (1000, (ratio * 1000.0).round() as u64);
+        }
+        let points = pts(&spec);
+        let (stretches, b) = error_stretches(&points, SLO);
+        assert_eq!(stretches.len(), 1, "{stretches:?}");
+        let hot = stretches[0].first;
+        assert!(hot > 200, "{hot}");
+        let onset = sustained_onset(&points, hot, 0, &b);
+        assert!(onset <= 205, "onset {onset}, first hot bucket {hot}");
+        // A quiet stretch before a sharp onset moves nothing.
+        let sharp = with(quiet(300), 150, &[(1000, 400); 30]);
+        let points = pts(&sharp);
+        let (stretches, b) = error_stretches(&points, SLO);
+        assert_eq!(sustained_onset(&points, stretches[0].first, 0, &b), 150);
+    }
+
+    /// A first burst, a calmer spell, then the storm: the onset is the
+    /// burst.
+    #[test]
+    fn a_stuttering_onset_starts_at_the_first_burst() {
+        let mut spec = quiet(300);
+        spec[150] = (1000, 60);
+        spec[151] = (1000, 3);
+        for s in spec.iter_mut().skip(152).take(30) {
+            *s = (1000, 400);
+        }
+        let points = pts(&spec);
+        let (stretches, b) = error_stretches(&points, SLO);
+        assert_eq!(stretches.len(), 1, "{stretches:?}");
+        assert_eq!(sustained_onset(&points, stretches[0].first, 0, &b), 150);
+    }
+
     #[test]
     fn quiet_day_has_no_incident() {
         let mut spec = quiet(600);
@@ -940,6 +1096,7 @@ mod tests {
             rate: 1000.0,
             buckets: 100,
             slo: 0.999,
+            floors: Floors::burn(0.999),
         };
         assert!((b.enter(1000) - 0.006).abs() < 1e-12);
         // Noise at the budget ratio: 2 × sqrt(0.001 × 0.999 / 1000).

@@ -244,8 +244,15 @@ fn request_windows(a: &Analysis, slo: f64) -> (Vec<Raw>, Grid, Method) {
         ));
     }
     let mut raws = Vec::new();
+    let mut floor = 0;
     for s in &stretches {
-        if let Some(raw) = error_raw(&grid, failed, s, &baseline) {
+        // The onset is the first sustained departure from the baseline,
+        // which may come before the first hot bucket (a slow burn, a first
+        // burst before a calmer spell).
+        let first = detect::sustained_onset(&grid.points, s.first, floor, &baseline);
+        let s = detect::Stretch { first, ..*s };
+        floor = s.last + 1;
+        if let Some(raw) = error_raw(&grid, failed, &s, &baseline) {
             raws.push(raw);
         }
     }
