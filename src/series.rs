@@ -70,6 +70,24 @@ impl Histogram {
         self.total
     }
 
+    /// Values above `ms` milliseconds: the bins whose lower edge is at or
+    /// above it (bins are about 4% wide, so this is as close as the
+    /// histogram can tell; exact counts come from a second read).
+    pub fn count_above_ms(&self, ms: f64) -> u64 {
+        if !(ms.is_finite() && ms >= 0.0) {
+            return 0;
+        }
+        let micros = (ms * 1000.0).min(1e15) as u64;
+        let first = Self::bin(micros);
+        // The bin holding the threshold counts only when it starts there.
+        let from = if Self::bin_low(first) >= micros {
+            first
+        } else {
+            first + 1
+        };
+        self.counts.iter().skip(from).map(|&c| c as u64).sum()
+    }
+
     /// The `q` quantile (0..=1) in milliseconds, at the middle of its bin;
     /// `None` when empty.
     pub fn quantile_ms(&self, q: f64) -> Option<f64> {
@@ -390,6 +408,31 @@ impl Series {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_above_a_latency() {
+        let mut h = Histogram::default();
+        for ms in [1.0, 10.0, 100.0, 1000.0, 2000.0, 9000.0] {
+            h.record_ms(ms);
+        }
+        assert_eq!(h.count_above_ms(0.0), 6);
+        assert_eq!(h.count_above_ms(500.0), 3);
+        assert_eq!(h.count_above_ms(1000.0), 2);
+        assert_eq!(h.count_above_ms(1100.0), 2);
+        assert_eq!(h.count_above_ms(10_000.0), 0);
+        assert_eq!(h.count_above_ms(f64::NAN), 0);
+    }
+
+    #[test]
+    fn refusals_are_counted_per_status() {
+        let mut s = Series::new(60);
+        for status in [200, 429, 429, 401, 403, 500] {
+            s.add_request(0, status, status >= 500, None, None);
+        }
+        let b = s.get(0).unwrap();
+        assert_eq!(b.refused, [1, 1, 2]);
+        assert_eq!((b.requests, b.failed), (6, 1));
+    }
 
     #[test]
     fn present_walks_buckets_not_the_range() {

@@ -122,15 +122,32 @@ impl Grid {
     /// Every bucket of a series from `first_key` to `last_key`, `factor`
     /// series buckets to one grid bucket (keys are in grid buckets).
     pub fn from_series(series: &Series, factor: i64, first_key: i64, last_key: i64) -> Grid {
+        Grid::from_series_by(series, factor, first_key, last_key, |b| Point {
+            requests: b.requests,
+            failed: b.failed,
+            errors: b.error_messages,
+        })
+    }
+
+    /// [`Grid::from_series`] with what a bucket counts chosen by `point`
+    /// (one backend's requests, refusals, slow requests...).
+    pub fn from_series_by(
+        series: &Series,
+        factor: i64,
+        first_key: i64,
+        last_key: i64,
+        point: impl Fn(&crate::series::Bucket) -> Point,
+    ) -> Grid {
         let factor = factor.max(1);
         let mut points = vec![Point::default(); (last_key - first_key + 1).max(0) as usize];
         if let Some((lo, hi)) = series.key_range() {
-            for (k, b) in series.present(lo, hi) {
+            for (k, b) in series.present(lo.max(first_key.saturating_mul(factor)), hi) {
                 let idx = k.div_euclid(factor) - first_key;
                 if let Some(p) = usize::try_from(idx).ok().and_then(|i| points.get_mut(i)) {
-                    p.requests += b.requests;
-                    p.failed += b.failed;
-                    p.errors += b.error_messages;
+                    let q = point(b);
+                    p.requests += q.requests;
+                    p.failed += q.failed;
+                    p.errors += q.errors;
                 }
             }
         }

@@ -114,6 +114,26 @@ pub fn prorated_counts(series: &Series, from: Micros, to: Micros) -> (u64, u64) 
     (req.round() as u64, failed.round() as u64)
 }
 
+/// Some count of the buckets (`count(bucket)`) in `[from, to]`, the edge
+/// buckets in proportion to their overlap.
+pub fn prorated_by(
+    series: &Series,
+    from: Micros,
+    to: Micros,
+    count: impl Fn(&crate::series::Bucket) -> u64,
+) -> u64 {
+    if to < from {
+        return 0;
+    }
+    let mut sum = 0.0;
+    for (k, b) in series.present(series.key(from), series.key(to)) {
+        let (bs, be) = (series.bucket_start(k), series.bucket_start(k + 1));
+        let overlap = (be.min(to + 1) - bs.max(from)).max(0) as f64 / (be - bs) as f64;
+        sum += count(b) as f64 * overlap;
+    }
+    sum.round() as u64
+}
+
 /// Error-level messages in the buckets overlapping `[from, to]`.
 pub fn error_messages(series: &Series, from: Micros, to: Micros) -> u64 {
     if to < from {

@@ -11,6 +11,7 @@ use super::measure::{self, Measuring};
 use super::suspects::{EventRef, Suspect};
 use super::windows;
 use super::Analysis;
+use crate::scan::{ClientCounts, Criterion, Located};
 use crate::time::{Micros, SEC};
 use crate::timeline::Event;
 
@@ -21,8 +22,13 @@ pub const DETECT_LOOKBACK_SECONDS: i64 = 300;
 /// What an incident was detected from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum IncidentKind {
-    /// The load balancer's error ratio rose.
+    /// The load balancer's error ratio rose (fleet-wide or on some backends).
     ErrorRatio,
+    /// Client-visible refusals (429, 401/403 storms) far above their own
+    /// baseline.
+    Refusals,
+    /// Requests far slower than usual, failing or not.
+    Latency,
     /// Traffic stopped or collapsed far below its usual rate.
     TrafficLoss,
     /// No request logs: error-level application messages and alerts.
@@ -33,9 +39,16 @@ impl IncidentKind {
     pub fn as_str(self) -> &'static str {
         match self {
             IncidentKind::ErrorRatio => "errors",
+            IncidentKind::Refusals => "refusals",
+            IncidentKind::Latency => "latency",
             IncidentKind::TrafficLoss => "traffic_loss",
             IncidentKind::ErrorsFromAppLogs => "errors_from_app_logs",
         }
+    }
+
+    /// Kinds measured on requests (all but the application-log fallback).
+    pub fn counts_requests(self) -> bool {
+        self != IncidentKind::ErrorsFromAppLogs
     }
 }
 
@@ -56,6 +69,28 @@ pub struct Part {
     /// For traffic loss: not a single request inside the stretch (its edge
     /// buckets aside).
     pub total_stop: bool,
+    /// For a stretch found on one backend's own traffic: that backend.
+    pub backend: Option<String>,
+    /// For refusals: the status.
+    pub status: Option<u16>,
+}
+
+impl Part {
+    /// A stretch of `kind` from `start` to `end`, nothing else known.
+    pub fn new(kind: IncidentKind, start: Micros, end: Micros) -> Part {
+        Part {
+            kind,
+            start,
+            end,
+            source: None,
+            usual_per_second: None,
+            lost: 0,
+            alert: None,
+            total_stop: false,
+            backend: None,
+            status: None,
+        }
+    }
 }
 
 /// The first alert that fired for an incident.
@@ -126,9 +161,35 @@ pub struct Incident {
     /// IMPACT BEGINS, DETECTED, PEAK, MITIGATED, IMPACT ENDS for this
     /// incident, as timeline events.
     pub markers: Vec<Event>,
+    /// What its impact counted as bad requests.
+    pub criterion: Criterion,
+    /// The same, as people read it: `5xx`, `no response`, `429`,
+    /// `slower than 1,200 ms`.
+    pub counted: Vec<String>,
+    /// The requests its start and end are (file and line), when a second
+    /// read found them.
+    pub edges: Option<(Located, Located)>,
 }
 
 impl Incident {
+    /// What its bad requests are, as a verb: `failed`, `were refused`,
+    /// `were slow`.
+    pub fn bad_verb(&self) -> &'static str {
+        match self.kind {
+            IncidentKind::Refusals => "were refused",
+            IncidentKind::Latency => "were slow",
+            _ => "failed",
+        }
+    }
+
+    /// The slow threshold of a latency incident, milliseconds.
+    pub fn slow_threshold_ms(&self) -> Option<f64> {
+        match self.criterion {
+            Criterion::SlowerThan(ms) => Some(ms),
+            _ => None,
+        }
+    }
+
     pub fn duration_seconds(&self) -> i64 {
         (self.end - self.start).div_euclid(SEC)
     }
@@ -153,17 +214,19 @@ pub fn find_incidents(a: &Analysis) -> Vec<Incident> {
     };
     let windows: Vec<(Micros, Micros)> = found.raws.iter().map(|r| (r.start, r.end)).collect();
     let request_mode = found.method.mode != IncidentKind::ErrorsFromAppLogs;
-    let counted = if request_mode {
-        a.reread.count(&windows)
+    let criteria: Vec<Criterion> = found.raws.iter().map(|r| r.criterion()).collect();
+    let (exact, left_out) = if request_mode {
+        count_exactly(a, &windows, &criteria)
     } else {
-        Default::default()
+        (vec![None; windows.len()], Vec::new())
     };
     let ctx = Measuring {
         analysis: a,
         grid: &found.grid,
         method: &found.method,
         failed: a.failures.seconds(),
-        counted: &counted,
+        exact: &exact,
+        left_out: &left_out,
         windows: &windows,
         source_first: a.source_first(),
     };
@@ -176,6 +239,39 @@ pub fn find_incidents(a: &Analysis) -> Vec<Incident> {
     let mut ranked = rank(out, request_mode);
     markers::attach(&mut ranked);
     ranked
+}
+
+/// Exact counts of each window by its own criterion (one second read per
+/// criterion), and the inputs that could not be read again.
+fn count_exactly(
+    a: &Analysis,
+    windows: &[(Micros, Micros)],
+    criteria: &[Criterion],
+) -> (Vec<Option<ClientCounts>>, Vec<String>) {
+    let mut exact = vec![None; windows.len()];
+    let mut left_out: Vec<String> = Vec::new();
+    let mut done: Vec<&Criterion> = Vec::new();
+    for c in criteria {
+        if done.contains(&c) {
+            continue;
+        }
+        done.push(c);
+        let idx: Vec<usize> = (0..windows.len()).filter(|&i| &criteria[i] == c).collect();
+        let group: Vec<(Micros, Micros)> = idx.iter().map(|&i| windows[i]).collect();
+        let counted = a.reread.count_by(&group, c, false);
+        for (k, &i) in idx.iter().enumerate() {
+            exact[i] = counted.exact(k).cloned();
+        }
+        for s in counted.left_out {
+            if !left_out.contains(&s) {
+                left_out.push(s);
+            }
+        }
+    }
+    if !left_out.is_empty() {
+        exact = vec![None; windows.len()];
+    }
+    (exact, left_out)
 }
 
 /// Orders incidents by impact (failed plus lost requests; error messages

@@ -99,6 +99,25 @@ fn begins(i: &Incident) -> String {
             Some(r) => format!("error ratio {}{baseline}", pct(r)),
             None => format!("failed requests rise{baseline}"),
         },
+        IncidentKind::Refusals => format!(
+            "refusals ({}) rise to {} of requests",
+            i.counted.join(", "),
+            i.onset_ratio
+                .map(pct)
+                .unwrap_or_else(|| "a large share".into())
+        ),
+        IncidentKind::Latency => format!(
+            "requests {} rise to {}{}",
+            i.counted.join(", "),
+            i.onset_ratio
+                .map(pct)
+                .unwrap_or_else(|| "a large share".into()),
+            i.impact
+                .latency
+                .p99_before
+                .map(|p| format!(" (usual p99 {} ms)", group_thousands(p.round() as u64)))
+                .unwrap_or_default()
+        ),
     }
 }
 
@@ -106,6 +125,15 @@ fn peak(i: &Incident, p: &super::incident::Peak) -> String {
     match (i.kind, p.error_ratio) {
         (IncidentKind::TrafficLoss, _) => format!(
             "lowest traffic: {} requests in the {} from {}",
+            group_thousands(p.requests),
+            format_duration(p.bucket_seconds),
+            format_clock(p.at)
+        ),
+        (IncidentKind::Refusals | IncidentKind::Latency, Some(r)) => format!(
+            "{} of requests {} ({} of {} in the {} from {})",
+            pct(r),
+            i.bad_verb(),
+            group_thousands(p.failed),
             group_thousands(p.requests),
             format_duration(p.bucket_seconds),
             format_clock(p.at)
@@ -147,9 +175,10 @@ fn ends(i: &Incident) -> String {
         ),
         _ => {
             let mut s = format!(
-                "{} of {} requests failed ({}) over {}",
+                "{} of {} requests {} ({}) over {}",
                 group_thousands(i.impact.requests_failed),
                 group_thousands(i.impact.requests_total),
+                i.bad_verb(),
                 pct2(i.impact.failed_pct),
                 format_duration(i.duration_seconds())
             );

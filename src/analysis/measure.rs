@@ -7,12 +7,14 @@ use std::collections::HashMap;
 use super::detect::{self, FailedSeconds, Grid};
 use super::impact::{self, Impact, Metrics};
 use super::incident::{Detected, Incident, IncidentKind, Method, Peak, DETECT_LOOKBACK_SECONDS};
+use super::signals::Signal;
 use super::suspects::{self, SuspectInput};
 use super::windows::Raw;
 use super::Analysis;
+use crate::display::group_thousands;
 use crate::display::{round2, round3, round4};
 use crate::event::EventKind;
-use crate::scan::{ClientCounts, Counted};
+use crate::scan::{ClientCounts, Criterion};
 use crate::time::{format_duration, Micros, SEC};
 
 /// What measuring every window of a run shares.
@@ -22,8 +24,10 @@ pub struct Measuring<'a> {
     pub method: &'a Method,
     /// Failed requests per second over all request sources.
     pub failed: &'a FailedSeconds,
-    /// The second read's counts, one per window.
-    pub counted: &'a Counted,
+    /// The second read's counts, one per window (`None` when inexact).
+    pub exact: &'a [Option<ClientCounts>],
+    /// Inputs that could not be read a second time.
+    pub left_out: &'a [String],
     /// Every window of the run, in order.
     pub windows: &'a [(Micros, Micros)],
     /// The first timestamp of each input.
@@ -37,12 +41,25 @@ pub fn measure(ctx: &Measuring, raw: Raw, idx: usize) -> Incident {
     let request_mode = ctx.method.mode != IncidentKind::ErrorsFromAppLogs;
     let mut warnings = ctx.method.warnings.clone();
     let mut imp = Impact::default();
+    let exact = ctx.exact.get(idx).and_then(|c| c.as_ref());
+    let criterion = raw.criterion();
     if request_mode {
-        request_impact(ctx, &raw, ctx.counted.exact(idx), &mut imp, &mut warnings);
+        request_impact(ctx, &raw, exact, &mut imp, &mut warnings);
     }
     imp.error_messages = impact::error_messages(&a.series, start, end);
     let detected = detected(a, start, end, &mut warnings);
-    let peak = peak(ctx.grid, request_mode, &raw);
+    let peak = match raw.signal() {
+        // Other signals peak on their own counts.
+        s @ (Signal::Refusals(_) | Signal::Slow(_)) => {
+            let g = signal_grid(ctx, &s);
+            peak(&g, request_mode, &raw)
+        }
+        _ => peak(ctx.grid, request_mode, &raw),
+    };
+    let edges = exact
+        .filter(|_| raw.edges_exact && raw.kind != IncidentKind::TrafficLoss)
+        .and_then(|c| Some((c.first_bad.clone()?, c.last_bad.clone()?)));
+    let counted = describe(&criterion, &a.reread.failure);
     let metrics = Metrics::new(start, end, detected.as_ref().map(|d| d.at), raw.mitigated);
     caveats(&raw, &mut warnings);
     let others: Vec<(Micros, Micros)> = ctx
@@ -82,6 +99,29 @@ pub fn measure(ctx: &Measuring, raw: Raw, idx: usize) -> Incident {
         warnings,
         method: ctx.method.clone(),
         markers: Vec::new(),
+        criterion,
+        counted,
+        edges,
+    }
+}
+
+/// A signal's grid on the same buckets as the run's.
+fn signal_grid(ctx: &Measuring, s: &Signal) -> Grid {
+    let series = &ctx.analysis.series;
+    let factor = (ctx.grid.bucket_seconds / series.bucket_seconds.max(1)).max(1);
+    let last = ctx.grid.first_key + ctx.grid.points.len() as i64 - 1;
+    s.grid(series, factor, ctx.grid.first_key, last)
+}
+
+/// What counted as a bad request, as people read it.
+fn describe(c: &Criterion, policy: &crate::record::FailurePolicy) -> Vec<String> {
+    match c {
+        Criterion::Failed => policy.describe(),
+        Criterion::Status(statuses) => statuses.iter().map(|s| s.to_string()).collect(),
+        Criterion::SlowerThan(ms) => vec![format!(
+            "slower than {} ms",
+            group_thousands(ms.round() as u64)
+        )],
     }
 }
 
@@ -108,11 +148,18 @@ fn request_impact(
         None => {
             let (req, _) = impact::prorated_counts(series, start, end);
             imp.requests_total = req;
-            imp.requests_failed = ctx.failed.count_between(start, end).min(req.max(1));
-            if !ctx.counted.left_out.is_empty() {
+            imp.requests_failed = match raw.signal() {
+                Signal::Errors | Signal::Backend(_) => {
+                    ctx.failed.count_between(start, end).min(req.max(1))
+                }
+                // Refusals and slow requests have no per-second table:
+                // their buckets, prorated.
+                s => impact::prorated_by(series, start, end, |b| s.point(b).failed).min(req),
+            };
+            if !ctx.left_out.is_empty() {
                 warnings.push(format!(
                     "clients not counted and requests estimated from minute buckets: {} could not be read a second time",
-                    ctx.counted.left_out.join(", ")
+                    ctx.left_out.join(", ")
                 ));
             }
         }

@@ -17,6 +17,7 @@ pub mod impact;
 pub mod incident;
 pub mod markers;
 pub mod measure;
+pub mod signals;
 pub mod stats;
 pub mod suspects;
 pub mod windows;

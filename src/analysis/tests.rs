@@ -50,6 +50,23 @@ pub(crate) fn access_log(
     fail: impl Fn(i64, usize) -> Option<f64>,
 ) -> String {
     let mut rng = Lcg(seed);
+    requests_log(from, to, rate, seed, |sec, backend| {
+        let p = fail(sec, backend)?;
+        Some((if rng.next() < p { 502 } else { 200 }, 0.040))
+    })
+}
+
+/// An nginx access log from `from` to `to` (seconds of the day) at `rate`
+/// requests per second through three backends; `answer(sec, backend)`
+/// gives a request's status and latency in seconds (`None`: no traffic).
+pub(crate) fn requests_log(
+    from: i64,
+    to: i64,
+    rate: f64,
+    seed: u64,
+    mut answer: impl FnMut(i64, usize) -> Option<(u16, f64)>,
+) -> String {
+    let mut rng = Lcg(seed.wrapping_add(17));
     let mut out = String::new();
     let mut carry = 0.0;
     for sec in from..to {
@@ -57,14 +74,12 @@ pub(crate) fn access_log(
         while carry >= 1.0 {
             carry -= 1.0;
             let backend = (rng.next() * 3.0) as usize;
-            let Some(p) = fail(sec, backend) else {
+            let Some((status, latency)) = answer(sec, backend) else {
                 continue;
             };
-            let bad = rng.next() < p;
-            let status = if bad { 502 } else { 200 };
             let client = (rng.next() * 400.0) as u32;
             out.push_str(&format!(
-                "203.0.{}.{} - - [{}] \"GET /api/orders HTTP/1.1\" {status} 512 \"-\" \"t\" 10.0.1.{}:8080 {status} 0.040 0.040\n",
+                "203.0.{}.{} - - [{}] \"GET /api/orders HTTP/1.1\" {status} 512 \"-\" \"t\" 10.0.1.{}:8080 {status} {latency:.3} {latency:.3}\n",
                 client / 200,
                 client % 200 + 1,
                 clf_time(DAY + sec),
@@ -350,4 +365,104 @@ fn requests_in_a_minority_of_application_lines_are_counted_once_and_exactly() {
     );
     assert_eq!(i.impact.clients_total, Some(30));
     assert_eq!(i.impact.requests_lost, 0);
+}
+
+/// Slow, not failing: p99 from 40 ms to seconds for half an hour, no 5xx.
+#[test]
+fn a_slowdown_without_errors_is_a_latency_incident() {
+    let mut rng = Lcg(5);
+    let log = requests_log(8 * 3600, 12 * 3600, 5.0, 3, |s, _| {
+        let slow = (9 * 3600..9 * 3600 + 1800).contains(&s) && rng.next() < 0.5;
+        Some((
+            200,
+            if slow {
+                4.0 + rng.next() * 5.0
+            } else {
+                0.020 + rng.next() * 0.060
+            },
+        ))
+    });
+    let (_d, a) = analyze_files(&[("lb/access.log", log)]);
+    let inc = find_incidents(&a);
+    assert_eq!(inc.len(), 1, "{inc:#?}");
+    let i = &inc[0];
+    assert_eq!(i.kind, IncidentKind::Latency);
+    assert!((i.start - at(9 * 3600)).abs() <= 60 * SEC, "{}", i.start);
+    assert!(
+        (i.end - at(9 * 3600 + 1800)).abs() <= 120 * SEC,
+        "{}",
+        i.end
+    );
+    let t = i.slow_threshold_ms().unwrap();
+    assert!(t > 100.0 && t < 1000.0, "{t}");
+    let slow = i.impact.failed_pct.unwrap();
+    assert!((slow - 50.0).abs() < 5.0, "{slow}");
+    assert!(i.counted[0].starts_with("slower than"), "{:?}", i.counted);
+    assert!(i.edges.is_some());
+}
+
+/// Refused, not failing: a rate limit answers 429 to most requests.
+#[test]
+fn a_storm_of_429s_is_a_refusals_incident() {
+    let mut rng = Lcg(9);
+    let log = requests_log(8 * 3600, 12 * 3600, 5.0, 4, |s, _| {
+        let limited = (10 * 3600..10 * 3600 + 1200).contains(&s) && rng.next() < 0.7;
+        let stray = rng.next() < 0.002;
+        Some((if limited || stray { 429 } else { 200 }, 0.030))
+    });
+    let (_d, a) = analyze_files(&[("lb/access.log", log)]);
+    let inc = find_incidents(&a);
+    assert_eq!(inc.len(), 1, "{inc:#?}");
+    let i = &inc[0];
+    assert_eq!(i.kind, IncidentKind::Refusals);
+    assert_eq!(i.counted, vec!["429".to_string()]);
+    assert!((i.start - at(10 * 3600)).abs() <= 30 * SEC);
+    assert!((i.end - at(10 * 3600 + 1200)).abs() <= 60 * SEC);
+    let refused = i.impact.failed_pct.unwrap();
+    assert!((refused - 70.0).abs() < 5.0, "{refused}");
+    // With 429 counted as a failure, it is an error incident instead.
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = Lcg(9);
+    let log = requests_log(8 * 3600, 12 * 3600, 5.0, 4, |s, _| {
+        let limited = (10 * 3600..10 * 3600 + 1200).contains(&s) && rng.next() < 0.7;
+        Some((if limited { 429 } else { 200 }, 0.030))
+    });
+    std::fs::write(dir.path().join("access.log"), log).unwrap();
+    let opts = Options {
+        failure: crate::record::FailurePolicy::parse("5xx,429").unwrap(),
+        ..Options::default()
+    };
+    let a = analyze(&[dir.path().to_string_lossy().into_owned()], &opts).unwrap();
+    let inc = find_incidents(&a);
+    assert_eq!(inc.len(), 1);
+    assert_eq!(inc[0].kind, IncidentKind::ErrorRatio);
+    assert_eq!(inc[0].counted, vec!["5xx", "no response", "429"]);
+}
+
+/// Part of the fleet: one of three backends fails a quarter of its
+/// requests; the fleet-wide ratio stays under 10% but the backend's own
+/// stretch is found and the backend named.
+#[test]
+fn one_backend_failing_a_quarter_of_its_requests_is_found() {
+    let mut rng = Lcg(21);
+    let log = requests_log(8 * 3600, 12 * 3600, 8.0, 6, |s, b| {
+        let failing = (9 * 3600..9 * 3600 + 2400).contains(&s) && b == 1 && rng.next() < 0.25;
+        Some((if failing { 502 } else { 200 }, 0.030))
+    });
+    let (_d, a) = analyze_files(&[("lb/access.log", log)]);
+    let inc = find_incidents(&a);
+    assert_eq!(inc.len(), 1, "{inc:#?}");
+    let i = &inc[0];
+    assert_eq!(i.kind, IncidentKind::ErrorRatio);
+    assert!((i.start - at(9 * 3600)).abs() <= 60 * SEC);
+    assert!((i.end - at(9 * 3600 + 2400)).abs() <= 120 * SEC);
+    let named: Vec<&str> = i
+        .suspects
+        .iter()
+        .filter_map(|s| match &s.evidence {
+            super::suspects::Evidence::Failing { backend, .. } => Some(backend.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(named, vec!["10.0.1.12:8080"], "{:#?}", i.suspects);
 }

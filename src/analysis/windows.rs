@@ -8,8 +8,10 @@ use std::collections::{BTreeMap, HashMap};
 use super::detect::{self, Baseline, FailedSeconds, Grid, Stretch};
 use super::impact;
 use super::incident::{IncidentKind, Method, Part};
+use super::signals::{self, Signal};
 use super::{Analysis, TemplateSummary};
 use crate::event::{EventKind, Severity};
+use crate::scan::Criterion;
 use crate::series::Series;
 use crate::time::{format_duration, format_rfc3339, Micros, SEC};
 use crate::timeline::Event;
@@ -19,6 +21,8 @@ use crate::traffic::Basis;
 #[derive(Clone, Debug)]
 pub struct Raw {
     pub kind: IncidentKind,
+    /// The signals that found it (and its parts).
+    pub signals: Vec<Signal>,
     pub start: Micros,
     pub end: Micros,
     pub mitigated: Option<Micros>,
@@ -26,6 +30,46 @@ pub struct Raw {
     pub open_ended: bool,
     pub edges_exact: bool,
     pub parts: Vec<Part>,
+}
+
+impl Raw {
+    /// What its impact counts as bad requests: failures for errors (and
+    /// traffic loss), the refusal statuses that rose, slow requests.
+    pub fn criterion(&self) -> Criterion {
+        match self.kind {
+            IncidentKind::Refusals => {
+                let mut statuses: Vec<u16> = self
+                    .signals
+                    .iter()
+                    .filter_map(|s| match s {
+                        Signal::Refusals(st) => Some(*st),
+                        _ => None,
+                    })
+                    .collect();
+                statuses.sort_unstable();
+                statuses.dedup();
+                Criterion::Status(statuses)
+            }
+            IncidentKind::Latency => self
+                .signals
+                .iter()
+                .find_map(|s| match s {
+                    Signal::Slow(ms) => Some(Criterion::SlowerThan(*ms)),
+                    _ => None,
+                })
+                .unwrap_or(Criterion::Failed),
+            _ => Criterion::Failed,
+        }
+    }
+
+    /// The signal of its own kind (for its peak and estimates).
+    pub fn signal(&self) -> Signal {
+        self.signals
+            .iter()
+            .find(|s| s.kind() == self.kind)
+            .cloned()
+            .unwrap_or(Signal::Errors)
+    }
 }
 
 /// The windows found, the grid they were found on and how.
@@ -256,6 +300,7 @@ fn request_windows(a: &Analysis, slo: f64) -> (Vec<Raw>, Grid, Method) {
             raws.push(raw);
         }
     }
+    raws.extend(signal_windows(a, &grid, factor, slo, &stretches));
 
     // Traffic loss, overall and per request log (one of several front
     // servers can die while the others carry on).
@@ -350,37 +395,107 @@ fn span_factor(span: i64, bucket_seconds: i64, warnings: &mut Vec<String>) -> i6
 
 /// An error-ratio stretch with exact edges, or `None` for a blip.
 fn error_raw(grid: &Grid, failed: &FailedSeconds, s: &Stretch, baseline: &Baseline) -> Option<Raw> {
-    let refined = detect::refine_edges(grid, failed, s, baseline);
+    stretch_raw(&Signal::Errors, grid, Some(failed), s, baseline)
+}
+
+/// A stretch of `signal` as a window, its edges refined to the bad request
+/// with the per-second table `bad` when there is one (else bucket edges),
+/// or `None` for a blip.
+fn stretch_raw(
+    signal: &Signal,
+    grid: &Grid,
+    bad: Option<&FailedSeconds>,
+    s: &Stretch,
+    baseline: &Baseline,
+) -> Option<Raw> {
+    let refined = bad.and_then(|f| detect::refine_edges(grid, f, s, baseline));
     let (start, end) = refined.unwrap_or((grid.start(s.first), grid.end(s.last) - SEC));
-    let (mut req, mut fail) = (0.0, 0.0);
-    for p in grid.points.get(s.first..=s.last).unwrap_or(&[]) {
-        req += p.requests as f64;
-        fail += p.failed as f64;
-    }
-    let excess = fail - baseline.pooled * req;
-    if end - start < detect::MIN_DURATION_SECONDS * SEC || excess < detect::MIN_EXCESS_FAILED {
+    if end - start < detect::MIN_DURATION_SECONDS * SEC
+        || signals::excess(grid, s, baseline) < detect::MIN_EXCESS_FAILED
+    {
         return None;
     }
     let mitigated = grid.start(s.last_hot + 1).clamp(start, end);
+    let kind = signal.kind();
+    let mut part = Part::new(kind, start, end);
+    match signal {
+        Signal::Backend(name) => part.backend = Some(name.clone()),
+        Signal::Refusals(status) => part.status = Some(*status),
+        _ => {}
+    }
     Some(Raw {
-        kind: IncidentKind::ErrorRatio,
+        kind,
+        signals: vec![signal.clone()],
         start,
         end,
         mitigated: Some(mitigated),
         onset_ratio: grid.points.get(s.first).and_then(|p| p.ratio()),
         open_ended: s.open_ended,
         edges_exact: refined.is_some(),
-        parts: vec![Part {
-            kind: IncidentKind::ErrorRatio,
-            start,
-            end,
-            source: None,
-            usual_per_second: None,
-            lost: 0,
-            alert: None,
-            total_stop: false,
-        }],
+        parts: vec![part],
     })
+}
+
+/// Windows from the signals besides the fleet's error ratio: each backend
+/// on its own (a part of the fleet failing), refusals, slow requests.
+/// `fleet` are the fleet's error stretches on `grid` (left out of the
+/// usual latency).
+fn signal_windows(a: &Analysis, grid: &Grid, factor: i64, slo: f64, fleet: &[Stretch]) -> Vec<Raw> {
+    let series = &a.series;
+    let (k0, k1) = (
+        grid.first_key,
+        grid.first_key + grid.points.len() as i64 - 1,
+    );
+    let (s0, s1) = (
+        k0.saturating_mul(factor),
+        k1.saturating_mul(factor) + factor - 1,
+    );
+    let mut out = Vec::new();
+    for name in signals::watched_backends(series, s0, s1) {
+        let signal = Signal::Backend(name.clone());
+        let g = signal.grid(series, factor, k0, k1);
+        let (found, base) = signals::stretches(&g.points, slo, signal.floors(slo));
+        if found.is_empty() {
+            continue;
+        }
+        let failed = a.failures.seconds_of(Some(std::slice::from_ref(&name)));
+        for st in &found {
+            out.extend(stretch_raw(&signal, &g, Some(&failed), st, &base));
+        }
+    }
+    // Refusals and slow requests have no per-second table from the first
+    // read: a second read of the stretches' neighbourhoods finds their
+    // edges.
+    let mut pending: Vec<(Signal, Grid, Vec<Stretch>, Baseline)> = Vec::new();
+    let counted_as_failed = |status: u16| a.reread.failure.counts_status(status);
+    for status in signals::watched_refusals(series, s0, s1, counted_as_failed) {
+        let signal = Signal::Refusals(status);
+        let g = signal.grid(series, factor, k0, k1);
+        let (found, base) = signals::stretches(&g.points, slo, signal.floors(slo));
+        if !found.is_empty() {
+            pending.push((signal, g, found, base));
+        }
+    }
+    if let Some((threshold, _)) = signals::slow_threshold(series, grid, fleet) {
+        let signal = Signal::Slow(threshold);
+        let g = signal.grid(series, factor, k0, k1);
+        let (found, base) = signals::stretches(&g.points, slo, signal.floors(slo));
+        if !found.is_empty() {
+            pending.push((signal, g, found, base));
+        }
+    }
+    for (signal, g, found, base) in pending {
+        let around: Vec<(Micros, Micros)> = found
+            .iter()
+            .map(|st| signals::neighbourhood(&g, st))
+            .collect();
+        let counted = a.reread.count_by(&around, &signal.criterion(), true);
+        for (i, st) in found.iter().enumerate() {
+            let bad = counted.exact(i).map(signals::seconds_of);
+            out.extend(stretch_raw(&signal, &g, bad.as_ref(), st, &base));
+        }
+    }
+    out
 }
 
 fn loss_raw(
@@ -399,6 +514,7 @@ fn loss_raw(
             .is_some_and(|p| p.iter().all(|p| p.requests == 0));
     Raw {
         kind: IncidentKind::TrafficLoss,
+        signals: Vec::new(),
         start,
         end,
         mitigated: Some(end),
@@ -406,14 +522,11 @@ fn loss_raw(
         open_ended: false,
         edges_exact: false,
         parts: vec![Part {
-            kind: IncidentKind::TrafficLoss,
-            start,
-            end,
             source,
             usual_per_second: Some(loss.expected / grid.bucket_seconds as f64),
             lost: loss.lost.round() as u64,
-            alert: None,
             total_stop,
+            ..Part::new(IncidentKind::TrafficLoss, start, end)
         }],
     }
 }
@@ -441,22 +554,14 @@ fn app_windows(a: &Analysis, slo: f64) -> (Vec<Raw>, Grid, Method) {
             let (start, end) = template_edges(a, grid.start(s.first), grid.end(s.last) - SEC);
             Raw {
                 kind: IncidentKind::ErrorsFromAppLogs,
+                signals: Vec::new(),
                 start,
                 end,
                 mitigated: Some(grid.start(s.last_hot + 1).clamp(start, end)),
                 onset_ratio: None,
                 open_ended: s.open_ended,
                 edges_exact: false,
-                parts: vec![Part {
-                    kind: IncidentKind::ErrorsFromAppLogs,
-                    start,
-                    end,
-                    source: None,
-                    usual_per_second: None,
-                    lost: 0,
-                    alert: None,
-                    total_stop: false,
-                }],
+                parts: vec![Part::new(IncidentKind::ErrorsFromAppLogs, start, end)],
             }
         })
         .collect();
@@ -473,6 +578,7 @@ fn app_windows(a: &Analysis, slo: f64) -> (Vec<Raw>, Grid, Method) {
         }
         raws.push(Raw {
             kind: IncidentKind::ErrorsFromAppLogs,
+            signals: Vec::new(),
             start,
             end,
             mitigated: None,
@@ -480,14 +586,8 @@ fn app_windows(a: &Analysis, slo: f64) -> (Vec<Raw>, Grid, Method) {
             open_ended: false,
             edges_exact: false,
             parts: vec![Part {
-                kind: IncidentKind::ErrorsFromAppLogs,
-                start,
-                end,
-                source: None,
-                usual_per_second: None,
-                lost: 0,
                 alert: Some(name),
-                total_stop: false,
+                ..Part::new(IncidentKind::ErrorsFromAppLogs, start, end)
             }],
         });
     }
@@ -572,34 +672,90 @@ pub fn alert_intervals(events: &[Event]) -> Vec<(Micros, Micros, String)> {
 }
 
 /// Merges windows closer than [`detect::MERGE_GAP_SECONDS`].
+/// Merges windows closer than [`detect::MERGE_GAP_SECONDS`]. The
+/// incident's kind is the first of its windows' kinds (errors before
+/// refusals before latency before traffic loss); its edges are those of
+/// the windows of that kind (errors, traffic loss and application errors
+/// together), the others stay as parts: slow requests before a backend
+/// starts failing do not move the start of an error incident.
 fn merge(mut raws: Vec<Raw>) -> Vec<Raw> {
     raws.sort_by_key(|r| (r.start, r.end));
-    let mut out: Vec<Raw> = Vec::new();
+    let gap = detect::MERGE_GAP_SECONDS * SEC;
+    let mut clusters: Vec<Vec<Raw>> = Vec::new();
+    let mut reach = Micros::MIN;
     for r in raws {
-        match out.last_mut() {
-            Some(cur) if r.start - cur.end <= detect::MERGE_GAP_SECONDS * SEC => {
-                if r.end > cur.end {
-                    cur.end = r.end;
-                    cur.open_ended = r.open_ended;
-                }
-                cur.mitigated = match (cur.mitigated, r.mitigated) {
-                    (Some(x), Some(y)) => Some(x.max(y)),
-                    (x, y) => x.or(y),
-                };
-                if r.start < cur.start {
-                    cur.start = r.start;
-                }
-                cur.kind = cur.kind.min(r.kind);
-                if cur.onset_ratio.is_none() {
-                    cur.onset_ratio = r.onset_ratio;
-                }
-                cur.edges_exact &= r.edges_exact;
-                cur.parts.extend(r.parts);
+        match clusters.last_mut() {
+            Some(c) if r.start.saturating_sub(reach) <= gap => {
+                reach = reach.max(r.end);
+                c.push(r);
             }
-            _ => out.push(r),
+            _ => {
+                reach = r.end;
+                clusters.push(vec![r]);
+            }
         }
     }
-    out
+    clusters.into_iter().filter_map(combine).collect()
+}
+
+/// The kinds whose windows define an incident's edges together.
+fn joint_edges(kind: IncidentKind) -> bool {
+    matches!(
+        kind,
+        IncidentKind::ErrorRatio | IncidentKind::TrafficLoss | IncidentKind::ErrorsFromAppLogs
+    )
+}
+
+/// One incident window from a cluster of close windows (in start order).
+fn combine(members: Vec<Raw>) -> Option<Raw> {
+    let kind = members.iter().map(|r| r.kind).min()?;
+    let defines = |k: IncidentKind| {
+        if joint_edges(kind) {
+            joint_edges(k)
+        } else {
+            k == kind
+        }
+    };
+    let mut out: Option<Raw> = None;
+    let mut context = Vec::new();
+    let mut found_by = Vec::new();
+    for r in members {
+        for s in &r.signals {
+            if !found_by.contains(s) {
+                found_by.push(s.clone());
+            }
+        }
+        if !defines(r.kind) {
+            context.extend(r.parts);
+            continue;
+        }
+        let Some(cur) = out.as_mut() else {
+            out = Some(r);
+            continue;
+        };
+        if r.end > cur.end {
+            cur.end = r.end;
+            cur.open_ended = r.open_ended;
+        }
+        cur.mitigated = match (cur.mitigated, r.mitigated) {
+            (Some(x), Some(y)) => Some(x.max(y)),
+            (x, y) => x.or(y),
+        };
+        if r.start < cur.start {
+            cur.start = r.start;
+        }
+        if cur.onset_ratio.is_none() {
+            cur.onset_ratio = r.onset_ratio;
+        }
+        cur.edges_exact &= r.edges_exact;
+        cur.parts.extend(r.parts);
+    }
+    let mut cur = out?;
+    cur.kind = kind;
+    cur.signals = found_by;
+    cur.parts.extend(context);
+    cur.parts.sort_by_key(|p| (p.start, p.end));
+    Some(cur)
 }
 
 #[cfg(test)]
@@ -609,6 +765,7 @@ mod tests {
     fn raw(kind: IncidentKind, s: i64, e: i64) -> Raw {
         Raw {
             kind,
+            signals: Vec::new(),
             start: s * SEC,
             end: e * SEC,
             mitigated: Some(e * SEC),

@@ -32,7 +32,7 @@ use crate::time::{self, Micros, TimeCtx, YearAnchor, Zone, SEC};
 pub use open::FormatOverride;
 pub use partial::{AlertSeen, FileStats, Partial, RunKey, SecondAgg, TemplateSeen, TimeWindow};
 pub use records::{for_each_record, RecordsError};
-pub use reread::{BlockSpan, ClientCounts, Counted, Reread};
+pub use reread::{BlockSpan, ClientCounts, Counted, Criterion, Located, Reread, SecondTally};
 
 use fold::Folder;
 use lines::{display_line, Lines};

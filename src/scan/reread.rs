@@ -95,6 +95,22 @@ impl Located {
     }
 }
 
+/// Bad requests in one second: how many, the first and the last.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SecondTally {
+    pub count: u64,
+    pub first: Micros,
+    pub last: Micros,
+}
+
+impl SecondTally {
+    fn add(&mut self, other: SecondTally) {
+        self.count += other.count;
+        self.first = self.first.min(other.first);
+        self.last = self.last.max(other.last);
+    }
+}
+
 /// Clients seen and clients with at least one bad request, within one window.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ClientCounts {
@@ -113,7 +129,7 @@ pub struct ClientCounts {
     pub first_bad: Option<Located>,
     pub last_bad: Option<Located>,
     /// Bad requests per second, when asked for.
-    pub bad_seconds: BTreeMap<i64, u64>,
+    pub bad_seconds: BTreeMap<i64, SecondTally>,
 }
 
 /// What a second read found in each window, and the sources it could not
@@ -277,7 +293,7 @@ struct WindowTally {
     last: Option<Micros>,
     first_bad: Option<Located>,
     last_bad: Option<Located>,
-    bad_seconds: BTreeMap<i64, u64>,
+    bad_seconds: BTreeMap<i64, SecondTally>,
 }
 
 impl WindowTally {
@@ -300,8 +316,13 @@ impl WindowTally {
                 self.last_bad = Some(l);
             }
         }
-        for (sec, n) in other.bad_seconds {
-            *self.bad_seconds.entry(sec).or_insert(0) += n;
+        for (sec, t) in other.bad_seconds {
+            match self.bad_seconds.get_mut(&sec) {
+                Some(mine) => mine.add(t),
+                None => {
+                    self.bad_seconds.insert(sec, t);
+                }
+            }
         }
     }
 
@@ -401,7 +422,15 @@ impl BlockTally<'_> {
                         t.last_bad = Some(here());
                     }
                     if self.probe.per_second {
-                        *t.bad_seconds.entry(at.div_euclid(SEC)).or_insert(0) += 1;
+                        let one = SecondTally {
+                            count: 1,
+                            first: at,
+                            last: at,
+                        };
+                        t.bad_seconds
+                            .entry(at.div_euclid(SEC))
+                            .and_modify(|s| s.add(one))
+                            .or_insert(one);
                     }
                 }
                 if let Some(client) = request.client.as_deref() {
@@ -533,7 +562,12 @@ mod tests {
         let w = &by_status.windows[0];
         assert_eq!((w.failed, w.affected), (50, 7));
         assert_eq!(w.bad_seconds.len(), 50);
-        assert_eq!(w.bad_seconds.get(&((t0 + 101 * SEC) / SEC)), Some(&1));
+        assert_eq!(
+            w.bad_seconds
+                .get(&((t0 + 101 * SEC) / SEC))
+                .map(|s| s.count),
+            Some(1)
+        );
     }
 
     #[test]

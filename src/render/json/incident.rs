@@ -189,7 +189,7 @@ pub fn incident_value(i: &Incident) -> Value {
             i.parts
                 .iter()
                 .map(|p| {
-                    json!({
+                    let mut v = json!({
                         "kind": p.kind.as_str(),
                         "start": format_rfc3339(p.start),
                         "end": format_rfc3339(p.end),
@@ -197,13 +197,37 @@ pub fn incident_value(i: &Incident) -> Value {
                         "alert": p.alert,
                         "usual_requests_per_second": p.usual_per_second.map(round3),
                         "requests_lost": p.lost,
-                    })
+                    });
+                    // Only where they say something, so existing parts keep
+                    // their shape.
+                    if let Some(b) = &p.backend {
+                        v["backend"] = json!(b);
+                    }
+                    if let Some(s) = p.status {
+                        v["status"] = json!(s);
+                    }
+                    v
                 })
                 .collect(),
         ),
     );
     m.insert("warnings".into(), json!(i.warnings));
     m.insert("method".into(), method_value(&i.method));
+    m.insert("counted".into(), json!(i.counted));
+    m.insert(
+        "slow_threshold_ms".into(),
+        opt(i.slow_threshold_ms().map(round3)),
+    );
+    m.insert(
+        "edges".into(),
+        match &i.edges {
+            Some((s, e)) => json!({
+                "start": {"at": format_rfc3339(s.at), "source": s.source, "line": s.line},
+                "end": {"at": format_rfc3339(e.at), "source": e.source, "line": e.line},
+            }),
+            None => Value::Null,
+        },
+    );
     Value::Object(m)
 }
 

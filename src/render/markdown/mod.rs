@@ -182,9 +182,10 @@ fn incident_report(
             format_duration(i.duration_seconds()),
             format_date(i.start)
         ),
-        IncidentKind::ErrorRatio => format!(
-            "Postmortem: {} of requests failed for {} on {}",
+        IncidentKind::ErrorRatio | IncidentKind::Refusals | IncidentKind::Latency => format!(
+            "Postmortem: {} of requests {} for {} on {}",
             pct2(i.impact.failed_pct),
+            i.bad_verb(),
             format_duration(i.duration_seconds()),
             format_date(i.start)
         ),

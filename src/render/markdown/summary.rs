@@ -108,16 +108,25 @@ fn sentence(i: &Incident, sources: &[&str]) -> String {
             }
             s
         }
-        IncidentKind::ErrorRatio => {
+        IncidentKind::ErrorRatio | IncidentKind::Refusals | IncidentKind::Latency => {
             let mut s = format!(
-                "{span} {} of requests{through} failed",
-                pct2(i.impact.failed_pct)
+                "{span} {} of requests{through} {}",
+                pct2(i.impact.failed_pct),
+                i.bad_verb()
             );
+            if i.kind != IncidentKind::ErrorRatio {
+                let _ = write!(s, " ({})", i.counted.join(", "));
+            }
             if let Some(r) = i.peak.as_ref().and_then(|p| p.error_ratio) {
                 let _ = write!(s, " (peak {})", pct(r));
             }
             if let Some(c) = i.impact.clients_affected_pct {
-                let _ = write!(s, ", {c:.1}% of clients saw at least one error");
+                let what = match i.kind {
+                    IncidentKind::Refusals => "one refusal",
+                    IncidentKind::Latency => "one slow request",
+                    _ => "one error",
+                };
+                let _ = write!(s, ", {c:.1}% of clients saw at least {what}");
             }
             s
         }
