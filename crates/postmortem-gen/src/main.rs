@@ -57,7 +57,26 @@ enum Cmd {
         #[arg(long)]
         truth: Option<PathBuf>,
     },
-    /// List the scenarios.
+    /// Write one outage family (by kind) and its truth.json.
+    Kind {
+        /// latency, refusals, partial-fleet, stutter, slow-burn, crash-loop, apps-only, cause, skew, noisy-quiet
+        name: String,
+        /// dev or heldout.
+        #[arg(long, default_value = "dev")]
+        set: String,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Directory to write the logs into (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+        /// Multiplies the request rates (the thin-traffic family keeps its own).
+        #[arg(long, default_value_t = 1.0)]
+        scale: f64,
+        /// Where to write the truth (default: OUT/truth.json).
+        #[arg(long)]
+        truth: Option<PathBuf>,
+    },
+    /// List the scenarios, then the kinds (as `kind NAME`).
     List,
 }
 
@@ -114,9 +133,28 @@ fn run(cli: Cli) -> Result<(), Error> {
                 bytes as f64 / secs.max(1e-9) / 1e6
             );
         }
+        Cmd::Kind {
+            name,
+            set,
+            seed,
+            out,
+            scale,
+            truth,
+        } => {
+            let set = postmortem_gen::kinds::Set::parse(&set)?;
+            let w = postmortem_gen::kinds::write_scaled(&name, set, seed, scale, &out)?;
+            postmortem_gen::write_truth(
+                &truth.unwrap_or_else(|| out.join("truth.json")),
+                &w.truth,
+            )?;
+            summary(&w);
+        }
         Cmd::List => {
             for n in postmortem_gen::SCENARIOS {
                 println!("{n}");
+            }
+            for n in postmortem_gen::kinds::list(postmortem_gen::kinds::Set::Dev) {
+                println!("kind {n}");
             }
         }
     }
