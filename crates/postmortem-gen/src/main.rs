@@ -76,8 +76,10 @@ enum Cmd {
         #[arg(long)]
         truth: Option<PathBuf>,
     },
-    /// List the scenarios, then the kinds (as `kind NAME`).
+    /// List the scenarios.
     List,
+    /// List the kind families (for `kind NAME`).
+    Kinds,
 }
 
 fn summary(w: &Written) {
@@ -153,8 +155,10 @@ fn run(cli: Cli) -> Result<(), Error> {
             for n in postmortem_gen::SCENARIOS {
                 println!("{n}");
             }
+        }
+        Cmd::Kinds => {
             for n in postmortem_gen::kinds::list(postmortem_gen::kinds::Set::Dev) {
-                println!("kind {n}");
+                println!("{n}");
             }
         }
     }

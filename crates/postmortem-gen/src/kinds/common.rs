@@ -563,7 +563,6 @@ pub fn incident(reqs: &[Req], stamp: &Stamp, id: u8, p: &Planted) -> Value {
     let mut statuses: BTreeMap<u16, usize> = BTreeMap::new();
     let mut clients = BTreeSet::new();
     let mut affected = BTreeSet::new();
-    let mut per_backend: BTreeMap<usize, (usize, usize)> = BTreeMap::new();
     for r in reqs {
         let s = stamp.of(r);
         if s < start || s > end {
@@ -573,11 +572,6 @@ pub fn incident(reqs: &[Req], stamp: &Stamp, id: u8, p: &Planted) -> Value {
         clients.insert(r.client);
         if r.failed() {
             failed += 1;
-        }
-        if let Some(a) = r.attempts.last() {
-            let e = per_backend.entry(a.backend).or_default();
-            e.0 += 1;
-            e.1 += usize::from(r.failed());
         }
         match p.measure {
             Measure::Slow(us) if r.t1 - r.t0 >= us => slow += 1,
@@ -632,7 +626,6 @@ pub fn incident(reqs: &[Req], stamp: &Stamp, id: u8, p: &Planted) -> Value {
         json!(p.mitigated_at.map(|t| truth_time(t, 1000))),
     );
     m.insert("definition".into(), json!(p.definition));
-    let _ = per_backend;
     Value::Object(m)
 }
 

@@ -15,7 +15,7 @@ use crate::traffic::{simulate, Fault, FaultKind};
 
 pub fn run(st: &mut Story) -> io::Result<Value> {
     let dev = st.dev();
-    let auth = st.seed % 2 == 0;
+    let auth = st.seed.is_multiple_of(2);
     let front = match (dev, auth) {
         (true, _) => Front::TraefikClf,
         (false, false) => Front::Caddy,

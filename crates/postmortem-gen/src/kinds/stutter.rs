@@ -23,12 +23,12 @@ pub fn run(st: &mut Story) -> io::Result<Value> {
     };
     let day = st.pick((2024, 2, 14), (2024, 9, 10));
     let start = day_at(day, 10, 0);
-    let end = start + st.pick(4, 3) * 60 * MIN;
+    let end = start + st.pick(150, 140) * MIN;
     let b = backends(2, &["web-1", "web-2"]);
     // ~150 requests a minute (the day's curve is about 1.1 at this hour);
     // not scaled: thin traffic is the point.
     let rate = st.pick(2.3, 2.0) * st.uniform(0.9, 1.1);
-    let change = start + 80 * MIN + st.between(0, 60 * MIN) + st.between(0, 1000) * 1000;
+    let change = start + 50 * MIN + st.between(0, 30 * MIN) + st.between(0, 1000) * 1000;
     let burst = change + st.between(30, 90) * SEC;
     let burst_end = burst + st.between(30, 70) * SEC;
     let storm = burst_end + st.between(60, 110) * SEC;
