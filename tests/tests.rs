@@ -9,6 +9,7 @@ mod util;
 mod cli;
 mod corpus;
 mod detection;
+mod detection_kinds;
 mod hostile;
 mod realworld;
 mod report;

@@ -35,6 +35,9 @@ pub struct Instance {
     pub offset: i32,
     pub service: &'static str,
     pub version: &'static str,
+    /// How far the host's clock is ahead of true time, µs (negative:
+    /// behind); every line it writes is stamped that much off.
+    pub skew: i64,
 }
 
 /// Something an application logs.
@@ -92,6 +95,14 @@ pub enum Ev {
     Stopping,
     /// The process dies (uncaught exception / panic / OOM).
     Fatal,
+    /// A line in the service's own words: `level` is `info`, `warn`,
+    /// `error` or `fatal`; `caller` the Go caller (or the logger name).
+    Custom {
+        level: &'static str,
+        caller: &'static str,
+        msg: String,
+        fields: Vec<(&'static str, String)>,
+    },
 }
 
 const QUERIES: &[&str] = &[
@@ -99,6 +110,11 @@ const QUERIES: &[&str] = &[
     "SELECT o.id, o.status, o.total FROM orders o WHERE o.customer_id = $1 ORDER BY o.created_at DESC LIMIT 20",
     "UPDATE carts SET updated_at = now(), item_count = item_count + 1 WHERE id = $1",
 ];
+
+/// A JSON string literal.
+pub fn json_str(s: &str) -> String {
+    q(s)
+}
 
 fn q(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_string())
@@ -160,6 +176,7 @@ const GO_POOL_STACK: &str = "github.com/example/shop-api/internal/db.(*Store).Ac
 
 /// Renders one event in the instance's style (several lines for stack traces).
 pub fn render(inst: &Instance, t: i64, ev: &Ev) -> String {
+    let t = t + inst.skew;
     match inst.style {
         Style::Zap => zap(inst, t, ev),
         Style::Pino => pino(inst, t, ev),
@@ -339,6 +356,22 @@ fn go_event(inst: &Instance, ev: &Ev) -> (GoLevel, &'static str, String, Fields)
             "cmd/api/main.go:88",
             "shutting down gracefully".into(),
             vec![("signal", S("terminated".into()))],
+        ),
+        Ev::Custom {
+            level,
+            caller,
+            msg,
+            fields,
+        } => (
+            match *level {
+                "error" => GoLevel::Error,
+                "warn" => GoLevel::Warn,
+                "fatal" => GoLevel::Fatal,
+                _ => GoLevel::Info,
+            },
+            *caller,
+            msg.clone(),
+            fields.iter().map(|(k, v)| (*k, S(v.clone()))).collect(),
         ),
         Ev::Fatal => (
             GoLevel::Fatal,
@@ -573,6 +606,21 @@ fn pino(inst: &Instance, t: i64, ev: &Ev) -> String {
             .s("msg", "Server listening at http://0.0.0.0:8080")
             .done(),
         Ev::Stopping => head(30).s("msg", "received SIGTERM, closing server").done(),
+        Ev::Custom {
+            level, msg, fields, ..
+        } => {
+            let n = match *level {
+                "fatal" => 60,
+                "error" => 50,
+                "warn" => 40,
+                _ => 30,
+            };
+            let mut o = head(n);
+            for (k, v) in fields {
+                o = o.s(k, v);
+            }
+            o.s("msg", msg).done()
+        }
         Ev::Fatal => {
             let m = "Cannot read properties of undefined (reading 'currency')";
             head(60)
@@ -715,6 +763,23 @@ fn log4j(inst: &Instance, t: i64, ev: &Ev) -> String {
             "o.s.b.w.e.tomcat.GracefulShutdown",
             "Commencing graceful shutdown. Waiting for active requests to complete",
         ),
+        Ev::Custom {
+            level,
+            caller,
+            msg,
+            fields,
+        } => {
+            let mut m = msg.clone();
+            for (k, v) in fields {
+                m.push_str(&format!(" {k}={v}"));
+            }
+            let lvl = match *level {
+                "fatal" | "error" => "ERROR",
+                "warn" => "WARN",
+                _ => "INFO",
+            };
+            line(lvl, "main", caller, &m)
+        }
         Ev::Fatal => format!(
             "{}\njava.lang.OutOfMemoryError: Java heap space\n\tat java.base/java.util.Arrays.copyOf(Arrays.java:3541)\n\tat com.example.shop.pricing.PriceFeed.refresh(PriceFeed.java:57)",
             line(
@@ -813,6 +878,24 @@ fn python(inst: &Instance, t: i64, ev: &Ev) -> String {
             &format!("Listening at: http://0.0.0.0:8080 ({})", inst.pid),
         ),
         Ev::Stopping => line("INFO", "gunicorn.error", "Handling signal: term"),
+        Ev::Custom {
+            level,
+            caller,
+            msg,
+            fields,
+        } => {
+            let mut m = msg.clone();
+            for (k, v) in fields {
+                m.push_str(&format!(" {k}={v}"));
+            }
+            let lvl = match *level {
+                "fatal" => "CRITICAL",
+                "error" => "ERROR",
+                "warn" => "WARNING",
+                _ => "INFO",
+            };
+            line(lvl, caller, &m)
+        }
         Ev::Fatal => format!(
             "{}\nMemoryError",
             line("CRITICAL", "gunicorn.error", "WORKER TIMEOUT, worker exiting")

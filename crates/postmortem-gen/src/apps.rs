@@ -16,6 +16,9 @@ pub struct AppCfg {
     pub request_sample: f64,
     /// Share of timed-out requests for which the app logs a pool error.
     pub pool_error_sample: f64,
+    /// What the app logs for a planted failure it answered itself (500),
+    /// instead of its usual panic/exception; `None`: the usual.
+    pub planted_error: Option<Ev>,
 }
 
 /// A scenario-specific line (startup, crash, ...), optionally tagged so
@@ -105,18 +108,15 @@ pub fn app_logs(
                 }
                 Fail::App => {
                     let at = after(t, a.us);
-                    log.push(
-                        at,
-                        render(
-                            inst,
-                            at,
-                            &Ev::AppError {
-                                method: route.method,
-                                path: r.path.clone(),
-                                rid: r.rid.clone(),
-                            },
-                        ),
-                    );
+                    let ev = match (&cfg.planted_error, r.planted) {
+                        (Some(ev), Some(_)) => ev.clone(),
+                        _ => Ev::AppError {
+                            method: route.method,
+                            path: r.path.clone(),
+                            rid: r.rid.clone(),
+                        },
+                    };
+                    log.push(at, render(inst, at, &ev));
                 }
                 Fail::Timeout | Fail::Closed if rng.chance(cfg.pool_error_sample) => {
                     let at = t + 5 * SEC + rng.range(0, 20_000);

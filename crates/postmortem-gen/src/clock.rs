@@ -146,6 +146,34 @@ pub fn haproxy(t: i64, offset: i32) -> String {
     )
 }
 
+const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+
+/// Apache 2.4 error log: `Sat Mar 09 08:37:42.123456 2024`.
+pub fn apache_error(t: i64, offset: i32) -> String {
+    let c = civil(t, offset);
+    let days = (t + offset as i64 * SEC).div_euclid(86_400 * SEC);
+    format!(
+        "{} {} {:02} {:02}:{:02}:{:02}.{:06} {}",
+        WEEKDAYS[days.rem_euclid(7) as usize],
+        c.month_abbr(),
+        c.d,
+        c.h,
+        c.mi,
+        c.s,
+        c.us,
+        c.y
+    )
+}
+
+/// klog/glog header time: `0309 08:37:42.123456` (no year).
+pub fn klog(t: i64) -> String {
+    let c = civil(t, 0);
+    format!(
+        "{:02}{:02} {:02}:{:02}:{:02}.{:06}",
+        c.mo, c.d, c.h, c.mi, c.s, c.us
+    )
+}
+
 /// Java/Python/Ansible: `2024-03-09 08:37:42,123`.
 pub fn comma_ms(t: i64, offset: i32) -> String {
     let c = civil(t, offset);
@@ -250,6 +278,8 @@ mod tests {
         assert_eq!(rfc3339_nano_trim(t), "2024-03-09T08:37:42.123456Z");
         assert_eq!(epoch_ms(t), 1_709_973_462_123);
         assert_eq!(epoch_secs_frac(t), "1709973462.123456");
+        assert_eq!(apache_error(t, 0), "Sat Mar 09 08:37:42.123456 2024");
+        assert_eq!(klog(t), "0309 08:37:42.123456");
     }
 
     #[test]

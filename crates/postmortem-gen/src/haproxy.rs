@@ -20,6 +20,18 @@ pub fn request_lines(
     log: &mut TextLog,
     seed: u64,
 ) {
+    lines(t, names, Some((host, pid_at)), offset, log, seed);
+}
+
+/// The request lines as `log stdout format raw` writes them: no syslog
+/// prefix, the accept date the only time.
+pub fn raw_request_lines(t: &Traffic, names: &[String], offset: i32, log: &mut TextLog, seed: u64) {
+    lines(t, names, None, offset, log, seed);
+}
+
+type Prefix<'a> = Option<(&'a str, &'a dyn Fn(i64) -> u32)>;
+
+fn lines(t: &Traffic, names: &[String], prefix: Prefix, offset: i32, log: &mut TextLog, seed: u64) {
     let mut rng = Rng::stream(seed, 60);
     let mut idx: Vec<usize> = (0..t.reqs.len()).collect();
     idx.sort_by_key(|&i| (t.reqs[i].t1, i));
@@ -60,10 +72,18 @@ pub fn request_lines(
         let ua: String = c.ua.chars().take(64).collect();
         let answered = r.attempts.last().is_some_and(|a| a.fail != Fail::Refused);
         let resp_bytes = r.bytes as u64 + if answered { 260 } else { 0 };
+        let head = match prefix {
+            Some((host, pid_at)) => {
+                format!(
+                    "{} {host} haproxy[{}]: ",
+                    syslog(r.t1, offset),
+                    pid_at(r.t1)
+                )
+            }
+            None => String::new(),
+        };
         let line = format!(
-            "{} {host} haproxy[{}]: {}:{} [{}] {FRONTEND} {server} {timers} {} {resp_bytes} - - {state} {fe}/{fe}/{be}/{srv}/{retries} 0/0 {{shop.example.com|{ua}}} \"{} {} {}\"",
-            syslog(r.t1, offset),
-            pid_at(r.t1),
+            "{head}{}:{} [{}] {FRONTEND} {server} {timers} {} {resp_bytes} - - {state} {fe}/{fe}/{be}/{srv}/{retries} 0/0 {{shop.example.com|{ua}}} \"{} {} {}\"",
             c.ip,
             r.port,
             haproxy(r.t0, offset),
@@ -123,4 +143,23 @@ pub fn reload_notices(
             "Proxy stats stopped (cumulated conns: FE: 212, BE: 0).",
         ),
     );
+}
+
+/// A health check taking a server out of the backend (`DOWN`) or putting
+/// it back (`UP`), as HAProxy writes it; `left` counts the servers still
+/// (or again) in service.
+pub fn health_line(server: &str, up: bool, left: usize, refused: bool) -> String {
+    if up {
+        format!(
+            "Server {BACKEND}/{server} is UP, reason: Layer7 check passed, code: 200, check duration: 3ms. {left} active and 0 backup servers online. 0 sessions requeued, 0 total in queue."
+        )
+    } else if refused {
+        format!(
+            "Server {BACKEND}/{server} is DOWN, reason: Layer4 connection problem, info: \"Connection refused\", check duration: 0ms. {left} active and 0 backup servers left. 0 sessions active, 0 requeued, 0 remaining in queue."
+        )
+    } else {
+        format!(
+            "Server {BACKEND}/{server} is DOWN, reason: Layer4 timeout, check duration: 2001ms. {left} active and 0 backup servers left. 3 sessions active, 0 requeued, 0 remaining in queue."
+        )
+    }
 }

@@ -11,22 +11,32 @@
 //! - [`scenario`]: one named outage story ([`SCENARIOS`]) into a folder,
 //! - [`sample`]: the committed `sample-logs/`,
 //! - [`bench`]: a large access log (and its companions) for benchmarks,
+//! - [`kinds`]: families of outages by kind (latency, refusals, a partly
+//!   failing fleet, ...) in `dev` and `heldout` variants,
 //!
 //! each returning the truth document, which [`write_truth`] writes as the
 //! command line does.
 
 mod alb;
 mod alerts;
+mod apache;
 mod applog;
 mod apps;
 mod bench;
+mod caddy;
+mod changes;
 mod clock;
+mod envoy;
 mod haproxy;
+mod ingress;
+pub mod kinds;
+mod kube;
 mod nginx;
 mod ops;
 mod out;
 mod rng;
 mod scenarios;
+mod traefik;
 mod traffic;
 mod truth;
 mod world;

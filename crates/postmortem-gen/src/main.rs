@@ -57,8 +57,29 @@ enum Cmd {
         #[arg(long)]
         truth: Option<PathBuf>,
     },
+    /// Write one outage family (by kind) and its truth.json.
+    Kind {
+        /// latency, refusals, partial-fleet, stutter, slow-burn, crash-loop, apps-only, cause, skew, noisy-quiet
+        name: String,
+        /// dev or heldout.
+        #[arg(long, default_value = "dev")]
+        set: String,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Directory to write the logs into (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+        /// Multiplies the request rates (the thin-traffic family keeps its own).
+        #[arg(long, default_value_t = 1.0)]
+        scale: f64,
+        /// Where to write the truth (default: OUT/truth.json).
+        #[arg(long)]
+        truth: Option<PathBuf>,
+    },
     /// List the scenarios.
     List,
+    /// List the kind families (for `kind NAME`).
+    Kinds,
 }
 
 fn summary(w: &Written) {
@@ -114,8 +135,29 @@ fn run(cli: Cli) -> Result<(), Error> {
                 bytes as f64 / secs.max(1e-9) / 1e6
             );
         }
+        Cmd::Kind {
+            name,
+            set,
+            seed,
+            out,
+            scale,
+            truth,
+        } => {
+            let set = postmortem_gen::kinds::Set::parse(&set)?;
+            let w = postmortem_gen::kinds::write_scaled(&name, set, seed, scale, &out)?;
+            postmortem_gen::write_truth(
+                &truth.unwrap_or_else(|| out.join("truth.json")),
+                &w.truth,
+            )?;
+            summary(&w);
+        }
         Cmd::List => {
             for n in postmortem_gen::SCENARIOS {
+                println!("{n}");
+            }
+        }
+        Cmd::Kinds => {
+            for n in postmortem_gen::kinds::list(postmortem_gen::kinds::Set::Dev) {
                 println!("{n}");
             }
         }

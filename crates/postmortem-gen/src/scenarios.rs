@@ -154,6 +154,7 @@ fn nginx_instances(styles: [Style; 3], offset: i32) -> Vec<Option<Instance>> {
                 },
                 service: "shop-api",
                 version: "2.14.0",
+                skew: 0,
             })
         })
         .collect()
@@ -211,6 +212,7 @@ fn nginx_and_apps(
     let cfg = AppCfg {
         request_sample: 0.12,
         pool_error_sample: 0.3,
+        planted_error: None,
     };
     let logs = app_logs(&traffic, plan, &insts, &cfg, extras, seed);
     for (i, log) in logs.into_iter().enumerate() {
@@ -1352,12 +1354,14 @@ fn offline_server(out: &mut Out, o: &Opts) -> io::Result<Value> {
                 offset: 0,
                 service: "shop-api",
                 version: "3.2.1",
+                skew: 0,
             })
         })
         .collect();
     let cfg = AppCfg {
         request_sample: 0.1,
         pool_error_sample: 0.4,
+        planted_error: None,
     };
     let logs = app_logs(&traffic, &plan, &insts, &cfg, vec![], seed);
     for (i, log) in logs.into_iter().enumerate() {
@@ -1654,12 +1658,14 @@ fn auth_alb(out: &mut Out, o: &Opts) -> io::Result<Value> {
                 offset: 0,
                 service: if i < 3 { "shop-api" } else { "auth-svc" },
                 version: if i == 6 { "2.0.0-rc.3" } else { "1.19.4" },
+                skew: 0,
             })
         })
         .collect();
     let cfg = AppCfg {
         request_sample: 0.08,
         pool_error_sample: 0.5,
+        planted_error: None,
     };
     let logs = app_logs(&traffic, &plan, &insts, &cfg, vec![], seed);
     for (i, log) in logs.into_iter().enumerate() {

@@ -90,6 +90,24 @@ pub enum FaultKind {
     Refuse,
     /// A few seconds-long burst of `n` failures (not an incident).
     Blip { n: u32 },
+    /// Failure probability moving linearly from `p0` to `p1` over the
+    /// fault (constant when equal: a steady share of failures; rising: a
+    /// slow burn); `app` makes the application answer 500 itself instead
+    /// of the upstream timing out or closing the connection.
+    Creep { p0: f64, p1: f64, app: bool },
+    /// Every answer slowed by a factor rising from 1 to `factor` over
+    /// `ramp`; nothing fails (timeouts are set high enough).
+    Slow { factor: f64, ramp: i64 },
+    /// The gateway answers `status` itself to a share of the proxied
+    /// requests (rising to `share` over `ramp`), without asking a backend:
+    /// a rate limit (429) or an authentication filter (401, with `alt`'s
+    /// status for that share of them). The fault's backend is ignored.
+    Deny {
+        status: u16,
+        alt: Option<(u16, f64)>,
+        share: f64,
+        ramp: i64,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -442,10 +460,43 @@ fn make_request(
     let backend = choose_backend(pool, t0, None, rng);
     let lb_us = rng.range(100, 1_500);
 
+    // The gateway refuses the request itself.
+    for f in &plan.faults {
+        if let FaultKind::Deny {
+            status,
+            alt,
+            share,
+            ramp,
+        } = f.kind
+        {
+            if t0 < f.from || t0 >= f.to || blip.is_some() {
+                continue;
+            }
+            let x = ((t0 - f.from) as f64 / ramp.max(1) as f64).min(1.0);
+            if rng.chance(share * x) {
+                let status = match alt {
+                    Some((s, p)) if rng.chance(p) => s,
+                    _ => status,
+                };
+                req.status = status;
+                req.bytes = match status {
+                    429 => 18,
+                    401 => 12 + rng.below(40) as u32,
+                    _ => 9,
+                };
+                req.fail = Fail::None;
+                req.planted = f.incident;
+                req.t1 = t0 + lb_us + rng.range(50, 900);
+                return req;
+            }
+        }
+    }
+
     // Which fault, if any, touches this request.
     let mut fail = Fail::None;
     let mut slow = 1.0;
     let mut planted = None;
+    let mut app500 = false;
     if let Some(fi) = blip {
         let f = &plan.faults[fi];
         return finish(
@@ -496,12 +547,48 @@ fn make_request(
                 fail = Fail::Refused;
                 planted = f.incident;
             }
-            FaultKind::Blip { .. } => {}
+            FaultKind::Creep { p0, p1, app } => {
+                let span = (f.to - f.from).max(1) as f64;
+                let p = p0 + (p1 - p0) * ((t0 - f.from) as f64 / span);
+                if rng.chance(p) {
+                    planted = f.incident;
+                    if app {
+                        app500 = true;
+                    } else {
+                        let r = rng.f64();
+                        fail = if r < 0.6 {
+                            Fail::Timeout
+                        } else if r < 0.85 {
+                            Fail::Closed
+                        } else {
+                            Fail::Refused
+                        };
+                    }
+                }
+            }
+            FaultKind::Slow { factor, ramp } => {
+                let x = ((t0 - f.from) as f64 / ramp.max(1) as f64).min(1.0);
+                slow = 1.0 + (factor - 1.0) * x;
+                planted = f.incident;
+            }
+            FaultKind::Blip { .. } | FaultKind::Deny { .. } => {}
         }
     }
-    finish(
+    let mut req = finish(
         plan, rng, req, backend, fail, planted, lb_us, c.kind, route, slow,
-    )
+    );
+    if app500 && req.fail != Fail::ClientAbort {
+        // The application itself answers 500 (a bug, a failing dependency).
+        req.status = 500;
+        req.fail = Fail::App;
+        req.planted = planted;
+        req.bytes = 120 + rng.below(200) as u32;
+        if let Some(a) = req.attempts.last_mut() {
+            a.status = Some(500);
+            a.fail = Fail::App;
+        }
+    }
+    req
 }
 
 /// Settles status, bytes, attempts and end time.
@@ -544,6 +631,8 @@ fn finish(
             });
             req.status = status;
             req.fail = f;
+            // Only a slowed request carries a fault here (never a failure).
+            req.planted = planted;
             req.bytes = bytes_for(route, status, rng);
             req.t1 = req.t0 + us + lb_us;
         }

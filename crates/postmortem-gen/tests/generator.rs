@@ -732,3 +732,85 @@ fn bench_by_lines_writes_exactly_that_many_lines() {
     let inc = &t["incidents"][0];
     assert!(inc["requests_failed"].as_u64().unwrap() > 0);
 }
+
+/// Every kind family, in both sets: writes its files, is deterministic,
+/// and its truth cites real lines and consistent spans.
+#[test]
+fn kinds_write_consistent_truth() {
+    use postmortem_gen::kinds::{self, Set};
+    for set in [Set::Dev, Set::Heldout] {
+        for &name in kinds::list(set) {
+            let a = tempfile::tempdir().unwrap();
+            let b = tempfile::tempdir().unwrap();
+            let wa = kinds::write_scaled(name, set, 3, 0.1, a.path()).unwrap();
+            let wb = kinds::write_scaled(name, set, 3, 0.1, b.path()).unwrap();
+            assert_eq!(wa.truth, wb.truth, "{name}: truth not deterministic");
+            assert_eq!(files(a.path()), files(b.path()));
+            for f in files(a.path()) {
+                assert_eq!(
+                    fs::read(a.path().join(&f)).unwrap(),
+                    fs::read(b.path().join(&f)).unwrap(),
+                    "{name}: {} not deterministic",
+                    f.display()
+                );
+            }
+            let t = &wa.truth;
+            assert_eq!(t["family"], name);
+            assert_eq!(t["set"], set.as_str());
+            let incidents = t["incidents"].as_array().unwrap();
+            assert_eq!(incidents.is_empty(), name == "noisy-quiet", "{name}");
+            for i in incidents {
+                assert!(
+                    i["start"].as_str().unwrap() <= i["end"].as_str().unwrap(),
+                    "{name}: {i}"
+                );
+                assert!(i["duration_seconds"].as_i64().unwrap() > 60, "{name}: {i}");
+                let kind = i["kind"].as_str().unwrap();
+                match kind {
+                    "latency" => assert!(i["slow_pct"].as_f64().unwrap() > 5.0, "{name}"),
+                    "refusals" => assert!(i["refused_pct"].as_f64().unwrap() > 30.0, "{name}"),
+                    "errors" => assert!(i["failed_pct"].as_f64().unwrap() > 0.0, "{name}"),
+                    "errors_from_app_logs" => assert!(i["error_lines"].as_u64().unwrap() > 0),
+                    _ => panic!("{name}: kind {kind}"),
+                }
+                // The cause is the line the truth says it is.
+                let c = &i["cause"];
+                let text =
+                    fs::read_to_string(a.path().join(c["source"].as_str().unwrap())).unwrap();
+                let line = text
+                    .lines()
+                    .nth(c["line"].as_u64().unwrap() as usize - 1)
+                    .unwrap();
+                assert_eq!(line, c["message"].as_str().unwrap(), "{name}");
+            }
+            if name == "partial-fleet" {
+                let i = &incidents[0];
+                assert_eq!(i["backends"].as_array().unwrap().len(), 2);
+                assert!(i["failed_pct"].as_f64().unwrap() < 10.0, "{i}");
+            }
+        }
+    }
+    assert!(kinds::write("nope", Set::Dev, 1, Path::new("/tmp")).is_err());
+    assert!(Set::parse("held-out").is_ok() && Set::parse("x").is_err());
+}
+
+/// `postmortem-gen kind NAME --set heldout` writes the logs and truth.json.
+#[test]
+fn kind_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    run_ok(
+        gen()
+            .args([
+                "kind", "refusals", "--set", "heldout", "--seed", "2", "--scale", "0.1", "--out",
+            ])
+            .arg(dir.path()),
+    );
+    let t = read_json(&dir.path().join("truth.json"));
+    assert_eq!(t["incidents"][0]["kind"], "refusals");
+    let out = gen()
+        .args(["kind", "nope", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
