@@ -272,7 +272,19 @@ impl<E> Visitor<'_, '_, E> {
         };
         if let Some(reason) = by_name {
             let sha = self.drain(&mut hashed, &digest);
-            return self.skipped(index, path, mtime, reason, sha);
+            // Listed, not warned about one by one (as in a folder).
+            let mut file = self.member_file(index, path, mtime);
+            file.not_read = Some(super::NotRead {
+                reason: reason.clone(),
+                quiet: true,
+            });
+            self.walked.visited += 1;
+            return (self.visit)(Entry::Skipped {
+                file,
+                reason,
+                sha256: sha,
+            })
+            .map_err(EachError::Visit);
         }
         let (head, rest) = decode::peek(hashed, HEAD).map_err(EachError::Open)?;
         let compression = Compression::sniff(&head);

@@ -72,6 +72,9 @@ pub struct FileResult {
     pub warnings: Vec<Warning>,
     /// Set when the file was not read at all (binary, unreadable).
     pub skipped_reason: Option<String>,
+    /// Set when reading stopped early (damaged or cut compressed data, a
+    /// read error): what happened; the lines before it were read.
+    pub damaged: Option<String>,
     /// What a second read of the file needs (files read as some format).
     pub reread: Option<reread::Source>,
     /// SHA-256 of the file as stored, when the options asked for it.
@@ -92,6 +95,7 @@ impl FileResult {
             forced: false,
             partial: Partial::new(opts.bucket_seconds),
             skipped_reason: Some(reason),
+            damaged: None,
             reread: None,
             sha256,
         }
@@ -405,6 +409,12 @@ fn read_unrecognised(mut op: Opened<'_>, opts: &ScanOptions) -> FileResult {
             ),
         });
     }
+    let mut damaged = op.damaged.take();
+    if let Some(e) = op.blocks.error.take() {
+        let w = damage_warning(&op.file, &op.opened, &e);
+        damaged = Some(w.message.clone());
+        warnings.push(w);
+    }
     let sha256 = opts
         .digests
         .then(|| digest_of(&op.file, op.digest.as_ref()));
@@ -415,6 +425,7 @@ fn read_unrecognised(mut op: Opened<'_>, opts: &ScanOptions) -> FileResult {
         partial,
         warnings,
         skipped_reason: None,
+        damaged,
         reread: None,
         sha256,
     }
@@ -487,8 +498,11 @@ fn read_file(mut op: Opened<'_>, opts: &ScanOptions, anchor: YearAnchor) -> File
         pending = next;
     }
     let mut warnings = op.warnings;
+    let mut damaged = op.damaged.take();
     if let Some(e) = op.blocks.error.take() {
-        warnings.push(damage_warning(&op.file, &op.opened, &e));
+        let w = damage_warning(&op.file, &op.opened, &e);
+        damaged = Some(w.message.clone());
+        warnings.push(w);
     }
     let stats = &partial.stats;
     if stats.lines >= 10 && stats.read_ratio() < 0.99 {
@@ -522,6 +536,7 @@ fn read_file(mut op: Opened<'_>, opts: &ScanOptions, anchor: YearAnchor) -> File
         partial,
         warnings,
         skipped_reason: None,
+        damaged,
         reread: Some(reread),
         sha256,
     }

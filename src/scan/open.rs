@@ -35,6 +35,8 @@ pub struct Opened<'a> {
     pub digest: Option<input::Digest>,
     /// The clock correction for this file.
     pub skew: crate::time::Micros,
+    /// Set when reading stopped within the first block: what happened.
+    pub damaged: Option<String>,
 }
 
 /// A stream of an input: opened and detected, or not read (with its
@@ -59,6 +61,8 @@ pub fn each_stream<E: From<ScanError>>(
         }
         return each(Err(r));
     }
+    // Members skipped for their names: the first one's warning speaks for all.
+    let mut quiet_warned = false;
     let walked = input::for_each_entry(file, opts.digests, select, &mut |entry| {
         let stream = match entry {
             input::Entry::Member(m) => match detect(m, opts) {
@@ -70,10 +74,21 @@ pub fn each_stream<E: From<ScanError>>(
                 reason,
                 sha256,
             } => {
+                let quiet = file.not_read.as_ref().is_some_and(|n| n.quiet);
                 let mut r = FileResult::skipped(file, reason, opts);
                 r.sha256 = opts
                     .digests
                     .then(|| sha256.unwrap_or_else(|| Err("not hashed: not read".to_string())));
+                if quiet {
+                    if quiet_warned {
+                        r.warnings.clear();
+                    } else {
+                        quiet_warned = true;
+                        r.warnings[0].message.push_str(
+                            " (members not read for their names are listed by `postmortem formats`, not warned about one by one)",
+                        );
+                    }
+                }
                 Err(r)
             }
         };
@@ -115,8 +130,11 @@ pub fn detect<'a>(m: input::Member<'a>, opts: &ScanOptions) -> Result<Stream<'a>
     let mut blocks = BlockReader::new(reader, DETECT_BYTES);
     let first_block = blocks.next_block().unwrap_or_default();
     let mut warnings = Vec::new();
+    let mut damaged = None;
     if let Some(e) = blocks.error.take() {
-        warnings.push(damage_warning(&file, &info, &e));
+        let w = damage_warning(&file, &info, &e);
+        damaged = Some(w.message.clone());
+        warnings.push(w);
     }
     if input::looks_binary(&first_block) {
         if file.explicit && file.member.is_none() {
@@ -161,6 +179,7 @@ pub fn detect<'a>(m: input::Member<'a>, opts: &ScanOptions) -> Result<Stream<'a>
         opened: info,
         digest,
         skew,
+        damaged,
     }))
 }
 
