@@ -161,6 +161,14 @@ fn a_cut_zstd_file_keeps_every_line_before_the_damage() {
     );
     let got = records(&doc);
     assert!(got > 183 * 20 / 4 && got < 183 * 20, "{got}");
+    // Counted and named in the inputs, not only warned about.
+    let damaged = doc["inputs"][0]["damaged"].as_str().unwrap();
+    assert!(damaged.contains("zstd"), "{damaged}");
+    let formats = String::from_utf8(run(&["formats"], &[dir.path()]).stdout).unwrap();
+    assert!(
+        formats.contains("read stopped early: damaged or truncated zstd data"),
+        "{formats}"
+    );
 }
 
 #[test]
@@ -525,4 +533,34 @@ fn year_less_members_of_a_bundle_take_the_year_of_the_others() {
         .as_str()
         .unwrap()
         .starts_with("2024-03-09T08:40:01"));
+}
+
+#[test]
+fn a_bundle_reads_the_same_for_any_threads_and_block_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = mini_files();
+    files.push(("lb/access.log.1.gz".to_string(), gz(&access())));
+    std::fs::write(dir.path().join("b.tgz"), gz(&tar_of(&files))).unwrap();
+    std::fs::write(dir.path().join("b.zip"), zip_of(&files)).unwrap();
+    let out = |threads: &str, block: Option<&str>| {
+        let mut c = bin();
+        c.current_dir(dir.path()).args([
+            "timeline",
+            "--format",
+            "json",
+            "--threads",
+            threads,
+            "b.tgz",
+            "b.zip",
+        ]);
+        if let Some(b) = block {
+            c.env("POSTMORTEM_BLOCK_SIZE", b);
+        }
+        let o = c.output().unwrap();
+        assert!(o.status.success());
+        o.stdout
+    };
+    let one = out("1", None);
+    assert!(one == out("2", None), "threads");
+    assert!(one == out("2", Some("4096")), "block size");
 }

@@ -184,6 +184,9 @@ impl Reread {
                 return Some(out);
             }
         }
+        if s.file.member.is_some() {
+            return self.tally_members(&[s], windows).pop().flatten();
+        }
         // Compressed files cannot be read from the middle: read the whole
         // stream again.
         let mut found = false;
