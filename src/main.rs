@@ -84,7 +84,7 @@ enum Command {
 
 #[derive(Args)]
 struct Common {
-    /// Log files and folders (searched recursively; .gz and .zst are read); - reads standard input.
+    /// Log files, folders (searched recursively), compressed logs (.gz, .zst, .bz2, .xz) and bundles (.tar, .tar.gz, .zip); - reads standard input.
     #[arg(value_name = "PATHS", required = true)]
     paths: Vec<String>,
     /// Extra pattern files or folders (TOML), in addition to the built-in patterns.

@@ -137,6 +137,8 @@ pub struct InputSummary {
     pub forced: bool,
     pub stats: scan::FileStats,
     pub skipped_reason: Option<String>,
+    /// Set when reading stopped early (damaged data): what happened.
+    pub damaged: Option<String>,
     /// Whether its requests count as the service's traffic.
     pub counts_requests: bool,
     /// SHA-256 as stored, or why there is none; `None` when not asked for.
@@ -255,6 +257,7 @@ pub fn analyze_with_progress(
             forced: r.forced,
             stats: r.partial.stats,
             skipped_reason: r.skipped_reason,
+            damaged: r.damaged,
             counts_requests,
             sha256: r.sha256,
         });

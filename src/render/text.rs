@@ -257,6 +257,9 @@ pub fn write_formats(out: &mut dyn Write, a: &Analysis, show_skipped: bool) -> i
         if let Some(r) = &i.skipped_reason {
             writeln!(out, "    not read: {}", sanitize_for_terminal(r))?;
         }
+        if let Some(d) = &i.damaged {
+            writeln!(out, "    read stopped early: {}", sanitize_for_terminal(d))?;
+        }
         if show_skipped {
             for (line, text) in &i.stats.skipped_samples {
                 writeln!(

@@ -20,6 +20,7 @@ pub mod open;
 pub mod partial;
 pub mod records;
 pub mod reread;
+mod spool;
 
 use rayon::prelude::*;
 
@@ -36,7 +37,7 @@ pub use reread::{BlockSpan, ClientCounts, Counted, Criterion, Located, Reread, S
 
 use fold::Folder;
 use lines::{display_line, Lines};
-use open::{damage_warning, open_and_detect, Opened, DETECT_LINES};
+use open::{damage_warning, Opened, DETECT_LINES};
 
 /// Settings for a scan.
 pub struct ScanOptions<'a> {
@@ -73,6 +74,9 @@ pub struct FileResult {
     pub warnings: Vec<Warning>,
     /// Set when the file was not read at all (binary, unreadable).
     pub skipped_reason: Option<String>,
+    /// Set when reading stopped early (damaged or cut compressed data, a
+    /// read error): what happened; the lines before it were read.
+    pub damaged: Option<String>,
     /// What a second read of the file needs (files read as some format).
     pub reread: Option<reread::Source>,
     /// SHA-256 of the file as stored, when the options asked for it.
@@ -93,6 +97,7 @@ impl FileResult {
             forced: false,
             partial: Partial::new(opts.bucket_seconds),
             skipped_reason: Some(reason),
+            damaged: None,
             reread: None,
             sha256,
         }
@@ -105,10 +110,21 @@ impl FileResult {
 }
 
 /// The digest filled in while reading, or one read on its own when the
-/// read stopped early (a damaged archive, a binary file).
-fn digest_of(file: &InputFile, digest: Option<&input::Digest>) -> Result<String, String> {
+/// read stopped early (a damaged archive, a binary file). What was not
+/// read in place (an entry skipped in a folder, a member of an archive)
+/// is not hashed on its own.
+pub(crate) fn digest_of(
+    file: &InputFile,
+    digest: Option<&input::Digest>,
+) -> Result<String, String> {
     if let Some(hex) = digest.and_then(|d| d.finish()) {
         return Ok(hex);
+    }
+    if file.not_read.is_some() {
+        return Err("not hashed: not read".into());
+    }
+    if file.member.is_some() {
+        return Err("not hashed: reading stopped early".into());
     }
     match &file.origin {
         input::Origin::Path(p) => input::sha256_file(p).map_err(|e| format!("unreadable: {e}")),
@@ -120,54 +136,203 @@ fn digest_of(file: &InputFile, digest: Option<&input::Digest>) -> Result<String,
 #[derive(Debug, thiserror::Error)]
 pub enum ScanError {
     #[error(
-        "{path}: looks like a binary file, not a log (name text logs, or .gz/.zst compressed logs)"
+        "{path}: looks like a binary file, not a log (name text logs, compressed logs (.gz, .zst, .bz2, .xz) or archives of them (.tar, .tar.gz, .zip))"
     )]
     Binary { path: String },
     #[error("{path}: cannot read it: {message}")]
     Unreadable { path: String, message: String },
 }
 
+/// Inputs open at once, at most: each is read with every thread on its
+/// blocks, so more would only hold more files open and more blocks in
+/// memory.
+pub(crate) fn in_flight() -> usize {
+    (rayon::current_num_threads() * 4).clamp(4, 64)
+}
+
+/// A year-less stream left for the second pass.
+enum Later {
+    /// Read again from its file (entry `entry` of the input; `member`:
+    /// of an archive).
+    Reopen {
+        seq: usize,
+        entry: usize,
+        member: bool,
+    },
+    /// A stream that cannot be read twice (standard input), held in a
+    /// spool file.
+    Spooled { seq: usize, held: Box<spool::Held> },
+}
+
+/// What the first pass made of one input: the results of its streams
+/// (by their place in the input) and the year-less ones left for later.
+#[derive(Default)]
+struct FirstPass {
+    results: Vec<(usize, FileResult)>,
+    later: Vec<Later>,
+}
+
 /// Scans every file: files with full dates first, then year-less ones
 /// (RFC 3164 syslog) with the year implied by the others.
+///
+/// Inputs are opened when they are read, a bounded number at once: each
+/// is opened, detected, read and closed; a year-less stream is noted and
+/// opened again in the second pass rather than held open.
 pub fn scan_all(files: Vec<InputFile>, opts: &ScanOptions) -> Result<Vec<FileResult>, ScanError> {
-    // Open and detect in parallel; an explicit binary or unreadable file is an error.
-    let opened: Vec<Result<Result<Opened, FileResult>, ScanError>> = files
-        .into_par_iter()
-        .map(|f| open_and_detect(f, opts))
-        .collect();
-    let mut ready = Vec::new();
-    let mut results: Vec<(usize, FileResult)> = Vec::new();
-    for (i, o) in opened.into_iter().enumerate() {
-        match o? {
-            Ok(op) => ready.push((i, op)),
-            Err(skipped) => results.push((i, skipped)),
+    let mut firsts: Vec<FirstPass> = Vec::with_capacity(files.len());
+    let mut dated_series = Series::new(opts.bucket_seconds);
+    for chunk in files.chunks(in_flight()) {
+        let done: Vec<Result<FirstPass, ScanError>> =
+            chunk.par_iter().map(|f| first_pass(f, opts)).collect();
+        for d in done {
+            let d = d?;
+            for (_, r) in &d.results {
+                dated_series.merge(&r.partial.series);
+            }
+            firsts.push(d);
         }
     }
-    let (yearless, dated): (Vec<_>, Vec<_>) = ready
-        .into_iter()
-        .partition(|(_, op)| op.format.is_some_and(|f| f.yearless()));
-
-    let first_pass: Vec<(usize, FileResult)> = dated
-        .into_par_iter()
-        .map(|(i, op)| (i, read_file(op, opts, YearAnchor::End(0))))
-        .collect();
-    let mut dated_series = Series::new(opts.bucket_seconds);
-    for (_, r) in &first_pass {
-        dated_series.merge(&r.partial.series);
-    }
     let range_end = end_of_bulk(&dated_series);
-    results.extend(first_pass);
-
-    let second_pass: Vec<(usize, FileResult)> = yearless
-        .into_par_iter()
-        .map(|(i, op)| {
-            let anchor = year_anchor(&op, opts.year, range_end);
-            (i, read_file(op, opts, anchor))
-        })
+    let pending: Vec<(usize, Vec<Later>)> = firsts
+        .iter_mut()
+        .enumerate()
+        .filter(|(_, f)| !f.later.is_empty())
+        .map(|(i, f)| (i, std::mem::take(&mut f.later)))
         .collect();
-    results.extend(second_pass);
-    results.sort_by_key(|(i, _)| *i);
-    Ok(results.into_iter().map(|(_, r)| r).collect())
+    for chunk in pending.chunks(in_flight()) {
+        let done: Vec<Result<Vec<(usize, FileResult)>, ScanError>> = chunk
+            .par_iter()
+            .map(|(i, later)| second_pass(&files[*i], later, opts, range_end))
+            .collect();
+        for ((i, _), d) in chunk.iter().zip(done) {
+            firsts[*i].results.extend(d?);
+        }
+    }
+    let mut out = Vec::with_capacity(files.len());
+    for mut f in firsts {
+        f.results.sort_by_key(|(seq, _)| *seq);
+        out.extend(f.results.into_iter().map(|(_, r)| r));
+    }
+    Ok(out)
+}
+
+/// The first pass over one input: every stream with full dates is read,
+/// year-less ones are noted.
+fn first_pass(file: &InputFile, opts: &ScanOptions) -> Result<FirstPass, ScanError> {
+    let mut out = FirstPass::default();
+    let mut seq = 0usize;
+    open::each_stream::<ScanError>(file, opts, None, &mut |stream| {
+        let here = seq;
+        seq += 1;
+        match stream {
+            Err(skipped) => out.results.push((here, skipped)),
+            Ok(op) if op.format.is_some_and(|f| f.yearless()) => {
+                if matches!(op.file.origin, input::Origin::Path(_)) {
+                    let entry = op.file.member.as_ref().map_or(0, |m| m.index);
+                    out.later.push(Later::Reopen {
+                        seq: here,
+                        entry,
+                        member: op.file.member.is_some(),
+                    });
+                } else {
+                    match spool::hold(op) {
+                        Ok(held) => out.later.push(Later::Spooled {
+                            seq: here,
+                            held: Box::new(held),
+                        }),
+                        Err(failed) => {
+                            let (op, e) = *failed;
+                            let mut r = read_file(op, opts, YearAnchor::End(now()));
+                            r.warnings.push(Warning {
+                                path: r.file.display.clone(),
+                                message: format!(
+                                    "cannot hold standard input for the year-less second pass ({e}): its year is taken from today (give --year)"
+                                ),
+                            });
+                            out.results.push((here, r));
+                        }
+                    }
+                }
+            }
+            Ok(op) => out
+                .results
+                .push((here, read_file(op, opts, YearAnchor::End(0)))),
+        }
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// The second pass over one input: its year-less streams, read with the
+/// year the others imply.
+fn second_pass(
+    file: &InputFile,
+    later: &[Later],
+    opts: &ScanOptions,
+    range_end: Option<Micros>,
+) -> Result<Vec<(usize, FileResult)>, ScanError> {
+    let mut out = Vec::new();
+    let mut reopen: Vec<(usize, usize)> = Vec::new();
+    let mut archive = false;
+    for l in later {
+        match l {
+            Later::Reopen { seq, entry, member } => {
+                archive |= *member;
+                reopen.push((*entry, *seq));
+            }
+            Later::Spooled { seq, held } => {
+                let mut r = spool::read_back(&held.spool, &held.file, opts, |op| {
+                    let anchor = year_anchor(&op, opts.year, range_end);
+                    read_file(op, opts, anchor)
+                })?
+                .unwrap_or_else(|r| r);
+                r.sha256 = held.sha256.clone();
+                let mut w = held.warnings.clone();
+                w.append(&mut r.warnings);
+                r.warnings = w;
+                out.push((*seq, r));
+            }
+        }
+    }
+    if reopen.is_empty() {
+        return Ok(out);
+    }
+    let seq_of = |entry: usize| reopen.iter().find(|(e, _)| *e == entry).map(|(_, s)| *s);
+    let wanted = |i: usize| seq_of(i).is_some();
+    let last = reopen.iter().map(|(e, _)| *e).max().unwrap_or(0);
+    open::each_stream::<ScanError>(file, opts, Some((&wanted, last)), &mut |stream| {
+        let stream_file = match &stream {
+            Ok(op) => &op.file,
+            Err(r) => &r.file,
+        };
+        // A plain file is its one stream; of an archive, only the members
+        // asked for (its damage was reported in the first pass).
+        let seq = match &stream_file.member {
+            Some(m) => seq_of(m.index),
+            None if !archive => Some(reopen[0].1),
+            None => None,
+        };
+        let Some(seq) = seq else {
+            return Ok(());
+        };
+        let r = match stream {
+            Ok(op) => {
+                let anchor = year_anchor(&op, opts.year, range_end);
+                read_file(op, opts, anchor)
+            }
+            Err(r) => r,
+        };
+        out.push((seq, r));
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }
 
 /// The end of the bulk of the data: one stray line dated years away (a
@@ -183,7 +348,7 @@ fn end_of_bulk(series: &Series) -> Option<Micros> {
 
 /// Where a year-less file takes its year from: `--year`, else the end of
 /// the other inputs' time range, else the file's modification time, else now.
-fn year_anchor(op: &Opened, year: Option<i32>, range_end: Option<Micros>) -> YearAnchor {
+fn year_anchor(op: &Opened<'_>, year: Option<i32>, range_end: Option<Micros>) -> YearAnchor {
     if let Some(year) = year {
         let first_month = first_syslog_month(&op.first_block).unwrap_or(1);
         return YearAnchor::Start { year, first_month };
@@ -191,14 +356,10 @@ fn year_anchor(op: &Opened, year: Option<i32>, range_end: Option<Micros>) -> Yea
     if let Some(end) = range_end {
         return YearAnchor::End(end.div_euclid(SEC));
     }
-    if let Some(m) = op.file.mtime {
+    if let Some(m) = op.file.content_mtime() {
         return YearAnchor::End(m);
     }
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    YearAnchor::End(now)
+    YearAnchor::End(now())
 }
 
 /// The month of the first RFC 3164 date in a block (for `--year` rollover).
@@ -219,7 +380,7 @@ fn first_syslog_month(block: &[u8]) -> Option<u32> {
 
 /// Reads a file whose start no format could read: its lines are counted
 /// as skipped (a few kept to show).
-fn read_unrecognised(mut op: Opened, opts: &ScanOptions) -> FileResult {
+fn read_unrecognised(mut op: Opened<'_>, opts: &ScanOptions) -> FileResult {
     let mut partial = Partial::new(opts.bucket_seconds);
     let mut base = 0u64;
     let mut block = Some(std::mem::take(&mut op.first_block));
@@ -250,6 +411,12 @@ fn read_unrecognised(mut op: Opened, opts: &ScanOptions) -> FileResult {
             ),
         });
     }
+    let mut damaged = op.damaged.take();
+    if let Some(e) = op.blocks.error.take() {
+        let w = damage_warning(&op.file, &op.opened, &e);
+        damaged = Some(w.message.clone());
+        warnings.push(w);
+    }
     let sha256 = opts
         .digests
         .then(|| digest_of(&op.file, op.digest.as_ref()));
@@ -260,12 +427,13 @@ fn read_unrecognised(mut op: Opened, opts: &ScanOptions) -> FileResult {
         partial,
         warnings,
         skipped_reason: None,
+        damaged,
         reread: None,
         sha256,
     }
 }
 
-fn read_file(mut op: Opened, opts: &ScanOptions, anchor: YearAnchor) -> FileResult {
+fn read_file(mut op: Opened<'_>, opts: &ScanOptions, anchor: YearAnchor) -> FileResult {
     let Some(format) = op.format else {
         return read_unrecognised(op, opts);
     };
@@ -293,10 +461,13 @@ fn read_file(mut op: Opened, opts: &ScanOptions, anchor: YearAnchor) -> FileResu
         let first_index = block_index;
         // Read the next batch while this one is parsed.
         let mut next = Vec::with_capacity(batch_size);
-        let (_, results) = rayon::join(
-            || read_batch(blocks, &mut next, batch_size),
-            || -> Vec<(Partial, u64)> {
-                pending
+        let mut results: Vec<(Partial, u64)> = Vec::new();
+        // The reader stays on this thread (a member of an archive borrows
+        // the archive); the batch is parsed by the pool meanwhile.
+        rayon::in_place_scope(|s| {
+            let (pending, results, folder, ctx) = (&pending, &mut results, &folder, &ctx);
+            s.spawn(move |_| {
+                *results = pending
                     .par_iter()
                     .enumerate()
                     .map(|(k, block)| {
@@ -305,9 +476,10 @@ fn read_file(mut op: Opened, opts: &ScanOptions, anchor: YearAnchor) -> FileResu
                         }
                         folder.fold(block, first_index + k > 0, ctx.clone())
                     })
-                    .collect()
-            },
-        );
+                    .collect();
+            });
+            read_batch(blocks, &mut next, batch_size);
+        });
         block_index += pending.len();
         for (block, (mut p, newlines)) in pending.iter().zip(results) {
             spans.push(BlockSpan {
@@ -328,8 +500,11 @@ fn read_file(mut op: Opened, opts: &ScanOptions, anchor: YearAnchor) -> FileResu
         pending = next;
     }
     let mut warnings = op.warnings;
+    let mut damaged = op.damaged.take();
     if let Some(e) = op.blocks.error.take() {
-        warnings.push(damage_warning(&op.file, &op.opened, &e));
+        let w = damage_warning(&op.file, &op.opened, &e);
+        damaged = Some(w.message.clone());
+        warnings.push(w);
     }
     let stats = &partial.stats;
     if stats.lines >= 10 && stats.read_ratio() < 0.99 {
@@ -363,6 +538,7 @@ fn read_file(mut op: Opened, opts: &ScanOptions, anchor: YearAnchor) -> FileResu
         partial,
         warnings,
         skipped_reason: None,
+        damaged,
         reread: Some(reread),
         sha256,
     }

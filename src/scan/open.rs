@@ -22,10 +22,10 @@ pub struct FormatOverride {
     pub format: &'static dyn LogFormat,
 }
 
-/// A file opened and detected, waiting to be read.
-pub struct Opened {
+/// A stream opened and detected, waiting to be read.
+pub struct Opened<'a> {
     pub file: InputFile,
-    pub blocks: BlockReader<Box<dyn std::io::Read + Send>>,
+    pub blocks: BlockReader<Box<dyn std::io::Read + 'a>>,
     pub first_block: Vec<u8>,
     pub format: Option<&'static dyn LogFormat>,
     pub forced: bool,
@@ -35,44 +35,123 @@ pub struct Opened {
     pub digest: Option<input::Digest>,
     /// The clock correction for this file.
     pub skew: crate::time::Micros,
+    /// Set when reading stopped within the first block: what happened.
+    pub damaged: Option<String>,
 }
 
-/// Opens a file and detects its format. `Ok(Err(result))` is a file met
-/// in a folder that is not read (binary, unreadable), with its warning;
-/// the same problem with a file the user named is an error.
-pub fn open_and_detect(
-    file: InputFile,
+/// A stream of an input: opened and detected, or not read (with its
+/// result saying why).
+pub type Stream<'a> = Result<Opened<'a>, FileResult>;
+
+/// Calls `each` with every stream of `file` (the file, or each member of
+/// an archive), opened and detected, or as the result of a stream not
+/// read (binary, unreadable, skipped in a folder or an archive, the
+/// damaged rest of an archive). A file the user named that cannot be read
+/// or is binary is an error. `select` picks archive members by index.
+pub fn each_stream<E: From<ScanError>>(
+    file: &InputFile,
     opts: &ScanOptions,
-) -> Result<Result<Opened, FileResult>, ScanError> {
-    let digest = opts.digests.then(input::Digest::default);
-    let open = match input::open(&file, digest.as_ref()) {
-        Ok(o) => o,
-        Err(e) => {
+    select: input::archive::Select<'_>,
+    each: &mut dyn FnMut(Stream<'_>) -> Result<(), E>,
+) -> Result<(), E> {
+    if let Some(n) = &file.not_read {
+        let mut r = FileResult::skipped(file.clone(), n.reason.clone(), opts);
+        if n.quiet {
+            r.warnings.clear();
+        }
+        return each(Err(r));
+    }
+    // Members skipped for their names: the first one's warning speaks for all.
+    let mut quiet_warned = false;
+    let walked = input::for_each_entry(file, opts.digests, select, &mut |entry| {
+        let stream = match entry {
+            input::Entry::Member(m) => match detect(m, opts) {
+                Ok(s) => s,
+                Err(e) => return Err(E::from(e)),
+            },
+            input::Entry::Skipped {
+                file,
+                reason,
+                sha256,
+            } => {
+                let quiet = file.not_read.as_ref().is_some_and(|n| n.quiet);
+                let mut r = FileResult::skipped(file, reason, opts);
+                r.sha256 = opts
+                    .digests
+                    .then(|| sha256.unwrap_or_else(|| Err("not hashed: not read".to_string())));
+                if quiet {
+                    if quiet_warned {
+                        r.warnings.clear();
+                    } else {
+                        quiet_warned = true;
+                        r.warnings[0].message.push_str(
+                            " (members not read for their names are listed by `postmortem formats`, not warned about one by one)",
+                        );
+                    }
+                }
+                Err(r)
+            }
+        };
+        each(stream)
+    });
+    match walked {
+        Ok(w) => {
+            if let Some(damage) = w.damage {
+                let mut r = FileResult::skipped(file.clone(), damage, opts);
+                r.warnings[0].message = r.skipped_reason.clone().unwrap_or_default();
+                each(Err(r))?;
+            }
+            Ok(())
+        }
+        Err(input::archive::EachError::Visit(e)) => Err(e),
+        Err(input::archive::EachError::Open(e)) => {
             if file.explicit {
-                return Err(ScanError::Unreadable {
+                return Err(E::from(ScanError::Unreadable {
                     path: file.display.clone(),
                     message: e.to_string(),
-                });
+                }));
             }
             let reason = format!("cannot read it: {e}");
-            return Ok(Err(FileResult::skipped(file, reason, opts)));
+            each(Err(FileResult::skipped(file.clone(), reason, opts)))
         }
-    };
-    let info = open.info();
-    let mut blocks = BlockReader::new(open.reader, DETECT_BYTES);
+    }
+}
+
+/// Detects the format of one stream. `Ok(Err(result))` is a stream that
+/// is not read (binary), with its warning; the same problem with a file
+/// the user named is an error.
+pub fn detect<'a>(m: input::Member<'a>, opts: &ScanOptions) -> Result<Stream<'a>, ScanError> {
+    let input::Member {
+        file,
+        reader,
+        info,
+        digest,
+    } = m;
+    let mut blocks = BlockReader::new(reader, DETECT_BYTES);
     let first_block = blocks.next_block().unwrap_or_default();
     let mut warnings = Vec::new();
+    let mut damaged = None;
     if let Some(e) = blocks.error.take() {
-        warnings.push(damage_warning(&file, &info, &e));
+        let w = damage_warning(&file, &info, &e);
+        damaged = Some(w.message.clone());
+        warnings.push(w);
     }
     if input::looks_binary(&first_block) {
-        if file.explicit {
+        if file.explicit && file.member.is_none() {
             return Err(ScanError::Binary {
                 path: file.display.clone(),
             });
         }
+        if digest.is_some() && file.member.is_some() {
+            // A member cannot be hashed on its own later: finish it now.
+            blocks.drain();
+        }
         let reason = "binary file, not a log".to_string();
-        return Ok(Err(FileResult::skipped(file, reason, opts)));
+        let mut r = FileResult::skipped(file, reason, opts);
+        if let Some(d) = &digest {
+            r.sha256 = Some(super::digest_of(&r.file, Some(d)));
+        }
+        return Ok(Err(r));
     }
     blocks.set_block_size(opts.block_size);
     let (format, forced) = match override_for(opts, &file) {
@@ -82,7 +161,10 @@ pub fn open_and_detect(
                 .map(|(_, l)| l)
                 .take(DETECT_LINES)
                 .collect();
-            let mut ctx = TimeCtx::new(opts.zone, YearAnchor::End(file.mtime.unwrap_or(0)));
+            let mut ctx = TimeCtx::new(
+                opts.zone,
+                YearAnchor::End(file.content_mtime().unwrap_or(0)),
+            );
             (format::detect(&lines, &mut ctx), false)
         }
     };
@@ -97,6 +179,7 @@ pub fn open_and_detect(
         opened: info,
         digest,
         skew,
+        damaged,
     }))
 }
 
@@ -116,12 +199,22 @@ fn override_for(opts: &ScanOptions, file: &InputFile) -> Option<&'static dyn Log
 }
 
 /// Whether a `--log-format`/`--skew` path names this file: the path as
-/// shown, as given, or a trailing part of either.
+/// shown, as given, or a trailing part of either. A member of an archive
+/// is named by its path in the archive too (`ARCHIVE:MEMBER` as shown,
+/// the archive's path as given followed by `:MEMBER`, or a trailing part
+/// of the member's path).
 pub fn path_matches(file: &InputFile, p: &str) -> bool {
-    let origin = match &file.origin {
+    let mut origin = match &file.origin {
         input::Origin::Path(pb) => pb.to_string_lossy().into_owned(),
         input::Origin::Stdin => "-".to_string(),
     };
+    if let Some(m) = &file.member {
+        let tail = |s: &str| s == p || s.ends_with(&format!("/{p}"));
+        if tail(&m.path) {
+            return true;
+        }
+        origin = format!("{origin}:{}", m.path);
+    }
     file.display == p
         || origin == p
         || file.display.ends_with(&format!("/{p}"))
@@ -142,17 +235,9 @@ pub fn damage_warning(
     info: &input::OpenInputInfo,
     e: &std::io::Error,
 ) -> Warning {
-    let what = match info.compression {
-        input::Compression::Gzip => "damaged or truncated gzip data",
-        input::Compression::Zstd => "damaged or truncated zstd data",
-        input::Compression::None => "read error",
-    };
     Warning {
         path: file.display.clone(),
-        message: format!(
-            "{what} near compressed byte {}: {e}; kept every line before it",
-            info.consumed()
-        ),
+        message: info.describe_error(e),
     }
 }
 
@@ -161,13 +246,11 @@ mod tests {
     use super::*;
 
     fn file(display: &str, origin: &str) -> InputFile {
-        InputFile {
-            display: display.to_string(),
-            origin: input::Origin::Path(origin.into()),
-            explicit: false,
-            size: 0,
-            mtime: None,
-        }
+        InputFile::new(
+            display.to_string(),
+            input::Origin::Path(origin.into()),
+            false,
+        )
     }
 
     #[test]
@@ -182,6 +265,29 @@ mod tests {
             assert!(path_matches(&f, p), "{p}");
         }
         for p in ["ccess.log", "lb/access", "error.log"] {
+            assert!(!path_matches(&f, p), "{p}");
+        }
+    }
+
+    #[test]
+    fn members_match_by_their_path_in_the_archive() {
+        let mut f = file("b.tgz:var/log/nginx/access.log", "/tmp/x/b.tgz");
+        f.member = Some(input::MemberRef {
+            path: "var/log/nginx/access.log".into(),
+            index: 3,
+            mtime: None,
+            offset: None,
+        });
+        for p in [
+            "b.tgz:var/log/nginx/access.log",
+            "/tmp/x/b.tgz:var/log/nginx/access.log",
+            "nginx/access.log",
+            "access.log",
+            "var/log/nginx/access.log",
+        ] {
+            assert!(path_matches(&f, p), "{p}");
+        }
+        for p in ["b.tgz", "error.log", "log/nginx"] {
             assert!(!path_matches(&f, p), "{p}");
         }
     }

@@ -2,14 +2,15 @@
 //! order then line order, with the same years, clock corrections and
 //! `--since`/`--until` as the analysis.
 
-use crate::input::{InputFile, Warning};
+use crate::input::{InputFile, Origin, Warning};
 use crate::record::Parsed;
 use crate::series::Series;
 use crate::time::{TimeCtx, YearAnchor};
 
 use super::fold::shifted;
 use super::lines::Lines;
-use super::open::{damage_warning, open_and_detect, Opened};
+use super::open::{damage_warning, each_stream, Opened};
+use super::spool;
 use super::{end_of_bulk, year_anchor, ScanError, ScanOptions};
 
 /// Errors of [`for_each_record`]: a bad input, or output that could not be written.
@@ -33,40 +34,91 @@ pub fn for_each_record(
     each: &mut EachRecord,
 ) -> Result<Vec<Warning>, RecordsError> {
     let mut warnings = Vec::new();
-    let mut opened = Vec::new();
-    for f in files {
-        match open_and_detect(f, opts)? {
-            Ok(op) => opened.push(op),
-            Err(skipped) => warnings.extend(skipped.warnings),
-        }
-    }
-    let (yearless, dated): (Vec<_>, Vec<_>) = opened
-        .into_iter()
-        .partition(|op| op.format.is_some_and(|f| f.yearless()));
     // The same buckets as `scan_all`, so both commands find the same
     // bulk of the data and give year-less files the same year.
     let mut dated_series = Series::new(opts.bucket_seconds);
-    for op in dated {
-        let anchor = YearAnchor::End(0);
-        dump_file(
-            op,
-            opts,
-            anchor,
-            each,
-            &mut warnings,
-            Some(&mut dated_series),
-        )?;
+    // Year-less streams: (input, entries to open again, spooled copies).
+    let mut later: Vec<(usize, Vec<usize>, bool)> = Vec::new();
+    let mut spooled = Vec::new();
+    for (i, f) in files.iter().enumerate() {
+        let mut reopen = Vec::new();
+        let mut member = false;
+        each_stream::<RecordsError>(f, opts, None, &mut |stream| {
+            match stream {
+                Err(skipped) => warnings.extend(skipped.warnings),
+                Ok(op) if op.format.is_some_and(|f| f.yearless()) => {
+                    if matches!(op.file.origin, Origin::Path(_)) {
+                        member |= op.file.member.is_some();
+                        reopen.push(op.file.member.as_ref().map_or(0, |m| m.index));
+                    } else {
+                        match spool::hold(op) {
+                            Ok(held) => spooled.push(held),
+                            Err(failed) => {
+                                let (op, e) = *failed;
+                                warnings.push(Warning {
+                                    path: op.file.display.clone(),
+                                    message: format!("cannot hold standard input for the year-less second pass ({e}): its year is taken from today"),
+                                });
+                                let anchor = YearAnchor::End(super::now());
+                                dump_file(op, opts, anchor, each, &mut warnings, None)?;
+                            }
+                        }
+                    }
+                }
+                Ok(op) => dump_file(
+                    op,
+                    opts,
+                    YearAnchor::End(0),
+                    each,
+                    &mut warnings,
+                    Some(&mut dated_series),
+                )?,
+            }
+            Ok(())
+        })?;
+        if !reopen.is_empty() {
+            later.push((i, reopen, member));
+        }
     }
     let range_end = end_of_bulk(&dated_series);
-    for op in yearless {
-        let anchor = year_anchor(&op, opts.year, range_end);
-        dump_file(op, opts, anchor, each, &mut warnings, None)?;
+    for (i, entries, member) in later {
+        let last = entries.iter().copied().max().unwrap_or(0);
+        let wanted = |e: usize| entries.contains(&e);
+        each_stream::<RecordsError>(&files[i], opts, Some((&wanted, last)), &mut |stream| {
+            match stream {
+                Ok(op) if !member || op.file.member.is_some() => {
+                    let anchor = year_anchor(&op, opts.year, range_end);
+                    dump_file(op, opts, anchor, each, &mut warnings, None)?;
+                }
+                Err(skipped) if !member || skipped.file.member.is_some() => {
+                    warnings.extend(skipped.warnings)
+                }
+                _ => {}
+            }
+            Ok(())
+        })?;
+    }
+    for held in spooled {
+        warnings.extend(held.warnings.iter().cloned());
+        let dumped = spool::read_back(&held.spool, &held.file, opts, |op| {
+            let anchor = year_anchor(&op, opts.year, range_end);
+            let mut w = Vec::new();
+            let r = dump_file(op, opts, anchor, each, &mut w, None);
+            (r, w)
+        })?;
+        match dumped {
+            Ok((r, w)) => {
+                r?;
+                warnings.extend(w);
+            }
+            Err(skipped) => warnings.extend(skipped.warnings),
+        }
     }
     Ok(warnings)
 }
 
 fn dump_file(
-    mut op: Opened,
+    mut op: Opened<'_>,
     opts: &ScanOptions,
     anchor: YearAnchor,
     each: &mut EachRecord,

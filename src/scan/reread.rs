@@ -174,6 +174,12 @@ impl Reread {
     /// Counts requests, the requests `criterion` calls bad, and distinct
     /// clients (and those with a bad request) in each window; with
     /// `per_second`, also the bad requests per second (for exact edges).
+    ///
+    /// A plain file, or a member stored as it is in an uncompressed tar on
+    /// disk, is read again only in the blocks that touch a window. A
+    /// compressed file is read again whole; members of a compressed
+    /// archive (or compressed members) are read again by streaming the
+    /// archive once up to the last of them, reading only those.
     pub fn count_by(
         &self,
         windows: &[(Micros, Micros)],
@@ -196,16 +202,44 @@ impl Reread {
                 }
                 ok
             })
+            .filter(|s| s.touches(windows))
             .collect();
-        let tallies: Vec<Option<Vec<WindowTally>>> = sources
+        // One unit per file or archive to read.
+        let mut units: Vec<Vec<&Source>> = Vec::new();
+        for s in sources {
+            let streamed = s
+                .file
+                .member
+                .as_ref()
+                .is_some_and(|m| m.offset.is_none() || s.compression != Compression::None);
+            let same_archive = units.iter_mut().find(|u| {
+                streamed
+                    && u[0].file.member.is_some()
+                    && u[0].file.origin == s.file.origin
+                    && !in_place(u[0])
+            });
+            match same_archive {
+                Some(u) => u.push(s),
+                None => units.push(vec![s]),
+            }
+        }
+        let tallies: Vec<Vec<Option<Vec<WindowTally>>>> = units
             .par_iter()
-            .map(|s| self.tally_source(s, &probe))
+            .map(|u| {
+                if u[0].file.member.is_some() && !in_place(u[0]) {
+                    self.tally_members(u, &probe)
+                } else {
+                    vec![self.tally_source(u[0], &probe)]
+                }
+            })
             .collect();
         let mut merged: Vec<WindowTally> = vec![WindowTally::default(); windows.len()];
-        for (s, file_tallies) in sources.iter().zip(tallies) {
-            match file_tallies {
-                Some(t) => merge_into(&mut merged, t),
-                None => left_out.push(s.file.display.clone()),
+        for (u, unit_tallies) in units.iter().zip(tallies) {
+            for (s, t) in u.iter().zip(unit_tallies) {
+                match t {
+                    Some(t) => merge_into(&mut merged, t),
+                    None => left_out.push(s.file.display.clone()),
+                }
             }
         }
         Counted {
@@ -217,28 +251,23 @@ impl Reread {
     fn tally_source(&self, s: &Source, probe: &Probe) -> Option<Vec<WindowTally>> {
         let windows = probe.windows;
         let mut out = vec![WindowTally::default(); windows.len()];
-        // Skip files whose time range misses every window.
-        let (Some(first), Some(last)) = (s.first, s.last) else {
-            return Some(out);
-        };
-        if !windows.iter().any(|&(w0, w1)| first <= w1 && last >= w0) {
-            return Some(out);
-        }
         let ctx = TimeCtx::new(self.zone, s.anchor);
         let reader = BlockTally {
             source: s,
             policy: &self.failure,
             probe,
         };
-        // A plain file on disk: read only the blocks that touch a window.
-        if let (input::Origin::Path(path), Compression::None) = (&s.file.origin, s.compression) {
+        // A plain file on disk (or a plain member of a plain tar): read
+        // only the blocks that touch a window.
+        if let (input::Origin::Path(path), true) = (&s.file.origin, in_place(s)) {
             if !s.blocks.is_empty() {
+                let base = s.file.member.as_ref().and_then(|m| m.offset).unwrap_or(0);
                 let wanted: Vec<&BlockSpan> =
                     s.blocks.iter().filter(|b| b.touches(windows)).collect();
                 let parts: Option<Vec<Vec<WindowTally>>> = wanted
                     .par_iter()
                     .map(|span| {
-                        read_span(path, span)
+                        read_span(path, base, span)
                             .ok()
                             .map(|block| reader.tally(&block, span.line_base, ctx.clone()))
                     })
@@ -249,10 +278,76 @@ impl Reread {
                 return Some(out);
             }
         }
+        if s.file.member.is_some() {
+            return self.tally_members(&[s], probe).pop().flatten();
+        }
         // Compressed files cannot be read from the middle: read the whole
         // stream again.
-        let open = input::open(&s.file, None).ok()?;
-        let mut blocks = BlockReader::new(open.reader, self.block_size);
+        let mut found = false;
+        let walked = input::for_each_entry::<()>(&s.file, false, None, &mut |e| {
+            if let input::Entry::Member(m) = e {
+                found = true;
+                self.tally_stream(m.reader, &reader, &ctx, &mut out);
+            }
+            Ok(())
+        });
+        // A damaged archive stops at the same place as in the first read.
+        (walked.is_ok() && found).then_some(out)
+    }
+
+    /// The members of one archive, read again in one pass over it.
+    fn tally_members(&self, sources: &[&Source], probe: &Probe) -> Vec<Option<Vec<WindowTally>>> {
+        let windows = probe.windows;
+        let mut out: Vec<Option<Vec<WindowTally>>> = vec![None; sources.len()];
+        let index_of = |i: usize| {
+            sources
+                .iter()
+                .position(|s| s.file.member.as_ref().is_some_and(|m| m.index == i))
+        };
+        let wanted = |i: usize| index_of(i).is_some();
+        let last = sources
+            .iter()
+            .filter_map(|s| s.file.member.as_ref().map(|m| m.index))
+            .max()
+            .unwrap_or(0);
+        let mut archive = sources[0].file.clone();
+        archive.member = None;
+        let _ = input::for_each_entry::<()>(&archive, false, Some((&wanted, last)), &mut |e| {
+            let input::Entry::Member(m) = e else {
+                return Ok(());
+            };
+            let Some(k) = m.file.member.as_ref().and_then(|mm| index_of(mm.index)) else {
+                return Ok(());
+            };
+            let s = sources[k];
+            if m.file.member.as_ref().map(|mm| &mm.path)
+                != s.file.member.as_ref().map(|mm| &mm.path)
+            {
+                return Ok(());
+            }
+            let ctx = TimeCtx::new(self.zone, s.anchor);
+            let reader = BlockTally {
+                source: s,
+                policy: &self.failure,
+                probe,
+            };
+            let mut t = vec![WindowTally::default(); windows.len()];
+            self.tally_stream(m.reader, &reader, &ctx, &mut t);
+            out[k] = Some(t);
+            Ok(())
+        });
+        out
+    }
+
+    /// Reads a whole stream again, tallying its blocks in parallel.
+    fn tally_stream(
+        &self,
+        reader: Box<dyn std::io::Read + '_>,
+        tally: &BlockTally,
+        ctx: &TimeCtx,
+        out: &mut [WindowTally],
+    ) {
+        let mut blocks = BlockReader::new(reader, self.block_size);
         let batch = (rayon::current_num_threads() * 2).max(2);
         let mut pending = Vec::with_capacity(batch);
         let mut line_base = 0u64;
@@ -269,17 +364,31 @@ impl Reread {
             let parts: Vec<Vec<WindowTally>> = pending
                 .par_iter()
                 .zip(&bases)
-                .map(|(b, &base)| reader.tally(b, base, ctx.clone()))
+                .map(|(b, &base)| tally.tally(b, base, ctx.clone()))
                 .collect();
             for part in parts {
-                merge_into(&mut out, part);
+                merge_into(out, part);
             }
             for b in pending.drain(..) {
                 blocks.recycle(b);
             }
         }
-        // A damaged archive stops at the same place as in the first read.
-        Some(out)
+    }
+}
+
+/// Whether a source's bytes lie in its file as they are: a plain file, or
+/// a plain member of an uncompressed tar on disk.
+fn in_place(s: &Source) -> bool {
+    s.compression == Compression::None && s.file.member.as_ref().is_none_or(|m| m.offset.is_some())
+}
+
+impl Source {
+    /// Whether the source's time range meets a window.
+    fn touches(&self, windows: &[(Micros, Micros)]) -> bool {
+        let (Some(first), Some(last)) = (self.first, self.last) else {
+            return false;
+        };
+        windows.iter().any(|&(w0, w1)| first <= w1 && last >= w0)
     }
 }
 
@@ -369,11 +478,11 @@ fn unchanged_since_read(file: &InputFile) -> bool {
     }
 }
 
-/// Reads one block of a plain file again.
-fn read_span(path: &std::path::Path, span: &BlockSpan) -> std::io::Result<Vec<u8>> {
+/// Reads one block of a plain file (or plain tar member at `base`) again.
+fn read_span(path: &std::path::Path, base: u64, span: &BlockSpan) -> std::io::Result<Vec<u8>> {
     use std::io::{Read, Seek, SeekFrom};
     let mut f = std::fs::File::open(path)?;
-    f.seek(SeekFrom::Start(span.offset))?;
+    f.seek(SeekFrom::Start(base + span.offset))?;
     let mut buf = vec![0u8; span.len as usize];
     f.read_exact(&mut buf)?;
     Ok(buf)
@@ -455,17 +564,17 @@ mod tests {
         let path = dir.join("access.log");
         std::fs::write(&path, text).unwrap();
         let meta = std::fs::metadata(&path).unwrap();
-        let file = InputFile {
-            display: "access.log".to_string(),
-            origin: input::Origin::Path(path.clone()),
-            explicit: true,
-            size: meta.len(),
-            mtime: meta
-                .modified()
-                .ok()
-                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                .map(|d| d.as_secs() as i64),
-        };
+        let mut file = InputFile::new(
+            "access.log".to_string(),
+            input::Origin::Path(path.clone()),
+            true,
+        );
+        file.size = meta.len();
+        file.mtime = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(|d| d.as_secs() as i64);
         let parser = crate::format::by_name("nginx_access").unwrap();
         // Blocks as the first pass cuts them, with their time ranges.
         let mut blocks = Vec::new();

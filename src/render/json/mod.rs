@@ -80,6 +80,9 @@ pub fn inputs_value(a: &Analysis) -> Value {
                 if let Some(r) = &i.skipped_reason {
                     m.insert("not_read".into(), json!(r));
                 }
+                if let Some(d) = &i.damaged {
+                    m.insert("damaged".into(), json!(d));
+                }
                 Value::Object(m)
             })
             .collect(),
