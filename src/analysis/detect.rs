@@ -491,7 +491,52 @@ pub fn ratio_levels(points: &[Point], b: &Baseline) -> Vec<Level> {
 /// calmer spell both move the onset back; noise does not, and the excess
 /// must be unlikely at the baseline ([`ONSET_P`]).
 pub fn sustained_onset(points: &[Point], first: usize, floor: usize, b: &Baseline) -> usize {
-    let p0 = b.noise_ratio();
+    // A slow burn leaks into the baseline (its early buckets are below the
+    // thresholds, so they count as normal): judge the departure against
+    // the buckets before the onset found so far, a few rounds.
+    let mut p0 = b.noise_ratio();
+    let mut onset = first;
+    for _ in 0..4 {
+        let found = cusum_onset(points, first, floor, p0);
+        let settled = found == onset;
+        onset = found;
+        match quietest_before(points, floor, found) {
+            Some(q) if !settled && q < p0 => p0 = q.max(b.budget()),
+            _ => break,
+        }
+    }
+    onset
+}
+
+/// The lowest failure ratio of the stretches of
+/// [`ONSET_BASELINE_BUCKETS`] buckets (half overlapping) between `floor`
+/// and `to`: the rate before a slow burn began, when its early part
+/// already leaked into the baseline.
+fn quietest_before(points: &[Point], floor: usize, to: usize) -> Option<f64> {
+    let width = ONSET_BASELINE_BUCKETS;
+    let mut best: Option<f64> = None;
+    let mut start = floor;
+    while start + width <= to {
+        let (mut n, mut f, mut active) = (0u64, 0u64, 0usize);
+        for p in points.get(start..start + width).unwrap_or(&[]) {
+            n += p.requests;
+            f += p.failed;
+            active += (p.requests > 0) as usize;
+        }
+        if active >= 10 && n > 0 {
+            let r = f as f64 / n as f64;
+            best = Some(best.map_or(r, |b: f64| b.min(r)));
+        }
+        start += width / 2;
+    }
+    best
+}
+
+/// Buckets before an onset that say what the rate was before it.
+const ONSET_BASELINE_BUCKETS: usize = 60;
+
+/// [`sustained_onset`] against one baseline ratio `p0`.
+fn cusum_onset(points: &[Point], first: usize, floor: usize, p0: f64) -> usize {
     let (mut cum, mut best, mut best_at) = (0.0f64, 0.0f64, first);
     let (mut bad, mut expected) = (0u64, 0.0f64);
     let (mut best_bad, mut best_expected) = (0u64, 0.0f64);
@@ -501,7 +546,7 @@ pub fn sustained_onset(points: &[Point], first: usize, floor: usize, b: &Baselin
             continue;
         }
         let e = p.requests as f64 * p0;
-        cum += p.failed as f64 - e - e.sqrt().max(0.5);
+        cum += p.failed as f64 - e - 0.5 * e.sqrt().max(0.5);
         bad += p.failed;
         expected += e;
         if cum > best {

@@ -45,6 +45,13 @@ pub struct Impact {
     pub exact_counts: bool,
     /// Error-level application messages within the window.
     pub error_messages: u64,
+    /// Latency incidents: requests slower than the threshold (or failed),
+    /// and their share.
+    pub requests_slow: Option<u64>,
+    pub slow_pct: Option<f64>,
+    /// Refusal incidents: the refused requests (also `requests_failed`).
+    pub requests_refused: Option<u64>,
+    pub refused_pct: Option<f64>,
 }
 
 /// Time to detect, mitigate and recover, in seconds from the start.

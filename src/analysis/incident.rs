@@ -182,6 +182,15 @@ impl Incident {
         }
     }
 
+    /// Its bad requests and their share: slow ones for latency, else
+    /// failed (refused, for refusals).
+    pub fn bad(&self) -> (u64, Option<f64>) {
+        match (self.kind, self.impact.requests_slow) {
+            (IncidentKind::Latency, Some(n)) => (n, self.impact.slow_pct),
+            _ => (self.impact.requests_failed, self.impact.failed_pct),
+        }
+    }
+
     /// The slow threshold of a latency incident, milliseconds.
     pub fn slow_threshold_ms(&self) -> Option<f64> {
         match self.criterion {

@@ -174,12 +174,13 @@ fn ends(i: &Incident) -> String {
             format_duration(i.duration_seconds())
         ),
         _ => {
+            let (bad, share) = i.bad();
             let mut s = format!(
                 "{} of {} requests {} ({}) over {}",
-                group_thousands(i.impact.requests_failed),
+                group_thousands(bad),
                 group_thousands(i.impact.requests_total),
                 i.bad_verb(),
-                pct2(i.impact.failed_pct),
+                pct2(share),
                 format_duration(i.duration_seconds())
             );
             if i.impact.requests_lost > 0 {

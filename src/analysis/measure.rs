@@ -165,6 +165,21 @@ fn request_impact(
         }
     }
     imp.failed_pct = impact::percent(imp.requests_failed, imp.requests_total);
+    match raw.kind {
+        IncidentKind::Latency => {
+            // The bad requests are the slow ones; failures are counted
+            // as such (to the second).
+            imp.requests_slow = Some(imp.requests_failed);
+            imp.slow_pct = imp.failed_pct;
+            imp.requests_failed = ctx.failed.count_between(start, end).min(imp.requests_total);
+            imp.failed_pct = impact::percent(imp.requests_failed, imp.requests_total);
+        }
+        IncidentKind::Refusals => {
+            imp.requests_refused = Some(imp.requests_failed);
+            imp.refused_pct = imp.failed_pct;
+        }
+        _ => {}
+    }
     imp.clients_affected_pct = match (imp.clients_affected, imp.clients_total) {
         (Some(x), Some(t)) => impact::percent(x, t),
         _ => None,

@@ -395,8 +395,9 @@ fn a_slowdown_without_errors_is_a_latency_incident() {
     );
     let t = i.slow_threshold_ms().unwrap();
     assert!(t > 100.0 && t < 1000.0, "{t}");
-    let slow = i.impact.failed_pct.unwrap();
+    let slow = i.impact.slow_pct.unwrap();
     assert!((slow - 50.0).abs() < 5.0, "{slow}");
+    assert_eq!((i.impact.requests_failed, i.bad().1), (0, Some(slow)));
     assert!(i.counted[0].starts_with("slower than"), "{:?}", i.counted);
     assert!(i.edges.is_some());
 }

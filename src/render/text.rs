@@ -120,11 +120,13 @@ fn preamble(incidents: &[Incident]) -> Vec<String> {
                 group_thousands(i.impact.error_messages)
             )),
             _ => {
+                let (bad, share) = i.bad();
                 line.push_str(&format!(
-                    "; {} of {} requests failed ({})",
-                    group_thousands(i.impact.requests_failed),
+                    "; {} of {} requests {} ({})",
+                    group_thousands(bad),
                     group_thousands(i.impact.requests_total),
-                    pct2(i.impact.failed_pct)
+                    i.bad_verb(),
+                    pct2(share)
                 ));
                 if let (Some(a), Some(t), Some(p)) = (
                     i.impact.clients_affected,

@@ -75,7 +75,11 @@ impl Criterion {
         match self {
             Criterion::Failed => policy.failed(request.status, request.failed),
             Criterion::Status(set) => set.contains(&request.status),
-            Criterion::SlowerThan(ms) => request.latency_ms.is_some_and(|l| l > *ms),
+            // A failed request is as bad as a slow one to whoever sent it.
+            Criterion::SlowerThan(ms) => {
+                request.latency_ms.is_some_and(|l| l > *ms)
+                    || policy.failed(request.status, request.failed)
+            }
         }
     }
 }
@@ -664,9 +668,12 @@ mod tests {
         assert_eq!((last.at, last.line), (t0 + 198 * SEC, 199));
         assert!(w.bad_seconds.is_empty());
         assert_eq!(counted.exact(1).unwrap(), &ClientCounts::default());
-        // Other criteria: slow requests (none have a latency) and statuses.
+        // Other criteria: slow (none has a latency) or failed, and statuses.
         let slow = reread.count_by(&windows[..1], &Criterion::SlowerThan(1.0), false);
-        assert_eq!((slow.windows[0].requests, slow.windows[0].failed), (100, 0));
+        assert_eq!(
+            (slow.windows[0].requests, slow.windows[0].failed),
+            (100, 50)
+        );
         let by_status = reread.count_by(&windows[..1], &Criterion::Status(vec![200]), true);
         let w = &by_status.windows[0];
         assert_eq!((w.failed, w.affected), (50, 7));

@@ -156,6 +156,11 @@ pub fn incident_value(i: &Incident) -> Value {
     );
     im.insert("error_messages".into(), json!(imp.error_messages));
     im.insert("exact_counts".into(), json!(imp.exact_counts));
+    // Kind-specific counts (null for other kinds).
+    im.insert("requests_slow".into(), opt(imp.requests_slow));
+    im.insert("slow_pct".into(), opt(imp.slow_pct));
+    im.insert("requests_refused".into(), opt(imp.requests_refused));
+    im.insert("refused_pct".into(), opt(imp.refused_pct));
     m.insert("impact".into(), Value::Object(im));
     m.insert(
         "suspects".into(),

@@ -184,7 +184,7 @@ fn incident_report(
         ),
         IncidentKind::ErrorRatio | IncidentKind::Refusals | IncidentKind::Latency => format!(
             "Postmortem: {} of requests {} for {} on {}",
-            pct2(i.impact.failed_pct),
+            pct2(i.bad().1),
             i.bad_verb(),
             format_duration(i.duration_seconds()),
             format_date(i.start)

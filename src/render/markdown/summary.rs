@@ -111,7 +111,7 @@ fn sentence(i: &Incident, sources: &[&str]) -> String {
         IncidentKind::ErrorRatio | IncidentKind::Refusals | IncidentKind::Latency => {
             let mut s = format!(
                 "{span} {} of requests{through} {}",
-                pct2(i.impact.failed_pct),
+                pct2(i.bad().1),
                 i.bad_verb()
             );
             if i.kind != IncidentKind::ErrorRatio {
@@ -156,12 +156,23 @@ fn impact_parts(i: &Incident) -> Vec<String> {
             group_thousands(imp.requests_lost)
         ));
     } else if i.kind != IncidentKind::ErrorsFromAppLogs {
+        let (bad, share) = i.bad();
+        let what = match i.kind {
+            IncidentKind::Refusals => "refused",
+            IncidentKind::Latency => "slow",
+            _ => "failed",
+        };
         impact.push(format!(
-            "{} of {} requests failed ({}; baseline {})",
-            group_thousands(imp.requests_failed),
+            "{} of {} requests {} ({}{})",
+            group_thousands(bad),
             group_thousands(imp.requests_total),
-            pct2(imp.failed_pct),
-            pct2(imp.baseline_failed_pct)
+            i.bad_verb(),
+            pct2(share),
+            if i.kind == IncidentKind::ErrorRatio {
+                format!("; baseline {}", pct2(imp.baseline_failed_pct))
+            } else {
+                format!("; counted: {}", i.counted.join(", "))
+            }
         ));
         if let (Some(x), Some(t), Some(p)) = (
             imp.clients_affected,
@@ -169,7 +180,7 @@ fn impact_parts(i: &Incident) -> Vec<String> {
             imp.clients_affected_pct,
         ) {
             impact.push(format!(
-                "{} of {} clients ({p:.2}%) saw at least one failed request",
+                "{} of {} clients ({p:.2}%) saw at least one {what} request",
                 group_thousands(x),
                 group_thousands(t)
             ));
