@@ -16,9 +16,13 @@ pub mod apache_error;
 pub mod envoy;
 pub mod haproxy;
 pub mod json;
+pub mod klog;
 pub mod lex;
 pub mod logfmt;
+pub mod mysql;
 pub mod nginx_error;
+pub mod postgresql;
+pub mod redis;
 pub mod syslog;
 #[cfg(test)]
 pub(crate) mod testkit;
@@ -59,6 +63,14 @@ pub trait LogFormat: Send + Sync {
     /// Whether some timestamps lack a year, so the file must be read after
     /// the others have fixed the time range (RFC 3164 syslog).
     fn yearless(&self) -> bool {
+        false
+    }
+
+    /// Whether the format reads any line of a broad shape (timestamped
+    /// text): a fallback that never wins detection over a format that
+    /// reads as many lines, even one that reads more of them as
+    /// continuations (PostgreSQL's `DETAIL` lines are records to it).
+    fn fallback(&self) -> bool {
         false
     }
 }
@@ -107,6 +119,10 @@ pub fn registry() -> &'static [&'static dyn LogFormat] {
         // Syslog hands the lines of formats that hide behind its header
         // to their readers: HAProxy's.
         &syslog::Syslog::new(&[&haproxy::Haproxy]),
+        &postgresql::Postgresql,
+        &mysql::Mysql,
+        &redis::Redis,
+        &klog::Klog,
         &json::JsonLines,
         &logfmt::Logfmt,
         &timestamped::Timestamped,
@@ -148,8 +164,10 @@ pub fn score(format: &dyn LogFormat, lines: &[&[u8]], ctx: &mut TimeCtx) -> Samp
     s
 }
 
-/// Picks the format that reads the most sample lines as records (then the
-/// most lines in all); `None` when no format reads a single record.
+/// Picks the format that reads the most sample lines (records and
+/// continuations), then the one that reads more of them as records, except
+/// that a [fallback](LogFormat::fallback) format does not win on records
+/// alone; `None` when no format reads a single record.
 pub fn detect(lines: &[&[u8]], ctx: &mut TimeCtx) -> Option<&'static dyn LogFormat> {
     let mut best: Option<(&'static dyn LogFormat, (usize, usize))> = None;
     for &format in registry() {
@@ -157,7 +175,8 @@ pub fn detect(lines: &[&[u8]], ctx: &mut TimeCtx) -> Option<&'static dyn LogForm
         if s.records == 0 {
             continue;
         }
-        let key = (s.records + s.continued, s.records);
+        let records = if format.fallback() { 0 } else { s.records };
+        let key = (s.records + s.continued, records);
         if best.is_none_or(|(_, b)| key > b) {
             best = Some((format, key));
         }
@@ -191,6 +210,10 @@ mod tests {
                 ("apache_error", System, System),
                 // Its requests are the HAProxy lines it carries.
                 ("syslog", System, Front),
+                ("postgresql", System, System),
+                ("mysql", System, System),
+                ("redis", System, System),
+                ("klog", System, System),
                 ("json", Application, Application),
                 ("logfmt", Application, Application),
                 ("timestamped", Application, Application),

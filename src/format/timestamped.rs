@@ -77,6 +77,10 @@ impl LogFormat for Timestamped {
     fn multiline(&self) -> bool {
         true
     }
+
+    fn fallback(&self) -> bool {
+        true
+    }
 }
 
 /// The timestamp at the start of the line: (UTC micros, bytes consumed).

@@ -79,6 +79,7 @@ impl Folder<'_> {
                 }
             }
         }
+        p.stats.ambiguous_zones = ctx.ambiguous;
         let newlines = lines.newlines();
         (p, newlines)
     }
