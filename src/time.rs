@@ -373,6 +373,34 @@ impl TimeCtx {
         }))
     }
 
+    /// UTC microseconds of a time of day without a date (strace `-t`,
+    /// `-tt`): the day is the anchor's, as for year-less dates. With
+    /// [`YearAnchor::End`] it is the last day at or before the anchor on
+    /// which that time had happened (a time later in the day than the
+    /// anchor is the day before's); with [`YearAnchor::Start`] the first
+    /// day of its first month. Traces that cross midnight are not
+    /// followed into the next day.
+    pub fn resolve_time_of_day(&mut self, second_of_day: u32, micros: u32) -> Option<Micros> {
+        let day_start = match self.anchor {
+            YearAnchor::End(end) => {
+                let day = end.div_euclid(86_400) * 86_400;
+                if day.saturating_add(second_of_day as i64) > end.saturating_add(3600) {
+                    day.saturating_sub(86_400)
+                } else {
+                    day
+                }
+            }
+            YearAnchor::Start { year, first_month } => {
+                civil_to_secs(year as i64, first_month.clamp(1, 12), 1, 0, 0, 0)?
+            }
+        };
+        Some(self.resolve(Stamp {
+            wall: day_start.saturating_add(second_of_day as i64),
+            micros,
+            offset: None,
+        }))
+    }
+
     #[inline]
     fn offset_for_wall(&mut self, wall: i64) -> i32 {
         match self.zone {

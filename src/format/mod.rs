@@ -13,20 +13,32 @@ pub mod access;
 pub mod alb;
 pub mod alertmanager;
 pub mod apache_error;
+pub mod bgl;
+pub mod bind;
 pub mod envoy;
 pub mod haproxy;
+pub mod hdfs;
+pub mod healthapp;
 pub mod json;
 pub mod klog;
 pub mod lex;
+pub mod logcat;
 pub mod logfmt;
 pub mod mysql;
 pub mod nginx_error;
+pub mod openstack;
 pub mod postgresql;
+pub mod proxifier;
+pub mod rails;
 pub mod redis;
+pub mod strace;
 pub mod syslog;
+pub mod tai64n;
 #[cfg(test)]
 pub(crate) mod testkit;
 pub mod timestamped;
+pub mod tomcat;
+pub mod uwsgi;
 
 // The helpers other modules have always reached through `format`.
 pub use lex::{find_byte, is_blank, next_token, opt_text, quoted_token, strip_port, text};
@@ -123,6 +135,18 @@ pub fn registry() -> &'static [&'static dyn LogFormat] {
         &mysql::Mysql,
         &redis::Redis,
         &klog::Klog,
+        &tomcat::Tomcat,
+        &bind::Bind,
+        &logcat::Logcat,
+        &hdfs::Hdfs,
+        &bgl::Bgl,
+        &healthapp::HealthApp,
+        &proxifier::Proxifier,
+        &openstack::Openstack,
+        &strace::Strace,
+        &tai64n::Tai64n,
+        &uwsgi::Uwsgi,
+        &rails::Rails,
         &json::JsonLines,
         &logfmt::Logfmt,
         &timestamped::Timestamped,
@@ -214,6 +238,18 @@ mod tests {
                 ("mysql", System, System),
                 ("redis", System, System),
                 ("klog", System, System),
+                ("tomcat", Application, Application),
+                ("bind", System, System),
+                ("logcat", System, System),
+                ("hdfs", System, System),
+                ("bgl", System, System),
+                ("healthapp", Application, Application),
+                ("proxifier", System, System),
+                ("openstack", System, System),
+                ("strace", System, System),
+                ("tai64n", Application, Application),
+                ("uwsgi", Application, Application),
+                ("rails", Application, Application),
                 ("json", Application, Application),
                 ("logfmt", Application, Application),
                 ("timestamped", Application, Application),
