@@ -20,6 +20,7 @@ pub mod haproxy;
 pub mod hdfs;
 pub mod healthapp;
 pub mod json;
+pub mod jul;
 pub mod klog;
 pub mod lex;
 pub mod logcat;
@@ -70,6 +71,26 @@ pub trait LogFormat: Send + Sync {
     /// skipped all the same.
     fn multiline(&self) -> bool {
         false
+    }
+
+    /// Whether a record's first line needs the line after it to be read
+    /// (java.util.logging writes the level on the second line). The scan
+    /// then calls [`parse_with_next`](Self::parse_with_next) instead of
+    /// [`parse`](Self::parse).
+    fn needs_next_line(&self) -> bool {
+        false
+    }
+
+    /// Parses one line knowing the next non-blank line of the same block
+    /// (`None` at the block's end: the format must cope without it).
+    fn parse_with_next<'a>(
+        &self,
+        line: &'a [u8],
+        next: Option<&'a [u8]>,
+        ctx: &mut TimeCtx,
+    ) -> Parsed<'a> {
+        let _ = next;
+        self.parse(line, ctx)
     }
 
     /// Whether some timestamps lack a year, so the file must be read after
@@ -136,6 +157,7 @@ pub fn registry() -> &'static [&'static dyn LogFormat] {
         &redis::Redis,
         &klog::Klog,
         &tomcat::Tomcat,
+        &jul::Jul,
         &bind::Bind,
         &logcat::Logcat,
         &hdfs::Hdfs,
@@ -239,6 +261,7 @@ mod tests {
                 ("redis", System, System),
                 ("klog", System, System),
                 ("tomcat", Application, Application),
+                ("jul", Application, Application),
                 ("bind", System, System),
                 ("logcat", System, System),
                 ("hdfs", System, System),
