@@ -534,6 +534,30 @@ ValueError: bad
 2024-03-15 10:00:05,000 - app.worker - INFO - restarted
 ";
 
+    /// A Go panic after a `log` line: the panic's lines are from
+    /// fluent/fluent-bit's multiline documentation example
+    /// (`documentation/examples/multiline/filter_multiline/test.log`);
+    /// the log lines around them are made up.
+    const GO_PANIC: &str = "2020/05/07 03:15:12 starting worker pool
+panic: my panic
+
+goroutine 4 [running]:
+panic(0x45cb40, 0x47ad70)
+  /usr/local/go/src/runtime/panic.go:542 +0x46c fp=0xc42003f7b8 sp=0xc42003f710 pc=0x422f7c
+main.main.func1(0xc420024120)
+  foo.go:6 +0x39 fp=0xc42003f7d8 sp=0xc42003f7b8 pc=0x451339
+created by main.main
+  foo.go:5 +0x58
+2020/05/07 03:15:13 restarted
+";
+
+    #[test]
+    fn go_panic_is_one_record() {
+        let (records, continued) = read_all(GO_PANIC);
+        assert_eq!(records, vec![(1, None), (11, None)]);
+        assert_eq!(continued, 8);
+    }
+
     /// Parses a whole text: (records as (line number, level), continuations).
     fn read_all(text: &str) -> (Vec<(usize, Option<Level>)>, usize) {
         let mut ctx = TimeCtx::default();
