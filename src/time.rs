@@ -546,7 +546,8 @@ fn parse_offset_loose(b: &[u8]) -> Option<i32> {
         _ => return None,
     };
     let h: i32 = std::str::from_utf8(&b[1..]).ok()?.parse().ok()?;
-    (0..=14).contains(&h).then_some(sign * h * 3600)
+    // Lazily: `then_some` would multiply first, and `-600000` overflows.
+    (0..=14).contains(&h).then(|| sign * h * 3600)
 }
 
 /// `HH:MM[:SS]` at the start of `b`: (seconds of day, bytes consumed).
@@ -1498,6 +1499,10 @@ mod tests {
         assert_eq!(Zone::parse("-0500"), Ok(Zone::Fixed(-18_000)));
         assert_eq!(Zone::parse("UTC+2"), Ok(Zone::Fixed(7200)));
         assert!(Zone::parse("Mars/Olympus").is_err());
+        // Found by `readers_never_panic`: the hours overflowed before the
+        // range check.
+        assert!(Zone::parse("-600000").is_err());
+        assert_eq!(Zone::parse("+5"), Ok(Zone::Fixed(18_000)));
     }
 
     #[test]

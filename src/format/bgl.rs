@@ -105,8 +105,9 @@ fn parse_record(line: &[u8]) -> Option<Parsed<'_>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::format::detect;
-    use crate::format::testkit::{check, each, message, mutated_line, random_bytes, unparsed};
+    use crate::format::testkit::{
+        assert_detected, check, each, message, mutated_line, random_bytes, unparsed,
+    };
     use proptest::prelude::*;
 
     /// The BGL and Thunderbird example lines; the alert-tagged
@@ -158,11 +159,7 @@ mod tests {
 
     #[test]
     fn detected() {
-        let lines: Vec<&[u8]> = REAL.iter().map(|l| l.as_bytes()).collect();
-        assert_eq!(
-            detect(&lines, &mut TimeCtx::default()).map(|f| f.name()),
-            Some("bgl")
-        );
+        assert_detected("bgl", REAL, &mut TimeCtx::default());
     }
 
     proptest! {

@@ -14,7 +14,7 @@
 
 use std::borrow::Cow;
 
-use crate::format::lex::{foreign_line, text};
+use crate::format::lex::{continues_unless_digit_or_foreign, text};
 use crate::format::{LogFormat, Role};
 use crate::record::{Level, Message, Parsed};
 use crate::time::{parse_dd_mon_yyyy, TimeCtx};
@@ -37,11 +37,7 @@ impl LogFormat for Bind {
 
     fn parse<'a>(&self, line: &'a [u8], ctx: &mut TimeCtx) -> Parsed<'a> {
         let Some((stamp, used)) = parse_dd_mon_yyyy(line) else {
-            return if foreign_line(line) || line.first().is_some_and(|c| c.is_ascii_digit()) {
-                Parsed::Unparsed
-            } else {
-                Parsed::Continuation
-            };
+            return continues_unless_digit_or_foreign(line);
         };
         let Some(mut rest) = line.get(used..).and_then(|r| r.strip_prefix(b" ")) else {
             return Parsed::Unparsed;
@@ -124,9 +120,8 @@ fn severity(word: &[u8]) -> Option<Level> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::format::detect;
     use crate::format::testkit::{
-        check, continuation, each, message, mutated_line, random_bytes, unparsed,
+        assert_detected, check, continuation, each, message, mutated_line, random_bytes, unparsed,
     };
     use proptest::prelude::*;
 
@@ -204,11 +199,7 @@ mod tests {
 
     #[test]
     fn detected() {
-        let lines: Vec<&[u8]> = REAL.iter().map(|l| l.as_bytes()).collect();
-        assert_eq!(
-            detect(&lines, &mut TimeCtx::default()).map(|f| f.name()),
-            Some("bind")
-        );
+        assert_detected("bind", REAL, &mut TimeCtx::default());
     }
 
     proptest! {

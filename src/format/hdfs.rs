@@ -11,7 +11,7 @@
 
 use std::borrow::Cow;
 
-use crate::format::lex::{foreign_line, text};
+use crate::format::lex::{continues_unless_digit_or_foreign, text};
 use crate::format::{LogFormat, Role};
 use crate::record::{Level, Message, Parsed};
 use crate::time::{digits, parse_yymmdd, Stamp, TimeCtx};
@@ -35,10 +35,7 @@ impl LogFormat for Hdfs {
     fn parse<'a>(&self, line: &'a [u8], ctx: &mut TimeCtx) -> Parsed<'a> {
         match parse_record(line, ctx) {
             Some(p) => p,
-            None if foreign_line(line) || line.first().is_some_and(|c| c.is_ascii_digit()) => {
-                Parsed::Unparsed
-            }
-            None => Parsed::Continuation,
+            None => continues_unless_digit_or_foreign(line),
         }
     }
 
@@ -102,9 +99,8 @@ fn parse_record<'a>(line: &'a [u8], ctx: &mut TimeCtx) -> Option<Parsed<'a>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::format::detect;
     use crate::format::testkit::{
-        check, continuation, each, message, mutated_line, random_bytes, unparsed,
+        assert_detected, check, continuation, each, message, mutated_line, random_bytes, unparsed,
     };
     use proptest::prelude::*;
 
@@ -161,11 +157,7 @@ mod tests {
 
     #[test]
     fn detected() {
-        let lines: Vec<&[u8]> = REAL.iter().map(|l| l.as_bytes()).collect();
-        assert_eq!(
-            detect(&lines, &mut TimeCtx::default()).map(|f| f.name()),
-            Some("hdfs")
-        );
+        assert_detected("hdfs", REAL, &mut TimeCtx::default());
     }
 
     proptest! {

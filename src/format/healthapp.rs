@@ -93,8 +93,9 @@ fn parse_record<'a>(line: &'a [u8], ctx: &mut TimeCtx) -> Option<Parsed<'a>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::format::detect;
-    use crate::format::testkit::{check, each, message, mutated_line, random_bytes, unparsed};
+    use crate::format::testkit::{
+        assert_detected, check, each, message, mutated_line, random_bytes, unparsed,
+    };
     use proptest::prelude::*;
 
     /// The HealthApp example; the others are made up in its shape.
@@ -135,11 +136,7 @@ mod tests {
 
     #[test]
     fn detected() {
-        let lines: Vec<&[u8]> = REAL.iter().map(|l| l.as_bytes()).collect();
-        assert_eq!(
-            detect(&lines, &mut TimeCtx::default()).map(|f| f.name()),
-            Some("healthapp")
-        );
+        assert_detected("healthapp", REAL, &mut TimeCtx::default());
     }
 
     proptest! {

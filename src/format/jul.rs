@@ -100,9 +100,8 @@ fn level_line(line: &[u8]) -> Option<(Level, &[u8])> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::format::detect;
     use crate::format::testkit::{
-        continuation, each, message, mutated_line, random_bytes, unparsed,
+        assert_detected, continuation, each, message, mutated_line, random_bytes, unparsed,
     };
     use crate::time::format_rfc3339;
     use proptest::prelude::*;
@@ -157,11 +156,7 @@ mod tests {
 
     #[test]
     fn detected() {
-        let lines: Vec<&[u8]> = REAL.iter().map(|l| l.as_bytes()).collect();
-        assert_eq!(
-            detect(&lines, &mut TimeCtx::default()).map(|f| f.name()),
-            Some("jul")
-        );
+        assert_detected("jul", REAL, &mut TimeCtx::default());
     }
 
     proptest! {

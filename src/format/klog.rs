@@ -128,9 +128,9 @@ fn header_time(b: &[u8], ctx: &mut TimeCtx) -> Option<(Micros, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::format::detect;
     use crate::format::testkit::{
-        check, check_in, continuation, each, message, mutated_line, random_bytes, unparsed,
+        assert_detected, check, check_in, continuation, each, message, mutated_line, random_bytes,
+        unparsed,
     };
     use crate::time::{civil_to_secs, YearAnchor, Zone};
     use proptest::prelude::*;
@@ -251,11 +251,7 @@ mod tests {
 
     #[test]
     fn detected() {
-        let lines: Vec<&[u8]> = REAL.iter().map(|l| l.as_bytes()).collect();
-        assert_eq!(
-            detect(&lines, &mut TimeCtx::default()).map(|f| f.name()),
-            Some("klog")
-        );
+        assert_detected("klog", REAL, &mut TimeCtx::default());
     }
 
     proptest! {

@@ -132,8 +132,9 @@ fn number(b: &[u8]) -> Option<(&[u8], &[u8])> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::format::detect;
-    use crate::format::testkit::{check_in, each, message, mutated_line, random_bytes, unparsed};
+    use crate::format::testkit::{
+        assert_detected, check_in, each, message, mutated_line, random_bytes, unparsed,
+    };
     use crate::time::{civil_to_secs, YearAnchor, Zone};
     use proptest::prelude::*;
 
@@ -223,8 +224,7 @@ mod tests {
 
     #[test]
     fn detected() {
-        let lines: Vec<&[u8]> = REAL.iter().map(|l| l.as_bytes()).collect();
-        assert_eq!(detect(&lines, &mut ctx()).map(|f| f.name()), Some("logcat"));
+        assert_detected("logcat", REAL, &mut ctx());
     }
 
     proptest! {

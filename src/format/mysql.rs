@@ -19,7 +19,7 @@
 
 use std::borrow::Cow;
 
-use crate::format::lex::{foreign_line, text};
+use crate::format::lex::{continues_unless_digit_or_foreign, text};
 use crate::format::{LogFormat, Role};
 use crate::record::{Level, Message, Parsed};
 use crate::time::{parse_iso, parse_loose_clock, parse_yymmdd, Stamp, TimeCtx};
@@ -43,10 +43,7 @@ impl LogFormat for Mysql {
     fn parse<'a>(&self, line: &'a [u8], ctx: &mut TimeCtx) -> Parsed<'a> {
         match parse_record(line, ctx) {
             Some(p) => p,
-            None if foreign_line(line) || line.first().is_some_and(|c| c.is_ascii_digit()) => {
-                Parsed::Unparsed
-            }
-            None => Parsed::Continuation,
+            None => continues_unless_digit_or_foreign(line),
         }
     }
 
@@ -154,9 +151,8 @@ fn bracketed<'a>(b: &'a [u8], open: &[u8]) -> Option<(&'a [u8], &'a [u8])> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::format::detect;
     use crate::format::testkit::{
-        check, continuation, each, message, mutated_line, random_bytes, unparsed,
+        assert_detected, check, continuation, each, message, mutated_line, random_bytes, unparsed,
     };
     use proptest::prelude::*;
 
@@ -244,11 +240,7 @@ mod tests {
 
     #[test]
     fn detected() {
-        let lines: Vec<&[u8]> = REAL.iter().map(|l| l.as_bytes()).collect();
-        assert_eq!(
-            detect(&lines, &mut TimeCtx::default()).map(|f| f.name()),
-            Some("mysql")
-        );
+        assert_detected("mysql", REAL, &mut TimeCtx::default());
     }
 
     proptest! {

@@ -109,9 +109,8 @@ fn parse_record<'a>(line: &'a [u8], ctx: &mut TimeCtx) -> Option<Parsed<'a>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::format::detect;
     use crate::format::testkit::{
-        check, continuation, each, message, mutated_line, random_bytes, unparsed,
+        assert_detected, check, continuation, each, message, mutated_line, random_bytes, unparsed,
     };
     use proptest::prelude::*;
 
@@ -160,11 +159,7 @@ mod tests {
 
     #[test]
     fn detected() {
-        let lines: Vec<&[u8]> = REAL.iter().map(|l| l.as_bytes()).collect();
-        assert_eq!(
-            detect(&lines, &mut TimeCtx::default()).map(|f| f.name()),
-            Some("openstack")
-        );
+        assert_detected("openstack", REAL, &mut TimeCtx::default());
     }
 
     proptest! {

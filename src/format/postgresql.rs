@@ -27,7 +27,7 @@
 
 use std::borrow::Cow;
 
-use crate::format::lex::{foreign_line, text};
+use crate::format::lex::{continues_unless_digit_or_foreign, text};
 use crate::format::{LogFormat, Role};
 use crate::record::{Level, Message, Parsed};
 use crate::time::{parse_iso, parse_offset, parse_zone_abbrev, Micros, TimeCtx};
@@ -50,11 +50,7 @@ impl LogFormat for Postgresql {
 
     fn parse<'a>(&self, line: &'a [u8], ctx: &mut TimeCtx) -> Parsed<'a> {
         let Some((at, used)) = prefix_time(line, ctx) else {
-            return if foreign_line(line) || !starts_indented_or_text(line) {
-                Parsed::Unparsed
-            } else {
-                Parsed::Continuation
-            };
+            return continues_unless_digit_or_foreign(line);
         };
         let rest = line.get(used..).unwrap_or(&[]);
         let Some((kind, prefix, msg)) = find_kind(rest) else {
@@ -81,12 +77,6 @@ impl LogFormat for Postgresql {
     fn multiline(&self) -> bool {
         true
     }
-}
-
-/// Lines that may continue a statement: anything but a line starting
-/// with a digit (a time this reader could not read is not a statement).
-fn starts_indented_or_text(line: &[u8]) -> bool {
-    !line.first().is_some_and(|c| c.is_ascii_digit())
 }
 
 /// The prefix's time and zone: (UTC micros, bytes consumed).

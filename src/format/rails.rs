@@ -191,9 +191,8 @@ fn rails_line<'a>(b: &'a [u8], at: Option<i64>, ctx: &mut TimeCtx) -> Option<Par
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::format::detect;
     use crate::format::testkit::{
-        check, continuation, each, message, mutated_line, random_bytes, unparsed,
+        assert_detected, check, continuation, each, message, mutated_line, random_bytes, unparsed,
     };
     use proptest::prelude::*;
 
@@ -270,11 +269,7 @@ mod tests {
 
     #[test]
     fn detected() {
-        let lines: Vec<&[u8]> = REAL.iter().map(|l| l.as_bytes()).collect();
-        assert_eq!(
-            detect(&lines, &mut TimeCtx::default()).map(|f| f.name()),
-            Some("rails")
-        );
+        assert_detected("rails", REAL, &mut TimeCtx::default());
     }
 
     proptest! {

@@ -17,7 +17,7 @@
 
 use std::borrow::Cow;
 
-use crate::format::lex::{foreign_line, text};
+use crate::format::lex::{continues_unless_digit_or_foreign, text};
 use crate::format::{LogFormat, Role};
 use crate::record::{Level, Message, Parsed};
 use crate::time::{
@@ -43,10 +43,7 @@ impl LogFormat for Redis {
     fn parse<'a>(&self, line: &'a [u8], ctx: &mut TimeCtx) -> Parsed<'a> {
         match parse_record(line, ctx) {
             Some(p) => p,
-            None if foreign_line(line) || line.first().is_some_and(|c| c.is_ascii_digit()) => {
-                Parsed::Unparsed
-            }
-            None => Parsed::Continuation,
+            None => continues_unless_digit_or_foreign(line),
         }
     }
 
@@ -196,9 +193,9 @@ fn date(b: &[u8], ctx: &mut TimeCtx) -> Option<(Micros, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::format::detect;
     use crate::format::testkit::{
-        check_in, continuation, each, message, mutated_line, random_bytes, unparsed,
+        assert_detected, check_in, continuation, each, message, mutated_line, random_bytes,
+        unparsed,
     };
     use crate::time::{YearAnchor, Zone};
     use proptest::prelude::*;
@@ -290,8 +287,7 @@ mod tests {
 
     #[test]
     fn banner_file_is_detected() {
-        let lines: Vec<&[u8]> = REAL.iter().map(|l| l.as_bytes()).collect();
-        assert_eq!(detect(&lines, &mut ctx()).map(|f| f.name()), Some("redis"));
+        assert_detected("redis", REAL, &mut ctx());
     }
 
     proptest! {

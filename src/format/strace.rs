@@ -140,8 +140,9 @@ fn time(b: &[u8], ctx: &mut TimeCtx) -> Option<(Micros, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::format::detect;
-    use crate::format::testkit::{check_in, each, message, mutated_line, random_bytes, unparsed};
+    use crate::format::testkit::{
+        assert_detected, check_in, each, message, mutated_line, random_bytes, unparsed,
+    };
     use crate::time::{civil_to_secs, YearAnchor, Zone};
     use proptest::prelude::*;
 
@@ -214,8 +215,7 @@ mod tests {
 
     #[test]
     fn detected() {
-        let lines: Vec<&[u8]> = REAL.iter().map(|l| l.as_bytes()).collect();
-        assert_eq!(detect(&lines, &mut ctx()).map(|f| f.name()), Some("strace"));
+        assert_detected("strace", REAL, &mut ctx());
     }
 
     proptest! {

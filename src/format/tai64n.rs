@@ -73,8 +73,9 @@ fn first_word_level(msg: &[u8]) -> Option<Level> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::format::detect;
-    use crate::format::testkit::{check, each, message, mutated_line, random_bytes, unparsed};
+    use crate::format::testkit::{
+        assert_detected, check, each, message, mutated_line, random_bytes, unparsed,
+    };
     use proptest::prelude::*;
 
     /// The example label and lines made up in multilog's shape
@@ -120,11 +121,7 @@ mod tests {
 
     #[test]
     fn detected() {
-        let lines: Vec<&[u8]> = REAL.iter().map(|l| l.as_bytes()).collect();
-        assert_eq!(
-            detect(&lines, &mut TimeCtx::default()).map(|f| f.name()),
-            Some("tai64n")
-        );
+        assert_detected("tai64n", REAL, &mut TimeCtx::default());
     }
 
     proptest! {

@@ -201,9 +201,8 @@ fn request<'a>(line: &'a [u8], ctx: &mut TimeCtx) -> Option<Parsed<'a>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::format::detect;
     use crate::format::testkit::{
-        check, each, message, mutated_line, random_bytes, request, unparsed,
+        assert_detected, check, each, message, mutated_line, random_bytes, request, unparsed,
     };
     use proptest::prelude::*;
 
@@ -283,11 +282,7 @@ mod tests {
 
     #[test]
     fn detected() {
-        let lines: Vec<&[u8]> = REAL.iter().map(|l| l.as_bytes()).collect();
-        assert_eq!(
-            detect(&lines, &mut TimeCtx::default()).map(|f| f.name()),
-            Some("uwsgi")
-        );
+        assert_detected("uwsgi", REAL, &mut TimeCtx::default());
     }
 
     proptest! {
