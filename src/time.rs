@@ -60,8 +60,8 @@ pub fn days_in_month(year: i64, month: u32) -> u32 {
 }
 
 /// Seconds since the epoch of a wall-clock date and time read as UTC, or
-/// `None` when a field is out of range. A leap second (`:60`) is folded
-/// into the next second. Years beyond a million either way are out of
+/// `None` when a field is out of range. A leap second (`:60`) reads as
+/// `:59` (see [`LEAP_SECOND`] for the rule the shape readers follow). Years beyond a million either way are out of
 /// range too (they come from nonsense such as a file dated at the end of
 /// `i64` time, and would overflow the arithmetic).
 pub fn civil_to_secs(
@@ -86,9 +86,21 @@ pub fn civil_to_secs(
         days_from_civil(year, month, day) * 86_400
             + hour as i64 * 3600
             + minute as i64 * 60
-            + second as i64,
+            + second.min(59) as i64,
     )
 }
+
+/// How a leap second is read: `23:59:60` and `23:59:60.5` become
+/// `23:59:59.999999`, the last microsecond of the second before.
+///
+/// UTC microseconds have no room for a 61st second. Folding it into the
+/// next second (`00:00:00`) would move the record into the next day and
+/// put it beside the real first second of that day; keeping `:59` with the
+/// written fraction would sort `:60.2` before a real `:59.7`. The last
+/// microsecond of `:59` keeps the day, keeps every leap-second line after
+/// every `:59` line and before every line of the next second; only the
+/// order among several lines within the leap second itself is lost.
+pub const LEAP_SECOND: u32 = 999_999;
 
 /// A timestamp as written in a line, before zone resolution.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -189,19 +201,33 @@ impl Zone {
                 match tz.offset_from_local_datetime(&naive) {
                     chrono::LocalResult::Single(o) => o.fix().local_minus_utc(),
                     chrono::LocalResult::Ambiguous(a, _) => a.fix().local_minus_utc(),
-                    chrono::LocalResult::None => {
-                        // In the spring-forward gap: use the offset an hour earlier.
-                        let before =
-                            NaiveDateTime::from_timestamp_opt_compat(wall.saturating_sub(3600));
-                        before
-                            .and_then(|n| tz.offset_from_local_datetime(&n).earliest())
-                            .map(|o| o.fix().local_minus_utc())
-                            .unwrap_or(0)
-                    }
+                    chrono::LocalResult::None => gap_offset(tz, wall),
                 }
             }
         }
     }
+}
+
+/// The offset in force just before the gap that `wall` falls in (a
+/// wall-clock time that never happened in `tz`).
+///
+/// Gaps are usually an hour (spring forward), but not always: Samoa
+/// (`Pacific/Apia`, 2011) and Kiritimati (`Pacific/Kiritimati`, 1994)
+/// skipped a whole day when they crossed the date line. So the wall time
+/// steps back an hour at a time until it is one that happened; the zone's
+/// offset there is the one before the gap. Two days back is enough for
+/// every gap in the IANA database; past that (no offset found) UTC is
+/// used.
+fn gap_offset(tz: &chrono_tz::Tz, wall: i64) -> i32 {
+    (1..=48)
+        .filter_map(|hours| {
+            let naive =
+                NaiveDateTime::from_timestamp_opt_compat(wall.saturating_sub(hours * 3600))?;
+            tz.offset_from_local_datetime(&naive).latest()
+        })
+        .map(|o| o.fix().local_minus_utc())
+        .next()
+        .unwrap_or(0)
 }
 
 /// chrono renamed its constructors between versions; keep the one call here.
@@ -279,6 +305,9 @@ pub struct TimeCtx {
     stamp_at: Micros,
     cache_key: i64,
     cache_offset: i32,
+    /// The ambiguous zone abbreviations met ([`AMBIGUOUS`] indices as a
+    /// bit set), for the scan's warning.
+    pub ambiguous: u32,
 }
 
 impl TimeCtx {
@@ -293,6 +322,7 @@ impl TimeCtx {
             stamp_at: 0,
             cache_key: i64::MIN,
             cache_offset: 0,
+            ambiguous: 0,
         }
     }
 
@@ -339,6 +369,34 @@ impl TimeCtx {
         Some(self.resolve(Stamp {
             wall,
             micros: stamp.micros,
+            offset: None,
+        }))
+    }
+
+    /// UTC microseconds of a time of day without a date (strace `-t`,
+    /// `-tt`): the day is the anchor's, as for year-less dates. With
+    /// [`YearAnchor::End`] it is the last day at or before the anchor on
+    /// which that time had happened (a time later in the day than the
+    /// anchor is the day before's); with [`YearAnchor::Start`] the first
+    /// day of its first month. Traces that cross midnight are not
+    /// followed into the next day.
+    pub fn resolve_time_of_day(&mut self, second_of_day: u32, micros: u32) -> Option<Micros> {
+        let day_start = match self.anchor {
+            YearAnchor::End(end) => {
+                let day = end.div_euclid(86_400) * 86_400;
+                if day.saturating_add(second_of_day as i64) > end.saturating_add(3600) {
+                    day.saturating_sub(86_400)
+                } else {
+                    day
+                }
+            }
+            YearAnchor::Start { year, first_month } => {
+                civil_to_secs(year as i64, first_month.clamp(1, 12), 1, 0, 0, 0)?
+            }
+        };
+        Some(self.resolve(Stamp {
+            wall: day_start.saturating_add(second_of_day as i64),
+            micros,
             offset: None,
         }))
     }
@@ -488,7 +546,8 @@ fn parse_offset_loose(b: &[u8]) -> Option<i32> {
         _ => return None,
     };
     let h: i32 = std::str::from_utf8(&b[1..]).ok()?.parse().ok()?;
-    (0..=14).contains(&h).then_some(sign * h * 3600)
+    // Lazily: `then_some` would multiply first, and `-600000` overflows.
+    (0..=14).contains(&h).then(|| sign * h * 3600)
 }
 
 /// `HH:MM[:SS]` at the start of `b`: (seconds of day, bytes consumed).
@@ -513,6 +572,13 @@ fn clock(b: &[u8]) -> Option<(u32, usize)> {
     }
 }
 
+/// Whether the clock at the start of `b` (as [`clock`] read it) is a leap
+/// second, `HH:MM:60`.
+#[inline]
+fn is_leap_clock(b: &[u8], used: usize) -> bool {
+    used == 8 && b.get(6..8) == Some(b"60")
+}
+
 /// `HH:MM:SS` then an optional `.frac` or `,frac`: (secs of day, micros, consumed).
 #[inline]
 fn clock_frac(b: &[u8]) -> Option<(u32, u32, usize)> {
@@ -524,6 +590,9 @@ fn clock_frac(b: &[u8]) -> Option<(u32, u32, usize)> {
             micros = f;
             used = 9 + n;
         }
+    }
+    if is_leap_clock(b, used.min(8)) {
+        micros = LEAP_SECOND;
     }
     Some((sod, micros, used))
 }
@@ -813,6 +882,362 @@ pub fn parse_text_timestamp(text: &str, ctx: &mut TimeCtx) -> Option<Micros> {
 }
 
 // ---------------------------------------------------------------------------
+// Zone abbreviations
+
+/// What a zone abbreviation written after a time (`CEST`, `PDT`, `UTC`)
+/// says about the offset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Abbrev {
+    /// One offset east of UTC, in seconds.
+    Known(i32),
+    /// The abbreviation names several zones ([`AMBIGUOUS`] says which and
+    /// what is guessed); the index into that table.
+    Ambiguous(u8),
+}
+
+/// Abbreviations that name one offset. Daylight-saving names carry their
+/// summer offset, so `CEST` is +02:00 whatever the date.
+const ABBREVIATIONS: &[(&str, i32)] = &[
+    ("UTC", 0),
+    ("GMT", 0),
+    ("UT", 0),
+    ("Z", 0),
+    ("WET", 0),
+    ("WEST", 3600),
+    ("BST", 3600),
+    ("CET", 3600),
+    ("CEST", 7200),
+    ("MET", 3600),
+    ("MEST", 7200),
+    ("EET", 7200),
+    ("EEST", 10_800),
+    ("MSK", 10_800),
+    ("WAT", 3600),
+    ("CAT", 7200),
+    ("SAST", 7200),
+    ("EAT", 10_800),
+    ("IDT", 10_800),
+    ("PKT", 18_000),
+    ("WIB", 25_200),
+    ("ICT", 25_200),
+    ("HKT", 28_800),
+    ("SGT", 28_800),
+    ("AWST", 28_800),
+    ("JST", 32_400),
+    ("KST", 32_400),
+    ("ACST", 34_200),
+    ("ACDT", 37_800),
+    ("AEST", 36_000),
+    ("AEDT", 39_600),
+    ("NZST", 43_200),
+    ("NZDT", 46_800),
+    ("NST", -12_600),
+    ("NDT", -9000),
+    ("ADT", -10_800),
+    ("BRT", -10_800),
+    ("ART", -10_800),
+    ("EST", -18_000),
+    ("EDT", -14_400),
+    ("CDT", -18_000),
+    ("MST", -25_200),
+    ("MDT", -21_600),
+    ("PST", -28_800),
+    ("PDT", -25_200),
+    ("AKST", -32_400),
+    ("AKDT", -28_800),
+    ("HST", -36_000),
+];
+
+/// An abbreviation that names several zones: its name, the reading used
+/// when `--tz` does not settle it, and the zones it may mean.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AmbiguousAbbrev {
+    pub name: &'static str,
+    /// Offset used when the source's zone is UTC (no `--tz`).
+    pub guess: i32,
+    /// The zones it may mean, the guessed one first, for the warning.
+    pub meanings: &'static str,
+}
+
+/// The abbreviations that mean more than one zone. At most 32 (they are
+/// noted in a bit set).
+pub const AMBIGUOUS: &[AmbiguousAbbrev] = &[
+    AmbiguousAbbrev {
+        name: "IST",
+        guess: 19_800,
+        meanings: "India +05:30, Ireland +01:00, Israel +02:00",
+    },
+    AmbiguousAbbrev {
+        name: "CST",
+        guess: -21_600,
+        meanings: "US Central -06:00, China +08:00, Cuba -05:00",
+    },
+    AmbiguousAbbrev {
+        name: "AST",
+        guess: -14_400,
+        meanings: "Atlantic -04:00, Arabia +03:00",
+    },
+    AmbiguousAbbrev {
+        name: "ECT",
+        guess: -18_000,
+        meanings: "Ecuador -05:00, Eastern Caribbean -04:00",
+    },
+    AmbiguousAbbrev {
+        name: "GST",
+        guess: 14_400,
+        meanings: "Gulf +04:00, South Georgia -02:00",
+    },
+];
+
+/// A zone abbreviation at the start of `b`: 1 to 5 capital letters
+/// followed by anything but a letter or digit. Returns what it says and
+/// the bytes it took; `None` for words that are no zone we know.
+pub fn parse_zone_abbrev(b: &[u8]) -> Option<(Abbrev, usize)> {
+    let n = b
+        .iter()
+        .take(6)
+        .take_while(|c| c.is_ascii_uppercase())
+        .count();
+    if n == 0 || n > 5 || b.get(n).is_some_and(|c| c.is_ascii_alphanumeric()) {
+        return None;
+    }
+    let word = b.get(..n)?;
+    if let Some(&(_, off)) = ABBREVIATIONS
+        .iter()
+        .find(|(name, _)| name.as_bytes() == word)
+    {
+        return Some((Abbrev::Known(off), n));
+    }
+    let i = AMBIGUOUS.iter().position(|a| a.name.as_bytes() == word)?;
+    Some((Abbrev::Ambiguous(i as u8), n))
+}
+
+impl TimeCtx {
+    /// UTC microseconds of a wall-clock stamp written with a zone
+    /// abbreviation. A known abbreviation gives the offset. An ambiguous
+    /// one is noted in [`TimeCtx::ambiguous`] (the scan warns once per
+    /// file) and read in the source's zone when `--tz` names one, else
+    /// with the table's guess.
+    pub fn resolve_abbrev(&mut self, stamp: Stamp, abbrev: Abbrev) -> Micros {
+        match abbrev {
+            Abbrev::Known(off) => stamp.utc_with(off),
+            Abbrev::Ambiguous(i) => {
+                self.ambiguous |= 1u32.checked_shl(i as u32).unwrap_or(0);
+                match (self.zone, AMBIGUOUS.get(i as usize)) {
+                    (Zone::Utc, Some(a)) => stamp.utc_with(a.guess),
+                    _ => self.resolve(stamp),
+                }
+            }
+        }
+    }
+}
+
+/// The warnings for the ambiguous abbreviations noted in a bit set
+/// ([`TimeCtx::ambiguous`]), one per abbreviation, in table order.
+pub fn ambiguous_warnings(seen: u32, zone: Zone) -> Vec<String> {
+    AMBIGUOUS
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| seen & (1u32 << i) != 0)
+        .map(|(_, a)| {
+            let how = match zone {
+                Zone::Utc => format!("read as {}", offset_label(a.guess)),
+                _ => "read in --tz".to_string(),
+            };
+            format!(
+                "times marked {} are ambiguous ({}): {how}; set --tz to the server's zone if that is wrong",
+                a.name, a.meanings
+            )
+        })
+        .collect()
+}
+
+/// `+05:30`, `-06:00`.
+fn offset_label(off: i32) -> String {
+    let sign = if off < 0 { '-' } else { '+' };
+    let a = off.unsigned_abs();
+    format!("{sign}{:02}:{:02}", a / 3600, a % 3600 / 60)
+}
+
+// ---------------------------------------------------------------------------
+// More shapes: the application and system formats' own
+
+/// `dd-Mon-yyyy HH:MM:SS[.fff]` (Tomcat's `catalina.out`, BIND):
+/// `31-Jul-2020 16:40:38.451`. Returns the stamp and bytes consumed.
+pub fn parse_dd_mon_yyyy(b: &[u8]) -> Option<(Stamp, usize)> {
+    let day = digits(b, 2)?;
+    if b.get(2) != Some(&b'-') || b.get(6) != Some(&b'-') || b.get(11) != Some(&b' ') {
+        return None;
+    }
+    let month = month_abbr(b.get(3..)?)?;
+    let year = digits(b.get(7..)?, 4)? as i64;
+    let base = date_secs(year, month, day)?;
+    let (sod, micros, used) = clock_frac(b.get(12..)?)?;
+    (used >= 8).then_some(())?;
+    Some((
+        Stamp {
+            wall: base + sod as i64,
+            micros,
+            offset: None,
+        },
+        12 + used,
+    ))
+}
+
+/// Java util logging's `SimpleFormatter` date: `Dec 30, 2020 11:30:40 AM`
+/// (also `Jan 5, 2021 1:02:03 PM`; a 24-hour clock without AM/PM is read
+/// as written). Returns the stamp and bytes consumed.
+pub fn parse_jul_date(b: &[u8]) -> Option<(Stamp, usize)> {
+    let month = month_abbr(b)?;
+    if b.get(3) != Some(&b' ') {
+        return None;
+    }
+    let (day, used) = padded_day(b.get(4..)?)?;
+    let mut i = 4 + used;
+    if b.get(i..i + 2) != Some(b", ") {
+        return None;
+    }
+    i += 2;
+    let year = digits(b.get(i..)?, 4)? as i64;
+    i += 4;
+    if b.get(i) != Some(&b' ') {
+        return None;
+    }
+    i += 1;
+    // The hour may have one digit.
+    let rest = b.get(i..)?;
+    let (h, hl) = match (digits(rest, 2), digits(rest, 1)) {
+        (Some(h), _) => (h, 2),
+        (None, Some(h)) => (h, 1),
+        _ => return None,
+    };
+    if rest.get(hl) != Some(&b':') {
+        return None;
+    }
+    let m = digits(rest.get(hl + 1..)?, 2)?;
+    if rest.get(hl + 3) != Some(&b':') {
+        return None;
+    }
+    let s = digits(rest.get(hl + 4..)?, 2)?;
+    i += hl + 6;
+    let mut hour = h;
+    match b.get(i..i + 3) {
+        Some(b" AM") | Some(b" am") if (1..=12).contains(&h) => {
+            hour = h % 12;
+            i += 3;
+        }
+        Some(b" PM") | Some(b" pm") if (1..=12).contains(&h) => {
+            hour = h % 12 + 12;
+            i += 3;
+        }
+        _ => {}
+    }
+    if hour > 23 || m > 59 || s > 60 {
+        return None;
+    }
+    let base = date_secs(year, month, day)?;
+    let micros = if s == 60 { LEAP_SECOND } else { 0 };
+    Some((
+        Stamp {
+            wall: base + (hour * 3600 + m * 60 + s.min(59)) as i64,
+            micros,
+            offset: None,
+        },
+        i,
+    ))
+}
+
+/// `HH:MM:SS` with the hour possibly space-padded or one digit
+/// (` 9:46:45`, MySQL 5 and MariaDB's `191015  9:46:45`): (secs of day,
+/// bytes consumed).
+pub fn parse_loose_clock(b: &[u8]) -> Option<(u32, usize)> {
+    let (lead, b) = match b.first()? {
+        b' ' => (1, b.get(1..)?),
+        _ => (0, b),
+    };
+    if b.get(1) == Some(&b':') {
+        let h = digits(b, 1)?;
+        let mut padded = [b'0'; 8];
+        padded.get_mut(1..8)?.copy_from_slice(b.get(..7)?);
+        let (sod, used) = clock(&padded)?;
+        return (used == 8 && h < 10).then_some((sod, lead + 7));
+    }
+    let (sod, used) = clock(b)?;
+    (used == 8).then_some((sod, lead + 8))
+}
+
+/// Compact dates of six digits, `yymmdd` (HDFS, MySQL 5: `081109`,
+/// `161209`), read as 20yy: seconds of the day's start.
+pub fn parse_yymmdd(b: &[u8]) -> Option<i64> {
+    let yy = digits(b, 2)? as i64;
+    let month = digits(b.get(2..)?, 2)?;
+    let day = digits(b.get(4..)?, 2)?;
+    date_secs(2000 + yy, month, day)
+}
+
+/// A year-less `MMDD` or `MM-DD` or `MM.DD` date then a space and
+/// `HH:MM:SS[.frac]` (klog `0507 12:04:17.597069`, logcat
+/// `03-17 16:13:38.811`, Proxifier `10.30 16:49:06`). `sep` is the byte
+/// between month and day (`None` for klog's four digits).
+pub fn parse_month_day(b: &[u8], sep: Option<u8>) -> Option<(YearlessStamp, usize)> {
+    let month = digits(b, 2)?;
+    let day_at = match sep {
+        Some(c) if b.get(2) == Some(&c) => 3,
+        Some(_) => return None,
+        None => 2,
+    };
+    let day = digits(b.get(day_at..)?, 2)?;
+    if !(1..=12).contains(&month) || day == 0 || day > days_in_month(2000, month) {
+        return None;
+    }
+    let clock_at = day_at + 2;
+    if b.get(clock_at) != Some(&b' ') {
+        return None;
+    }
+    let (sod, micros, used) = clock_frac(b.get(clock_at + 1..)?)?;
+    (used >= 8).then_some((
+        YearlessStamp {
+            month,
+            day,
+            second_of_day: sod,
+            micros,
+        },
+        clock_at + 1 + used,
+    ))
+}
+
+/// TAI64N labels (`@4000000021ae1c4e2b25b5fc`, daemontools, s6, runit):
+/// 16 hex digits of TAI seconds plus 2^62, 8 of nanoseconds. TAI runs
+/// ahead of UTC by the leap seconds; like daemontools' `tai64nlocal`, a
+/// fixed 10 s is taken off (the offset of 1970), so times are as the
+/// system that wrote them counted. Returns UTC micros and the bytes used.
+pub fn parse_tai64n(b: &[u8]) -> Option<(Micros, usize)> {
+    if b.first() != Some(&b'@') {
+        return None;
+    }
+    let hex = b.get(1..25)?;
+    let mut secs: u64 = 0;
+    for &c in hex.get(..16)? {
+        secs = secs
+            .checked_mul(16)?
+            .checked_add((c as char).to_digit(16)? as u64)?;
+    }
+    let mut nanos: u64 = 0;
+    for &c in hex.get(16..)? {
+        nanos = nanos * 16 + (c as char).to_digit(16)? as u64;
+    }
+    if nanos >= 1_000_000_000 || b.get(25).is_some_and(|c| c.is_ascii_hexdigit()) {
+        return None;
+    }
+    let label = secs.checked_sub(1 << 62)?;
+    let unix = i64::try_from(label).ok()?.checked_sub(10)?;
+    if !(0..=253_402_300_799).contains(&unix) {
+        return None;
+    }
+    Some((unix * SEC + (nanos / 1000) as i64, 25))
+}
+
+// ---------------------------------------------------------------------------
 // Output
 
 /// RFC 3339 in UTC with `Z`: no fraction when the time is a whole second,
@@ -1074,6 +1499,10 @@ mod tests {
         assert_eq!(Zone::parse("-0500"), Ok(Zone::Fixed(-18_000)));
         assert_eq!(Zone::parse("UTC+2"), Ok(Zone::Fixed(7200)));
         assert!(Zone::parse("Mars/Olympus").is_err());
+        // Found by `readers_never_panic`: the hours overflowed before the
+        // range check.
+        assert!(Zone::parse("-600000").is_err());
+        assert_eq!(Zone::parse("+5"), Ok(Zone::Fixed(18_000)));
     }
 
     #[test]
@@ -1149,6 +1578,13 @@ mod tests {
         "1581519914265798400",
         "1649944125.9843705",
         "2024-02-29 23:59:60",
+        "31-Jul-2020 16:40:38.451",
+        "Dec 30, 2020 11:30:40 AM",
+        "191015  9:46:45",
+        "0507 12:04:17.597069",
+        "03-17 16:13:38.811",
+        "@4000000021ae1c4e2b25b5fc",
+        "CEST",
         "Europe/Berlin",
         "+02:00",
         "UTC-0530",
@@ -1327,6 +1763,17 @@ mod tests {
             let _ = parse_syslog_date(&b);
             let _ = parse_short_year(&b);
             let _ = parse_offset(&b);
+            let _ = parse_zone_abbrev(&b);
+            let _ = parse_dd_mon_yyyy(&b);
+            let _ = parse_jul_date(&b);
+            let _ = parse_loose_clock(&b);
+            let _ = parse_yymmdd(&b);
+            let _ = parse_tai64n(&b);
+            for sep in [None, Some(b'-'), Some(b'.')] {
+                if let Some((stamp, _)) = parse_month_day(&b, sep) {
+                    let _ = TimeCtx::default().resolve_yearless(stamp);
+                }
+            }
             let _ = month_abbr(&b);
             let _ = digits(&b, 4);
             let text = String::from_utf8_lossy(&b);
@@ -1449,6 +1896,169 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Kiritimati moved from -10:00 to +14:00 and skipped 31 December
+    /// 1994: a wall time inside a day-long gap takes the offset before it
+    /// (it used to take UTC when an hour back was still in the gap).
+    #[test]
+    fn day_long_gaps_take_the_offset_before() {
+        let mut ctx = TimeCtx::new(zone("Pacific/Kiritimati"), YearAnchor::End(0));
+        let (s, _) = parse_iso(b"1994-12-31 01:00:00").unwrap();
+        assert_eq!(format_rfc3339(ctx.resolve(s)), "1994-12-31T11:00:00Z");
+        let (s, _) = parse_iso(b"1994-12-31 23:30:00").unwrap();
+        assert_eq!(format_rfc3339(ctx.resolve(s)), "1995-01-01T09:30:00Z");
+        let mut ctx = TimeCtx::new(zone("Pacific/Apia"), YearAnchor::End(0));
+        let (s, _) = parse_iso(b"2011-12-30 12:00:00").unwrap();
+        assert_eq!(format_rfc3339(ctx.resolve(s)), "2011-12-30T22:00:00Z");
+    }
+
+    #[test]
+    fn leap_seconds_are_the_last_microsecond_of_the_second_before() {
+        assert_eq!(utc("2016-12-31T23:59:60Z"), "2016-12-31T23:59:59.999999Z");
+        assert_eq!(utc("2016-12-31 23:59:60.5"), "2016-12-31T23:59:59.999999Z");
+        assert_eq!(utc("2016-12-31T23:59:59.9Z"), "2016-12-31T23:59:59.900Z");
+        assert_eq!(
+            utc("31/Dec/2016:23:59:60 +0000"),
+            "2016-12-31T23:59:59.999999Z"
+        );
+        let (s, _) = parse_jul_date(b"Dec 31, 2016 11:59:60 PM").unwrap();
+        assert_eq!(
+            format_rfc3339(TimeCtx::default().resolve(s)),
+            "2016-12-31T23:59:59.999999Z"
+        );
+        assert_eq!(
+            civil_to_secs(2016, 12, 31, 23, 59, 60),
+            civil_to_secs(2016, 12, 31, 23, 59, 59)
+        );
+        assert!(parse_iso(b"2016-12-31T23:59:61Z").is_none());
+    }
+
+    #[test]
+    fn zone_abbreviations() {
+        assert_eq!(
+            parse_zone_abbrev(b"CEST [1]"),
+            Some((Abbrev::Known(7200), 4))
+        );
+        assert_eq!(parse_zone_abbrev(b"PDT"), Some((Abbrev::Known(-25_200), 3)));
+        assert_eq!(parse_zone_abbrev(b"UTC]"), Some((Abbrev::Known(0), 3)));
+        assert_eq!(parse_zone_abbrev(b"IST x"), Some((Abbrev::Ambiguous(0), 3)));
+        assert_eq!(parse_zone_abbrev(b"CST"), Some((Abbrev::Ambiguous(1), 3)));
+        for no in [&b"LOG:"[..], b"CESTX", b"Cest", b"ABCDEF", b"", b"XYZ "] {
+            assert_eq!(
+                parse_zone_abbrev(no),
+                None,
+                "{}",
+                String::from_utf8_lossy(no)
+            );
+        }
+        let (stamp, _) = parse_iso(b"2024-03-09 08:00:00.123").unwrap();
+        let mut ctx = TimeCtx::default();
+        assert_eq!(
+            format_rfc3339(ctx.resolve_abbrev(stamp, Abbrev::Known(7200))),
+            "2024-03-09T06:00:00.123Z"
+        );
+        assert_eq!(ctx.ambiguous, 0);
+        assert_eq!(
+            format_rfc3339(ctx.resolve_abbrev(stamp, Abbrev::Ambiguous(1))),
+            "2024-03-09T14:00:00.123Z"
+        );
+        assert_eq!(ctx.ambiguous, 2);
+        // --tz settles it.
+        let mut ctx = TimeCtx::new(zone("Asia/Shanghai"), YearAnchor::End(0));
+        assert_eq!(
+            format_rfc3339(ctx.resolve_abbrev(stamp, Abbrev::Ambiguous(1))),
+            "2024-03-09T00:00:00.123Z"
+        );
+        let w = ambiguous_warnings(0b11, Zone::Utc);
+        assert_eq!(w.len(), 2);
+        assert!(
+            w[0].starts_with("times marked IST are ambiguous") && w[0].contains("read as +05:30"),
+            "{w:?}"
+        );
+        assert!(
+            w[1].contains("CST") && w[1].contains("read as -06:00"),
+            "{w:?}"
+        );
+        assert!(ambiguous_warnings(1, Zone::Fixed(3600))[0].contains("read in --tz"));
+        assert!(ambiguous_warnings(0, Zone::Utc).is_empty());
+        assert!(AMBIGUOUS.len() <= 32);
+    }
+
+    #[test]
+    fn application_shapes() {
+        let read = |r: Option<(Stamp, usize)>| {
+            r.map(|(s, n)| (format_rfc3339(TimeCtx::default().resolve(s)), n))
+        };
+        assert_eq!(
+            read(parse_dd_mon_yyyy(b"31-Jul-2020 16:40:38.451 INFO")),
+            Some(("2020-07-31T16:40:38.451Z".into(), 24))
+        );
+        assert_eq!(
+            read(parse_dd_mon_yyyy(b"09-Mar-2024 08:00:00 x")),
+            Some(("2024-03-09T08:00:00Z".into(), 20))
+        );
+        assert_eq!(read(parse_dd_mon_yyyy(b"09-Mar-2024 08:00")), None);
+        assert_eq!(
+            read(parse_jul_date(b"Dec 30, 2020 11:30:40 AM org.x.Y main")),
+            Some(("2020-12-30T11:30:40Z".into(), 24))
+        );
+        assert_eq!(
+            read(parse_jul_date(b"Jan 5, 2021 1:02:03 PM x")),
+            Some(("2021-01-05T13:02:03Z".into(), 22))
+        );
+        assert_eq!(
+            read(parse_jul_date(b"Jan 5, 2021 12:02:03 AM")),
+            Some(("2021-01-05T00:02:03Z".into(), 23))
+        );
+        assert_eq!(
+            read(parse_jul_date(b"Jan 5, 2021 13:02:03")),
+            Some(("2021-01-05T13:02:03Z".into(), 20))
+        );
+        assert_eq!(read(parse_jul_date(b"Jan 5 2021 13:02:03")), None);
+        assert_eq!(
+            parse_loose_clock(b" 9:46:45\t"),
+            Some((9 * 3600 + 46 * 60 + 45, 8))
+        );
+        assert_eq!(
+            parse_loose_clock(b"13:08:33 "),
+            Some((13 * 3600 + 8 * 60 + 33, 8))
+        );
+        assert_eq!(
+            parse_loose_clock(b"9:46:45"),
+            Some((9 * 3600 + 46 * 60 + 45, 7))
+        );
+        assert_eq!(parse_loose_clock(b"9:6:45"), None);
+        assert_eq!(parse_yymmdd(b"081109"), civil_to_secs(2008, 11, 9, 0, 0, 0));
+        assert_eq!(parse_yymmdd(b"081309"), None);
+        let (md, n) = parse_month_day(b"0507 12:04:17.597069 1", None).unwrap();
+        assert_eq!(
+            (md.month, md.day, md.second_of_day, md.micros, n),
+            (5, 7, 43_457, 597_069, 20)
+        );
+        let (md, n) = parse_month_day(b"03-17 16:13:38.811  1702", Some(b'-')).unwrap();
+        assert_eq!((md.month, md.day, md.micros, n), (3, 17, 811_000, 18));
+        let (md, _) = parse_month_day(b"10.30 16:49:06]", Some(b'.')).unwrap();
+        assert_eq!((md.month, md.day), (10, 30));
+        assert!(parse_month_day(b"02-30 16:13:38", Some(b'-')).is_none());
+        assert!(parse_month_day(b"0229 16:13:38", None).is_some());
+        assert!(parse_month_day(b"03-17 16:13", Some(b'-')).is_none());
+    }
+
+    #[test]
+    fn tai64n_labels() {
+        // 2^62 + 10 + 0 s is the epoch.
+        assert_eq!(parse_tai64n(b"@400000000000000a00000000 x"), Some((0, 25)));
+        let (at, n) = parse_tai64n(b"@4000000065ec171c1dcd6500 msg").unwrap();
+        assert_eq!(
+            (format_rfc3339(at).as_str(), n),
+            ("2024-03-09T08:00:18.500Z", 25)
+        );
+        assert_eq!(parse_tai64n(b"@4000000065ec179c1dcd650"), None);
+        assert_eq!(parse_tai64n(b"@4000000065ec179c1dcd6500f"), None);
+        assert_eq!(parse_tai64n(b"@4000000065ec179cffffffff"), None);
+        assert_eq!(parse_tai64n(b"@3000000065ec179c00000000"), None);
+        assert_eq!(parse_tai64n(b"4000000065ec179c00000000"), None);
     }
 
     #[test]

@@ -503,3 +503,51 @@ fn since_and_until_leave_out_records_outside() {
     assert!(access["filtered"].as_u64().unwrap() > 100);
     assert!(access["first"].as_str().unwrap() >= "2024-03-09T08:37:00Z");
 }
+
+/// A zone abbreviation that names several zones is read one way and
+/// said once per file, naming it; `--tz` settles it.
+#[test]
+fn ambiguous_zone_abbreviations_are_warned_once_per_file() {
+    let dir = tempdir();
+    let lines = [
+        "2024-03-09 08:00:00.123 IST [123] LOG:  checkpoint starting: time",
+        "2024-03-09 08:00:01.123 IST [123] ERROR:  relation \"orders\" does not exist",
+        "2024-03-09 08:00:01.123 IST [123] STATEMENT:  SELECT * FROM orders;",
+        "2024-03-09 08:00:02.000 CEST [124] LOG:  checkpoint complete",
+    ];
+    std::fs::write(dir.path().join("postgresql.log"), lines.join("\n") + "\n").unwrap();
+    let out = bin()
+        .args(["timeline", "--format", "json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let doc = json_of(&out);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        err.matches("times marked IST are ambiguous").count(),
+        1,
+        "{err}"
+    );
+    assert!(err.contains("read as +05:30"), "{err}");
+    assert!(!err.contains("CEST"), "{err}");
+    let input = &doc["inputs"][0];
+    assert_eq!(input["format"], "postgresql");
+    assert_eq!(input["first"], "2024-03-09T02:30:00.123Z", "{input}");
+
+    let out = bin()
+        .args(["timeline", "--format", "json", "--tz", "Europe/Dublin"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let doc = json_of(&out);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("times marked IST") && err.contains("read in --tz"),
+        "{err}"
+    );
+    assert_eq!(
+        doc["inputs"][0]["first"], "2024-03-09T06:00:02Z",
+        "{}",
+        doc["inputs"][0]
+    );
+}

@@ -13,16 +13,33 @@ pub mod access;
 pub mod alb;
 pub mod alertmanager;
 pub mod apache_error;
+pub mod bgl;
+pub mod bind;
 pub mod envoy;
 pub mod haproxy;
+pub mod hdfs;
+pub mod healthapp;
 pub mod json;
+pub mod jul;
+pub mod klog;
 pub mod lex;
+pub mod logcat;
 pub mod logfmt;
+pub mod mysql;
 pub mod nginx_error;
+pub mod openstack;
+pub mod postgresql;
+pub mod proxifier;
+pub mod rails;
+pub mod redis;
+pub mod strace;
 pub mod syslog;
+pub mod tai64n;
 #[cfg(test)]
 pub(crate) mod testkit;
 pub mod timestamped;
+pub mod tomcat;
+pub mod uwsgi;
 
 // The helpers other modules have always reached through `format`.
 pub use lex::{find_byte, is_blank, next_token, opt_text, quoted_token, strip_port, text};
@@ -56,9 +73,37 @@ pub trait LogFormat: Send + Sync {
         false
     }
 
+    /// Whether a record's first line needs the line after it to be read
+    /// (java.util.logging writes the level on the second line). The scan
+    /// then calls [`parse_with_next`](Self::parse_with_next) instead of
+    /// [`parse`](Self::parse).
+    fn needs_next_line(&self) -> bool {
+        false
+    }
+
+    /// Parses one line knowing the next non-blank line of the same block
+    /// (`None` at the block's end: the format must cope without it).
+    fn parse_with_next<'a>(
+        &self,
+        line: &'a [u8],
+        next: Option<&'a [u8]>,
+        ctx: &mut TimeCtx,
+    ) -> Parsed<'a> {
+        let _ = next;
+        self.parse(line, ctx)
+    }
+
     /// Whether some timestamps lack a year, so the file must be read after
     /// the others have fixed the time range (RFC 3164 syslog).
     fn yearless(&self) -> bool {
+        false
+    }
+
+    /// Whether the format reads any line of a broad shape (timestamped
+    /// text): a fallback that never wins detection over a format that
+    /// reads as many lines, even one that reads more of them as
+    /// continuations (PostgreSQL's `DETAIL` lines are records to it).
+    fn fallback(&self) -> bool {
         false
     }
 }
@@ -107,6 +152,23 @@ pub fn registry() -> &'static [&'static dyn LogFormat] {
         // Syslog hands the lines of formats that hide behind its header
         // to their readers: HAProxy's.
         &syslog::Syslog::new(&[&haproxy::Haproxy]),
+        &postgresql::Postgresql,
+        &mysql::Mysql,
+        &redis::Redis,
+        &klog::Klog,
+        &tomcat::Tomcat,
+        &jul::Jul,
+        &bind::Bind,
+        &logcat::Logcat,
+        &hdfs::Hdfs,
+        &bgl::Bgl,
+        &healthapp::HealthApp,
+        &proxifier::Proxifier,
+        &openstack::Openstack,
+        &strace::Strace,
+        &tai64n::Tai64n,
+        &uwsgi::Uwsgi,
+        &rails::Rails,
         &json::JsonLines,
         &logfmt::Logfmt,
         &timestamped::Timestamped,
@@ -148,8 +210,10 @@ pub fn score(format: &dyn LogFormat, lines: &[&[u8]], ctx: &mut TimeCtx) -> Samp
     s
 }
 
-/// Picks the format that reads the most sample lines as records (then the
-/// most lines in all); `None` when no format reads a single record.
+/// Picks the format that reads the most sample lines (records and
+/// continuations), then the one that reads more of them as records, except
+/// that a [fallback](LogFormat::fallback) format does not win on records
+/// alone; `None` when no format reads a single record.
 pub fn detect(lines: &[&[u8]], ctx: &mut TimeCtx) -> Option<&'static dyn LogFormat> {
     let mut best: Option<(&'static dyn LogFormat, (usize, usize))> = None;
     for &format in registry() {
@@ -157,7 +221,8 @@ pub fn detect(lines: &[&[u8]], ctx: &mut TimeCtx) -> Option<&'static dyn LogForm
         if s.records == 0 {
             continue;
         }
-        let key = (s.records + s.continued, s.records);
+        let records = if format.fallback() { 0 } else { s.records };
+        let key = (s.records + s.continued, records);
         if best.is_none_or(|(_, b)| key > b) {
             best = Some((format, key));
         }
@@ -191,6 +256,23 @@ mod tests {
                 ("apache_error", System, System),
                 // Its requests are the HAProxy lines it carries.
                 ("syslog", System, Front),
+                ("postgresql", System, System),
+                ("mysql", System, System),
+                ("redis", System, System),
+                ("klog", System, System),
+                ("tomcat", Application, Application),
+                ("jul", Application, Application),
+                ("bind", System, System),
+                ("logcat", System, System),
+                ("hdfs", System, System),
+                ("bgl", System, System),
+                ("healthapp", Application, Application),
+                ("proxifier", System, System),
+                ("openstack", System, System),
+                ("strace", System, System),
+                ("tai64n", Application, Application),
+                ("uwsgi", Application, Application),
+                ("rails", Application, Application),
                 ("json", Application, Application),
                 ("logfmt", Application, Application),
                 ("timestamped", Application, Application),

@@ -590,6 +590,13 @@ fn check_corpus(
     Some(run)
 }
 
+/// Asserts that detection picks the format called `name` for `lines`.
+#[track_caller]
+pub fn assert_detected(name: &str, lines: &[&str], ctx: &mut TimeCtx) {
+    let sample: Vec<&[u8]> = lines.iter().map(|l| l.as_bytes()).collect();
+    assert_eq!(detect(&sample, ctx).map(|f| f.name()), Some(name));
+}
+
 /// The format detection picks for a corpus file.
 #[track_caller]
 pub fn detect_corpus(rel: &str) -> Option<&'static str> {

@@ -11,6 +11,8 @@
 //! 2024-03-15 10:00:00,123 - myapp.db - WARNING - pool exhausted
 //! 2009/01/23 01:23:23.123123 [ERROR] upstream gone
 //! 2016-09-28 04:30:30, Info                  CBS    Loaded Servicing Stack v6.1.7601.23505
+//! 2024-03-09 08:00:00.123 [INFO][606918] felix/int_dataplane.go 1234: msg
+//! [2017-04-04 11:16:34 +0200] warning/PluginNotificationTask: Notification command ... terminated with exit code 127
 //! ```
 //!
 //! After the timestamp the first few tokens are searched for a level word
@@ -75,6 +77,10 @@ impl LogFormat for Timestamped {
     }
 
     fn multiline(&self) -> bool {
+        true
+    }
+
+    fn fallback(&self) -> bool {
         true
     }
 }
@@ -150,7 +156,8 @@ const HEADER_TOKENS: usize = 6;
 /// among the first tokens after the timestamp.
 ///
 /// A level word counts when it is the first token, is decorated
-/// (`[ERROR]`, `error:`, `<warn>`, `level=error`) or is written in capitals
+/// (`[ERROR]`, `error:`, `<warn>`, `level=error`, Calico's
+/// `[INFO][606918]`, Icinga's `warning/Category:`) or is written in capitals
 /// (`[main] ERROR`, `- WARNING -`): a plain lowercase `note` or `fine`
 /// deeper in the line is prose, not a level. Single letters (`E`, `W`)
 /// count only as the first token, in capitals.
@@ -167,6 +174,12 @@ fn scan_header(rest: &[u8]) -> Header<'_> {
             break;
         }
         let word = strip_decoration(raw);
+        // Calico's and other loggers' stacked brackets, `[INFO][606918]`:
+        // the first one holds the level.
+        let word = match memchr::memchr(b']', word) {
+            Some(close) if raw.first() == Some(&b'[') => word.get(..close).unwrap_or(word),
+            _ => word,
+        };
         if word.is_empty() {
             // A separator: `-`, `|`, `---`, `:`.
             continue;
@@ -255,6 +268,15 @@ fn level_of(word: &[u8], idx: usize, decorated: bool) -> Option<Level> {
             }
         }
         return None;
+    }
+    // Icinga 2's `information/Notification:`, `warning/PluginCheckTask:`.
+    if let Some(slash) = memchr::memchr(b'/', word) {
+        let head = word.get(..slash)?;
+        let tail = word.get(slash + 1..)?;
+        if idx != 0 || head.len() < 4 || !tail.first().is_some_and(|c| c.is_ascii_uppercase()) {
+            return None;
+        }
+        return Level::from_word(std::str::from_utf8(head).ok()?);
     }
     if word.len() == 1 {
         let c = *word.first()?;
@@ -345,6 +367,18 @@ mod tests {
         ("1516134303 ERROR boom", "2018-01-16T20:25:03Z", Some(Level::Error)),
         ("1531171074631 WARN slow", "2018-07-09T21:17:54.631Z", Some(Level::Warn)),
         ("1649944125.9843705\tinfo\tstarted", "2022-04-14T13:48:45.984370Z", Some(Level::Info)),
+        // Calico Felix (projectcalico/calico#9760, projectcalico/felix#1447;
+        // the DEBUG and WARNING lines are made up in their shape)
+        ("2025-01-25 07:58:47.843 [INFO][96] felix/int_dataplane.go 363: Creating internal dataplane driver. config=intdataplane.Config{Hostname:\"xxxxxx\", NodeZone:\"\"}", "2025-01-25T07:58:47.843Z", Some(Level::Info)),
+        ("2017-05-05 07:29:25.573 [INFO][21384] felix.go 195: Successfully loaded configuration.", "2017-05-05T07:29:25.573Z", Some(Level::Info)),
+        ("2021-03-04 08:25:26.391 [DEBUG][606918] felix/route_table.go 1000: Reconciling", "2021-03-04T08:25:26.391Z", Some(Level::Debug)),
+        ("2021-03-04 08:25:26.391 [WARNING][66] startup/startup.go 1181: Unable to auto-detect an IPv4 address", "2021-03-04T08:25:26.391Z", Some(Level::Warn)),
+        // Icinga 2 (filebeat's icinga module fixtures, elastic/beats)
+        ("[2017-04-04 11:16:34 +0200] information/Notification: Sending 'Recovery' notification 'demo!load!mail-icingaadmin for user 'on-call'", "2017-04-04T09:16:34Z", Some(Level::Info)),
+        ("[2017-04-04 11:16:34 +0200] warning/PluginNotificationTask: Notification command for object 'demo!load' terminated with exit code 127", "2017-04-04T09:16:34Z", Some(Level::Warn)),
+        ("[2017-04-04 13:43:09 +0200] debug/GraphiteWriter: Add to metric list:'icinga2.demo.services.procs.procs.perfdata.procs.warn 250 1491306189'.", "2017-04-04T11:43:09Z", Some(Level::Debug)),
+        ("[2024-03-09 08:00:00 +0100] critical/ApiListener: Cannot bind TCP socket for host '::' on port '5665'", "2024-03-09T07:00:00Z", Some(Level::Critical)),
+        ("2024-03-15 10:00:00 and/Or prose with a slash", "2024-03-15T10:00:00Z", None),
     ];
 
     #[test]
@@ -499,6 +533,30 @@ Traceback (most recent call last):
 ValueError: bad
 2024-03-15 10:00:05,000 - app.worker - INFO - restarted
 ";
+
+    /// A Go panic after a `log` line: the panic's lines are from
+    /// fluent/fluent-bit's multiline documentation example
+    /// (`documentation/examples/multiline/filter_multiline/test.log`);
+    /// the log lines around them are made up.
+    const GO_PANIC: &str = "2020/05/07 03:15:12 starting worker pool
+panic: my panic
+
+goroutine 4 [running]:
+panic(0x45cb40, 0x47ad70)
+  /usr/local/go/src/runtime/panic.go:542 +0x46c fp=0xc42003f7b8 sp=0xc42003f710 pc=0x422f7c
+main.main.func1(0xc420024120)
+  foo.go:6 +0x39 fp=0xc42003f7d8 sp=0xc42003f7b8 pc=0x451339
+created by main.main
+  foo.go:5 +0x58
+2020/05/07 03:15:13 restarted
+";
+
+    #[test]
+    fn go_panic_is_one_record() {
+        let (records, continued) = read_all(GO_PANIC);
+        assert_eq!(records, vec![(1, None), (11, None)]);
+        assert_eq!(continued, 8);
+    }
 
     /// Parses a whole text: (records as (line number, level), continuations).
     fn read_all(text: &str) -> (Vec<(usize, Option<Level>)>, usize) {

@@ -41,9 +41,15 @@ impl Folder<'_> {
         ctx.details = false;
         let mut in_record = continues_file;
         let mut lines = Lines::new(block);
-        for (line_no, line) in lines.by_ref() {
+        let lookahead = self.format.needs_next_line();
+        while let Some((line_no, line)) = lines.next() {
             p.stats.lines += 1;
-            let parsed = shifted(self.format.parse(line, &mut ctx), self.skew);
+            let parsed = if lookahead {
+                self.format.parse_with_next(line, lines.peek(), &mut ctx)
+            } else {
+                self.format.parse(line, &mut ctx)
+            };
+            let parsed = shifted(parsed, self.skew);
             match parsed {
                 Parsed::Request { at, request } => {
                     p.stats.requests += 1;
@@ -81,6 +87,7 @@ impl Folder<'_> {
                 }
             }
         }
+        p.stats.ambiguous_zones = ctx.ambiguous;
         let newlines = lines.newlines();
         (p, newlines)
     }

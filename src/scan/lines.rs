@@ -28,6 +28,23 @@ impl<'b> Lines<'b> {
     pub fn newlines(&self) -> u64 {
         self.newlines
     }
+
+    /// The next non-blank line, without moving past it: for the formats
+    /// whose first line needs the second ([`format::LogFormat::needs_next_line`]).
+    /// `None` at the end of the block (the next block's first line is not
+    /// seen).
+    pub fn peek(&self) -> Option<&'b [u8]> {
+        let mut rest = self.block.get(self.pos..)?;
+        while !rest.is_empty() {
+            let end = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
+            let line = strip_cr(&rest[..end]);
+            if !line.is_empty() && !format::is_blank(line) {
+                return Some(line);
+            }
+            rest = rest.get(end + 1..).unwrap_or(&[]);
+        }
+        None
+    }
 }
 
 impl<'b> Iterator for Lines<'b> {
@@ -73,6 +90,18 @@ pub fn display_line(line: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn peek_sees_the_next_non_blank_line_without_moving() {
+        let mut lines = Lines::new(b"a\n\n  \r\nb\r\nc");
+        assert_eq!(lines.next(), Some((1, &b"a"[..])));
+        assert_eq!(lines.peek(), Some(&b"b"[..]));
+        assert_eq!(lines.next(), Some((4, &b"b"[..])));
+        assert_eq!(lines.peek(), Some(&b"c"[..]));
+        assert_eq!(lines.next(), Some((5, &b"c"[..])));
+        assert_eq!(lines.peek(), None);
+        assert_eq!(lines.next(), None);
+    }
 
     fn collect(block: &[u8]) -> (Vec<(u64, &[u8])>, u64) {
         let mut lines = Lines::new(block);

@@ -507,6 +507,12 @@ fn read_file(mut op: Opened<'_>, opts: &ScanOptions, anchor: YearAnchor) -> File
         warnings.push(w);
     }
     let stats = &partial.stats;
+    for message in time::ambiguous_warnings(stats.ambiguous_zones, opts.zone) {
+        warnings.push(Warning {
+            path: op.file.display.clone(),
+            message,
+        });
+    }
     if stats.lines >= 10 && stats.read_ratio() < 0.99 {
         warnings.push(Warning {
             path: op.file.display.clone(),

@@ -40,6 +40,9 @@ pub struct FileStats {
     pub bytes: u64,
     /// The first few skipped lines: (line number, text).
     pub skipped_samples: Vec<(u64, String)>,
+    /// Ambiguous zone abbreviations met (`crate::time::AMBIGUOUS` indices
+    /// as a bit set), for one warning each.
+    pub ambiguous_zones: u32,
 }
 
 impl FileStats {
@@ -53,6 +56,7 @@ impl FileStats {
         self.bytes += other.bytes;
         self.first = min_opt(self.first, other.first);
         self.last = max_opt(self.last, other.last);
+        self.ambiguous_zones |= other.ambiguous_zones;
         for s in other.skipped_samples {
             if self.skipped_samples.len() < keep_samples {
                 self.skipped_samples.push(s);

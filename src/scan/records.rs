@@ -137,8 +137,14 @@ fn dump_file(
     let mut block = Some(std::mem::take(&mut op.first_block));
     while let Some(b) = block {
         let mut lines = Lines::new(&b);
-        for (n, line) in lines.by_ref() {
-            let parsed = shifted(format.parse(line, &mut ctx), op.skew);
+        let lookahead = format.needs_next_line();
+        while let Some((n, line)) = lines.next() {
+            let parsed = if lookahead {
+                format.parse_with_next(line, lines.peek(), &mut ctx)
+            } else {
+                format.parse(line, &mut ctx)
+            };
+            let parsed = shifted(parsed, op.skew);
             if let Some(at) = parsed.at() {
                 ctx.last_at = Some(at);
                 if !opts.window.contains(at) {

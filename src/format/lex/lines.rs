@@ -1,12 +1,26 @@
 //! Whole-line tests: blank lines, and lines that clearly belong to
 //! another format.
 
+use crate::record::Parsed;
 use crate::time::{parse_clf, parse_syslog_date};
 
 /// True for lines holding nothing but white space.
 #[inline]
 pub fn is_blank(line: &[u8]) -> bool {
     line.iter().all(|b| b.is_ascii_whitespace())
+}
+
+/// What a multi-line text format whose records start with a number (a
+/// date, a pid) makes of a line it could not read as a record: a line of
+/// another format, or one starting with a digit (a record it could not
+/// read), is not its; anything else (stack frames, banners, wrapped text)
+/// continues the record before it.
+pub(crate) fn continues_unless_digit_or_foreign(line: &[u8]) -> Parsed<'static> {
+    if foreign_line(line) || line.first().is_some_and(|c| c.is_ascii_digit()) {
+        Parsed::Unparsed
+    } else {
+        Parsed::Continuation
+    }
 }
 
 /// True for lines that clearly belong to another format: JSON objects,
