@@ -126,6 +126,9 @@ pub enum Origin {
     AlertFiring,
     /// An alert notification said an alert resolved.
     AlertResolved,
+    /// A line of a change log (deploy, release, audit, CI...) that no
+    /// pattern knows: a change by where it comes from.
+    ChangeSource,
     /// A moment computed by the analysis.
     Marker(Marker),
 }
@@ -134,6 +137,7 @@ pub enum Origin {
 pub const FAILED_REQUESTS_ID: &str = "lb.failed_requests";
 const ALERT_FIRING_ID: &str = "alert.firing";
 const ALERT_RESOLVED_ID: &str = "alert.resolved";
+const CHANGE_SOURCE_ID: &str = "change.source";
 const MARKER_PREFIX: &str = "marker.";
 
 impl Origin {
@@ -150,6 +154,7 @@ impl Origin {
             Origin::FailedRequests => Cow::Borrowed(FAILED_REQUESTS_ID),
             Origin::AlertFiring => Cow::Borrowed(ALERT_FIRING_ID),
             Origin::AlertResolved => Cow::Borrowed(ALERT_RESOLVED_ID),
+            Origin::ChangeSource => Cow::Borrowed(CHANGE_SOURCE_ID),
             Origin::Marker(m) => Cow::Owned(format!("{MARKER_PREFIX}{}", m.as_str())),
         }
     }
@@ -168,6 +173,7 @@ impl Origin {
         id == FAILED_REQUESTS_ID
             || id == ALERT_FIRING_ID
             || id == ALERT_RESOLVED_ID
+            || id == CHANGE_SOURCE_ID
             || id.starts_with(MARKER_PREFIX)
     }
 
@@ -195,6 +201,7 @@ mod tests {
             (Origin::FailedRequests, "lb.failed_requests"),
             (Origin::AlertFiring, "alert.firing"),
             (Origin::AlertResolved, "alert.resolved"),
+            (Origin::ChangeSource, "change.source"),
             (Origin::Marker(Marker::ImpactBegins), "marker.impact_begins"),
             (Origin::Marker(Marker::ImpactEnds), "marker.impact_ends"),
             (

@@ -20,6 +20,7 @@ pub mod render;
 pub mod scan;
 pub mod series;
 pub mod skew;
+pub mod source;
 pub mod template;
 pub mod time;
 pub mod timeline;

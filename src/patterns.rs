@@ -769,7 +769,7 @@ impl Site<'_> {
         if Origin::is_reserved(&id) {
             return Err(self.invalid(
                 id_line,
-                format!("pattern id '{id}' is reserved for events postmortem makes itself (lb.failed_requests, alert.firing, alert.resolved, marker.*); choose another id"),
+                format!("pattern id '{id}' is reserved for events postmortem makes itself (lb.failed_requests, alert.firing, alert.resolved, change.source, marker.*); choose another id"),
             ));
         }
         if let Some(first) = seen.insert(id.clone(), id_line) {
@@ -1312,6 +1312,23 @@ mod tests {
         ("timestamped", "Error: UPGRADE FAILED: timed out waiting for the condition", Some("deploy.failed")),
         ("timestamped", r#"deployment "api" exceeded its progress deadline"#, Some("deploy.failed")),
         ("json", "Apply complete! Resources: 1 added, 0 changed, 0 destroyed.", Some("terraform.apply_complete")),
+        ("logfmt", "Sync operation to 48013a8 succeeded", Some("argocd.sync")),
+        ("logfmt", "Initiated automated sync to '48013a8'", Some("argocd.sync")),
+        ("logfmt", "Updated sync status: OutOfSync -> Synced", Some("argocd.sync_status")),
+        ("json", "Reconciliation finished in 1.2s, next run in 10m0s", Some("flux.applied")),
+        ("json", "server-side apply completed", Some("flux.applied")),
+        ("timestamped", "    Evaluation triggered by job \"shop-api\"", Some("nomad.job")),
+        ("timestamped", "Applied catalog in 12.34 seconds", Some("puppet.catalog")),
+        ("timestamped", "Chef Infra Client finished, 3/120 resources updated in 45 seconds", Some("chef.run")),
+        ("timestamped", "Succeeded: 12 (changed=3)", Some("salt.state")),
+        ("json", "feature-environment-enabled", Some("flag.audit")),
+        ("json", "Jane turned on the flag checkout-v2 in Production", Some("flag.audit")),
+        ("timestamped", "cds: add 3 cluster(s), remove 1 cluster(s)", Some("envoy.xds_update")),
+        ("syslog", "disable server app/app-04", Some("lb.haproxy_server_toggle")),
+        ("logfmt", "action=apply target=prod", Some("change.action")),
+        ("timestamped", "INFO  [alembic.runtime.migration] Running upgrade b5559f07f5b2 -> becb4307fb48, add NOT NULL", Some("db.migration")),
+        ("timestamped", "Migrating schema \"public\" to version \"42 - add index\"", Some("db.migration")),
+        ("timestamped", "ChangeSet db/changelog.xml::42::dev ran successfully in 12ms", Some("db.migration")),
         ("json", "random_pet.animal: Creation complete after 0s [id=smart-lizard]", Some("terraform.resource_changed")),
         ("timestamped", "p=1285948 u=ansible n=ansible | PLAY [webservers] ***********************************", Some("ansible.play")),
         ("timestamped", "p=1285948 u=ansible n=ansible | compute-0                  : ok=311  changed=174  unreachable=0    failed=0    skipped=149  rescued=0    ignored=0", Some("ansible.recap_changed")),

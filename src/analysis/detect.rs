@@ -546,7 +546,7 @@ fn cusum_onset(points: &[Point], first: usize, floor: usize, p0: f64) -> usize {
             continue;
         }
         let e = p.requests as f64 * p0;
-        cum += p.failed as f64 - e - 0.5 * e.sqrt().max(0.1);
+        cum += p.failed as f64 - e - 0.5 * e.sqrt().max(0.5);
         bad += p.failed;
         expected += e;
         if cum > best {

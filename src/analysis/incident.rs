@@ -238,6 +238,7 @@ pub fn find_incidents(a: &Analysis) -> Vec<Incident> {
         left_out: &left_out,
         windows: &windows,
         source_first: a.source_first(),
+        clock_offsets: a.clock_offsets(),
     };
     let out: Vec<Incident> = found
         .raws

@@ -32,6 +32,8 @@ pub struct Measuring<'a> {
     pub windows: &'a [(Micros, Micros)],
     /// The first timestamp of each input.
     pub source_first: HashMap<String, Micros>,
+    /// How far each source's clock seems off.
+    pub clock_offsets: HashMap<String, Micros>,
 }
 
 /// Measures window `idx` of the run (`raw`).
@@ -78,6 +80,7 @@ pub fn measure(ctx: &Measuring, raw: Raw, idx: usize) -> Incident {
         mitigated: raw.mitigated,
         other_windows: &others,
         source_first: &ctx.source_first,
+        clock_offsets: &ctx.clock_offsets,
     });
     Incident {
         id: idx + 1,

@@ -196,6 +196,48 @@ impl Analysis {
             .map(|i| i.path.as_str())
     }
 
+    /// How far each source's clock seems off (to subtract from its
+    /// times), from the clock-skew estimates: the estimated source itself,
+    /// and the other files of the same host — files that share a name part
+    /// (`app/app-1.log` and `app-1/deploy-agent.log` share `app-1`) that
+    /// fewer than three inputs share (more is a category, not a host).
+    pub fn clock_offsets(&self) -> HashMap<String, Micros> {
+        let mut out = HashMap::new();
+        if self.skews.is_empty() {
+            return out;
+        }
+        let parts = |path: &str| -> Vec<String> {
+            let mut v: Vec<String> = Vec::new();
+            for p in path.split(['/', ':']) {
+                let stem = p.split('.').next().unwrap_or(p);
+                if !stem.is_empty() && !v.iter().any(|x| x == stem) {
+                    v.push(stem.to_string());
+                }
+            }
+            v
+        };
+        let mut shared: HashMap<String, usize> = HashMap::new();
+        for i in &self.inputs {
+            for p in parts(&i.path) {
+                *shared.entry(p).or_insert(0) += 1;
+            }
+        }
+        for e in &self.skews {
+            let lag = e.lag_seconds * crate::time::SEC;
+            let hosts: Vec<String> = parts(&e.source)
+                .into_iter()
+                .filter(|p| shared.get(p).is_some_and(|&n| n < 3))
+                .collect();
+            for i in &self.inputs {
+                let same = i.path == e.source || parts(&i.path).iter().any(|p| hosts.contains(p));
+                if same {
+                    out.entry(i.path.clone()).or_insert(lag);
+                }
+            }
+        }
+        out
+    }
+
     /// The first timestamp of each input.
     pub fn source_first(&self) -> HashMap<String, Micros> {
         self.inputs
@@ -316,11 +358,13 @@ fn merged_templates(results: &[FileResult]) -> Vec<TemplateSummary> {
                 Some(existing) => {
                     let count = existing.seen.count + seen.count;
                     let last = existing.seen.last.max(seen.last);
+                    let level = existing.seen.level.max(seen.level);
                     if (seen.first, &r.file.display) < (existing.seen.first, &existing.source) {
                         *existing = candidate;
                     }
                     existing.seen.count = count;
                     existing.seen.last = last;
+                    existing.seen.level = level;
                 }
                 None => {
                     templates.insert(t.clone(), candidate);

@@ -157,10 +157,15 @@ fn time_rank(key: &str) -> Option<usize> {
         "lastTimestamp" => 14,
         "msec" => 15,
         "Timestamp" => 16,
+        // Audit logs (feature flags, ticketing, cloud trails).
+        "createdAt" => 17,
+        "created_at" => 18,
+        "event_time" => 19,
+        "eventTimestamp" => 20,
         _ => return None,
     })
 }
-const TIME_SLOTS: usize = 17;
+const TIME_SLOTS: usize = 21;
 
 /// How a level value is read.
 #[derive(Clone, Copy, PartialEq)]

@@ -28,7 +28,41 @@ pub struct Folder<'a> {
     pub skipped_samples: usize,
     /// What counts as a failed request.
     pub failure: &'a FailurePolicy,
+    /// The source is a log of changes by its name (see [`crate::source`]).
+    pub change_source: bool,
 }
+
+/// Fields whose value may say what was done (a command in a chat-ops log,
+/// a flag's new state): patterns are tried on them when the message
+/// itself matches none.
+const ACTION_FIELDS: &[&str] = &[
+    "command",
+    "cmd",
+    "action",
+    "event",
+    "type",
+    "operation",
+    "op",
+    "change",
+    "diff",
+    "args",
+    "task",
+    "activity",
+    "description",
+    "kind",
+];
+
+/// Fields that say what went wrong; an error line's template includes
+/// the first of them.
+const ERROR_FIELDS: &[&str] = &[
+    "error",
+    "err",
+    "err.message",
+    "error.message",
+    "exception",
+    "exc_info",
+    "cause",
+];
 
 impl Folder<'_> {
     /// Reads one block. Line numbers in the result are relative to the
@@ -122,12 +156,96 @@ impl Folder<'_> {
     fn message(&self, p: &mut Partial, at: Micros, line: u64, message: &Message) {
         let is_error = message.level.is_some_and(|l| l.is_error());
         p.series.add_message(at, is_error);
-        if is_error {
-            p.record_template(at, line, &message.text);
+        if let Some(level) = message.level.filter(|l| l.is_error()) {
+            match error_field(message) {
+                Some(detail) => {
+                    p.record_template(at, line, &format!("{}: {detail}", message.text), level)
+                }
+                None => p.record_template(at, line, &message.text, level),
+            }
         }
-        let Some(m) = self.patterns.find(self.format.name(), &message.text) else {
+        let format = self.format.name();
+        if let Some(m) = self.patterns.find(format, &message.text) {
+            self.matched(p, at, line, message, &m, &message.text);
             return;
+        }
+        // A pattern may know what a field says was done.
+        for (k, v) in &message.fields {
+            if ACTION_FIELDS.contains(&k.as_ref()) && v.len() >= 6 {
+                if let Some(m) = self.patterns.find(format, v) {
+                    let text = if message.text.trim().is_empty() {
+                        format!("{k}: {v}")
+                    } else {
+                        format!("{} ({k}: {v})", message.text)
+                    };
+                    self.matched(p, at, line, message, &m, &text);
+                    return;
+                }
+            }
+        }
+        // A change log's lines are changes whatever their words.
+        let quiet = message
+            .level
+            .is_some_and(|l| l < crate::record::Level::Info);
+        if !quiet && (self.change_source || crate::source::has_change_writer(&message.fields)) {
+            self.change_line(p, at, line, message);
+        }
+    }
+
+    /// A line of a change source that no pattern knows.
+    fn change_line(&self, p: &mut Partial, at: Micros, line: u64, message: &Message) {
+        let text = if message.text.trim().is_empty() {
+            message
+                .fields
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        } else {
+            message.text.to_string()
         };
+        let severity = match message.level {
+            Some(l) if l.is_error() => crate::event::Severity::Error,
+            Some(crate::record::Level::Warn) => crate::event::Severity::Warning,
+            _ => crate::event::Severity::Info,
+        };
+        let mut fields: Vec<(String, String)> = message
+            .fields
+            .iter()
+            .take(MAX_EVENT_FIELDS)
+            .map(|(k, v)| (k.to_string(), truncate_chars(v, FIELD_CHARS)))
+            .collect();
+        if let Some(level) = message.level {
+            fields.push(("level".to_string(), level.as_str().to_string()));
+        }
+        p.record_event(
+            RunKey {
+                kind: crate::event::EventKind::Change,
+                severity,
+                origin: Origin::ChangeSource,
+                key: crate::template::template(&text),
+            },
+            Occurrence {
+                at,
+                line,
+                message: &text,
+                title: None,
+                fields,
+                status: None,
+            },
+        );
+    }
+
+    /// A message a pattern matched (on `text`, the message or a field).
+    fn matched(
+        &self,
+        p: &mut Partial,
+        at: Micros,
+        line: u64,
+        message: &Message,
+        m: &crate::patterns::PatternMatch,
+        text: &str,
+    ) {
         let mut fields = m.fields.clone();
         for (k, v) in &message.fields {
             if fields.len() >= MAX_EVENT_FIELDS {
@@ -140,7 +258,7 @@ impl Folder<'_> {
         if let Some(level) = message.level {
             fields.push(("level".to_string(), level.as_str().to_string()));
         }
-        let title = (m.title != *message.text).then(|| m.title.clone());
+        let title = (m.title != text).then(|| m.title.clone());
         p.record_event(
             RunKey {
                 kind: m.pattern.kind,
@@ -151,7 +269,7 @@ impl Folder<'_> {
             Occurrence {
                 at,
                 line,
-                message: &message.text,
+                message: text,
                 title,
                 fields,
                 status: None,
@@ -188,6 +306,16 @@ impl Folder<'_> {
             },
         );
     }
+}
+
+/// The first field of an error line that says what went wrong.
+fn error_field<'m>(message: &'m Message) -> Option<&'m str> {
+    message
+        .fields
+        .iter()
+        .find(|(k, v)| ERROR_FIELDS.contains(&k.as_ref()) && !v.trim().is_empty())
+        .map(|(_, v)| v.as_ref())
+        .filter(|v| !message.text.contains(*v))
 }
 
 /// A record with a source's clock correction applied.

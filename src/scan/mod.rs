@@ -445,6 +445,7 @@ fn read_file(mut op: Opened<'_>, opts: &ScanOptions, anchor: YearAnchor) -> File
         bucket_seconds: opts.bucket_seconds,
         skipped_samples: opts.skipped_samples,
         failure: opts.failure,
+        change_source: crate::source::is_change_name(&op.file.display),
     };
     let mut partial = Partial::new(opts.bucket_seconds);
     let threads = rayon::current_num_threads().max(1);

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::event::{EventKind, Origin, Severity};
-use crate::record::Alert;
+use crate::record::{Alert, Level};
 use crate::series::Series;
 use crate::time::{Micros, SEC};
 
@@ -195,12 +195,15 @@ pub struct TemplateSeen {
     pub line: u64,
     /// The first message of this template, as written.
     pub sample: String,
+    /// The worst level it was logged at.
+    pub level: Level,
 }
 
 impl TemplateSeen {
     pub fn merge(&mut self, other: TemplateSeen) {
         self.count += other.count;
         self.last = self.last.max(other.last);
+        self.level = self.level.max(other.level);
         if (other.first, other.line) < (self.first, self.line) {
             self.first = other.first;
             self.line = other.line;
@@ -305,13 +308,14 @@ impl Partial {
     }
 
     /// Counts an error-level message under its template.
-    pub fn record_template(&mut self, at: Micros, line: u64, text: &str) {
+    pub fn record_template(&mut self, at: Micros, line: u64, text: &str, level: Level) {
         let t = crate::template::template(text);
         let room = self.templates.len() < MAX_TEMPLATES;
         match self.templates.get_mut(&t) {
             Some(seen) => {
                 seen.count += 1;
                 seen.last = seen.last.max(at);
+                seen.level = seen.level.max(level);
                 if at < seen.first {
                     seen.first = at;
                     seen.line = line;
@@ -327,6 +331,7 @@ impl Partial {
                         last: at,
                         line,
                         sample: truncate_chars(text, SAMPLE_CHARS),
+                        level,
                     },
                 );
             }
@@ -447,14 +452,14 @@ mod tests {
         let mut second = Partial::new(60);
         for (i, p) in [(1u64, &mut first), (2, &mut second)] {
             p.record_event(key.clone(), occurrence(5 * SEC + i as i64, 1, "x"));
-            p.record_template(5 * SEC, 1, "db timeout after 5000ms");
+            p.record_template(5 * SEC, 1, "db timeout after 5000ms", Level::Error);
             p.stats.lines += 1;
         }
         second.shift_lines(1);
         whole.record_event(key.clone(), occurrence(5 * SEC + 1, 1, "x"));
         whole.record_event(key.clone(), occurrence(5 * SEC + 2, 2, "x"));
-        whole.record_template(5 * SEC, 1, "db timeout after 5000ms");
-        whole.record_template(5 * SEC, 2, "db timeout after 5000ms");
+        whole.record_template(5 * SEC, 1, "db timeout after 5000ms", Level::Error);
+        whole.record_template(5 * SEC, 2, "db timeout after 5000ms", Level::Error);
         first.merge(second, 5);
         assert_eq!(first.runs, whole.runs);
         assert_eq!(first.templates, whole.templates);

@@ -4,7 +4,7 @@
 
 use super::{EventRef, Evidence, Suspect, SuspectInput, SuspectKind};
 use crate::display::relative;
-use crate::event::EventKind;
+use crate::event::{EventKind, Origin};
 use crate::time::{Micros, SEC};
 use crate::timeline::Event;
 
@@ -39,8 +39,49 @@ pub const FOLLOW_UP_SECONDS: i64 = 600;
 /// Words that mark a change as a rollback.
 const ROLLBACK_WORDS: &[&str] = &["rollback", "roll back", "rolled back", "revert", "restor"];
 
-/// Whether a change is the mechanics of applying another (a reload, a restart).
+/// Words in a change log's line (one no pattern knows) that mark the
+/// mechanics of carrying out a change...
+const MECHANICAL_TEXT: &[&str] = &[
+    "reload",
+    "restart",
+    "started",
+    "starting",
+    "stopped",
+    "stopping",
+    "waiting",
+    "progress",
+    "refreshing",
+    "health",
+    "status",
+    "rolled out",
+    "complete",
+    "finished",
+    "done",
+    "healthy",
+    "pulling",
+    "pulled",
+    "fetched",
+    "fetching",
+    "downloaded",
+    "downloading",
+];
+/// ... unless it also says what was changed.
+const SUBSTANTIVE_TEXT: &[&str] = &[
+    "switch", "deploy", "upgrad", "apply", "applied", "set ", "updat", "chang", "install",
+    "migrat", "enabl", "disabl", "scal", "sync", "promot", "release", "replac", "remov", "add",
+    "creat", "delet", "toggl", "turned",
+];
+
+/// Whether a change is the mechanics of applying another (a reload, a
+/// restart, progress): by the pattern that caught it, or, for a change
+/// log's own lines, by words of mechanics without words of a change.
+/// (They are also judged by what is near them: see `context` below.)
 pub fn is_mechanical(e: &Event) -> bool {
+    if e.origin == Origin::ChangeSource {
+        let m = e.message.to_ascii_lowercase();
+        return MECHANICAL_TEXT.iter().any(|w| m.contains(w))
+            && !SUBSTANTIVE_TEXT.iter().any(|w| m.contains(w));
+    }
     let p = e.origin.id().to_ascii_lowercase();
     MECHANICAL_WORDS.iter().any(|w| p.contains(w))
 }
@@ -63,11 +104,11 @@ pub fn suspects(input: &SuspectInput, out: &mut Vec<Suspect>) {
         .iter()
         .filter(|e| e.kind == EventKind::Change)
         .filter(|e| {
-            e.at >= start - CHANGE_LOOKBACK_SECONDS * SEC
-                && e.at <= start + CHANGE_GRACE_SECONDS * SEC
+            let at = input.corrected(e);
+            at >= start - CHANGE_LOOKBACK_SECONDS * SEC && at <= start + CHANGE_GRACE_SECONDS * SEC
         })
         .map(|e| {
-            let d = e.at - start;
+            let d = input.corrected(e) - start;
             // A change after the start explains it less well than one before.
             (if d > 0 { 3 * d } else { -d }, e)
         })
@@ -77,19 +118,29 @@ pub fn suspects(input: &SuspectInput, out: &mut Vec<Suspect>) {
     // them: the change itself is the better suspect.
     let substantive: Vec<Micros> = changes
         .iter()
-        .filter(|(_, e)| !is_mechanical(e))
-        .map(|(_, e)| e.at)
+        .filter(|(_, e)| !is_mechanical(e) && e.origin != Origin::ChangeSource)
+        .map(|(_, e)| input.corrected(e))
         .collect();
     let (mut n_sub, mut n_mech) = (0usize, 0usize);
     let mut seen: Vec<&Event> = Vec::new();
     for (_, e) in &changes {
-        let before = (start - e.at).max(0) as f64 / SEC as f64;
+        let at = input.corrected(e);
+        let before = (start - at).max(0) as f64 / SEC as f64;
         let mut score = 97.0 - 35.0 * (before / CHANGE_LOOKBACK_SECONDS as f64).min(1.0);
-        let mechanical = is_mechanical(e);
+        // Next to a change a pattern recognised in the same log, a line
+        // no pattern knows is that change's context (a task header, a
+        // recap): the mechanics, not the change.
+        let context = e.origin == Origin::ChangeSource
+            && changes.iter().any(|(_, c)| {
+                c.origin != Origin::ChangeSource
+                    && c.source == e.source
+                    && (c.at - e.at).abs() <= 300 * SEC
+            });
+        let mechanical = context || is_mechanical(e);
         let follows_change = mechanical
             && substantive
                 .iter()
-                .any(|&t| t <= e.at && e.at - t <= FOLLOW_UP_SECONDS * SEC);
+                .any(|&t| t <= at && at - t <= FOLLOW_UP_SECONDS * SEC);
         if mechanical {
             score -= 8.0 * n_mech as f64 + if follows_change { 15.0 } else { 5.0 };
             n_mech += 1;
@@ -106,10 +157,23 @@ pub fn suspects(input: &SuspectInput, out: &mut Vec<Suspect>) {
             seen.push(e);
             n_sub += 1;
         }
-        if e.at > start {
+        if at > start {
             score -= 10.0;
         }
-        let mut why = format!("change {}", relative(e.at, start));
+        // A change log's line no pattern knows is weaker evidence than a
+        // change a pattern recognised.
+        if e.origin == Origin::ChangeSource {
+            score -= 2.0;
+        }
+        let mut why = format!("change {}", relative(at, start));
+        let offset = input.offset_seconds(&e.source);
+        if let Some(o) = offset {
+            why.push_str(&format!(
+                " (its host's clock seems {} s {}; corrected)",
+                o.abs(),
+                if o > 0 { "ahead" } else { "behind" }
+            ));
+        }
         if !mechanical && n_sub == 1 {
             why.push_str("; the closest change to the start of impact");
         }
@@ -121,7 +185,10 @@ pub fn suspects(input: &SuspectInput, out: &mut Vec<Suspect>) {
             kind: SuspectKind::Change,
             score,
             why,
-            evidence: Evidence::Event(EventRef::of(e)),
+            evidence: Evidence::Event(EventRef {
+                clock_offset_seconds: offset,
+                ..EventRef::of(e)
+            }),
         });
     }
 }

@@ -21,6 +21,8 @@ const CRASH_MESSAGES: &[&str] = &[
     "segmentation fault",
     "killed process",
     "terminated by signal",
+    "panicked",
+    "panic:",
 ];
 /// Crash lines of one source closer than this are one crash.
 pub const CRASH_BURST_SECONDS: i64 = 60;
@@ -54,7 +56,10 @@ pub fn suspects(input: &SuspectInput, out: &mut Vec<Suspect>) {
         .events
         .iter()
         .filter(|e| e.kind == EventKind::Error && is_crash(e))
-        .filter(|e| e.at >= start - CRASH_LOOKBACK_SECONDS * SEC && e.at <= start + 120 * SEC)
+        .filter(|e| {
+            let at = input.corrected(e);
+            at >= start - CRASH_LOOKBACK_SECONDS * SEC && at <= start + 120 * SEC
+        })
         .collect();
     crashes.sort_by_key(|e| (e.source.clone(), e.at, e.line));
     // One suspect per burst of crash lines (an OOM kill writes several).
@@ -78,10 +83,11 @@ pub fn suspects(input: &SuspectInput, out: &mut Vec<Suspect>) {
                 .map(|e| (*e, b.len()))
         })
         .collect();
-    reps.sort_by_key(|(e, _)| ((e.at - start).abs(), e.source.clone(), e.line));
+    reps.sort_by_key(|(e, _)| ((input.corrected(e) - start).abs(), e.source.clone(), e.line));
     for (i, (e, lines)) in reps.iter().enumerate() {
-        let d = (e.at - start).abs() as f64 / SEC as f64;
-        let near = e.at >= start - 120 * SEC && e.at <= start + 60 * SEC;
+        let at = input.corrected(e);
+        let d = (at - start).abs() as f64 / SEC as f64;
+        let near = at >= start - 120 * SEC && at <= start + 60 * SEC;
         let score = if near {
             96.0 - 2.0 * (d / 120.0).min(1.0)
         } else {
@@ -103,7 +109,7 @@ pub fn suspects(input: &SuspectInput, out: &mut Vec<Suspect>) {
             score,
             why: format!(
                 "process crash or exit{count} {}{related}",
-                relative(e.at, start)
+                relative(input.corrected(e), start)
             ),
             evidence: Evidence::Event(EventRef::of(e)),
         });

@@ -58,7 +58,36 @@ pub struct EventRef {
     pub message: String,
     /// The pattern's short rendering, when it has one.
     pub title: Option<String>,
+    /// What a change changed, from its fields (`diff`, `image`, `version`...).
+    pub key_fields: Vec<(String, String)>,
+    /// Seconds its source's clock seems ahead (its time was corrected by
+    /// this for the ranking), when it seems off.
+    pub clock_offset_seconds: Option<i64>,
 }
+
+/// Fields that say what a change changed.
+const KEY_FIELDS: &[&str] = &[
+    "diff",
+    "change",
+    "changes",
+    "image",
+    "version",
+    "revision",
+    "commit",
+    "sha",
+    "tag",
+    "flag",
+    "feature",
+    "featureName",
+    "application",
+    "release",
+    "chart",
+    "job",
+    "command",
+    "target",
+    "from",
+    "to",
+];
 
 impl EventRef {
     pub fn of(e: &Event) -> EventRef {
@@ -69,6 +98,13 @@ impl EventRef {
             pattern: Some(e.origin.id().into_owned()),
             message: e.message.clone(),
             title: e.title.clone(),
+            key_fields: e
+                .fields
+                .iter()
+                .filter(|(k, _)| KEY_FIELDS.contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            clock_offset_seconds: None,
         }
     }
 }
@@ -131,6 +167,21 @@ pub struct SuspectInput<'a> {
     /// The first timestamp of each input: an error is only "new" in a log
     /// that was already being written before impact.
     pub source_first: &'a HashMap<String, Micros>,
+    /// Sources whose clock seems off, and by how much (to subtract).
+    pub clock_offsets: &'a HashMap<String, Micros>,
+}
+
+impl SuspectInput<'_> {
+    /// When an event happened by the incident's clock: its logged time,
+    /// less its source's clock offset when there is one.
+    pub fn corrected(&self, e: &Event) -> Micros {
+        e.at - self.clock_offsets.get(&e.source).copied().unwrap_or(0)
+    }
+
+    /// The offset of a source's clock, in seconds, when known.
+    pub fn offset_seconds(&self, source: &str) -> Option<i64> {
+        self.clock_offsets.get(source).map(|o| o / crate::time::SEC)
+    }
 }
 
 /// The suspects of one incident, best first, and the change that most
@@ -186,6 +237,11 @@ mod tests {
         }
     }
 
+    fn no_offsets() -> &'static HashMap<String, Micros> {
+        static EMPTY: std::sync::OnceLock<HashMap<String, Micros>> = std::sync::OnceLock::new();
+        EMPTY.get_or_init(HashMap::new)
+    }
+
     /// One hour of traffic before t=7200 s spread evenly over three
     /// backends, then `during` per minute until t=9000 s.
     fn series(during: &[(&str, u64, u64)]) -> Series {
@@ -224,6 +280,7 @@ mod tests {
             mitigated: Some(8900 * SEC),
             other_windows: &[],
             source_first: firsts,
+            clock_offsets: no_offsets(),
         }
     }
 
@@ -381,6 +438,7 @@ mod tests {
                 last: first * SEC,
                 line: 7,
                 sample: template.to_string(),
+                level: crate::record::Level::Error,
             },
         };
         let templates = vec![
@@ -404,5 +462,38 @@ mod tests {
             })
             .collect();
         assert_eq!(new, vec!["upstream timed out", "pool exhausted after <*>"]);
+    }
+
+    /// A fatal error just before impact, with no change near it, is the
+    /// first suspect; a change hours before is not.
+    #[test]
+    fn a_fatal_error_just_before_impact_is_a_cause_by_itself() {
+        use crate::scan::TemplateSeen;
+        let templates = vec![TemplateSummary {
+            template: "price feed refresh panicked: runtime error: index out of range [<*>]".into(),
+            source: "app.log".into(),
+            seen: TemplateSeen {
+                count: 1,
+                first: 7110 * SEC,
+                last: 7110 * SEC,
+                line: 297,
+                sample: "price feed refresh panicked".into(),
+                level: crate::record::Level::Critical,
+            },
+        }];
+        let events = vec![event(
+            2000,
+            EventKind::Change,
+            "chef.run",
+            "Chef Client finished, 3/120 resources updated",
+        )];
+        let s = series(&[("a", 100, 50), ("b", 100, 50), ("c", 100, 50)]);
+        let mut firsts = HashMap::new();
+        firsts.insert("app.log".to_string(), 0);
+        let mut inp = input(&events, &s, &firsts);
+        inp.templates = &templates;
+        let (suspects, _) = rank(&inp);
+        assert_eq!(suspects[0].kind, SuspectKind::NewError, "{suspects:#?}");
+        assert_eq!(suspects[1].kind, SuspectKind::Change);
     }
 }

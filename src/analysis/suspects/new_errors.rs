@@ -4,10 +4,34 @@
 use super::{EventRef, Evidence, Suspect, SuspectInput, SuspectKind};
 use crate::analysis::TemplateSummary;
 use crate::display::{group_thousands, relative};
+use crate::record::Level;
 use crate::time::{format_clock, SEC};
 
 /// Most new error templates listed.
 pub const MAX_NEW_ERRORS: usize = 5;
+/// A new critical error this long before impact may be its trigger.
+pub const TRIGGER_LOOKBACK_SECONDS: i64 = 600;
+
+/// A new error that came before the first failed request is a cause
+/// candidate by itself (an expired certificate, a failover, a panic),
+/// whether or not a change came before it: a fatal or critical one within
+/// [`TRIGGER_LOOKBACK_SECONDS`], any error level within two minutes. It
+/// scores like a change that close. `None` for errors that follow the
+/// start (symptoms more than causes).
+fn trigger_score(input: &SuspectInput, t: &TemplateSummary) -> Option<f64> {
+    let offset = input.clock_offsets.get(&t.source).copied().unwrap_or(0);
+    let before = (input.start - (t.seen.first - offset)) as f64 / SEC as f64;
+    if before <= 0.0 {
+        return None;
+    }
+    if t.seen.level >= Level::Critical && before <= TRIGGER_LOOKBACK_SECONDS as f64 {
+        Some(95.0 - 35.0 * before / TRIGGER_LOOKBACK_SECONDS as f64)
+    } else if before <= 120.0 {
+        Some(80.0 - 20.0 * before / 120.0)
+    } else {
+        None
+    }
+}
 /// Suspects for the new error templates; lines already cited by other
 /// suspects are left out.
 pub fn suspects(input: &SuspectInput, out: &mut Vec<Suspect>) {
@@ -16,7 +40,14 @@ pub fn suspects(input: &SuspectInput, out: &mut Vec<Suspect>) {
     let mut new: Vec<&TemplateSummary> = input
         .templates
         .iter()
-        .filter(|t| t.seen.first >= start - 120 * SEC && t.seen.first <= input.end)
+        .filter(|t| {
+            let lookback = if t.seen.level >= Level::Critical {
+                TRIGGER_LOOKBACK_SECONDS
+            } else {
+                120
+            };
+            t.seen.first >= start - lookback * SEC && t.seen.first <= input.end
+        })
         .filter(|t| {
             input
                 .source_first
@@ -44,7 +75,7 @@ pub fn suspects(input: &SuspectInput, out: &mut Vec<Suspect>) {
         out.push(Suspect {
             rank: 0,
             kind: SuspectKind::NewError,
-            score: 50.0 - i as f64,
+            score: trigger_score(input, t).unwrap_or(50.0 - i as f64),
             why: format!(
                 "error never seen before, first at {} ({}), {} times",
                 format_clock(t.seen.first),
@@ -59,6 +90,8 @@ pub fn suspects(input: &SuspectInput, out: &mut Vec<Suspect>) {
                     source: t.source.clone(),
                     line: t.seen.line,
                     pattern: None,
+                    key_fields: Vec::new(),
+                    clock_offset_seconds: None,
                     message: t.seen.sample.clone(),
                     title: None,
                 },

@@ -25,6 +25,17 @@ fn event_ref_fields(m: &mut Map<String, Value>, e: &EventRef) {
         m.insert("pattern".into(), json!(p));
     }
     m.insert("message".into(), json!(e.message));
+    if !e.key_fields.is_empty() {
+        let fields: Map<String, Value> = e
+            .key_fields
+            .iter()
+            .map(|(k, v)| (k.clone(), json!(v)))
+            .collect();
+        m.insert("key_fields".into(), Value::Object(fields));
+    }
+    if let Some(o) = e.clock_offset_seconds {
+        m.insert("clock_offset_seconds".into(), json!(o));
+    }
 }
 
 /// One suspect as JSON: rank, kind, why, then its evidence.
