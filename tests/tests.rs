@@ -10,6 +10,6 @@ mod cli;
 mod corpus;
 mod detection;
 mod hostile;
-mod report;
 mod realworld;
+mod report;
 mod robustness;

@@ -13,11 +13,9 @@
 //! This is the hot path: everything is byte-level, one pass over the line,
 //! and every text field borrows from the line.
 
-use std::net::IpAddr;
-
 use crate::format::lex::{
-    decimal, find_byte, ip_of, is_count, leading_spaces, method_path, next_token, quoted_token,
-    skip_spaces, split_port, status3, text, trim_spaces,
+    decimal, find_byte, ip_of, is_count, is_public, leading_spaces, method_path, next_token,
+    quoted_token, skip_spaces, split_port, status3, text, trim_spaces,
 };
 use crate::format::{LogFormat, Role};
 use crate::record::{Parsed, Request};
@@ -590,30 +588,6 @@ fn choose_client<'a>(xff: Option<&'a [u8]>, part: &'a [u8]) -> &'a [u8] {
 /// The address without its port when `b` is an address, else `b`.
 fn host_of(b: &[u8]) -> &[u8] {
     ip_of(b).map_or(b, |(host, _)| host)
-}
-
-/// Not private, loopback, link-local, shared (CGNAT) or unspecified.
-fn is_public(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => {
-            let [a, b, ..] = v4.octets();
-            !(v4.is_private()
-                || v4.is_loopback()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || (a == 100 && (64..128).contains(&b)))
-        }
-        IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_public(IpAddr::V4(v4));
-            }
-            !(v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_unique_local()
-                || v6.is_unicast_link_local())
-        }
-    }
 }
 
 /// (everything before the last token, the last token), trailing spaces ignored.

@@ -23,7 +23,7 @@ pub mod reread;
 
 use rayon::prelude::*;
 
-use crate::format::LogFormat;
+use crate::format::{self, LogFormat};
 use crate::input::{self, BlockReader, InputFile, Warning};
 use crate::patterns::PatternSet;
 use crate::series::Series;
@@ -147,7 +147,10 @@ pub fn scan_all(files: Vec<InputFile>, opts: &ScanOptions) -> Result<Vec<FileRes
 
     let first_pass: Vec<(usize, FileResult)> = dated
         .into_par_iter()
-        .map(|(i, op)| (i, read_file(op, opts, YearAnchor::End(0))))
+        .map(|(i, op)| {
+            let anchor = dated_anchor(&op);
+            (i, read_file(op, opts, anchor))
+        })
         .collect();
     let mut dated_series = Series::new(opts.bucket_seconds);
     for (_, r) in &first_pass {
@@ -179,6 +182,42 @@ fn end_of_bulk(series: &Series) -> Option<Micros> {
     )
 }
 
+/// The anchor of a file with full dates: none needed, unless its times are
+/// ages ([`LogFormat::relative_times`]): then when the file was written,
+/// its modification time (now for standard input).
+fn dated_anchor(op: &Opened) -> YearAnchor {
+    if op.format.is_some_and(|f| f.relative_times()) {
+        YearAnchor::End(op.file.mtime.unwrap_or_else(now_secs))
+    } else {
+        YearAnchor::End(0)
+    }
+}
+
+/// The warning for a file whose times are ages counted back from `anchor`.
+fn ages_warning(file: &InputFile, anchor: YearAnchor) -> Warning {
+    let from = match (anchor, file.mtime) {
+        (YearAnchor::End(secs), Some(_)) => format!(
+            "the file's modification time, {}",
+            time::format_rfc3339(secs.saturating_mul(SEC))
+        ),
+        _ => "the time it was read".to_string(),
+    };
+    Warning {
+        path: file.display.clone(),
+        message: format!(
+            "its times are ages (such as `47m`), counted back from {from}; if the file was copied or touched after it was written, correct them with --skew {}=±DURATION",
+            file.display
+        ),
+    }
+}
+
+fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
 /// Where a year-less file takes its year from: `--year`, else the end of
 /// the other inputs' time range, else the file's modification time, else now.
 fn year_anchor(op: &Opened, year: Option<i32>, range_end: Option<Micros>) -> YearAnchor {
@@ -192,11 +231,7 @@ fn year_anchor(op: &Opened, year: Option<i32>, range_end: Option<Micros>) -> Yea
     if let Some(m) = op.file.mtime {
         return YearAnchor::End(m);
     }
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    YearAnchor::End(now)
+    YearAnchor::End(now_secs())
 }
 
 /// The month of the first RFC 3164 date in a block (for `--year` rollover).
@@ -284,10 +319,14 @@ fn read_file(mut op: Opened, opts: &ScanOptions, anchor: YearAnchor) -> FileResu
     let ctx = TimeCtx::new(opts.zone, anchor);
     let mut spans = Vec::new();
     let mut offset = 0u64;
+    let mut layout = None;
     let blocks = &mut op.blocks;
     read_batch(blocks, &mut pending, batch_size);
     while !(pending.is_empty() || (pending.len() == 1 && pending[0].is_empty())) {
         let first_index = block_index;
+        // The layout each block starts with, from the header lines before it.
+        let (layouts, after) = format::layouts_at_starts(format, &pending, layout.take(), &ctx);
+        layout = after;
         // Read the next batch while this one is parsed.
         let mut next = Vec::with_capacity(batch_size);
         let (_, results) = rayon::join(
@@ -295,23 +334,27 @@ fn read_file(mut op: Opened, opts: &ScanOptions, anchor: YearAnchor) -> FileResu
             || -> Vec<(Partial, u64)> {
                 pending
                     .par_iter()
+                    .zip(&layouts)
                     .enumerate()
-                    .map(|(k, block)| {
+                    .map(|(k, (block, layout))| {
                         if let Some(cb) = opts.on_progress {
                             cb(block.len() as u64);
                         }
-                        folder.fold(block, first_index + k > 0, ctx.clone())
+                        let mut ctx = ctx.clone();
+                        ctx.layout = layout.clone();
+                        folder.fold(block, first_index + k > 0, ctx)
                     })
                     .collect()
             },
         );
         block_index += pending.len();
-        for (block, (p, _)) in pending.iter().zip(&results) {
+        for ((block, (p, _)), layout) in pending.iter().zip(&results).zip(layouts) {
             spans.push(BlockSpan {
                 offset,
                 len: block.len() as u64,
                 first: p.stats.first,
                 last: p.stats.last,
+                layout,
             });
             offset += block.len() as u64;
         }
@@ -328,6 +371,9 @@ fn read_file(mut op: Opened, opts: &ScanOptions, anchor: YearAnchor) -> FileResu
     let mut warnings = op.warnings;
     if let Some(e) = op.blocks.error.take() {
         warnings.push(damage_warning(&op.file, &op.opened, &e));
+    }
+    if format.relative_times() && partial.stats.records > 0 {
+        warnings.push(ages_warning(&op.file, anchor));
     }
     let stats = &partial.stats;
     if stats.lines >= 10 && stats.read_ratio() < 0.99 {

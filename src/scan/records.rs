@@ -47,7 +47,7 @@ pub fn for_each_record(
     // bulk of the data and give year-less files the same year.
     let mut dated_series = Series::new(opts.bucket_seconds);
     for op in dated {
-        let anchor = YearAnchor::End(0);
+        let anchor = super::dated_anchor(&op);
         dump_file(
             op,
             opts,
@@ -103,6 +103,9 @@ fn dump_file(
     }
     if let Some(e) = op.blocks.error.take() {
         warnings.push(damage_warning(&op.file, &op.opened, &e));
+    }
+    if format.relative_times() {
+        warnings.push(super::ages_warning(&op.file, anchor));
     }
     Ok(())
 }

@@ -22,13 +22,15 @@ use super::partial::{max_opt, min_opt};
 
 /// Where one block of a file lies and which times its records have, so a
 /// second read can go straight to the blocks an incident window touches.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BlockSpan {
     /// Offset of the block in the (decompressed) stream.
     pub offset: u64,
     pub len: u64,
     pub first: Option<Micros>,
     pub last: Option<Micros>,
+    /// The layout in force at the block's start (`TimeCtx::layout`).
+    pub layout: Option<std::sync::Arc<[u8]>>,
 }
 
 impl BlockSpan {
@@ -139,7 +141,6 @@ impl Reread {
             return Some(out);
         }
         let ctx = TimeCtx::new(self.zone, s.anchor);
-        let tally = |block: &[u8]| tally_block(block, s.parser, ctx.clone(), s.skew, windows);
         // A plain file on disk: read only the blocks that touch a window.
         if let (input::Origin::Path(path), Compression::None) = (&s.file.origin, s.compression) {
             if !s.blocks.is_empty() {
@@ -147,7 +148,12 @@ impl Reread {
                     s.blocks.iter().filter(|b| b.touches(windows)).collect();
                 let parts: Option<Vec<Vec<WindowTally>>> = wanted
                     .par_iter()
-                    .map(|span| read_span(path, span).ok().map(|block| tally(&block)))
+                    .map(|span| {
+                        let block = read_span(path, span).ok()?;
+                        let mut ctx = ctx.clone();
+                        ctx.layout = span.layout.clone();
+                        Some(tally_block(&block, s.parser, ctx, s.skew, windows))
+                    })
                     .collect();
                 for part in parts? {
                     merge_into(&mut out, part);
@@ -161,12 +167,24 @@ impl Reread {
         let mut blocks = BlockReader::new(open.reader, self.block_size);
         let batch = (rayon::current_num_threads() * 2).max(2);
         let mut pending = Vec::with_capacity(batch);
+        let mut layout = None;
         loop {
             super::read_batch(&mut blocks, &mut pending, batch);
             if pending.is_empty() {
                 break;
             }
-            let parts: Vec<Vec<WindowTally>> = pending.par_iter().map(|b| tally(b)).collect();
+            let (layouts, after) =
+                crate::format::layouts_at_starts(s.parser, &pending, layout.take(), &ctx);
+            layout = after;
+            let parts: Vec<Vec<WindowTally>> = pending
+                .par_iter()
+                .zip(layouts)
+                .map(|(b, layout)| {
+                    let mut ctx = ctx.clone();
+                    ctx.layout = layout;
+                    tally_block(b, s.parser, ctx, s.skew, windows)
+                })
+                .collect();
             for part in parts {
                 merge_into(&mut out, part);
             }
@@ -325,6 +343,7 @@ mod tests {
                 len: b.len() as u64,
                 first: times.iter().min().copied(),
                 last: times.iter().max().copied(),
+                layout: None,
             });
             offset += b.len() as u64;
         }

@@ -30,7 +30,7 @@ pub(crate) use http::{method_path, status3, status_code};
 pub(crate) use lines::foreign_line;
 pub use lines::is_blank;
 pub use net::strip_port;
-pub(crate) use net::{ip_of, split_port};
+pub(crate) use net::{forwarded_client, ip_of, is_public, split_port};
 pub(crate) use numbers::{decimal, unit_duration_ms};
 pub use syslog_header::SyslogPayload;
 pub use tokens::{
