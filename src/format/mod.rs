@@ -183,12 +183,7 @@ pub type Layout = Option<Arc<[u8]>>;
 /// The layout in force after `block`, given the one in force before it:
 /// the block's header lines ([`LogFormat::headers`]) read in order, each
 /// with the layout its predecessors left.
-pub fn layout_after(
-    format: &dyn LogFormat,
-    block: &[u8],
-    before: Layout,
-    ctx: &TimeCtx,
-) -> Layout {
+pub fn layout_after(format: &dyn LogFormat, block: &[u8], before: Layout, ctx: &TimeCtx) -> Layout {
     let prefixes = format.headers();
     if prefixes.is_empty() {
         return before;
