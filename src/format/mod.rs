@@ -21,10 +21,13 @@ pub mod json;
 pub mod lex;
 pub mod logfmt;
 pub mod nginx_error;
+pub mod nlb;
+pub mod s3;
 pub mod syslog;
 #[cfg(test)]
 pub(crate) mod testkit;
 pub mod timestamped;
+pub mod vpc_flow;
 pub mod w3c;
 
 // The helpers other modules have always reached through `format`.
@@ -122,6 +125,9 @@ pub fn registry() -> &'static [&'static dyn LogFormat] {
         &alb::Alb,
         &alb::ClassicElb,
         &w3c::W3c,
+        &nlb::Nlb,
+        &s3::S3Access,
+        &vpc_flow::VpcFlow,
         &envoy::Envoy,
         &haproxy::Haproxy,
         &access::Access,
@@ -269,6 +275,9 @@ mod tests {
                 ("alb", Front, Front),
                 ("elb", Front, Front),
                 ("w3c", Front, Front),
+                ("nlb", Front, Front),
+                ("s3", Front, Front),
+                ("vpc_flow", System, System),
                 ("envoy", Front, Front),
                 ("haproxy", Front, Front),
                 ("nginx_access", Front, Front),
@@ -332,6 +341,8 @@ mod tests {
                 "alb",
                 "elb",
                 "w3c",
+                "nlb",
+                "s3",
                 "envoy",
                 "syslog"
             ])
