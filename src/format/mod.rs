@@ -23,6 +23,7 @@ pub mod logfmt;
 pub mod nginx_error;
 pub mod nlb;
 pub mod s3;
+pub mod squid;
 pub mod syslog;
 #[cfg(test)]
 pub(crate) mod testkit;
@@ -127,6 +128,7 @@ pub fn registry() -> &'static [&'static dyn LogFormat] {
         &w3c::W3c,
         &nlb::Nlb,
         &s3::S3Access,
+        &squid::Squid,
         &vpc_flow::VpcFlow,
         &envoy::Envoy,
         &haproxy::Haproxy,
@@ -277,6 +279,7 @@ mod tests {
                 ("w3c", Front, Front),
                 ("nlb", Front, Front),
                 ("s3", Front, Front),
+                ("squid", Front, Front),
                 ("vpc_flow", System, System),
                 ("envoy", Front, Front),
                 ("haproxy", Front, Front),
@@ -343,6 +346,7 @@ mod tests {
                 "w3c",
                 "nlb",
                 "s3",
+                "squid",
                 "envoy",
                 "syslog"
             ])

@@ -26,7 +26,7 @@ mod tokens;
 
 pub(crate) use fields::cap_value;
 pub use fields::{Fields, MAX_FIELDS, MAX_FIELD_CHARS};
-pub(crate) use http::{method_path, status3, status_code};
+pub(crate) use http::{method_path, path_of_target, status3, status_code};
 pub(crate) use lines::foreign_line;
 pub use lines::is_blank;
 pub use net::strip_port;
