@@ -15,6 +15,7 @@ pub mod access;
 pub mod alb;
 pub mod alertmanager;
 pub mod apache_error;
+pub mod caddy;
 pub mod envoy;
 pub mod haproxy;
 pub mod json;
@@ -131,6 +132,8 @@ pub fn registry() -> &'static [&'static dyn LogFormat] {
         &squid::Squid,
         &vpc_flow::VpcFlow,
         &envoy::Envoy,
+        // Caddy's runtime lines are JSON lines: the JSON reader reads them.
+        &caddy::Caddy::new(&json::JsonLines),
         &haproxy::Haproxy,
         &access::Access,
         &nginx_error::NginxError,
@@ -282,6 +285,7 @@ mod tests {
                 ("squid", Front, Front),
                 ("vpc_flow", System, System),
                 ("envoy", Front, Front),
+                ("caddy", Front, Front),
                 ("haproxy", Front, Front),
                 ("nginx_access", Front, Front),
                 ("nginx_error", System, System),
@@ -348,6 +352,7 @@ mod tests {
                 "s3",
                 "squid",
                 "envoy",
+                "caddy",
                 "syslog"
             ])
         );
