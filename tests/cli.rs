@@ -318,6 +318,41 @@ fn a_header_reaches_every_block_after_it() {
 }
 
 #[test]
+fn event_ages_count_back_from_the_modification_time() {
+    // `kubectl events` (fluxcd/helm-controller's docs): ages, not times.
+    let dir = tempdir();
+    let path = dir.path().join("events.txt");
+    std::fs::write(
+        &path,
+        "LAST SEEN   TYPE      REASON             OBJECT                MESSAGE\n\
+         88s         Normal    HelmChartCreated   HelmRelease/podinfo   Created HelmChart/podinfo/podinfo-podinfo\n\
+         78s         Warning   TestFailed         HelmRelease/podinfo   Helm test failed for release podinfo/podinfo.v1\n",
+    )
+    .unwrap();
+    // 2024-03-09T12:00:00Z
+    let mtime = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_709_985_600);
+    std::fs::File::options()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_modified(mtime)
+        .unwrap();
+    let out = run(&["records"], &[&path]);
+    assert!(out.status.success());
+    let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let times: Vec<&str> = lines.iter().filter_map(|r| r["at"].as_str()).collect();
+    assert_eq!(times, ["2024-03-09T11:58:32Z", "2024-03-09T11:58:42Z"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("ages") && err.contains("2024-03-09T12:00:00Z") && err.contains("--skew"),
+        "{err}"
+    );
+}
+
+#[test]
 fn usage_and_input_errors_exit_2_with_a_clear_message() {
     for (args, needle) in [
         (vec!["timeline", "/no/such/dir"], "no such file"),

@@ -19,6 +19,7 @@ pub mod caddy;
 pub mod envoy;
 pub mod haproxy;
 pub mod json;
+pub mod k8s_events;
 pub mod lex;
 pub mod logfmt;
 pub mod nginx_error;
@@ -134,6 +135,8 @@ pub fn registry() -> &'static [&'static dyn LogFormat] {
         &envoy::Envoy,
         // Caddy's runtime lines are JSON lines: the JSON reader reads them.
         &caddy::Caddy::new(&json::JsonLines),
+        &k8s_events::K8sEvents,
+        &k8s_events::KubectlEvents,
         &haproxy::Haproxy,
         &access::Access,
         &nginx_error::NginxError,
@@ -286,6 +289,8 @@ mod tests {
                 ("vpc_flow", System, System),
                 ("envoy", Front, Front),
                 ("caddy", Front, Front),
+                ("k8s_events", System, System),
+                ("kubectl_events", System, System),
                 ("haproxy", Front, Front),
                 ("nginx_access", Front, Front),
                 ("nginx_error", System, System),
