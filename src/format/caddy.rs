@@ -19,9 +19,11 @@
 //!   `reverse_proxy` debug line carries a status and a request too).
 //!
 //! A line is Caddy's when its `logger` is one of Caddy's (`http…`, `tls…`,
-//! `admin…`, `pki…`, `events`…), or when, without a logger, it is zap's
-//! shape as Caddy writes it (`level`, numeric `ts`, `msg`, no `caller`):
-//! Caddy's start-up lines. Lines with a `caller` are another zap program's.
+//! `admin…`, `pki…`, `events`…), or when, without a logger, it is one of
+//! the lines Caddy writes when it starts, reloads or stops (`using provided
+//! configuration`, `serving initial configuration`, `shutdown complete`,
+//! …): any other zap program writes logger-less lines too. Lines with a
+//! `caller` are another zap program's.
 
 use std::borrow::Cow;
 
@@ -122,6 +124,33 @@ fn is_caddy_logger(logger: &str) -> bool {
     )
 }
 
+/// What Caddy itself says, with no logger, when it starts, reloads and
+/// stops (a zap line without a logger is anyone's otherwise).
+fn is_caddy_message(msg: &str) -> bool {
+    const OWN: &[&str] = &[
+        "using provided configuration",
+        "using adjacent Caddyfile",
+        "using config from file",
+        "adapted config to JSON",
+        "redirected default logger",
+        "serving initial configuration",
+        "autosaved config",
+        "shutting down apps",
+        "shutdown complete",
+        "maxprocs:",
+        "GOMEMLIMIT",
+        "Caddyfile input is not formatted",
+        "config is unchanged",
+        "load complete",
+        "stopped previous server",
+        "SIGTERM:",
+        "SIGINT:",
+        "SIGQUIT:",
+        "exiting",
+    ];
+    OWN.iter().any(|p| msg.starts_with(p))
+}
+
 impl Caddy {
     fn read<'a>(&self, line: &'a [u8], ctx: &mut TimeCtx) -> Option<Parsed<'a>> {
         let body = trim_ascii(line);
@@ -136,9 +165,10 @@ impl Caddy {
         match entry.logger.as_deref() {
             Some(l) if is_caddy_logger(l) => {}
             Some(_) => return None,
-            // Caddy's start-up lines have no logger.
+            // Caddy's start-up and shut-down lines have no logger.
             None => {
-                if !(ts.is_f64() && entry.level.is_some() && entry.msg.is_some()) {
+                let own = entry.msg.as_deref().is_some_and(is_caddy_message);
+                if !(ts.is_f64() && entry.level.is_some() && own) {
                     return None;
                 }
             }
@@ -356,6 +386,7 @@ mod tests {
             caddy(),
             &each(
                 [
+                    r#"{"level":"info","ts":1709973000.5,"msg":"request completed","path":"/api/orders","method":"GET","status":200}"#,
                     r#"{"level":"info","ts":1649944125.9843705,"caller":"zpagesextension/zpagesextension.go:53","msg":"Starting zPages extension","kind":"extension","name":"zpages"}"#,
                     r#"{"level":"info","ts":1649944125.98,"logger":"grpc","msg":"serving"}"#,
                     r#"{"level":"info","time":"2024-03-15T10:00:00Z","msg":"hello"}"#,

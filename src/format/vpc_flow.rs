@@ -139,6 +139,13 @@ fn role_of(name: &[u8]) -> u8 {
 /// A header line: field names only (lowercase words and hyphens), with
 /// `start` among them (every line needs its time).
 fn header(line: &[u8]) -> Option<Vec<u8>> {
+    // Cheap tests first: data lines start with a digit or `-`, and a
+    // header names `start`.
+    if !line.first().is_some_and(u8::is_ascii_lowercase)
+        || !(line.starts_with(b"start ") || memchr::memmem::find(line, b" start").is_some())
+    {
+        return None;
+    }
     let names: Vec<&[u8]> = line
         .split(|&c| c == b' ')
         .filter(|t| !t.is_empty())
@@ -179,7 +186,14 @@ struct Flow<'a> {
 fn read_line<'a>(line: &'a [u8], roles: &[u8]) -> Option<Parsed<'a>> {
     let mut f = Flow::default();
     let mut n = 0;
-    for value in line.split(|&c| c == b' ').filter(|t| !t.is_empty()) {
+    let mut from = 0;
+    let ends = memchr::memchr_iter(b' ', line).chain(std::iter::once(line.len()));
+    for end in ends {
+        let value = line.get(from..end).unwrap_or_default();
+        from = end + 1;
+        if value.is_empty() {
+            continue;
+        }
         let &r = roles.get(n)?;
         n += 1;
         let v = (value != b"-").then_some(value);
@@ -235,41 +249,38 @@ impl<'a> Flow<'a> {
             _ => Level::Info,
         };
         let proto = self.protocol.map(protocol_name);
-        let words = match (self.status, self.action) {
+        let mut words = String::with_capacity(96);
+        match (self.status, self.action) {
             (Some(b"OK") | None, Some(action)) => {
-                let mut t = format!(
-                    "{} {} {} -> {}",
-                    String::from_utf8_lossy(action),
-                    proto.as_deref().unwrap_or("-"),
-                    endpoint(self.src, self.sport),
-                    endpoint(self.dst, self.dport)
-                );
+                push(&mut words, action);
+                words.push(' ');
+                words.push_str(proto.as_deref().unwrap_or("-"));
+                words.push(' ');
+                endpoint(&mut words, self.src, self.sport);
+                words.push_str(" -> ");
+                endpoint(&mut words, self.dst, self.dport);
                 if let (Some(p), Some(b)) = (self.packets, self.bytes) {
-                    t.push_str(&format!(
-                        " ({} packets, {} bytes)",
-                        String::from_utf8_lossy(p),
-                        String::from_utf8_lossy(b)
-                    ));
+                    words.push_str(" (");
+                    push(&mut words, p);
+                    words.push_str(" packets, ");
+                    push(&mut words, b);
+                    words.push_str(" bytes)");
                 }
-                t
             }
             (Some(status), _) => {
-                let what = match status {
-                    b"NODATA" => "no traffic in the capture window",
-                    b"SKIPDATA" => "flow records were skipped in the capture window",
-                    _ => "",
-                };
-                match self.interface {
-                    Some(i) => format!(
-                        "{} {}: {what}",
-                        String::from_utf8_lossy(status),
-                        String::from_utf8_lossy(i)
-                    ),
-                    None => format!("{}: {what}", String::from_utf8_lossy(status)),
+                push(&mut words, status);
+                if let Some(i) = self.interface {
+                    words.push(' ');
+                    push(&mut words, i);
                 }
+                words.push_str(match status {
+                    b"NODATA" => ": no traffic in the capture window",
+                    b"SKIPDATA" => ": flow records were skipped in the capture window",
+                    _ => "",
+                });
             }
-            (None, None) => "flow".to_string(),
-        };
+            (None, None) => words.push_str("flow"),
+        }
         let mut fields: Fields<'a> = Vec::new();
         let parts = [
             ("action", self.action),
@@ -288,7 +299,7 @@ impl<'a> Flow<'a> {
             }
         }
         if let Some(p) = proto {
-            fields.push((Cow::Borrowed("protocol"), Cow::Owned(p.into_owned())));
+            fields.push((Cow::Borrowed("protocol"), p));
         }
         Message {
             level: Some(level),
@@ -298,12 +309,25 @@ impl<'a> Flow<'a> {
     }
 }
 
-fn endpoint(addr: Option<&[u8]>, port: Option<&[u8]>) -> String {
-    let a = addr.map_or(Cow::Borrowed("-"), String::from_utf8_lossy);
-    match port {
-        Some(p) if a.contains(':') => format!("[{a}]:{}", String::from_utf8_lossy(p)),
-        Some(p) => format!("{a}:{}", String::from_utf8_lossy(p)),
-        None => a.into_owned(),
+/// Appends bytes as text (lossily when not UTF-8).
+fn push(out: &mut String, b: &[u8]) {
+    out.push_str(&text(b));
+}
+
+/// Appends `addr:port` (`[v6]:port`), `-` for a missing address.
+fn endpoint(out: &mut String, addr: Option<&[u8]>, port: Option<&[u8]>) {
+    let a = addr.unwrap_or(b"-");
+    let v6 = a.contains(&b':');
+    if v6 && port.is_some() {
+        out.push('[');
+    }
+    push(out, a);
+    if let Some(p) = port {
+        if v6 {
+            out.push(']');
+        }
+        out.push(':');
+        push(out, p);
     }
 }
 

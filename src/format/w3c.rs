@@ -59,8 +59,7 @@ impl LogFormat for W3c {
         if line.first() == Some(&b'#') {
             return directive(line, ctx);
         }
-        let layout = ctx.layout.clone();
-        let read = match layout.as_deref() {
+        let read = match ctx.layout.as_deref() {
             Some([TAG, roles @ ..]) => read_line(line, roles, false),
             _ => None,
         };
@@ -195,14 +194,18 @@ struct Line<'a> {
 /// Splits a line into its fields by `roles`. Without a header (`guess`),
 /// the line must have exactly the default's fields, a method and a status.
 fn read_line<'a>(line: &'a [u8], roles: &[u8], guess: bool) -> Option<Line<'a>> {
-    let sep = if memchr::memchr(b'\t', line).is_some() {
-        b'\t'
-    } else {
-        b' '
+    // The first separator tells which one the line uses.
+    let sep = match memchr::memchr2(b' ', b'\t', line).and_then(|i| line.get(i)) {
+        Some(b'\t') => b'\t',
+        _ => b' ',
     };
     let mut l = Line::default();
     let mut n = 0;
-    for value in line.split(|&c| c == sep) {
+    let mut from = 0;
+    let ends = memchr::memchr_iter(sep, line).chain(std::iter::once(line.len()));
+    for end in ends {
+        let value = line.get(from..end).unwrap_or_default();
+        from = end + 1;
         let Some(&r) = roles.get(n) else {
             // Trailing empty fields (a tab too many) are harmless; more
             // values than names is another layout.
@@ -309,6 +312,36 @@ fn date_time(date: &[u8], time: &[u8], ctx: &mut TimeCtx) -> Option<Micros> {
     if date.len() != 10 || !(8..=15).contains(&time.len()) {
         return None;
     }
+    // Lines come in bursts within one second: the last result is kept.
+    if let Some(at) = recall_pair(date, time, ctx) {
+        return Some(at);
+    }
+    let at = date_time_uncached(date, time, ctx)?;
+    remember_pair(date, time, at, ctx);
+    Some(at)
+}
+
+/// The pair's text as one key: `date` `time` joined by the separator.
+fn pair_key(date: &[u8], time: &[u8]) -> [u8; 26] {
+    let mut key = [0u8; 26];
+    key[..10].copy_from_slice(date);
+    key[10] = b' ';
+    let n = time.len().min(15);
+    key[11..11 + n].copy_from_slice(&time[..n]);
+    key
+}
+
+fn recall_pair(date: &[u8], time: &[u8], ctx: &TimeCtx) -> Option<Micros> {
+    let key = pair_key(date, time);
+    ctx.recall(&key[..11 + time.len().min(15)])
+}
+
+fn remember_pair(date: &[u8], time: &[u8], at: Micros, ctx: &mut TimeCtx) {
+    let key = pair_key(date, time);
+    ctx.remember(&key[..11 + time.len().min(15)], at);
+}
+
+fn date_time_uncached(date: &[u8], time: &[u8], ctx: &mut TimeCtx) -> Option<Micros> {
     let mut buf = [0u8; 26];
     buf[..10].copy_from_slice(date);
     buf[10] = b'T';
