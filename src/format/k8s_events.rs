@@ -1009,8 +1009,9 @@ mod tests {
         assert!(m.is_none_or(|m| !m.pattern.id.starts_with("k8s.event.")));
     }
 
-    /// `kubectl get events -o json` as kubectl prints it (keys sorted, four
-    /// spaces), with a nested managedFields list that is not an event.
+    /// Written for this test in the shape `kubectl get events -o json`
+    /// prints (keys sorted, four spaces, a `List`), with a nested
+    /// `managedFields` list whose objects are not events.
     const DOC: &str = r#"{
     "apiVersion": "v1",
     "items": [
