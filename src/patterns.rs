@@ -72,10 +72,15 @@ pub const MAX_FILE_BYTES: u64 = 8 << 20;
 const SET_SIZE_LIMIT: usize = 64 << 20;
 const SET_DFA_SIZE_LIMIT: usize = 16 << 20;
 
-/// The built-in pattern files, in priority order: specific proxy messages,
-/// alerts written as text, changes, recoveries, and last the broad
-/// application failures.
+/// The built-in pattern files, in priority order: Kubernetes events (their
+/// reason is the best description there is, and only their formats use
+/// them), specific proxy messages, alerts written as text, changes,
+/// recoveries, and last the broad application failures.
 const BUILTIN_FILES: &[(&str, &str)] = &[
+    (
+        "k8s_events.toml",
+        include_str!("../patterns/k8s_events.toml"),
+    ),
     ("proxy.toml", include_str!("../patterns/proxy.toml")),
     ("alerts.toml", include_str!("../patterns/alerts.toml")),
     ("changes.toml", include_str!("../patterns/changes.toml")),

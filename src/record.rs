@@ -182,6 +182,12 @@ pub enum Parsed<'a> {
     /// The line continues the previous record (a stack trace, a wrapped
     /// message); it is read, not skipped.
     Continuation,
+    /// The line frames the records rather than being one: a W3C directive
+    /// (`#Software:`, `#Fields:`), a table's header row, the brackets and
+    /// keys of a pretty-printed JSON document. It is read, not skipped, and
+    /// it is no record of its own (a header may set how the lines after it
+    /// are read: see [`crate::format::LogFormat::headers`]).
+    Framing,
     /// The line does not fit the format; it is counted as skipped.
     Unparsed,
 }
@@ -199,7 +205,7 @@ impl Parsed<'_> {
                     a.ends_at = a.ends_at.map(|t| t.saturating_add(by));
                 }
             }
-            Parsed::Continuation | Parsed::Unparsed => {}
+            Parsed::Continuation | Parsed::Framing | Parsed::Unparsed => {}
         }
     }
 

@@ -298,6 +298,11 @@ pub struct TimeCtx {
     /// (a request's method and path). The scan turns this off: it never
     /// shows them, and validating them costs a sixth of the parse.
     pub details: bool,
+    /// What the file's header lines said, for the lines after them (W3C
+    /// `#Fields:`, a table's column header), encoded by the format that
+    /// read them; the scan hands each block the one in force at its start
+    /// (see `format::LogFormat::headers`).
+    pub layout: Option<std::sync::Arc<[u8]>>,
     /// The last timestamp text a parser resolved and its result: lines
     /// come in bursts within the same second, so most lookups hit.
     stamp_text: [u8; 32],
@@ -317,6 +322,7 @@ impl TimeCtx {
             anchor,
             last_at: None,
             details: true,
+            layout: None,
             stamp_text: [0; 32],
             stamp_len: 0,
             stamp_at: 0,

@@ -261,6 +261,97 @@ fn small_blocks_give_the_same_timeline() {
     assert_eq!(normal.stdout, tiny.stdout);
 }
 
+/// An IIS log whose `#Fields:` header changes halfway, with a burst of 503s
+/// from one client set: 40 minutes of one request a second.
+fn iis_log_with_two_layouts() -> String {
+    let mut log = String::from(
+        "#Software: Microsoft Internet Information Services 10.0\n#Version: 1.0\n\
+         #Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken\n",
+    );
+    for i in 0..2400u32 {
+        let (m, s) = (i / 60, i % 60);
+        let status = if (1500..1800).contains(&i) { 503 } else { 200 };
+        let client = format!("203.0.113.{}", i % 50);
+        if i == 1200 {
+            log.push_str("#Software: Microsoft Internet Information Services 10.0\n#Fields: date time s-sitename cs-method cs-uri-stem sc-status c-ip time-taken\n");
+        }
+        if i < 1200 {
+            log.push_str(&format!(
+                "2018-01-01 08:{m:02}:{s:02} 10.0.0.1 GET /a - 443 - {client} Mozilla/5.0 - {status} 0 0 12\n"
+            ));
+        } else {
+            log.push_str(&format!(
+                "2018-01-01 08:{m:02}:{s:02} W3SVC1 GET /a {status} {client} 12\n"
+            ));
+        }
+    }
+    log
+}
+
+#[test]
+fn a_header_reaches_every_block_after_it() {
+    // Blocks are parsed in parallel and read again for the exact counts:
+    // each must start with the layout the last `#Fields:` before it set.
+    let dir = tempdir();
+    let path = dir.path().join("u_ex180101.log");
+    std::fs::write(&path, iis_log_with_two_layouts()).unwrap();
+    let normal = bin()
+        .args(["timeline", "--format", "json"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let tiny = bin()
+        .args(["timeline", "--format", "json"])
+        .env("POSTMORTEM_BLOCK_SIZE", "4096")
+        .arg(&path)
+        .output()
+        .unwrap();
+    let doc = json_of(&normal);
+    assert_eq!(normal.stdout, tiny.stdout);
+    let input = &doc["inputs"][0];
+    assert_eq!(input["format"], "w3c");
+    assert_eq!(input["skipped"], 0, "{input}");
+    assert_eq!(input["framing_lines"], 5, "{input}");
+    assert_eq!(input["records"], 2400, "{input}");
+    let incident = &doc["incidents"][0];
+    assert!(incident.is_object(), "no incident: {doc}");
+}
+
+#[test]
+fn event_ages_count_back_from_the_modification_time() {
+    // `kubectl events` (fluxcd/helm-controller's docs): ages, not times.
+    let dir = tempdir();
+    let path = dir.path().join("events.txt");
+    std::fs::write(
+        &path,
+        "LAST SEEN   TYPE      REASON             OBJECT                MESSAGE\n\
+         88s         Normal    HelmChartCreated   HelmRelease/podinfo   Created HelmChart/podinfo/podinfo-podinfo\n\
+         78s         Warning   TestFailed         HelmRelease/podinfo   Helm test failed for release podinfo/podinfo.v1\n",
+    )
+    .unwrap();
+    // 2024-03-09T12:00:00Z
+    let mtime = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_709_985_600);
+    std::fs::File::options()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_modified(mtime)
+        .unwrap();
+    let out = run(&["records"], &[&path]);
+    assert!(out.status.success());
+    let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let times: Vec<&str> = lines.iter().filter_map(|r| r["at"].as_str()).collect();
+    assert_eq!(times, ["2024-03-09T11:58:32Z", "2024-03-09T11:58:42Z"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("ages") && err.contains("2024-03-09T12:00:00Z") && err.contains("--skew"),
+        "{err}"
+    );
+}
+
 #[test]
 fn usage_and_input_errors_exit_2_with_a_clear_message() {
     for (args, needle) in [

@@ -312,6 +312,11 @@ fn read_file(path: &Path, set_dir: &Path, families: &HashMap<String, String>) ->
                 kind: "continuation",
                 ..Got::default()
             },
+            // Read, and no record (W3C directives, table headers).
+            Parsed::Framing => Got {
+                kind: "framing",
+                ..Got::default()
+            },
             Parsed::Unparsed => Got {
                 kind: "skip",
                 ..Got::default()

@@ -13,11 +13,9 @@
 //! This is the hot path: everything is byte-level, one pass over the line,
 //! and every text field borrows from the line.
 
-use std::net::IpAddr;
-
 use crate::format::lex::{
-    decimal, find_byte, ip_of, is_count, leading_spaces, method_path, next_token, quoted_token,
-    skip_spaces, split_port, status3, text, trim_spaces,
+    decimal, find_byte, ip_of, is_count, is_public, leading_spaces, method_path, next_token,
+    quoted_token, skip_spaces, split_port, status3, text, trim_spaces,
 };
 use crate::format::{LogFormat, Role};
 use crate::record::{Parsed, Request};
@@ -173,7 +171,12 @@ fn standard<'a>(prefix: &'a [u8], rest: &'a [u8], at: Micros, details: bool) -> 
     let rest = skip_spaces(rest.strip_prefix(b" ")?);
     let (req, rest) = quoted_token(rest)?;
     let (status_tok, rest) = next_token(rest);
-    let status = status3(status_tok)?;
+    // `-`: the server logged the request without a status (it never
+    // answered, or the field was empty): a request with status 0.
+    let status = match status_tok {
+        b"-" => 0,
+        s => status3(s)?,
+    };
     let tail = parse_tail(rest, status);
     let client = choose_client(tail.xff, client_part);
     Some(request(at, status, req, client, tail, details))
@@ -288,6 +291,8 @@ fn parse_tail(rest: &[u8], status: u16) -> Tail<'_> {
     let mut pos_urt = None;
     let mut pos_addr = None;
     let mut group = None;
+    let mut url_backend = None;
+    let mut unit_ms = None;
     let mut prev_word: Option<&[u8]> = None;
     let mut first = quoted == 2;
     while let Some((item, after)) = next_item(r) {
@@ -297,6 +302,9 @@ fn parse_tail(rest: &[u8], status: u16) -> Tail<'_> {
             Item::Quoted(q) => {
                 if first && is_ip_list(q) {
                     tail.xff = Some(q);
+                } else if url_backend.is_none() {
+                    // Traefik's `"router" "http://10.0.0.5:8080"`: the server URL.
+                    url_backend = url_host(q);
                 }
             }
             Item::Bracket(_) => {}
@@ -341,6 +349,9 @@ fn parse_tail(rest: &[u8], status: u16) -> Tail<'_> {
                     }
                 } else if pos_addr.is_none() && is_addr_list(b) {
                     pos_addr = last_elem(b);
+                } else if let Some(ms) = whole_ms(b) {
+                    // Traefik ends its lines with the duration, `12ms`.
+                    unit_ms = Some(ms);
                 } else if is_word(b) {
                     word = Some(b);
                 }
@@ -351,9 +362,31 @@ fn parse_tail(rest: &[u8], status: u16) -> Tail<'_> {
     }
     // `$request_time` is at least as long as every upstream time on the
     // line, so the largest single time is the request's.
-    tail.latency_ms = kv_rt.or(pos_rt).or(kv_urt).or(pos_urt);
-    tail.backend = kv_backend.or(pos_addr).or(group);
+    tail.latency_ms = kv_rt.or(pos_rt).or(kv_urt).or(pos_urt).or(unit_ms);
+    tail.backend = kv_backend.or(pos_addr).or(url_backend).or(group);
     tail
+}
+
+/// `host:port` of an `http://host:port[/path]` URL naming an upstream
+/// server by address (Traefik's service URL).
+fn url_host(q: &[u8]) -> Option<&[u8]> {
+    let i = memchr::memmem::find(q, b"://")?;
+    let scheme = q.get(..i)?;
+    if !matches!(scheme, b"http" | b"https" | b"h2c") {
+        return None;
+    }
+    let rest = q.get(i + 3..)?;
+    let host = rest.get(..find_byte(b'/', rest).unwrap_or(rest.len()))?;
+    (is_upstream_addr(host) || ip_of(host).is_some()).then_some(host)
+}
+
+/// `12ms`: a whole number of milliseconds.
+fn whole_ms(b: &[u8]) -> Option<f64> {
+    let digits = b.strip_suffix(b"ms")?;
+    if digits.is_empty() || digits.len() > 12 || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(digits).ok()?.parse().ok()
 }
 
 /// The next field after `b`'s leading spaces, and the rest. `None` at the
@@ -569,6 +602,7 @@ fn choose_client<'a>(xff: Option<&'a [u8]>, part: &'a [u8]) -> &'a [u8] {
     if xff.is_none() && !part.iter().any(is_sep) {
         return host_of(part);
     }
+    let part = without_vhost(part);
     let mut first_ip = None;
     let mut first_any = None;
     let xff_elems = xff.into_iter().flat_map(|x| x.split(is_sep));
@@ -587,33 +621,26 @@ fn choose_client<'a>(xff: Option<&'a [u8]>, part: &'a [u8]) -> &'a [u8] {
     first_ip.or(first_any).unwrap_or(part)
 }
 
+/// The candidates before the time without a leading virtual host: when
+/// more than one item precedes `%l %u` (a token, a `, `-joined list, a
+/// quoted list), a first item that is a single bare token is the server's
+/// name or address (Apache's `%v:%p %h`, nginx's `$host $remote_addr`),
+/// even when it is an IP address, as filebeat reads it.
+fn without_vhost(part: &[u8]) -> &[u8] {
+    let part = trim_spaces(part);
+    if part.first() == Some(&b'"') {
+        return part;
+    }
+    let (first, rest) = next_token(part);
+    if first.ends_with(b",") || rest.is_empty() || rest.first() == Some(&b',') {
+        return part;
+    }
+    rest
+}
+
 /// The address without its port when `b` is an address, else `b`.
 fn host_of(b: &[u8]) -> &[u8] {
     ip_of(b).map_or(b, |(host, _)| host)
-}
-
-/// Not private, loopback, link-local, shared (CGNAT) or unspecified.
-fn is_public(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => {
-            let [a, b, ..] = v4.octets();
-            !(v4.is_private()
-                || v4.is_loopback()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || (a == 100 && (64..128).contains(&b)))
-        }
-        IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_public(IpAddr::V4(v4));
-            }
-            !(v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_unique_local()
-                || v6.is_unicast_link_local())
-        }
-    }
 }
 
 /// (everything before the last token, the last token), trailing spaces ignored.
@@ -750,6 +777,85 @@ mod tests {
                 let want = request().status(502).backend(backend).latency(latency);
                 (format!("{base}{suffix}"), want)
             })
+            .collect();
+        check(&Access, &rows);
+    }
+
+    #[test]
+    fn traefik_common_format() {
+        // filebeat's Traefik test log (elastic/beats
+        // `filebeat/module/traefik/access/test/test.log`, Apache-2.0).
+        check(
+            &Access,
+            &[
+                (
+                    r#"192.168.33.1 - - [02/Oct/2017:20:22:07 +0000] "GET /ui/favicons/favicon-16x16.png HTTP/1.1" 304 0 "http://example.com/login" "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/61.0.3163.100 Safari/537.36" 262 "Host-host-1" "http://172.19.0.3:5601" 2ms"#,
+                    request()
+                        .status(304)
+                        .client("192.168.33.1")
+                        .backend("172.19.0.3:5601")
+                        .latency(2.0),
+                ),
+                (
+                    r#"10.0.0.1 - - [02/Oct/2017:20:22:07 +0000] "GET / HTTP/1.1" 502 11 "-" "curl/8.0" 263 "web@docker" "-" 30001ms"#,
+                    request()
+                        .status(502)
+                        .failed(true)
+                        .backend(None)
+                        .latency(30001.0),
+                ),
+            ],
+        );
+    }
+
+    #[test]
+    fn dash_status_is_a_request_without_one() {
+        check(
+            &Access,
+            &[
+                (
+                    r#"10.1.2.3 - - [09/Mar/2024:08:37:42 +0000] "GET /slow HTTP/1.1" - 0 "-" "curl/8.0""#,
+                    request()
+                        .status(0)
+                        .failed(false)
+                        .client("10.1.2.3")
+                        .path("/slow"),
+                ),
+                (
+                    r#"10.1.2.3 - - [09/Mar/2024:08:37:42 +0000] "GET / HTTP/1.1" -- 0"#,
+                    unparsed(),
+                ),
+            ],
+        );
+    }
+
+    #[test]
+    fn a_leading_virtual_host_is_not_the_client() {
+        let cases = [
+            (
+                r#"1.128.3.4 2a02:cf40:10ff:f00f:0000:0000:0:8000, 10.225.192.17 10.2.2.121 - - [30/Dec/2016:06:47:09 +0000] "GET /test.html HTTP/1.1" 404 8571 "-" "-""#,
+                "2a02:cf40:10ff:f00f:0000:0000:0:8000",
+            ),
+            (
+                r#"1.128.3.4:80 127.0.0.1 - - [12/Apr/2018:09:48:40 +0200] "" 400 0 "-" "-""#,
+                "127.0.0.1",
+            ),
+            (
+                r#"example.com:80 "10.5.102.222, 175.16.199.1, 204.246.1.1" 10.2.1.185 - - [22/Jan/2016:13:18:29 +0000] "GET /a HTTP/1.1" 200 25507 "-" "Amazon CloudFront""#,
+                "175.16.199.1",
+            ),
+            (
+                r#"www.example.com:443 198.51.100.23 - - [22/Jan/2016:13:18:29 +0000] "GET /a HTTP/1.1" 200 25507 "-" "-""#,
+                "198.51.100.23",
+            ),
+            (
+                r#"example.com 10.0.0.2, 10.0.0.1, 127.0.0.1 - - [07/Dec/2016:11:05:07 +0100] "GET /ocelot HTTP/1.1" 200 571 "-" "-""#,
+                "10.0.0.2",
+            ),
+        ];
+        let rows: Vec<_> = cases
+            .iter()
+            .map(|&(line, client)| (line, request().client(client)))
             .collect();
         check(&Access, &rows);
     }

@@ -20,7 +20,7 @@ use std::borrow::Cow;
 use crate::format::lex::{foreign_line, leading_spaces, skip_spaces, strip_port, text, Fields};
 use crate::format::{LogFormat, Role};
 use crate::record::{Level, Message, Parsed};
-use crate::time::{parse_ctime, parse_leading, TimeCtx};
+use crate::time::{parse_clf, parse_ctime, parse_leading, TimeCtx};
 
 /// Apache httpd error log (2.2 and 2.4).
 pub struct ApacheError;
@@ -56,7 +56,8 @@ impl LogFormat for ApacheError {
 
 fn parse_record<'a>(line: &'a [u8], ctx: &mut TimeCtx) -> Option<Parsed<'a>> {
     let body = line.strip_prefix(b"[")?;
-    let (stamp, used) = parse_ctime(body)?;
+    // `%t` writes ctime; some setups log CLF dates (`[01/Mar/2021:12:00:19 +0000]`).
+    let (stamp, used) = parse_ctime(body).or_else(|| parse_clf(body))?;
     let rest = body.get(used..)?.strip_prefix(b"] [")?;
 
     // [module:level], [level] (2.2) or [:level] (2.4 with no module, PHP).
@@ -360,6 +361,29 @@ mod tests {
                 (
                     "[Wed Oct 11 14:32:52 2000] [mpm_event:emerg] [pid 1:tid 2] AH00000: x",
                     message().level(Level::Emergency),
+                ),
+            ],
+        );
+    }
+
+    #[test]
+    fn clf_dates() {
+        // Vector's `parse_apache_log` example (vectordotdev/vector, MPL-2.0).
+        check(
+            &ApacheError,
+            &[
+                (
+                    "[01/Mar/2021:12:00:19 +0000] [ab:alert] [pid 4803:tid 3814] [client 147.159.108.175:24259] I will bypass the haptic COM bandwidth, that should matrix the CSS driver!",
+                    message()
+                        .at("2021-03-01T12:00:19Z")
+                        .level(Level::Alert)
+                        .field("client", "147.159.108.175")
+                        .text_prefix("I will bypass"),
+                ),
+                // An access line starting with its date is not an error line.
+                (
+                    r#"[10/Aug/2018:09:45:56 +0200] 172.30.0.119 TLSv1.2 ECDHE-RSA-AES128-GCM-SHA256 "GET / HTTP/1.1" 1375"#,
+                    unparsed(),
                 ),
             ],
         );

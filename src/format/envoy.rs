@@ -8,15 +8,33 @@
 //! Istio's variant adds `%RESPONSE_CODE_DETAILS%
 //! %CONNECTION_TERMINATION_DETAILS% "%UPSTREAM_TRANSPORT_FAILURE_REASON%"`
 //! after the flags and the cluster and addresses at the end; both are read.
+//!
+//! Access logs written as JSON (`json_format`, Istio's
+//! `accessLogEncoding: JSON`, Envoy Gateway's default) are read too, by the
+//! key names those defaults use: `start_time`, `response_code`,
+//! `response_flags`, `duration` (ms), `upstream_host`, `method`, `path` (or
+//! `x-envoy-origin-path`), `downstream_remote_address` and
+//! `x_forwarded_for`/`x-forwarded-for`. Values may be strings or numbers,
+//! and `null` or `-` when unset. A JSON line is Envoy's when it has a
+//! `response_code` and at least one other of Envoy's own keys
+//! (`response_flags`, `upstream_host`, `upstream_cluster`,
+//! `downstream_remote_address`); the client is the first public address of
+//! `X-Forwarded-For`, else the downstream peer.
 
+use std::borrow::Cow;
+
+use serde_json::Value;
+
+use crate::format::lex::json_object::{parse_object, value_time};
 use crate::format::lex::{
-    ip_of, is_count, is_digits, method_path, next_token, quoted_token, skip_spaces, text,
+    forwarded_client, ip_of, is_count, is_digits, is_public, method_path, next_token, quoted_token,
+    skip_spaces, text, trim_ascii,
 };
 use crate::format::{LogFormat, Role};
 use crate::record::{Parsed, Request};
 use crate::time::{parse_iso, TimeCtx};
 
-/// Envoy default access log.
+/// Envoy and Istio access logs (default text format and JSON).
 pub struct Envoy;
 
 impl LogFormat for Envoy {
@@ -25,7 +43,7 @@ impl LogFormat for Envoy {
     }
 
     fn description(&self) -> &'static str {
-        "Envoy default access log"
+        "Envoy and Istio access logs (default text format and JSON)"
     }
 
     fn role(&self) -> Role {
@@ -33,8 +51,95 @@ impl LogFormat for Envoy {
     }
 
     fn parse<'a>(&self, line: &'a [u8], ctx: &mut TimeCtx) -> Parsed<'a> {
-        parse_line(line, ctx).unwrap_or(Parsed::Unparsed)
+        let parsed = match line.first() {
+            Some(b'{') => parse_json(line, ctx),
+            _ => parse_line(line, ctx),
+        };
+        parsed.unwrap_or(Parsed::Unparsed)
     }
+}
+
+/// A JSON access line (`json_format`).
+fn parse_json<'a>(line: &'a [u8], ctx: &mut TimeCtx) -> Option<Parsed<'a>> {
+    let obj = parse_object(trim_ascii(line))?;
+    let get = |keys: &[&str]| -> Option<&Value> {
+        keys.iter()
+            .filter_map(|k| obj.get(*k))
+            .find(|v| !(v.is_null() || v.as_str() == Some("-")))
+    };
+    let code = get(&["response_code"])?;
+    let code = match code {
+        Value::Number(n) => u16::try_from(n.as_u64()?).ok()?,
+        Value::String(s) => response_code(s.as_bytes())?,
+        _ => return None,
+    };
+    if code != 0 && !(100..=599).contains(&code) {
+        return None;
+    }
+    let envoy_keys = [
+        "response_flags",
+        "upstream_host",
+        "upstream_cluster",
+        "downstream_remote_address",
+    ];
+    if !envoy_keys.iter().any(|k| obj.contains_key(*k)) {
+        return None;
+    }
+    let at = value_time(
+        get(&["start_time", "@timestamp", "timestamp", "time"])?,
+        ctx,
+    )?;
+    let flags = get(&["response_flags"])
+        .and_then(Value::as_str)
+        .unwrap_or("-");
+    if !valid_flags(flags.as_bytes()) {
+        return None;
+    }
+    let text_of = |v: &Value| -> Option<String> {
+        match v {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        }
+    };
+    let client = get(&["x_forwarded_for", "x-forwarded-for"])
+        .and_then(Value::as_str)
+        .and_then(|x| forwarded_client(x.as_bytes()))
+        .filter(|c| ip_of(c).is_some_and(|(_, ip)| is_public(ip)))
+        .or_else(|| {
+            let peer = get(&["downstream_remote_address"])?.as_str()?;
+            ip_of(peer.as_bytes()).map(|(h, _)| h)
+        })
+        .map(|c| text(c).into_owned());
+    let backend = get(&["upstream_host"])
+        .and_then(Value::as_str)
+        .and_then(|h| backend(h.as_bytes()))
+        .map(|h| h.into_owned());
+    let latency_ms = get(&["duration"]).and_then(|v| match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse::<f64>().ok(),
+        _ => None,
+    });
+    let (method, path) = if ctx.details {
+        (
+            get(&["method", ":method"]).and_then(text_of),
+            get(&["x-envoy-origin-path", "path", ":path"]).and_then(text_of),
+        )
+    } else {
+        (None, None)
+    };
+    Some(Parsed::Request {
+        at,
+        request: Request {
+            status: code,
+            failed: code >= 500 || (code == 0 && upstream_failure(flags.as_bytes())),
+            backend: backend.map(Cow::Owned),
+            client: client.map(Cow::Owned),
+            latency_ms: latency_ms.filter(|ms| ms.is_finite() && *ms >= 0.0),
+            method: method.map(Cow::Owned),
+            path: path.map(Cow::Owned),
+        },
+    })
 }
 
 fn parse_line<'a>(line: &'a [u8], ctx: &mut TimeCtx) -> Option<Parsed<'a>> {
@@ -163,7 +268,7 @@ fn first_forwarded(xff: &[u8]) -> Option<&[u8]> {
 }
 
 /// `%UPSTREAM_HOST%` without its scheme (`tcp://10.0.2.1:80`); `-` is none.
-fn backend(host: &[u8]) -> Option<std::borrow::Cow<'_, str>> {
+fn backend(host: &[u8]) -> Option<Cow<'_, str>> {
     if host.is_empty() || host == b"-" {
         return None;
     }
@@ -179,8 +284,8 @@ mod tests {
     use super::*;
     use crate::format::lex::strip_port;
     use crate::format::testkit::{
-        check, check_requests_with, detect_corpus, each, expected_str, request, unparsed, ALB_DOC,
-        ELB_DOC, ENVOY_DOC, NGINX_ACCESS_DOC,
+        check, check_requests_with, detect_corpus, each, expected_str, mutated_line, random_bytes,
+        request, unparsed, ALB_DOC, ELB_DOC, ENVOY_DOC, NGINX_ACCESS_DOC,
     };
 
     #[test]
@@ -279,6 +384,105 @@ mod tests {
                 ),
             ],
         );
+    }
+
+    /// JSON access lines: istio/istio#18995 (a circuit-broken TCP
+    /// connection, code 0 with `UO`), an Istio walkthrough's
+    /// `kubectl logs -c istio-proxy` (values as strings, and as numbers),
+    /// and Envoy Gateway's rate-limit walkthrough (`:authority`,
+    /// `x-forwarded-for`, nulls).
+    const JSON_LINES: &[&str] = &[
+        r#"{"response_code":"0","user_agent":"-","response_flags":"UO","start_time":"2019-11-15T18:52:50.514Z","method":"-","request_id":"-","upstream_host":"-","x_forwarded_for":"-","requested_server_name":"-","bytes_received":"0","istio_policy_status":"-","bytes_sent":"0","upstream_cluster":"-","downstream_remote_address":"10.72.106.197:59658","authority":"-","path":"-","protocol":"-","upstream_service_time":"-","upstream_local_address":"-","duration":"0","downstream_local_address":"10.72.106.254:8080","upstream_transport_failure_reason":"-","route_name":"-"}"#,
+        r#"{"bytes_sent":"135","upstream_cluster":"outbound|8000||httpbin.default.svc.cluster.local","downstream_remote_address":"10.0.1.38:35842","authority":"httpbin:8000","path":"/status/418","protocol":"HTTP/1.1","upstream_service_time":"1","upstream_local_address":"10.0.1.38:41142","duration":"2","upstream_transport_failure_reason":"-","route_name":"default","downstream_local_address":"172.16.22.210:8000","user_agent":"curl/7.69.1","response_code":"418","response_flags":"-","start_time":"2020-12-08T03:24:22.162Z","method":"GET","request_id":"b6d7d73c-3f47-919f-9836-e8cd5d8df2da","upstream_host":"10.0.1.41:80","x_forwarded_for":"-","requested_server_name":"-","bytes_received":"0","istio_policy_status":"-"}"#,
+        r#"{"response_code_details":"via_upstream","user_agent":"curl/7.86.0","request_id":"722ef34b-553e-9b82-8a73-a716de0b14fc","response_flags":"-","upstream_cluster":"outbound|80|version-v2|catalog.istioinaction.svc.cluster.local","downstream_remote_address":"172.17.0.1:48499","connection_termination_details":null,"upstream_transport_failure_reason":null,"bytes_received":0,"duration":420,"authority":"catalog.istioinaction.io","route_name":null,"response_code":200,"x_forwarded_for":"172.17.0.1","bytes_sent":502,"start_time":"2023-03-23T04:09:46.421Z","path":"/items","upstream_service_time":"420","downstream_local_address":"172.17.0.14:8080","method":"GET","requested_server_name":null,"upstream_host":"172.17.0.17:3000","protocol":"HTTP/1.1","upstream_local_address":"172.17.0.14:52046"}"#,
+        r#"{":authority":"reviews:9080","bytes_received":0,"bytes_sent":18,"connection_termination_details":null,"downstream_local_address":"10.244.0.49:9080","downstream_remote_address":"10.244.0.44:40937","duration":0,"method":"GET","protocol":"HTTP/1.1","requested_server_name":null,"response_code":429,"response_code_details":"local_rate_limited","response_flags":"RL","route_name":"httproute/default/reviews/rule/0/match/0/reviews","start_time":"2025-05-01T08:34:27.573Z","upstream_cluster":"httproute/default/reviews/rule/0","upstream_host":null,"upstream_local_address":null,"upstream_transport_failure_reason":null,"user-agent":"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/134.0.0.0 Safari/537.36","x-envoy-origin-path":"/reviews/0","x-envoy-upstream-service-time":null,"x-forwarded-for":"10.244.0.44","x-request-id":"e52f5442-5bb7-47bb-97e1-652f56bb6ad6"}"#,
+    ];
+
+    #[test]
+    fn json_access_lines() {
+        check(
+            &Envoy,
+            &[
+                (
+                    JSON_LINES[0],
+                    request()
+                        .at("2019-11-15T18:52:50.514Z")
+                        .status(0)
+                        .failed(true)
+                        .backend(None)
+                        .client("10.72.106.197")
+                        .latency(0.0)
+                        .method(None),
+                ),
+                (
+                    JSON_LINES[1],
+                    request()
+                        .at("2020-12-08T03:24:22.162Z")
+                        .status(418)
+                        .failed(false)
+                        .backend("10.0.1.41:80")
+                        .client("10.0.1.38")
+                        .latency(2.0)
+                        .method("GET")
+                        .path("/status/418"),
+                ),
+                (
+                    JSON_LINES[2],
+                    request()
+                        .status(200)
+                        .latency(420.0)
+                        .backend("172.17.0.17:3000")
+                        .client("172.17.0.1"),
+                ),
+                (
+                    JSON_LINES[3],
+                    request()
+                        .at("2025-05-01T08:34:27.573Z")
+                        .status(429)
+                        .failed(false)
+                        .backend(None)
+                        .client("10.244.0.44")
+                        .path("/reviews/0"),
+                ),
+                // A public forwarded address is the client.
+                (
+                    r#"{"start_time":"2021-01-07T19:38:02.373Z","response_code":"503","response_flags":"UC","duration":"70706","upstream_host":"10.203.102.216:80","downstream_remote_address":"10.203.2.9:21756","x_forwarded_for":"44.225.244.145"}"#,
+                    request().status(503).failed(true).client("44.225.244.145"),
+                ),
+            ],
+        );
+    }
+
+    #[test]
+    fn other_json_is_not_envoy_s() {
+        let rows = each(
+            [
+                r#"{"level":"info","ts":1649944125.98,"msg":"started","status":200}"#,
+                r#"{"time":"2024-03-15T10:00:00Z","status":502,"method":"GET","path":"/"}"#,
+                r#"{"start_time":"2024-03-15T10:00:00Z","response_code":200}"#,
+                r#"{"start_time":"2024-03-15T10:00:00Z","response_code":2000,"response_flags":"-"}"#,
+                r#"{"start_time":"2024-03-15T10:00:00Z","response_code":200,"response_flags":"bad flags"}"#,
+                r#"{"response_code":200,"response_flags":"-"}"#,
+                r#"{"start_time":"2024-03-15T10:00:00Z","response_code":200,"response_flags":"-""#,
+            ],
+            unparsed(),
+        );
+        check(&Envoy, &rows);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn mutated_lines_never_panic(line in mutated_line(ENVOY_DOC.iter().chain(JSON_LINES))) {
+            let _ = Envoy.parse(&line, &mut TimeCtx::default());
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in random_bytes(300)) {
+            let _ = Envoy.parse(&bytes, &mut TimeCtx::default());
+            let mut json = b"{".to_vec();
+            json.extend_from_slice(&bytes);
+            let _ = Envoy.parse(&json, &mut TimeCtx::default());
+        }
     }
 
     #[test]

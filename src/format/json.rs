@@ -558,8 +558,14 @@ fn read_object<'a>(
 
     let at = at.or(fallback_at)?;
 
-    if let Some(request) = read_request(&req) {
-        return Some(Parsed::Request { at, request });
+    // Caddy's error log describes a request its access log counts.
+    let caddy_error = get(entries, "logger")
+        .and_then(Value::as_str)
+        .is_some_and(|l| l.starts_with("http.log.error"));
+    if !caddy_error {
+        if let Some(request) = read_request(&req) {
+            return Some(Parsed::Request { at, request });
+        }
     }
 
     let level = levels
@@ -1192,6 +1198,20 @@ mod tests {
                     .path("/")
                     .client("127.0.0.1")
                     .latency_near(0.929675),
+            )],
+        );
+    }
+
+    #[test]
+    fn caddy_error_entries_are_messages() {
+        // The access entry of the same request carries the 502.
+        check(
+            &JsonLines,
+            &[(
+                r#"{"level":"error","ts":1773408591.231394,"logger":"http.log.error","msg":"dial tcp 172.18.0.15:9000: connect: connection refused","request":{"remote_ip":"54.252.80.129","remote_port":"44662","client_ip":"54.252.80.129","proto":"HTTP/2.0","method":"GET","host":"auth.ai.datasquiz.net","uri":"/"},"duration":0.002887438,"status":502,"err_id":"hhkiuv3vp","err_trace":"reverseproxy.statusError (reverseproxy.go:1525)"}"#,
+                message()
+                    .level(Level::Error)
+                    .text("dial tcp 172.18.0.15:9000: connect: connection refused"),
             )],
         );
     }

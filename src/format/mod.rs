@@ -6,6 +6,8 @@
 //! file's first lines and keeps the one that reads the most of them; ties go
 //! to the more specific format (earlier in [`registry`]).
 
+use std::sync::Arc;
+
 use crate::record::Parsed;
 use crate::time::TimeCtx;
 
@@ -15,23 +17,28 @@ pub mod alertmanager;
 pub mod apache_error;
 pub mod bgl;
 pub mod bind;
+pub mod caddy;
 pub mod envoy;
 pub mod haproxy;
 pub mod hdfs;
 pub mod healthapp;
 pub mod json;
 pub mod jul;
+pub mod k8s_events;
 pub mod klog;
 pub mod lex;
 pub mod logcat;
 pub mod logfmt;
 pub mod mysql;
 pub mod nginx_error;
+pub mod nlb;
 pub mod openstack;
 pub mod postgresql;
 pub mod proxifier;
 pub mod rails;
 pub mod redis;
+pub mod s3;
+pub mod squid;
 pub mod strace;
 pub mod syslog;
 pub mod tai64n;
@@ -40,6 +47,8 @@ pub(crate) mod testkit;
 pub mod timestamped;
 pub mod tomcat;
 pub mod uwsgi;
+pub mod vpc_flow;
+pub mod w3c;
 
 // The helpers other modules have always reached through `format`.
 pub use lex::{find_byte, is_blank, next_token, opt_text, quoted_token, strip_port, text};
@@ -106,6 +115,25 @@ pub trait LogFormat: Send + Sync {
     fn fallback(&self) -> bool {
         false
     }
+
+    /// How the lines that set the layout of the lines after them start
+    /// (W3C `#Fields:`, a table's column header); none for most formats.
+    /// Parsing such a line stores the layout in [`TimeCtx::layout`] and
+    /// returns [`Parsed::Framing`]; the scan finds them ahead of the
+    /// parallel parse (see [`layout_after`]) so that every block starts
+    /// with the layout in force there.
+    fn headers(&self) -> &'static [&'static [u8]] {
+        &[]
+    }
+
+    /// Whether the times are ages (`kubectl get events`' `47m`), counted
+    /// back from when the file was written: the scan then reads the file
+    /// with its modification time as the anchor
+    /// ([`YearAnchor::End`](crate::time::YearAnchor::End)) and says so in a
+    /// warning.
+    fn relative_times(&self) -> bool {
+        false
+    }
 }
 
 /// Who writes a format's files, and so what its records stand for.
@@ -144,7 +172,16 @@ pub fn registry() -> &'static [&'static dyn LogFormat] {
         &alertmanager::Alertmanager,
         &alb::Alb,
         &alb::ClassicElb,
+        &w3c::W3c,
+        &nlb::Nlb,
+        &s3::S3Access,
+        &squid::Squid,
+        &vpc_flow::VpcFlow,
         &envoy::Envoy,
+        // Caddy's runtime lines are JSON lines: the JSON reader reads them.
+        &caddy::Caddy::new(&json::JsonLines),
+        &k8s_events::K8sEvents,
+        &k8s_events::KubectlEvents,
         &haproxy::Haproxy,
         &access::Access,
         &nginx_error::NginxError,
@@ -181,17 +218,21 @@ pub fn by_name(name: &str) -> Option<&'static dyn LogFormat> {
     registry().iter().copied().find(|f| f.name() == name)
 }
 
-/// How well a format reads a sample: records and continuation lines read.
+/// How well a format reads a sample: records, continuation and framing
+/// lines read.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SampleScore {
     pub records: usize,
     pub continued: usize,
+    pub framing: usize,
     pub lines: usize,
 }
 
-/// Scores one format against sample lines (blank lines ignored).
+/// Scores one format against sample lines (blank lines ignored). The
+/// layout a header line sets holds for the sample's later lines only.
 pub fn score(format: &dyn LogFormat, lines: &[&[u8]], ctx: &mut TimeCtx) -> SampleScore {
     let mut s = SampleScore::default();
+    let layout = ctx.layout.take();
     for line in lines {
         if is_blank(line) {
             continue;
@@ -203,11 +244,68 @@ pub fn score(format: &dyn LogFormat, lines: &[&[u8]], ctx: &mut TimeCtx) -> Samp
                     s.continued += 1
                 }
             }
+            Parsed::Framing => s.framing += 1,
             Parsed::Unparsed => {}
             _ => s.records += 1,
         }
     }
+    ctx.layout = layout;
     s
+}
+
+/// What header lines said, as a format encoded it ([`TimeCtx::layout`]).
+pub type Layout = Option<Arc<[u8]>>;
+
+/// The layout in force after `block`, given the one in force before it:
+/// the block's header lines ([`LogFormat::headers`]) read in order, each
+/// with the layout its predecessors left.
+pub fn layout_after(format: &dyn LogFormat, block: &[u8], before: Layout, ctx: &TimeCtx) -> Layout {
+    let prefixes = format.headers();
+    if prefixes.is_empty() {
+        return before;
+    }
+    let mut starts: Vec<usize> = Vec::new();
+    for prefix in prefixes {
+        if block.starts_with(prefix) {
+            starts.push(0);
+        }
+        let mut needle = Vec::with_capacity(prefix.len() + 1);
+        needle.push(b'\n');
+        needle.extend_from_slice(prefix);
+        starts.extend(memchr::memmem::find_iter(block, &needle).map(|i| i + 1));
+    }
+    if starts.is_empty() {
+        return before;
+    }
+    starts.sort_unstable();
+    starts.dedup();
+    let mut c = ctx.clone();
+    c.layout = before;
+    for start in starts {
+        let rest = block.get(start..).unwrap_or_default();
+        let end = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
+        let line = rest.get(..end).unwrap_or_default();
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let _ = format.parse(line, &mut c);
+    }
+    c.layout
+}
+
+/// The layout in force at the start of each of `blocks`, which follow
+/// one another in a file, given the one in force before the first; also
+/// returns the one in force after the last.
+pub fn layouts_at_starts(
+    format: &dyn LogFormat,
+    blocks: &[Vec<u8>],
+    mut before: Layout,
+    ctx: &TimeCtx,
+) -> (Vec<Layout>, Layout) {
+    let mut out = Vec::with_capacity(blocks.len());
+    for block in blocks {
+        out.push(before.clone());
+        before = layout_after(format, block, before, ctx);
+    }
+    (out, before)
 }
 
 /// Picks the format that reads the most sample lines (records and
@@ -222,7 +320,7 @@ pub fn detect(lines: &[&[u8]], ctx: &mut TimeCtx) -> Option<&'static dyn LogForm
             continue;
         }
         let records = if format.fallback() { 0 } else { s.records };
-        let key = (s.records + s.continued, records);
+        let key = (s.records + s.continued + s.framing, records);
         if best.is_none_or(|(_, b)| key > b) {
             best = Some((format, key));
         }
@@ -249,7 +347,15 @@ mod tests {
                 ("alertmanager", Alerts, Alerts),
                 ("alb", Front, Front),
                 ("elb", Front, Front),
+                ("w3c", Front, Front),
+                ("nlb", Front, Front),
+                ("s3", Front, Front),
+                ("squid", Front, Front),
+                ("vpc_flow", System, System),
                 ("envoy", Front, Front),
+                ("caddy", Front, Front),
+                ("k8s_events", System, System),
+                ("kubectl_events", System, System),
                 ("haproxy", Front, Front),
                 ("nginx_access", Front, Front),
                 ("nginx_error", System, System),
@@ -280,6 +386,42 @@ mod tests {
         );
     }
 
+    /// The layout a block starts with is the one its predecessors' last
+    /// header lines set, whatever the block boundaries.
+    #[test]
+    fn layouts_follow_header_lines_across_blocks() {
+        let w3c = by_name("w3c").unwrap();
+        let a =
+            b"#Fields: date time c-ip cs-method sc-status\n2024-01-01 00:00:00 1.2.3.4 GET 200\n";
+        let b =
+            b"2024-01-01 00:00:01 1.2.3.4 GET 200\n#Fields: date time sc-status c-ip cs-method\n";
+        let c = b"2024-01-01 00:00:02 200 1.2.3.4 GET\n";
+        let blocks = vec![a.to_vec(), b.to_vec(), c.to_vec()];
+        let ctx = TimeCtx::default();
+        let (starts, after) = layouts_at_starts(w3c, &blocks, None, &ctx);
+        assert!(starts[0].is_none());
+        let first = starts[1].clone().expect("layout after the first header");
+        let second = starts[2].clone().expect("layout after the second header");
+        assert_ne!(first, second);
+        assert_eq!(after, Some(second.clone()));
+        // Each block read with its layout gives its requests.
+        for (block, layout) in blocks.iter().zip(starts) {
+            let mut c = TimeCtx::default();
+            c.layout = layout;
+            for line in block.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+                let p = w3c.parse(line, &mut c);
+                assert!(
+                    matches!(p, Parsed::Request { .. } | Parsed::Framing),
+                    "{p:?} <- {}",
+                    String::from_utf8_lossy(line)
+                );
+            }
+        }
+        // Formats without headers keep none.
+        let nginx = by_name("nginx_access").unwrap();
+        assert_eq!(layouts_at_starts(nginx, &blocks, None, &ctx).1, None);
+    }
+
     /// The formats whose requests are the service's front traffic (as
     /// `crate::traffic` decides), derived from the roles.
     #[test]
@@ -287,7 +429,19 @@ mod tests {
         let front: BTreeSet<&str> = crate::traffic::front_formats().into_iter().collect();
         assert_eq!(
             front,
-            BTreeSet::from(["nginx_access", "haproxy", "alb", "elb", "envoy", "syslog"])
+            BTreeSet::from([
+                "nginx_access",
+                "haproxy",
+                "alb",
+                "elb",
+                "w3c",
+                "nlb",
+                "s3",
+                "squid",
+                "envoy",
+                "caddy",
+                "syslog"
+            ])
         );
     }
 }

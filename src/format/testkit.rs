@@ -93,6 +93,7 @@ pub enum Kind {
     Request,
     Message,
     Continuation,
+    Framing,
     Unparsed,
 }
 
@@ -155,6 +156,11 @@ pub fn message() -> Want {
 /// A line that continues the previous record.
 pub fn continuation() -> Want {
     want(Kind::Continuation)
+}
+
+/// A line that frames the records (a directive, a table header).
+pub fn framing() -> Want {
+    want(Kind::Framing)
 }
 
 /// A line the format does not read.
@@ -261,7 +267,9 @@ impl Want {
                 self.check_at(*at, line);
                 self.check_message(message, line);
             }
-            (Kind::Continuation, Parsed::Continuation) | (Kind::Unparsed, Parsed::Unparsed) => {}
+            (Kind::Continuation, Parsed::Continuation)
+            | (Kind::Framing, Parsed::Framing)
+            | (Kind::Unparsed, Parsed::Unparsed) => {}
             (kind, other) => panic!("want {kind:?}, got {other:?} <- {line}"),
         }
     }

@@ -227,21 +227,30 @@ pub fn write_formats(out: &mut dyn Write, a: &Analysis, show_skipped: bool) -> i
         .max()
         .unwrap_or(4)
         .clamp(4, 60);
+    let format_of = |i: &crate::analysis::InputSummary| match (i.format, &i.skipped_reason) {
+        (Some(f), _) if i.forced => format!("{f} (forced)"),
+        (Some(f), _) => f.to_string(),
+        (None, Some(_)) => "(not read)".to_string(),
+        (None, None) => "(unknown)".to_string(),
+    };
+    // As wide as the longest format name shown (`kubectl_events`), 13 at least.
+    let fw = a
+        .inputs
+        .iter()
+        .map(|i| format_of(i).chars().count())
+        .max()
+        .unwrap_or(0)
+        .clamp(13, 40);
     writeln!(
         out,
-        "{:<width$}  {:<13}  {:>10}  {:>7}  {:>8}  {:<24}  {:<24}",
+        "{:<width$}  {:<fw$}  {:>10}  {:>7}  {:>8}  {:<24}  {:<24}",
         "PATH", "FORMAT", "LINES", "READ", "SKIPPED", "FIRST", "LAST"
     )?;
     for i in &a.inputs {
-        let format = match (i.format, &i.skipped_reason) {
-            (Some(f), _) if i.forced => format!("{f} (forced)"),
-            (Some(f), _) => f.to_string(),
-            (None, Some(_)) => "(not read)".to_string(),
-            (None, None) => "(unknown)".to_string(),
-        };
+        let format = format_of(i);
         writeln!(
             out,
-            "{:<width$}  {:<13}  {:>10}  {:>6.1}%  {:>8}  {:<24}  {:<24}",
+            "{:<width$}  {:<fw$}  {:>10}  {:>6.1}%  {:>8}  {:<24}  {:<24}",
             sanitize_for_terminal(&i.path),
             format,
             group_thousands(i.stats.lines),

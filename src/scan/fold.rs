@@ -108,6 +108,7 @@ impl Folder<'_> {
                         }));
                     }
                 }
+                Parsed::Framing => p.stats.framing += 1,
                 Parsed::Continuation if in_record => {
                     p.stats.records += 1;
                     p.stats.continued += 1;

@@ -24,7 +24,7 @@ mod spool;
 
 use rayon::prelude::*;
 
-use crate::format::LogFormat;
+use crate::format::{self, LogFormat};
 use crate::input::{self, BlockReader, InputFile, Warning};
 use crate::patterns::PatternSet;
 use crate::series::Series;
@@ -254,9 +254,10 @@ fn first_pass(file: &InputFile, opts: &ScanOptions) -> Result<FirstPass, ScanErr
                     }
                 }
             }
-            Ok(op) => out
-                .results
-                .push((here, read_file(op, opts, YearAnchor::End(0)))),
+            Ok(op) => {
+                let anchor = dated_anchor(&op);
+                out.results.push((here, read_file(op, opts, anchor)))
+            }
         }
         Ok(())
     })?;
@@ -344,6 +345,35 @@ fn end_of_bulk(series: &Series) -> Option<Micros> {
             .bucket_start(core.last.saturating_add(1))
             .saturating_sub(1),
     )
+}
+
+/// The anchor of a file with full dates: none needed, unless its times are
+/// ages ([`LogFormat::relative_times`]): then when the file was written,
+/// its modification time (now for standard input).
+fn dated_anchor(op: &Opened) -> YearAnchor {
+    if op.format.is_some_and(|f| f.relative_times()) {
+        YearAnchor::End(op.file.content_mtime().unwrap_or_else(now))
+    } else {
+        YearAnchor::End(0)
+    }
+}
+
+/// The warning for a file whose times are ages counted back from `anchor`.
+fn ages_warning(file: &InputFile, anchor: YearAnchor) -> Warning {
+    let from = match (anchor, file.mtime) {
+        (YearAnchor::End(secs), Some(_)) => format!(
+            "the file's modification time, {}",
+            time::format_rfc3339(secs.saturating_mul(SEC))
+        ),
+        _ => "the time it was read".to_string(),
+    };
+    Warning {
+        path: file.display.clone(),
+        message: format!(
+            "its times are ages (such as `47m`), counted back from {from}; if the file was copied or touched after it was written, correct them with --skew {}=±DURATION",
+            file.display
+        ),
+    }
 }
 
 /// Where a year-less file takes its year from: `--year`, else the end of
@@ -456,10 +486,14 @@ fn read_file(mut op: Opened<'_>, opts: &ScanOptions, anchor: YearAnchor) -> File
     let ctx = TimeCtx::new(opts.zone, anchor);
     let mut spans = Vec::new();
     let mut offset = 0u64;
+    let mut layout = None;
     let blocks = &mut op.blocks;
     read_batch(blocks, &mut pending, batch_size);
     while !(pending.is_empty() || (pending.len() == 1 && pending[0].is_empty())) {
         let first_index = block_index;
+        // The layout each block starts with, from the header lines before it.
+        let (layouts, after) = format::layouts_at_starts(format, &pending, layout.take(), &ctx);
+        layout = after;
         // Read the next batch while this one is parsed.
         let mut next = Vec::with_capacity(batch_size);
         let mut results: Vec<(Partial, u64)> = Vec::new();
@@ -467,28 +501,33 @@ fn read_file(mut op: Opened<'_>, opts: &ScanOptions, anchor: YearAnchor) -> File
         // the archive); the batch is parsed by the pool meanwhile.
         rayon::in_place_scope(|s| {
             let (pending, results, folder, ctx) = (&pending, &mut results, &folder, &ctx);
+            let layouts = &layouts;
             s.spawn(move |_| {
                 *results = pending
                     .par_iter()
+                    .zip(layouts)
                     .enumerate()
-                    .map(|(k, block)| {
+                    .map(|(k, (block, layout))| {
                         if let Some(cb) = opts.on_progress {
                             cb(block.len() as u64);
                         }
-                        folder.fold(block, first_index + k > 0, ctx.clone())
+                        let mut ctx = ctx.clone();
+                        ctx.layout = layout.clone();
+                        folder.fold(block, first_index + k > 0, ctx)
                     })
                     .collect();
             });
             read_batch(blocks, &mut next, batch_size);
         });
         block_index += pending.len();
-        for (block, (mut p, newlines)) in pending.iter().zip(results) {
+        for ((block, (mut p, newlines)), layout) in pending.iter().zip(results).zip(layouts) {
             spans.push(BlockSpan {
                 offset,
                 len: block.len() as u64,
                 line_base: base_line,
                 first: p.stats.first,
                 last: p.stats.last,
+                layout,
             });
             offset += block.len() as u64;
             p.shift_lines(base_line);
@@ -506,6 +545,9 @@ fn read_file(mut op: Opened<'_>, opts: &ScanOptions, anchor: YearAnchor) -> File
         let w = damage_warning(&op.file, &op.opened, &e);
         damaged = Some(w.message.clone());
         warnings.push(w);
+    }
+    if format.relative_times() && partial.stats.records > 0 {
+        warnings.push(ages_warning(&op.file, anchor));
     }
     let stats = &partial.stats;
     for message in time::ambiguous_warnings(stats.ambiguous_zones, opts.zone) {

@@ -28,6 +28,9 @@ pub struct FileStats {
     pub records: u64,
     /// Of `records`, the continuation lines (stack traces, wrapped messages).
     pub continued: u64,
+    /// Lines read that frame the records rather than being one (W3C
+    /// directives, table headers): neither records nor skipped.
+    pub framing: u64,
     /// Lines no parser understood.
     pub skipped: u64,
     /// Records outside `--since`/`--until`.
@@ -50,6 +53,7 @@ impl FileStats {
         self.lines += other.lines;
         self.records += other.records;
         self.continued += other.continued;
+        self.framing += other.framing;
         self.skipped += other.skipped;
         self.filtered += other.filtered;
         self.requests += other.requests;
@@ -64,12 +68,13 @@ impl FileStats {
         }
     }
 
-    /// Share of non-blank lines read into records, 1.0 for an empty file.
+    /// Share of non-blank lines read (into records, or as framing), 1.0
+    /// for an empty file.
     pub fn read_ratio(&self) -> f64 {
         if self.lines == 0 {
             1.0
         } else {
-            self.records as f64 / self.lines as f64
+            (self.records + self.framing) as f64 / self.lines as f64
         }
     }
 

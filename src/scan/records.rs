@@ -65,14 +65,17 @@ pub fn for_each_record(
                         }
                     }
                 }
-                Ok(op) => dump_file(
-                    op,
-                    opts,
-                    YearAnchor::End(0),
-                    each,
-                    &mut warnings,
-                    Some(&mut dated_series),
-                )?,
+                Ok(op) => {
+                    let anchor = super::dated_anchor(&op);
+                    dump_file(
+                        op,
+                        opts,
+                        anchor,
+                        each,
+                        &mut warnings,
+                        Some(&mut dated_series),
+                    )?
+                }
             }
             Ok(())
         })?;
@@ -161,6 +164,9 @@ fn dump_file(
     }
     if let Some(e) = op.blocks.error.take() {
         warnings.push(damage_warning(&op.file, &op.opened, &e));
+    }
+    if format.relative_times() {
+        warnings.push(super::ages_warning(&op.file, anchor));
     }
     Ok(())
 }

@@ -22,7 +22,7 @@ use super::partial::{max_opt, min_opt};
 
 /// Where one block of a file lies and which times its records have, so a
 /// second read can go straight to the blocks an incident window touches.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BlockSpan {
     /// Offset of the block in the (decompressed) stream.
     pub offset: u64,
@@ -31,6 +31,8 @@ pub struct BlockSpan {
     pub line_base: u64,
     pub first: Option<Micros>,
     pub last: Option<Micros>,
+    /// The layout in force at the block's start (`TimeCtx::layout`).
+    pub layout: Option<std::sync::Arc<[u8]>>,
 }
 
 impl BlockSpan {
@@ -271,9 +273,10 @@ impl Reread {
                 let parts: Option<Vec<Vec<WindowTally>>> = wanted
                     .par_iter()
                     .map(|span| {
-                        read_span(path, base, span)
-                            .ok()
-                            .map(|block| reader.tally(&block, span.line_base, ctx.clone()))
+                        let block = read_span(path, base, span).ok()?;
+                        let mut ctx = ctx.clone();
+                        ctx.layout = span.layout.clone();
+                        Some(reader.tally(&block, span.line_base, ctx))
                     })
                     .collect();
                 for part in parts? {
@@ -355,6 +358,7 @@ impl Reread {
         let batch = (rayon::current_num_threads() * 2).max(2);
         let mut pending = Vec::with_capacity(batch);
         let mut line_base = 0u64;
+        let mut layout = None;
         loop {
             super::read_batch(&mut blocks, &mut pending, batch);
             if pending.is_empty() {
@@ -365,10 +369,18 @@ impl Reread {
                 bases.push(line_base);
                 line_base += memchr::memchr_iter(b'\n', b).count() as u64;
             }
+            let (layouts, after) =
+                crate::format::layouts_at_starts(tally.source.parser, &pending, layout.take(), ctx);
+            layout = after;
             let parts: Vec<Vec<WindowTally>> = pending
                 .par_iter()
                 .zip(&bases)
-                .map(|(b, &base)| tally.tally(b, base, ctx.clone()))
+                .zip(layouts)
+                .map(|((b, &base), layout)| {
+                    let mut ctx = ctx.clone();
+                    ctx.layout = layout;
+                    tally.tally(b, base, ctx)
+                })
                 .collect();
             for part in parts {
                 merge_into(out, part);
@@ -597,6 +609,7 @@ mod tests {
                 line_base,
                 first: times.iter().min().copied(),
                 last: times.iter().max().copied(),
+                layout: None,
             });
             offset += b.len() as u64;
             line_base += lines.newlines();

@@ -42,7 +42,10 @@ pub(crate) fn method_path(req: &[u8]) -> (Option<Cow<'_, str>>, Option<Cow<'_, s
     (Some(text(m)), path)
 }
 
-fn path_of_target(t: &[u8]) -> Option<&[u8]> {
+/// The path of a request target: itself when it starts with `/`, the
+/// part after the host of a full URL, the target as it is otherwise
+/// (`host:443` of a `CONNECT`); `None` for `-` and empty targets.
+pub(crate) fn path_of_target(t: &[u8]) -> Option<&[u8]> {
     if t.is_empty() || t == b"-" {
         return None;
     }

@@ -81,3 +81,44 @@ pub fn strip_port(addr: &str) -> &str {
         _ => addr,
     }
 }
+
+/// Not private, loopback, link-local, shared (CGNAT) or unspecified.
+pub(crate) fn is_public(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            !(v4.is_private()
+                || v4.is_loopback()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || (a == 100 && (64..128).contains(&b)))
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_public(IpAddr::V4(v4));
+            }
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_unique_local()
+                || v6.is_unicast_link_local())
+        }
+    }
+}
+
+/// The client of a forwarded-for list (`203.0.113.9, 10.0.0.1`, ports
+/// allowed): its first public address, else its first address, as filebeat
+/// reads `X-Forwarded-For`. `None` when no element is an address.
+pub(crate) fn forwarded_client(list: &[u8]) -> Option<&[u8]> {
+    let mut first = None;
+    for e in list.split(|&c| c == b',') {
+        let e = super::trim_spaces(e);
+        if let Some((host, ip)) = ip_of(e) {
+            if is_public(ip) {
+                return Some(host);
+            }
+            first = first.or(Some(host));
+        }
+    }
+    first
+}

@@ -74,6 +74,9 @@ pub fn inputs_value(a: &Analysis) -> Value {
                         .unwrap_or(Value::Null),
                 );
                 m.insert("continuation_lines".into(), json!(i.stats.continued));
+                if i.stats.framing > 0 {
+                    m.insert("framing_lines".into(), json!(i.stats.framing));
+                }
                 m.insert("filtered".into(), json!(i.stats.filtered));
                 m.insert("bytes".into(), json!(i.stats.bytes));
                 m.insert("format_forced".into(), json!(i.forced));
@@ -266,6 +269,9 @@ pub fn record_value(
         }
         Parsed::Continuation => {
             m.insert("type".into(), json!("continuation"));
+        }
+        Parsed::Framing => {
+            m.insert("type".into(), json!("framing"));
         }
         Parsed::Unparsed => {
             m.insert("type".into(), json!("skipped"));
