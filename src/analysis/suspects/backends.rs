@@ -12,6 +12,15 @@ use crate::time::{Micros, SEC};
 pub const FAILING_RATIO: f64 = 0.9;
 /// Rise in a backend's share of traffic that counts as an imbalance.
 pub const IMBALANCE_RISE: f64 = 0.15;
+/// A backend failing this many times the typical backend's ratio is
+/// failing on its own.
+pub const OUTLIER_FACTOR: f64 = 5.0;
+/// ... when its failures are this unlikely at the typical ratio.
+pub const OUTLIER_P: f64 = 1e-6;
+/// The typical ratio is taken as at least this (a fleet of backends that
+/// never fail does not make one failure an outlier).
+const MIN_REFERENCE_RATIO: f64 = 0.001;
+
 /// Per-backend requests and failures over a time range.
 fn backend_counts(
     series: &Series,
@@ -56,6 +65,23 @@ pub fn suspects(input: &SuspectInput, out: &mut Vec<Suspect>) {
     let total_before: u64 = before.values().map(|c| c.0).sum();
     let total_during: u64 = during.values().map(|c| c.0).sum();
     let failed_during: u64 = during.values().map(|c| c.1).sum();
+    // What a healthy backend fails: the median of the backends' ratios
+    // (robust to several of them failing), at least the fleet's usual.
+    let mut ratios: Vec<f64> = during
+        .values()
+        .filter(|c| c.0 >= 10)
+        .map(|c| c.1 as f64 / c.0 as f64)
+        .collect();
+    let typical = crate::analysis::detect::median(&mut ratios).unwrap_or(0.0);
+    let (before_req, before_failed) = before
+        .values()
+        .fold((0u64, 0u64), |(r, f), c| (r + c.0, f + c.1));
+    let usual = if before_req > 0 {
+        before_failed as f64 / before_req as f64
+    } else {
+        0.0
+    };
+    let reference = typical.max(usual).max(MIN_REFERENCE_RATIO);
     for (name, &(req, failed)) in &during {
         let ratio = if req > 0 {
             failed as f64 / req as f64
@@ -91,7 +117,13 @@ pub fn suspects(input: &SuspectInput, out: &mut Vec<Suspect>) {
         // rest (one overwhelmed target behind a path rule, say).
         let concentrated = req >= 20 && share_fail >= 0.5 && ratio >= (5.0 * others).max(0.05);
         let failing = req >= 10 && ratio >= FAILING_RATIO;
-        if failing || (concentrated && !imbalance) {
+        // Part of the fleet: failing far more than a typical backend does,
+        // by more than chance (Poisson), whatever its share of the failures.
+        let outlier = req >= 20
+            && ratio >= (OUTLIER_FACTOR * reference).max(0.05)
+            && crate::analysis::stats::poisson_at_least(failed, req as f64 * reference)
+                < OUTLIER_P;
+        if failing || ((concentrated || outlier) && !imbalance) {
             let new_in_pool = total_before > 0 && req_before == 0;
             let mut why = format!(
                 "backend {name} failed {} of its {} requests during the incident ({} of all failed requests; other backends {})",
@@ -106,7 +138,13 @@ pub fn suspects(input: &SuspectInput, out: &mut Vec<Suspect>) {
             out.push(Suspect {
                 rank: 0,
                 kind: SuspectKind::BackendFailing,
-                score: if failing { 70.0 } else { 62.0 } + 25.0 * share_fail,
+                score: if failing {
+                    70.0
+                } else if concentrated {
+                    62.0
+                } else {
+                    58.0
+                } + 25.0 * share_fail,
                 why,
                 evidence: Evidence::Failing {
                     backend: name.clone(),
