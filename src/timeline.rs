@@ -31,6 +31,9 @@ pub struct Event {
     pub message: String,
     /// A short rendering of the event from the pattern's title template.
     pub title: Option<String>,
+    /// What tells it apart from other events of its origin (the pattern's
+    /// key captures, a failed request's backend): its identity in a run.
+    pub key: String,
     pub fields: BTreeMap<String, String>,
 }
 
@@ -218,6 +221,7 @@ fn run_event(key: &RunKey, run: &[&(SecondAgg, usize)], names: &[&str]) -> Event
         message,
         title,
         fields,
+        key: key.key.clone(),
     }
 }
 
@@ -298,6 +302,7 @@ fn alert_events(alerts: &[AlertSeen], source: &str, out: &mut Vec<Event>) {
                 message: format!("alert {} firing{summary}", any.alert.name),
                 title: None,
                 fields: f,
+                key: any.alert.name.clone(),
             });
         }
         if let Some(r) = resolved {
@@ -320,6 +325,7 @@ fn alert_events(alerts: &[AlertSeen], source: &str, out: &mut Vec<Event>) {
                 message: format!("alert {} resolved{summary}", any.alert.name),
                 title: None,
                 fields,
+                key: any.alert.name.clone(),
             });
         }
     }

@@ -29,6 +29,10 @@ pub enum IncidentKind {
     Refusals,
     /// Requests far slower than usual, failing or not.
     Latency,
+    /// A process crashing again and again, a server flapping DOWN/UP:
+    /// from the first crash to the last recovery (when requests did not
+    /// fail enough to make an error incident of it).
+    CrashLoop,
     /// Traffic stopped or collapsed far below its usual rate.
     TrafficLoss,
     /// No request logs: error-level application messages and alerts.
@@ -41,6 +45,7 @@ impl IncidentKind {
             IncidentKind::ErrorRatio => "errors",
             IncidentKind::Refusals => "refusals",
             IncidentKind::Latency => "latency",
+            IncidentKind::CrashLoop => "crash_loop",
             IncidentKind::TrafficLoss => "traffic_loss",
             IncidentKind::ErrorsFromAppLogs => "errors_from_app_logs",
         }
@@ -73,6 +78,8 @@ pub struct Part {
     pub backend: Option<String>,
     /// For refusals: the status.
     pub status: Option<u16>,
+    /// For a crash loop or a flapping server: what crashed, and how often.
+    pub crash_loop: Option<String>,
 }
 
 impl Part {
@@ -89,6 +96,7 @@ impl Part {
             total_stop: false,
             backend: None,
             status: None,
+            crash_loop: None,
         }
     }
 }

@@ -51,6 +51,7 @@ fn markers_of(i: &Incident, several: bool) -> Vec<Event> {
             message: format!("{}{tag} — {text}", marker.label()),
             title: None,
             fields,
+            key: String::new(),
         });
     };
     push(i.start, Marker::ImpactBegins, Severity::Critical, begins(i));
@@ -66,7 +67,10 @@ fn markers_of(i: &Incident, several: bool) -> Vec<Event> {
     if let Some(p) = &i.peak {
         push(p.at, Marker::Peak, Severity::Critical, peak(i, p));
     }
-    if let Some(m) = i.mitigated.filter(|_| i.kind != IncidentKind::TrafficLoss) {
+    if let Some(m) = i
+        .mitigated
+        .filter(|_| !matches!(i.kind, IncidentKind::TrafficLoss | IncidentKind::CrashLoop))
+    {
         push(m, Marker::Mitigated, Severity::Info, mitigated(i));
     }
     push(i.end, Marker::ImpactEnds, Severity::Info, ends(i));
@@ -95,10 +99,17 @@ fn begins(i: &Incident) -> String {
             format!("traffic fell far below its usual rate{usual}")
         }
         IncidentKind::ErrorsFromAppLogs => "error messages well above their usual rate".to_string(),
-        IncidentKind::ErrorRatio => match i.onset_ratio {
-            Some(r) => format!("error ratio {}{baseline}", pct(r)),
-            None => format!("failed requests rise{baseline}"),
-        },
+        IncidentKind::CrashLoop => format!("crash loop begins: {}", crash_loop_what(i)),
+        IncidentKind::ErrorRatio => {
+            let mut s = match i.onset_ratio {
+                Some(r) => format!("error ratio {}{baseline}", pct(r)),
+                None => format!("failed requests rise{baseline}"),
+            };
+            if i.parts.iter().any(|p| p.crash_loop.is_some()) {
+                s.push_str(&format!("; crash loop: {}", crash_loop_what(i)));
+            }
+            s
+        }
         IncidentKind::Refusals => format!(
             "refusals ({}) rise to {} of requests",
             i.counted.join(", "),
@@ -118,6 +129,20 @@ fn begins(i: &Incident) -> String {
                 .map(|p| format!(" (usual p99 {} ms)", group_thousands(p.round() as u64)))
                 .unwrap_or_default()
         ),
+    }
+}
+
+/// What crashed again and again, from the incident's crash-loop parts.
+pub fn crash_loop_what(i: &Incident) -> String {
+    let loops: Vec<&str> = i
+        .parts
+        .iter()
+        .filter_map(|p| p.crash_loop.as_deref())
+        .collect();
+    if loops.is_empty() {
+        "repeated crashes".to_string()
+    } else {
+        loops.join("; ")
     }
 }
 

@@ -82,10 +82,11 @@ pub fn measure(ctx: &Measuring, raw: Raw, idx: usize) -> Incident {
         source_first: &ctx.source_first,
         clock_offsets: &ctx.clock_offsets,
     });
+    let kind = crash_loop_kind(ctx, &raw, &imp);
     Incident {
         id: idx + 1,
         rank: 0,
-        kind: raw.kind,
+        kind,
         start,
         end,
         edges_exact: raw.edges_exact,
@@ -107,6 +108,34 @@ pub fn measure(ctx: &Measuring, raw: Raw, idx: usize) -> Incident {
         edges,
     }
 }
+
+/// A crash loop that users felt is an error incident: when the requests
+/// inside it failed far more often than the baseline allows (Poisson,
+/// p < [`CRASH_FAILURES_P`], and at least [`detect::MIN_EXCESS_FAILED`]
+/// beyond the expected), the failures are the impact and the crash loop
+/// its mechanism (kept as a part); otherwise redundancy absorbed it and
+/// it stays a crash loop.
+fn crash_loop_kind(ctx: &Measuring, raw: &Raw, imp: &Impact) -> IncidentKind {
+    if raw.kind != IncidentKind::CrashLoop {
+        return raw.kind;
+    }
+    let Some(b) = ctx.method.baseline.as_ref() else {
+        return raw.kind;
+    };
+    let expected = imp.requests_total as f64 * b.noise_ratio();
+    let excess = imp.requests_failed as f64 - expected;
+    if excess >= detect::MIN_EXCESS_FAILED
+        && b.surprise(imp.requests_total, imp.requests_failed) < CRASH_FAILURES_P
+    {
+        IncidentKind::ErrorRatio
+    } else {
+        raw.kind
+    }
+}
+
+/// How unlikely at baseline the failures inside a crash loop must be to
+/// make it an error incident.
+pub const CRASH_FAILURES_P: f64 = 1e-3;
 
 /// A signal's grid on the same buckets as the run's.
 fn signal_grid(ctx: &Measuring, s: &Signal) -> Grid {

@@ -102,7 +102,8 @@ pub fn find(a: &Analysis, slo: f64) -> Option<Found> {
         }
         Basis::None => app_windows(a, slo),
     };
-    let raws = exact_stops(a, raws, grid.bucket_seconds);
+    let mut raws = exact_stops(a, raws, grid.bucket_seconds);
+    raws.extend(flapping_windows(&a.events));
     let mut raws = merge(raws);
     if raws.is_empty() {
         return None;
@@ -641,6 +642,70 @@ fn template_edges(a: &Analysis, start: Micros, end: Micros) -> (Micros, Micros) 
     }
 }
 
+/// Crashes or downs repeated at least this many times (one run of the
+/// timeline, no gap longer than the run gap) are a crash loop.
+pub const FLAP_MIN: u64 = 3;
+
+/// Crash loops and flapping servers: a crash, or a server going down,
+/// again and again in one run makes a window from the first crash to the
+/// last recovery of the same thing after it (its `UP`, its `ready`). A
+/// steady crasher (the same run of crashes also in the hour before) is
+/// background, not an incident.
+fn flapping_windows(events: &[Event]) -> Vec<Raw> {
+    let hour = 3600 * SEC;
+    let gap = detect::MERGE_GAP_SECONDS * SEC;
+    let mut out = Vec::new();
+    for e in events {
+        let Some(until) = e.until else { continue };
+        if e.kind != EventKind::Error
+            || e.count < FLAP_MIN
+            || until - e.at < detect::MIN_DURATION_SECONDS * SEC
+            || !super::suspects::is_crash_or_down(e)
+        {
+            continue;
+        }
+        let steady = events.iter().any(|o| {
+            let o_end = o.until.unwrap_or(o.at);
+            o.origin == e.origin
+                && o.key == e.key
+                && o.source == e.source
+                && o_end < e.at
+                && o_end >= e.at - hour
+        });
+        if steady {
+            continue;
+        }
+        let end = events
+            .iter()
+            .filter(|r| r.kind == EventKind::Recovery && !e.key.is_empty() && r.key == e.key)
+            .filter(|r| r.at >= e.at && r.at <= until + gap)
+            .map(|r| r.until.unwrap_or(r.at))
+            .max()
+            .unwrap_or(until)
+            .max(until);
+        let what = if e.key.is_empty() {
+            format!("{} ({})", e.headline(), e.source)
+        } else {
+            e.key.clone()
+        };
+        out.push(Raw {
+            kind: IncidentKind::CrashLoop,
+            signals: Vec::new(),
+            start: e.at,
+            end,
+            mitigated: Some(end),
+            onset_ratio: None,
+            open_ended: false,
+            edges_exact: true,
+            parts: vec![Part {
+                crash_loop: Some(format!("{what}: {} times", e.count)),
+                ..Part::new(IncidentKind::CrashLoop, e.at, end)
+            }],
+        });
+    }
+    out
+}
+
 /// Firing → resolved intervals of each alert of severity error or worse
 /// (firing alone: its last notification), whether it came from an alert
 /// notification or a line a pattern calls an alert. Warnings (a
@@ -674,10 +739,12 @@ pub fn alert_intervals(events: &[Event]) -> Vec<(Micros, Micros, String)> {
 /// Merges windows closer than [`detect::MERGE_GAP_SECONDS`].
 /// Merges windows closer than [`detect::MERGE_GAP_SECONDS`]. The
 /// incident's kind is the first of its windows' kinds (errors before
-/// refusals before latency before traffic loss); its edges are those of
-/// the windows of that kind (errors, traffic loss and application errors
-/// together), the others stay as parts: slow requests before a backend
-/// starts failing do not move the start of an error incident.
+/// refusals before latency before crash loops before traffic loss); its
+/// edges are those of the windows of that kind (errors, traffic loss and
+/// application errors together), the others stay as parts: slow requests
+/// before a backend starts failing do not move the start of an error
+/// incident, nor does a crash loop that made users see failures (their
+/// first and last failure are the impact's edges).
 fn merge(mut raws: Vec<Raw>) -> Vec<Raw> {
     raws.sort_by_key(|r| (r.start, r.end));
     let gap = detect::MERGE_GAP_SECONDS * SEC;

@@ -119,6 +119,10 @@ fn preamble(incidents: &[Incident]) -> Vec<String> {
                 "; {} error messages",
                 group_thousands(i.impact.error_messages)
             )),
+            IncidentKind::CrashLoop if i.impact.requests_total == 0 => line.push_str(&format!(
+                "; {}",
+                crate::analysis::markers::crash_loop_what(i)
+            )),
             _ => {
                 let (bad, share) = i.bad();
                 line.push_str(&format!(

@@ -121,8 +121,7 @@ pub fn suspects(input: &SuspectInput, out: &mut Vec<Suspect>) {
         // by more than chance (Poisson), whatever its share of the failures.
         let outlier = req >= 20
             && ratio >= (OUTLIER_FACTOR * reference).max(0.05)
-            && crate::analysis::stats::poisson_at_least(failed, req as f64 * reference)
-                < OUTLIER_P;
+            && crate::analysis::stats::poisson_at_least(failed, req as f64 * reference) < OUTLIER_P;
         if failing || ((concentrated || outlier) && !imbalance) {
             let new_in_pool = total_before > 0 && req_before == 0;
             let mut why = format!(

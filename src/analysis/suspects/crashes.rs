@@ -26,6 +26,16 @@ const CRASH_MESSAGES: &[&str] = &[
 ];
 /// Crash lines of one source closer than this are one crash.
 pub const CRASH_BURST_SECONDS: i64 = 60;
+/// Words in a pattern id that mean a server or container went out of
+/// service (a health check took it out, the kubelet backs off).
+const DOWN_WORDS: &[&str] = &["down", "backoff", "crash_loop", "unhealthy", "not_ready"];
+
+/// Whether an event says a process crashed or a server went down.
+pub fn is_crash_or_down(e: &Event) -> bool {
+    let p = e.origin.id().to_ascii_lowercase();
+    is_crash(e) || DOWN_WORDS.iter().any(|w| p.contains(w))
+}
+
 fn is_crash(e: &Event) -> bool {
     let p = e.origin.id().to_ascii_lowercase();
     let m = e.message.to_ascii_lowercase();

@@ -10,6 +10,7 @@
 mod backends;
 mod changes;
 mod crashes;
+pub use crashes::is_crash_or_down;
 mod new_errors;
 
 use std::collections::HashMap;
@@ -234,6 +235,7 @@ mod tests {
             message: message.to_string(),
             title: None,
             fields: Default::default(),
+            key: String::new(),
         }
     }
 

@@ -222,6 +222,9 @@ pub fn incident_value(i: &Incident) -> Value {
                     if let Some(s) = p.status {
                         v["status"] = json!(s);
                     }
+                    if let Some(c) = &p.crash_loop {
+                        v["crash_loop"] = json!(c);
+                    }
                     v
                 })
                 .collect(),

@@ -172,6 +172,11 @@ fn incident_report(
     command_line: &str,
 ) {
     let title = match i.kind {
+        IncidentKind::CrashLoop => format!(
+            "Postmortem: crash loop for {} on {}",
+            format_duration(i.duration_seconds()),
+            format_date(i.start)
+        ),
         IncidentKind::ErrorsFromAppLogs => format!(
             "Postmortem: application errors for {} on {}",
             format_duration(i.duration_seconds()),

@@ -94,6 +94,16 @@ fn sentence(i: &Incident, sources: &[&str]) -> String {
         n => format!(" logged in {n} request logs"),
     };
     let mut sentence = match i.kind {
+        IncidentKind::CrashLoop => {
+            let mut s = format!(
+                "{span} something crashed or went down again and again ({})",
+                crate::analysis::markers::crash_loop_what(i)
+            );
+            if let Some(p) = i.impact.failed_pct.filter(|_| !sources.is_empty()) {
+                let _ = write!(s, "; {p:.2}% of requests{through} failed meanwhile");
+            }
+            s
+        }
         IncidentKind::ErrorsFromAppLogs => format!(
             "{span} the applications logged {} error-level messages, well above their usual rate",
             group_thousands(i.impact.error_messages)
