@@ -375,6 +375,31 @@ impl Series {
         })
     }
 
+    /// The range `first..=last` split where the logs have a gap longer
+    /// than the data on either side of it (two request logs years apart,
+    /// a week of logs then one more hour a month later): such a gap is a
+    /// gap in the logs, not an outage, and each side is judged on its own.
+    /// The largest gap is split first, then each side again.
+    pub fn segments(
+        &self,
+        weight: impl Fn(&Bucket) -> u64,
+        first: i64,
+        last: i64,
+    ) -> Vec<(i64, i64)> {
+        let keys: Vec<i64> = self
+            .present(first, last)
+            .into_iter()
+            .filter(|(_, b)| weight(b) > 0)
+            .map(|(k, _)| k)
+            .collect();
+        let mut out = Vec::new();
+        split_at_gaps(&keys, &mut out);
+        if out.is_empty() {
+            out.push((first, last));
+        }
+        out
+    }
+
     /// Total requests counted.
     pub fn total_requests(&self) -> u64 {
         self.buckets.values().map(|b| b.requests).sum()
@@ -405,6 +430,29 @@ impl Series {
     }
 }
 
+/// [`Series::segments`] over sorted bucket keys with data.
+fn split_at_gaps(keys: &[i64], out: &mut Vec<(i64, i64)>) {
+    let (Some(&first), Some(&last)) = (keys.first(), keys.last()) else {
+        return;
+    };
+    // The widest gap: between keys[at] and keys[at + 1].
+    let widest = keys
+        .windows(2)
+        .enumerate()
+        .max_by_key(|(_, w)| w[1] - w[0])
+        .map(|(at, w)| (at, w[1] - w[0] - 1));
+    if let Some((at, gap)) = widest {
+        let before = keys[at] - first + 1;
+        let after = last - keys[at + 1] + 1;
+        if gap > before && gap > after {
+            split_at_gaps(&keys[..=at], out);
+            split_at_gaps(&keys[at + 1..], out);
+            return;
+        }
+    }
+    out.push((first, last));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -432,6 +480,31 @@ mod tests {
         let b = s.get(0).unwrap();
         assert_eq!(b.refused, [1, 1, 2]);
         assert_eq!((b.requests, b.failed), (6, 1));
+    }
+
+    #[test]
+    fn a_gap_longer_than_the_data_on_either_side_splits_the_logs() {
+        let mut s = Series::new(60);
+        let hour = |h: i64, m: i64| (h * 3600 + m * 60) * SEC;
+        let year = 365 * 24;
+        // An hour of requests, ten years of nothing, another hour.
+        for m in 0..60 {
+            s.add_request(hour(0, m), 200, false, None, None);
+            s.add_request(hour(10 * year, m), 200, false, None, None);
+        }
+        let (lo, hi) = s.key_range().unwrap();
+        let w = |b: &Bucket| b.requests;
+        assert_eq!(
+            s.segments(w, lo, hi),
+            vec![(0, 59), (10 * year * 60, 10 * year * 60 + 59)]
+        );
+        // Three hours, a 40-minute stop, three hours: an outage, not a gap.
+        let mut s = Series::new(60);
+        for m in (0..180).chain(220..400) {
+            s.add_request(hour(0, m), 200, false, None, None);
+        }
+        let (lo, hi) = s.key_range().unwrap();
+        assert_eq!(s.segments(w, lo, hi), vec![(0, 399)]);
     }
 
     #[test]

@@ -274,9 +274,35 @@ pub struct Baseline {
     pub slo: f64,
     /// The floors under the entry and exit thresholds.
     pub floors: Floors,
+    /// No clean stretch of data to learn from (the anomaly covers nearly
+    /// all of it): the thresholds are the SLO's floors alone.
+    pub from_floor: bool,
 }
 
 impl Baseline {
+    /// Judging against the objective alone: a baseline at the error budget
+    /// with no spread, used when nearly every bucket is above the floor.
+    fn slo_floor<'a>(
+        points: impl Iterator<Item = &'a Point>,
+        slo: f64,
+        floors: Floors,
+    ) -> Baseline {
+        let mut rates: Vec<f64> = points
+            .filter(|p| p.requests > 0)
+            .map(|p| p.requests as f64)
+            .collect();
+        Baseline {
+            median: 0.0,
+            mad: 0.0,
+            pooled: (1.0 - slo).max(0.0),
+            rate: median_of(&mut rates).unwrap_or(0.0),
+            buckets: 0,
+            slo,
+            floors,
+            from_floor: true,
+        }
+    }
+
     /// A baseline from the ratios and counts of normal buckets.
     fn from_points<'a>(
         points: impl Iterator<Item = &'a Point>,
@@ -304,6 +330,7 @@ impl Baseline {
             buckets: ratios.len(),
             slo,
             floors,
+            from_floor: false,
         }
     }
 
@@ -405,6 +432,9 @@ pub struct Stretch {
     pub last_hot: usize,
     /// The data ended before the ratio was back to normal for good.
     pub open_ended: bool,
+    /// It was already anomalous in the first bucket with data: it began
+    /// before the logs (or the window) did.
+    pub open_start: bool,
 }
 
 /// Entry after [`ENTER_BUCKETS`] hot buckets in a row (one of them with
@@ -450,6 +480,7 @@ pub fn hysteresis(levels: &[Level]) -> Vec<Stretch> {
             last,
             last_hot,
             open_ended: !closed,
+            open_start: levels[..first].iter().all(|l| *l == Level::Empty),
         });
         i = j + 1;
     }
@@ -585,7 +616,26 @@ pub fn trim_tail(points: &[Point], s: &mut Stretch, b: &Baseline) {
 /// Error-ratio stretches with the baseline computed outside them (a few
 /// rounds, each excluding the stretches found by the previous one).
 pub fn error_stretches(points: &[Point], slo: f64) -> (Vec<Stretch>, Baseline) {
-    stretches_with(points, slo, Floors::burn(slo))
+    // An outage covering (nearly) all of the data or the chosen window has
+    // no clean stretch to learn a baseline from: it is judged against the
+    // objective itself rather than hidden by its own median.
+    // A service that always fails a few percent keeps its own baseline
+    // when that shows a rise; only when it shows none is the whole stretch
+    // judged against the floor.
+    let floors = Floors::burn(slo);
+    let own = stretches_with(points, slo, floors);
+    if !own.0.is_empty() {
+        return own;
+    }
+    if let Candidates::NoCleanBaseline = first_candidates(points, slo, floors) {
+        let baseline = Baseline::slo_floor(points.iter(), slo, floors);
+        let mut stretches = hysteresis(&ratio_levels(points, &baseline));
+        for s in &mut stretches {
+            trim_tail(points, s, &baseline);
+        }
+        return (stretches, baseline);
+    }
+    own
 }
 
 /// [`error_stretches`] with other floors (refusals are not judged
@@ -593,7 +643,10 @@ pub fn error_stretches(points: &[Point], slo: f64) -> (Vec<Stretch>, Baseline) {
 pub fn stretches_with(points: &[Point], slo: f64, floors: Floors) -> (Vec<Stretch>, Baseline) {
     // Start with the buckets clearly above the floor as candidate windows
     // (see `first_candidates`).
-    let mut excluded = first_candidates(points, slo, floors);
+    let mut excluded = match first_candidates(points, slo, floors) {
+        Candidates::Marked(marks) => marks,
+        Candidates::NoCleanBaseline | Candidates::None => vec![false; points.len()],
+    };
     let mut stretches = Vec::new();
     let mut baseline = Baseline::from_points(points.iter(), slo, floors);
     for _ in 0..4 {
@@ -619,22 +672,25 @@ pub fn stretches_with(points: &[Point], slo: f64, floors: Floors) -> (Vec<Stretc
     (stretches, baseline)
 }
 
+/// What the first look at the buckets against the SLO's floor says.
+enum Candidates {
+    /// Buckets clearly above the floor, to leave out of the baseline.
+    Marked(Vec<bool>),
+    /// Nearly every bucket is clearly above the floor: there is no clean
+    /// baseline to learn from.
+    NoCleanBaseline,
+    /// Too little clean data to set any aside (short logs): learn from all.
+    None,
+}
+
 /// The first guess at candidate windows: buckets clearly above the SLO's
 /// own entry floor. Without it, an incident longer than the rest of the
 /// logs would be the median and hide itself. Kept only when enough normal
-/// buckets remain (else a service whose usual error ratio is above the
-/// floor would lose its baseline).
-fn first_candidates(points: &[Point], slo: f64, floors: Floors) -> Vec<bool> {
+/// buckets remain; when fewer than a fifth (or hardly any) are clean, the
+/// data has no clean baseline.
+fn first_candidates(points: &[Point], slo: f64, floors: Floors) -> Candidates {
     let budget = (1.0 - slo).max(0.0);
-    let floor = Baseline {
-        median: 0.0,
-        mad: 0.0,
-        pooled: budget,
-        rate: 0.0,
-        buckets: 0,
-        slo,
-        floors,
-    };
+    let floor = Baseline::slo_floor(std::iter::empty(), slo, floors);
     let marks: Vec<bool> = points
         .iter()
         .map(|p| {
@@ -645,15 +701,14 @@ fn first_candidates(points: &[Point], slo: f64, floors: Floors) -> Vec<bool> {
         })
         .collect();
     let with_traffic = points.iter().filter(|p| p.requests > 0).count();
-    let left = points
-        .iter()
-        .zip(&marks)
-        .filter(|(p, m)| p.requests > 0 && !**m)
-        .count();
+    let marked = marks.iter().filter(|m| **m).count();
+    let left = with_traffic - marked;
     if left >= 10 && left * 5 >= with_traffic {
-        marks
+        Candidates::Marked(marks)
+    } else if marked >= ENTER_BUCKETS && (left * 5 < with_traffic || left <= ENTER_BUCKETS) {
+        Candidates::NoCleanBaseline
     } else {
-        vec![false; points.len()]
+        Candidates::None
     }
 }
 
@@ -913,9 +968,60 @@ impl ErrorBaseline {
     }
 }
 
+/// The first guess at candidate windows for error messages. When the
+/// upper quartile of the per-bucket counts is far above the lower one (more
+/// than Poisson noise at the lower allows), the errors may have stayed high
+/// for longer than they were normal, and the median would sit inside the
+/// incident and hide it: start from the quietest quarter of the buckets.
+/// The rounds of [`app_error_stretches`] then learn the baseline outside
+/// whatever this marks, so a noisy but steady log is not held to it.
+fn step_candidates(points: &[Point]) -> Vec<bool> {
+    let mut none = vec![false; points.len()];
+    let mut counts: Vec<f64> = points.iter().map(|p| p.errors as f64).collect();
+    if counts.len() < 2 * EXIT_BUCKETS {
+        return none;
+    }
+    counts.sort_by(|a, b| a.total_cmp(b));
+    let q = |f: f64| counts[((counts.len() - 1) as f64 * f).round() as usize];
+    let (low, high) = (q(0.25), q(0.75));
+    if high < low + 3.0 || high <= low + ENTER_SIGMAS * low.max(0.5).sqrt() {
+        return none;
+    }
+    let quiet = ErrorBaseline {
+        median: low,
+        mad: 0.0,
+        mean: low,
+    };
+    for s in hysteresis(&error_levels(points, &quiet)) {
+        let lo = s.first.saturating_sub(2);
+        let hi = (s.last + 2).min(points.len() - 1);
+        for x in none.iter_mut().take(hi + 1).skip(lo) {
+            *x = true;
+        }
+    }
+    none
+}
+
+/// Levels of each bucket's error-message count against `base`.
+fn error_levels(points: &[Point], base: &ErrorBaseline) -> Vec<Level> {
+    points
+        .iter()
+        .map(|p| {
+            let e = p.errors as f64;
+            if e > base.enter() {
+                Level::Hot
+            } else if e > base.exit() {
+                Level::Warm
+            } else {
+                Level::Cool
+            }
+        })
+        .collect()
+}
+
 /// Stretches of error-level messages well above their usual count.
 pub fn app_error_stretches(points: &[Point]) -> (Vec<Stretch>, ErrorBaseline) {
-    let mut excluded = vec![false; points.len()];
+    let mut excluded = step_candidates(points);
     let mut stretches = Vec::new();
     let mut base = ErrorBaseline {
         median: 0.0,
@@ -940,20 +1046,7 @@ pub fn app_error_stretches(points: &[Point]) -> (Vec<Stretch>, ErrorBaseline) {
                 v.iter().sum::<f64>() / v.len() as f64
             },
         };
-        let levels: Vec<Level> = points
-            .iter()
-            .map(|p| {
-                let e = p.errors as f64;
-                if e > base.enter() {
-                    Level::Hot
-                } else if e > base.exit() {
-                    Level::Warm
-                } else {
-                    Level::Cool
-                }
-            })
-            .collect();
-        let found = hysteresis(&levels);
+        let found = hysteresis(&error_levels(points, &base));
         let mut next = vec![false; points.len()];
         for s in &found {
             let lo = s.first.saturating_sub(2);
@@ -1139,6 +1232,31 @@ mod tests {
     }
 
     #[test]
+    fn an_outage_over_the_whole_window_is_judged_against_the_slo_floor() {
+        // 40 minutes in which 40% of requests fail in every bucket: no
+        // clean baseline, still an incident, open on both sides.
+        let spec = vec![(500, 200); 40];
+        let (s, b) = error_stretches(&pts(&spec), SLO);
+        assert!(b.from_floor);
+        assert_eq!(s.len(), 1);
+        assert_eq!((s[0].first, s[0].last), (0, 39));
+        assert!(s[0].open_start && s[0].open_ended);
+        // Ending inside the window: open only at the start.
+        let spec = with(vec![(500, 200); 40], 35, &[(500, 0); 5]);
+        let (s, b) = error_stretches(&pts(&spec), SLO);
+        assert!(b.from_floor);
+        assert_eq!(s.len(), 1);
+        assert!(s[0].open_start && !s[0].open_ended);
+        assert_eq!(s[0].last, 34);
+        // A clean window is no incident, and a normal one is not open.
+        let (s, b) = error_stretches(&pts(&quiet(40)), SLO);
+        assert!(s.is_empty() && !b.from_floor);
+        let spec = with(quiet(100), 50, &[(1000, 100); 10]);
+        let s = error_stretches(&pts(&spec), SLO).0;
+        assert!(!s[0].open_start && !s[0].open_ended);
+    }
+
+    #[test]
     fn baseline_ignores_the_incident() {
         // A long incident does not raise the baseline it is measured against.
         let spec = with(quiet(200), 80, &[(1000, 100); 60]);
@@ -1159,6 +1277,7 @@ mod tests {
             buckets: 100,
             slo: 0.999,
             floors: Floors::burn(0.999),
+            from_floor: false,
         };
         assert!((b.enter(1000) - 0.006).abs() < 1e-12);
         // Noise at the budget ratio: 2 × sqrt(0.001 × 0.999 / 1000).
@@ -1330,6 +1449,38 @@ mod tests {
         // A single error burst bucket is not an incident.
         points[80].errors = 50;
         assert_eq!(app_error_stretches(&points).0.len(), 1);
+    }
+
+    #[test]
+    fn app_errors_high_for_longer_than_they_were_normal() {
+        // Quiet for 48 buckets, then about ten errors a bucket for 100: the
+        // median sits inside the incident, the quietest quarter does not.
+        let errors = |i: usize| {
+            if i < 48 {
+                i.is_multiple_of(17) as u64
+            } else {
+                8 + (i % 5) as u64
+            }
+        };
+        let points: Vec<Point> = (0..150)
+            .map(|i| Point {
+                errors: errors(i),
+                ..Point::default()
+            })
+            .collect();
+        let (s, b) = app_error_stretches(&points);
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].first, 48);
+        assert!(s[0].open_ended);
+        assert!(b.median <= 1.0);
+        // A steady, noisy log (Poisson-like around 6) has no step.
+        let noisy: Vec<Point> = (0..150)
+            .map(|i| Point {
+                errors: [6, 3, 8, 5, 9, 4, 7, 6, 2, 10][i % 10],
+                ..Point::default()
+            })
+            .collect();
+        assert!(app_error_stretches(&noisy).0.is_empty());
     }
 
     #[test]

@@ -154,6 +154,8 @@ pub struct Incident {
     pub edges_exact: bool,
     /// The logs end before the incident did.
     pub open_ended: bool,
+    /// The incident was under way when the logs (or the window) began.
+    pub open_start: bool,
     pub detected: Option<Detected>,
     pub peak: Option<Peak>,
     pub mitigated: Option<Micros>,
@@ -226,34 +228,43 @@ pub fn slo_fraction(slo: f64) -> f64 {
 /// their markers.
 pub fn find_incidents(a: &Analysis) -> Vec<Incident> {
     let slo = slo_fraction(a.detect.slo);
-    let Some(found) = windows::find(a, slo) else {
-        return Vec::new();
-    };
-    let windows: Vec<(Micros, Micros)> = found.raws.iter().map(|r| (r.start, r.end)).collect();
-    let request_mode = found.method.mode != IncidentKind::ErrorsFromAppLogs;
-    let criteria: Vec<Criterion> = found.raws.iter().map(|r| r.criterion()).collect();
-    let (exact, left_out) = if request_mode {
-        count_exactly(a, &windows, &criteria)
-    } else {
-        (vec![None; windows.len()], Vec::new())
-    };
-    let ctx = Measuring {
-        analysis: a,
-        grid: &found.grid,
-        method: &found.method,
-        failed: a.failures.seconds(),
-        exact: &exact,
-        left_out: &left_out,
-        windows: &windows,
-        source_first: a.source_first(),
-        clock_offsets: a.clock_offsets(),
-    };
-    let out: Vec<Incident> = found
-        .raws
-        .into_iter()
-        .enumerate()
-        .map(|(idx, raw)| measure::measure(&ctx, raw, idx))
-        .collect();
+    let mut out: Vec<Incident> = Vec::new();
+    let mut request_mode = false;
+    // One stretch of the logs at a time (more than one only across a gap
+    // in the logs), each measured on its own grid.
+    for found in windows::find(a, slo) {
+        let windows: Vec<(Micros, Micros)> = found.raws.iter().map(|r| (r.start, r.end)).collect();
+        let in_requests = found.method.mode != IncidentKind::ErrorsFromAppLogs;
+        request_mode |= in_requests;
+        let criteria: Vec<Criterion> = found.raws.iter().map(|r| r.criterion()).collect();
+        let (exact, left_out) = if in_requests {
+            count_exactly(a, &windows, &criteria)
+        } else {
+            (vec![None; windows.len()], Vec::new())
+        };
+        let ctx = Measuring {
+            analysis: a,
+            grid: &found.grid,
+            method: &found.method,
+            failed: a.failures.seconds(),
+            exact: &exact,
+            left_out: &left_out,
+            windows: &windows,
+            source_first: a.source_first(),
+            clock_offsets: a.clock_offsets(),
+        };
+        let offset = out.len();
+        out.extend(
+            found
+                .raws
+                .into_iter()
+                .enumerate()
+                .map(|(idx, raw)| Incident {
+                    id: offset + idx + 1,
+                    ..measure::measure(&ctx, raw, idx)
+                }),
+        );
+    }
     let mut ranked = rank(out, request_mode);
     markers::attach(&mut ranked);
     ranked

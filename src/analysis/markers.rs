@@ -218,3 +218,13 @@ fn ends(i: &Incident) -> String {
         }
     }
 }
+
+/// What to say when no alert was found for `i`: an incident already under
+/// way when the logs (or the window) began may have been alerted on before.
+pub fn no_alert(i: &Incident) -> &'static str {
+    if i.open_start {
+        "no alert in the logs read (it was already under way when they begin)"
+    } else {
+        "no alert fired"
+    }
+}

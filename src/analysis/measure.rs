@@ -91,6 +91,7 @@ pub fn measure(ctx: &Measuring, raw: Raw, idx: usize) -> Incident {
         end,
         edges_exact: raw.edges_exact,
         open_ended: raw.open_ended,
+        open_start: raw.open_start,
         detected,
         peak,
         mitigated: raw.mitigated,
@@ -297,9 +298,15 @@ fn detected(
 
 /// Caveats about the window's edges.
 fn caveats(raw: &Raw, warnings: &mut Vec<String>) {
+    if raw.open_start {
+        warnings.push(
+            "already under way when the logs (or the --since window) begin: the start is the first failed request logged, the real start may be earlier"
+                .to_string(),
+        );
+    }
     if raw.open_ended {
         warnings.push(format!(
-            "the logs end before {} buckets of normal error ratio confirmed the end: the end is the last failed request logged",
+            "the logs (or the --until window) end before {} buckets of normal error ratio confirmed the end: the end is the last failed request logged",
             detect::EXIT_BUCKETS
         ));
     }

@@ -3,6 +3,7 @@
 //! request-traffic decision, failures per backend, templates, the second
 //! read), and the incidents found in it.
 //!
+//! - [`coverage`]: what the data could show (nothing read, all filtered, no request log);
 //! - [`detect`]: the statistics of detection (baselines, thresholds, hysteresis);
 //! - [`windows`]: candidate incident windows from the series and the events;
 //! - [`measure`]: one window measured into an [`Incident`];
@@ -11,6 +12,7 @@
 //! - [`markers`]: IMPACT BEGINS, DETECTED, PEAK, MITIGATED, IMPACT ENDS;
 //! - [`incident`]: the incident types and [`find_incidents`].
 
+pub mod coverage;
 pub mod detect;
 pub mod failures;
 pub mod impact;

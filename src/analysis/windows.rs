@@ -28,6 +28,8 @@ pub struct Raw {
     pub mitigated: Option<Micros>,
     pub onset_ratio: Option<f64>,
     pub open_ended: bool,
+    /// Already under way when the data (or the window) began.
+    pub open_start: bool,
     pub edges_exact: bool,
     pub parts: Vec<Part>,
 }
@@ -82,32 +84,102 @@ pub struct Found {
 
 /// The candidate windows of an analysis, merged and with refined onsets;
 /// `None` when there are none. `slo` is a fraction (0.999).
-pub fn find(a: &Analysis, slo: f64) -> Option<Found> {
+pub fn find(a: &Analysis, slo: f64) -> Vec<Found> {
+    let series = &a.series;
+    let Some((lo, hi)) = series.key_range() else {
+        return Vec::new();
+    };
+    // The request logs' core (or every record's without request logs),
+    // split where the logs have a gap longer than the data on either side:
+    // each side is judged on its own, never one incident across the gap.
+    let requests = a.traffic.any();
+    let weight = |b: &crate::series::Bucket| {
+        if requests {
+            b.requests
+        } else {
+            b.messages.saturating_add(b.requests)
+        }
+    };
+    let (c0, c1) = series.core(weight).map_or((lo, hi), |c| (c.first, c.last));
+    let segments = series.segments(weight, c0, c1);
+    let mut gaps = Vec::new();
+    for w in segments.windows(2) {
+        let (from, to) = (series.bucket_start(w[0].1 + 1), series.bucket_start(w[1].0));
+        gaps.push(format!(
+            "the {} have a gap of {} ({} to {}), longer than the data on either side: read as a gap in the logs, not an outage; each side is analysed on its own",
+            if requests { "request logs" } else { "logs" },
+            format_duration((to - from).div_euclid(SEC)),
+            format_rfc3339(from),
+            format_rfc3339(to)
+        ));
+    }
+    let within = |seg: (i64, i64)| (segments.len() > 1).then_some(seg);
+    let span = |seg: (i64, i64)| (series.bucket_start(seg.0), series.bucket_start(seg.1 + 1));
+    let flapping = flapping_windows(&a.events);
+    segments
+        .iter()
+        .filter_map(|&seg| {
+            let mut found = find_within(a, slo, within(seg))?;
+            let (from, to) = span(seg);
+            if segments.len() > 1 {
+                found.raws.retain(|r| r.start >= from && r.start < to);
+            }
+            let mut raws = std::mem::take(&mut found.raws);
+            raws.extend(
+                flapping
+                    .iter()
+                    .filter(|r| segments.len() == 1 || (r.start >= from && r.start < to))
+                    .cloned(),
+            );
+            found.raws = finish(a, merge(raws));
+            found.method.warnings.extend(gaps.iter().cloned());
+            (!found.raws.is_empty()).then_some(found)
+        })
+        .collect()
+}
+
+/// The windows of one stretch of the logs (`within`, series keys; `None`
+/// for all of it), before the crash loops are added and merged.
+fn find_within(a: &Analysis, slo: f64, within: Option<(i64, i64)>) -> Option<Found> {
     if a.series.is_empty() {
         return None;
     }
     let (raws, grid, method) = match a.traffic.basis {
-        Basis::Front | Basis::AccessLogs => request_windows(a, slo),
-        Basis::ApplicationRequests => {
-            // Requests only from application logs: they rarely see what
-            // the load balancer failed, so their error messages count too.
-            let (mut raws, grid, mut method) = request_windows(a, slo);
-            let (app_raws, _, app_method) = app_windows(a, slo);
-            raws.extend(app_raws);
+        Basis::Front => request_windows(a, slo, within),
+        Basis::AccessLogs | Basis::ApplicationRequests => {
+            // No front log: the requests counted come from the services'
+            // own logs, which rarely see what the load balancer failed (nor
+            // the failures that other services only log as errors), so
+            // error messages and alerts count too.
+            let (mut raws, grid, mut method) = request_windows(a, slo, within);
+            let (app_raws, _, app_method) = app_windows(a, slo, within);
+            // The requests measure impact directly: error messages only
+            // make a window where the requests showed none (they linger
+            // after the requests recover, and would stretch the end).
+            let gap = detect::MERGE_GAP_SECONDS * SEC;
+            let from_requests: Vec<(Micros, Micros)> =
+                raws.iter().map(|r| (r.start, r.end)).collect();
+            raws.extend(app_raws.into_iter().filter(|r| {
+                !from_requests
+                    .iter()
+                    .any(|&(s, e)| r.start <= e + gap && r.end + gap >= s)
+            }));
             method.error_baseline = app_method.error_baseline;
-            method.warnings.push(
-                "no load-balancer or access logs: requests come from application logs, and error-level messages and alerts count too".to_string(),
-            );
+            method.warnings.push(if a.traffic.basis == Basis::AccessLogs {
+                "no load-balancer logs: requests come from access logs in a general format (JSON, logfmt), and error-level messages and alerts count too".to_string()
+            } else {
+                "no load-balancer or access logs: requests come from application logs, and error-level messages and alerts count too".to_string()
+            });
             (raws, grid, method)
         }
-        Basis::None => app_windows(a, slo),
+        Basis::None => app_windows(a, slo, within),
     };
-    let mut raws = exact_stops(a, raws, grid.bucket_seconds);
-    raws.extend(flapping_windows(&a.events));
-    let mut raws = merge(raws);
-    if raws.is_empty() {
-        return None;
-    }
+    let raws = exact_stops(a, raws, grid.bucket_seconds);
+    Some(Found { raws, grid, method })
+}
+
+/// Moves each error window's start back to its onset, once merged.
+fn finish(a: &Analysis, mut raws: Vec<Raw>) -> Vec<Raw> {
     for k in 0..raws.len() {
         if raws[k].kind == IncidentKind::ErrorRatio && raws[k].edges_exact {
             let floor = if k > 0 {
@@ -122,7 +194,7 @@ pub fn find(a: &Analysis, slo: f64) -> Option<Found> {
             }
         }
     }
-    Some(Found { raws, grid, method })
+    raws
 }
 
 /// Where traffic that stopped completely stopped and resumed, to the
@@ -252,12 +324,14 @@ fn onset(a: &Analysis, raw: &Raw, floor: Micros) -> Micros {
 }
 
 /// Windows from the request logs: error ratio and traffic loss.
-fn request_windows(a: &Analysis, slo: f64) -> (Vec<Raw>, Grid, Method) {
+fn request_windows(a: &Analysis, slo: f64, within: Option<(i64, i64)>) -> (Vec<Raw>, Grid, Method) {
     let series = &a.series;
     let mut warnings = Vec::new();
     let (lo, hi) = series.key_range().unwrap_or((0, 0));
-    let (k0, k1) =
-        core_range(series, |b| b.requests, "requests", &mut warnings).unwrap_or((lo, hi));
+    let (k0, k1) = match within {
+        Some(range) => range,
+        None => core_range(series, |b| b.requests, "requests", &mut warnings).unwrap_or((lo, hi)),
+    };
     let mut counts: Vec<f64> = series
         .present(k0, k1)
         .into_iter()
@@ -282,7 +356,13 @@ fn request_windows(a: &Analysis, slo: f64) -> (Vec<Raw>, Grid, Method) {
     let grid = Grid::from_series(series, factor, k0.div_euclid(factor), k1.div_euclid(factor));
     let failed = a.failures.seconds();
     let (stretches, baseline) = detect::error_stretches(&grid.points, slo);
-    if baseline.buckets < 10 {
+    if baseline.from_floor {
+        warnings.push(format!(
+            "no clean stretch of traffic to learn a baseline from (the error ratio is high nearly throughout): judged against the SLO's floor, {:.2}% failed (SLO {}%)",
+            100.0 * baseline.floors.enter,
+            (slo * 1e6).round() / 1e4
+        ));
+    } else if baseline.buckets < 10 {
         warnings.push(format!(
             "only {} bucket(s) of normal traffic to learn the baseline from: thresholds are rough",
             baseline.buckets
@@ -432,6 +512,7 @@ fn stretch_raw(
         mitigated: Some(mitigated),
         onset_ratio: grid.points.get(s.first).and_then(|p| p.ratio()),
         open_ended: s.open_ended,
+        open_start: s.open_start,
         edges_exact: refined.is_some(),
         parts: vec![part],
     })
@@ -521,6 +602,7 @@ fn loss_raw(
         mitigated: Some(end),
         onset_ratio: None,
         open_ended: false,
+        open_start: false,
         edges_exact: false,
         parts: vec![Part {
             source,
@@ -533,19 +615,22 @@ fn loss_raw(
 }
 
 /// Windows without request logs: error-level messages and alert intervals.
-fn app_windows(a: &Analysis, slo: f64) -> (Vec<Raw>, Grid, Method) {
+fn app_windows(a: &Analysis, slo: f64, within: Option<(i64, i64)>) -> (Vec<Raw>, Grid, Method) {
     let series = &a.series;
     let (lo, hi) = series.key_range().unwrap_or((0, 0));
     let mut warnings = vec![
         "no load-balancer or access logs: incidents come from error-level application messages and alerts; edges are at bucket resolution".to_string(),
     ];
-    let (lo, hi) = core_range(
-        series,
-        |b| b.messages.saturating_add(b.requests),
-        "records",
-        &mut warnings,
-    )
-    .unwrap_or((lo, hi));
+    let (lo, hi) = match within {
+        Some(range) => range,
+        None => core_range(
+            series,
+            |b| b.messages.saturating_add(b.requests),
+            "records",
+            &mut warnings,
+        )
+        .unwrap_or((lo, hi)),
+    };
     let factor = span_factor(hi - lo + 1, series.bucket_seconds, &mut warnings);
     let grid = Grid::from_series(series, factor, lo.div_euclid(factor), hi.div_euclid(factor));
     let (stretches, base) = detect::app_error_stretches(&grid.points);
@@ -561,6 +646,7 @@ fn app_windows(a: &Analysis, slo: f64) -> (Vec<Raw>, Grid, Method) {
                 mitigated: Some(grid.start(s.last_hot + 1).clamp(start, end)),
                 onset_ratio: None,
                 open_ended: s.open_ended,
+                open_start: s.open_start,
                 edges_exact: false,
                 parts: vec![Part::new(IncidentKind::ErrorsFromAppLogs, start, end)],
             }
@@ -585,6 +671,7 @@ fn app_windows(a: &Analysis, slo: f64) -> (Vec<Raw>, Grid, Method) {
             mitigated: None,
             onset_ratio: None,
             open_ended: false,
+            open_start: false,
             edges_exact: false,
             parts: vec![Part {
                 alert: Some(name),
@@ -696,6 +783,7 @@ fn flapping_windows(events: &[Event]) -> Vec<Raw> {
             mitigated: Some(end),
             onset_ratio: None,
             open_ended: false,
+            open_start: false,
             edges_exact: true,
             parts: vec![Part {
                 crash_loop: Some(format!("{what}: {} times", e.count)),
@@ -810,6 +898,7 @@ fn combine(members: Vec<Raw>) -> Option<Raw> {
         };
         if r.start < cur.start {
             cur.start = r.start;
+            cur.open_start = r.open_start;
         }
         if cur.onset_ratio.is_none() {
             cur.onset_ratio = r.onset_ratio;
@@ -838,6 +927,7 @@ mod tests {
             mitigated: Some(e * SEC),
             onset_ratio: None,
             open_ended: false,
+            open_start: false,
             edges_exact: true,
             parts: vec![],
         }

@@ -49,8 +49,12 @@ pub fn write_timeline(
     let lines: u64 = a.inputs.iter().map(|i| i.stats.lines).sum();
     let first = a.inputs.iter().filter_map(|i| i.stats.first).min();
     let last = a.inputs.iter().filter_map(|i| i.stats.last).max();
-    let range = match (first, last) {
-        (Some(f), Some(l)) => format!("{} → {} UTC", date_time(f), date_time(l)),
+    let coverage = crate::analysis::coverage::coverage(a);
+    let range = match (first, last, &coverage) {
+        (Some(f), Some(l), _) => format!("{} → {} UTC", date_time(f), date_time(l)),
+        (_, _, crate::analysis::coverage::Coverage::AllFiltered { .. }) => {
+            "none within --since/--until".to_string()
+        }
         _ => "no timestamps".to_string(),
     };
     writeln!(
@@ -61,7 +65,7 @@ pub fn write_timeline(
         group_thousands(lines),
         range
     )?;
-    for p in preamble(incidents) {
+    for p in preamble(incidents, &coverage) {
         writeln!(out, "{}", sanitize_for_terminal(&p))?;
     }
     writeln!(out)?;
@@ -98,10 +102,10 @@ pub fn write_timeline(
 }
 
 /// Lines for the top of the text timeline: each incident's window and impact.
-fn preamble(incidents: &[Incident]) -> Vec<String> {
+fn preamble(incidents: &[Incident], coverage: &crate::analysis::coverage::Coverage) -> Vec<String> {
     let mut out = Vec::new();
     if incidents.is_empty() {
-        out.push("No incident detected.".to_string());
+        out.push(crate::analysis::coverage::quiet_verdict(coverage));
         return out;
     }
     for i in incidents {
@@ -159,7 +163,7 @@ fn preamble(incidents: &[Incident]) -> Vec<String> {
                 d.alert,
                 relative(d.at, i.start)
             )),
-            None => detail.push("no alert fired".to_string()),
+            None => detail.push(crate::analysis::markers::no_alert(i).to_string()),
         }
         if let Some(s) = i.suspects.first() {
             detail.push(format!("top suspect: {}", s.why));

@@ -35,6 +35,10 @@ pub struct FileStats {
     pub skipped: u64,
     /// Records outside `--since`/`--until`.
     pub filtered: u64,
+    /// The time range of those records (to say where the data lies when
+    /// the window holds none of it).
+    pub filtered_first: Option<Micros>,
+    pub filtered_last: Option<Micros>,
     /// Request records (load balancer and access logs).
     pub requests: u64,
     pub first: Option<Micros>,
@@ -56,6 +60,8 @@ impl FileStats {
         self.framing += other.framing;
         self.skipped += other.skipped;
         self.filtered += other.filtered;
+        self.filtered_first = min_opt(self.filtered_first, other.filtered_first);
+        self.filtered_last = max_opt(self.filtered_last, other.filtered_last);
         self.requests += other.requests;
         self.bytes += other.bytes;
         self.first = min_opt(self.first, other.first);
@@ -89,6 +95,8 @@ impl FileStats {
     pub fn note_time(&mut self, at: Micros, window: &TimeWindow) -> bool {
         if !window.contains(at) {
             self.filtered += 1;
+            self.filtered_first = Some(self.filtered_first.map_or(at, |f| f.min(at)));
+            self.filtered_last = Some(self.filtered_last.map_or(at, |l| l.max(at)));
             return false;
         }
         self.first = Some(self.first.map_or(at, |f| f.min(at)));

@@ -199,6 +199,7 @@ pub fn incident_value(i: &Incident) -> Value {
     );
     m.insert("edges_exact".into(), json!(i.edges_exact));
     m.insert("open_ended".into(), json!(i.open_ended));
+    m.insert("open_start".into(), json!(i.open_start));
     m.insert(
         "parts".into(),
         Value::Array(

@@ -158,6 +158,15 @@ pub fn document(a: &Analysis, incidents: &[Incident]) -> Value {
     m.insert("schema".into(), json!(SCHEMA));
     m.insert("generated_by".into(), json!(GENERATED_BY));
     m.insert("inputs".into(), inputs_value(a));
+    let coverage = crate::analysis::coverage::coverage(a);
+    m.insert(
+        "coverage".into(),
+        json!({
+            "status": coverage.as_str(),
+            "usable": coverage.usable(),
+            "limitation": crate::analysis::coverage::limitation(&coverage),
+        }),
+    );
     m.insert("incidents".into(), incidents_value(incidents));
     m.insert(
         "events".into(),

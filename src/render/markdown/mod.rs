@@ -251,6 +251,15 @@ fn quiet_report(
                 ids.join(", ")
             );
         }
+        _ if !matches!(
+            crate::analysis::coverage::coverage(a),
+            crate::analysis::coverage::Coverage::Usable { request_logs } if request_logs > 0
+        ) =>
+        {
+            let verdict =
+                crate::analysis::coverage::quiet_verdict(&crate::analysis::coverage::coverage(a));
+            let _ = writeln!(md, "{verdict}\n");
+        }
         _ => {
             let _ = writeln!(
                 md,

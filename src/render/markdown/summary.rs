@@ -149,7 +149,10 @@ fn sentence(i: &Incident, sources: &[&str]) -> String {
                 relative(d.at, i.start)
             );
         }
-        None => sentence.push_str("; no alert fired"),
+        None => {
+            sentence.push_str("; ");
+            sentence.push_str(crate::analysis::markers::no_alert(i));
+        }
     }
     sentence.push('.');
     sentence
