@@ -528,3 +528,51 @@ pub fn write_formats(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_are_shortened_to_their_columns() {
+        assert_eq!(shorten_end("abcdef", 6), "abcdef");
+        assert_eq!(shorten_end("abcdefg", 6), "abcde…");
+        assert_eq!(shorten_start("app/app-1.json.log:12", 10), "…on.log:12");
+        // Wide characters count twice.
+        assert_eq!(shorten_end("東京東京", 5), "東京…");
+        assert!(shorten_end("東京東京", 5).width() <= 5);
+    }
+
+    #[test]
+    fn prose_wraps_at_words_and_indents() {
+        let lines = wrap("one two three four five", Some(12), "  ");
+        assert_eq!(lines, ["one two", "  three four", "  five"]);
+        assert!(lines.iter().all(|l| l.width() <= 12));
+        assert_eq!(wrap("short", Some(80), "  "), ["short"]);
+        assert_eq!(wrap("no limit at all", None, "  "), ["no limit at all"]);
+        let long = wrap(&"x".repeat(30), Some(12), "  ");
+        assert!(long.iter().all(|l| l.width() <= 12), "{long:?}");
+    }
+
+    #[test]
+    fn the_layout_leaves_the_event_most_of_the_room() {
+        let widest = |source| Widest {
+            time_header: 10,
+            source,
+            count: 3,
+        };
+        let l = Layout::fit(Some(80), widest(30), false);
+        assert_eq!(
+            l.time + l.count + l.source + KIND_WIDTH + GAPS + l.event.unwrap(),
+            80
+        );
+        assert!(l.event.unwrap() > l.source);
+        // On one date, the date leaves TIME when the event would be narrow.
+        let dated = Layout::fit(Some(80), widest(30), false);
+        let l = Layout::fit(Some(80), widest(30), true);
+        assert!(l.clock_only && l.event.unwrap() > dated.event.unwrap());
+        assert!(!Layout::fit(Some(200), widest(30), true).clock_only);
+        let l = Layout::fit(None, widest(30), true);
+        assert_eq!((l.time, l.source, l.event), (19, 30, None));
+    }
+}
