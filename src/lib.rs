@@ -6,12 +6,15 @@
 //! [`traffic`] (which inputs are request traffic) → [`timeline`],
 //! [`skew`] → [`scan`] (lines, folding, partials, second read, records) →
 //! [`format`] and [`patterns`] → leaves ([`time`], [`input`], [`record`],
-//! [`series`], [`template`], [`event`], [`display`]).
+//! [`series`], [`template`], [`event`], [`display`], [`user_time`]).
+//! [`exit`] holds the binary's exit codes.
 //! [`analyze`] runs it all.
 
 pub mod analysis;
 pub mod display;
+pub mod display_zone;
 pub mod event;
+pub mod exit;
 pub mod format;
 pub mod input;
 pub mod patterns;
@@ -25,6 +28,7 @@ pub mod template;
 pub mod time;
 pub mod timeline;
 pub mod traffic;
+pub mod user_time;
 
 pub use analysis::{
     analyze, analyze_with_progress, find_incidents, Analysis, DetectConfig, Error, Incident,
@@ -51,6 +55,30 @@ pub fn for_each_record(
     };
     warnings.extend(scan::for_each_record(files, &scan_opts, each)?);
     Ok(warnings)
+}
+
+/// The first and last record times of the inputs, with no `--since` or
+/// `--until` (to resolve relative ones); `None` when no record has a time.
+/// It reads every input once more, so standard input cannot be among them.
+pub fn data_range(
+    paths: &[String],
+    opts: &Options,
+) -> Result<Option<(time::Micros, time::Micros)>, RecordsError> {
+    let (files, _) = input::expand(paths)?;
+    let scan_opts = scan::ScanOptions {
+        skipped_samples: 0,
+        window: scan::partial::TimeWindow::default(),
+        ..opts.scan_options(None)
+    };
+    let mut range: Option<(time::Micros, time::Micros)> = None;
+    let mut each = |_: &str, _: &'static str, _: u64, parsed: &record::Parsed| {
+        if let Some(at) = parsed.at() {
+            range = Some(range.map_or((at, at), |(f, l)| (f.min(at), l.max(at))));
+        }
+        Ok(())
+    };
+    scan::for_each_record(files, &scan_opts, &mut each)?;
+    Ok(range)
 }
 
 /// Errors of [`for_each_record`].

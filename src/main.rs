@@ -1,106 +1,228 @@
 //! The `postmortem` command: a thin layer over the library that parses
-//! arguments, prints results and maps errors to exit codes (2 for usage and
-//! input errors).
+//! arguments, prints results and maps errors to exit codes (see
+//! [`postmortem::exit`]).
 
+use std::collections::BTreeSet;
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use postmortem::analysis::{self, find_incidents};
+use postmortem::display_zone::DisplayZone;
+use postmortem::exit;
 use postmortem::format;
+use postmortem::input::InputFile;
 use postmortem::patterns::PatternSet;
-use postmortem::render::{json, markdown, text};
+use postmortem::render::{json, markdown, sanitize_for_terminal, text};
 use postmortem::scan::FormatOverride;
-use postmortem::time::{self, Zone};
+use postmortem::time::{self, Micros, Zone};
+use postmortem::user_time::TimeBound;
 use postmortem::{Analysis, Options};
+
+/// The top command's help after the flags: examples, environment, exit codes.
+fn top_after_help() -> String {
+    format!(
+        "Examples:
+  postmortem report ./incident-logs/ -o POSTMORTEM.md
+  postmortem timeline --format json ./incident-logs/ | jq '.incidents[0]'
+  postmortem timeline --since 08:30 --until 09:10 --display-tz Europe/Berlin ./logs/
+  postmortem timeline --fail-on-incident -q ./logs/ >/dev/null || echo 'incident'
+  postmortem formats ./incident-logs/
+  postmortem completions bash > /etc/bash_completion.d/postmortem
+
+Environment:
+  POSTMORTEM_TZ        default for --tz
+  POSTMORTEM_SLO       default for --slo
+  POSTMORTEM_PATTERNS  default for --patterns (paths separated by ':')
+  NO_COLOR             no colour with --color auto
+  COLUMNS              width of the text timeline when not on a terminal
+
+{}",
+        exit::HELP
+    )
+}
+
+const TIMELINE_EXAMPLES: &str = "Examples:
+  postmortem timeline ./incident-logs/
+  postmortem timeline --since 2h ./logs/                 # the last two hours of the data
+  postmortem timeline --since 08:30 --until 09:10 ./logs/  # on the data's date, in --tz
+  postmortem timeline --display-tz Europe/Berlin ./logs/
+  postmortem timeline --format json ./logs/ | jq '.incidents[0].impact'
+  postmortem timeline --format ndjson ./logs/ | jq -c 'select(.kind==\"change\")'
+  postmortem timeline --fail-on-incident -q ./logs/ > timeline.txt";
+
+const REPORT_EXAMPLES: &str = "Examples:
+  postmortem report ./incident-logs/ -o POSTMORTEM.md
+  postmortem report ./incident-logs/ -o - | less
+  postmortem report --incident 2 --slo 99.95 ./logs/";
+
+const FORMATS_EXAMPLES: &str = "Examples:
+  postmortem formats ./incident-logs/
+  postmortem formats --show-skipped ./logs/app.log
+  postmortem formats --list
+  postmortem formats --format json ./logs/ | jq '.inputs[] | {path, format}'";
+
+const RECORDS_EXAMPLES: &str = "Examples:
+  postmortem records ./logs/lb/access.log | jq -c 'select(.failed)'
+  postmortem records --all --log-format app.log=json ./logs/ | head
+  postmortem records --format json ./logs/app.log | jq '.records | length'";
+
+const PATTERNS_EXAMPLES: &str = "Examples:
+  postmortem patterns
+  postmortem patterns --check ./my-patterns.toml
+  postmortem patterns --patterns ./my-patterns/ --format json | jq '.patterns[].id'";
+
+const COMPLETIONS_EXAMPLES: &str = "Examples:
+  postmortem completions bash > ~/.local/share/bash-completion/completions/postmortem
+  postmortem completions zsh > ~/.zfunc/_postmortem
+  postmortem completions fish > ~/.config/fish/completions/postmortem.fish
+  postmortem completions powershell >> $PROFILE";
+
+const MAN_EXAMPLES: &str = "Examples:
+  postmortem man | man -l -
+  postmortem man --dir /usr/local/share/man/man1";
 
 #[derive(Parser)]
 #[command(
     name = "postmortem",
     version,
     about = "Read outage logs, build one ordered timeline, measure the incident and draft the postmortem",
-    after_help = "Examples:\n  postmortem report ./incident-logs/ -o POSTMORTEM.md\n  postmortem timeline --format json ./incident-logs/ | jq '.incidents[0]'\n  postmortem formats ./incident-logs/"
+    after_help = top_after_help()
 )]
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Colour: auto (on a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, value_enum, global = true, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
 }
 
 #[derive(Subcommand)]
 enum Command {
     /// The ordered timeline of every input (text, json or ndjson).
+    #[command(after_help = TIMELINE_EXAMPLES)]
     Timeline {
         #[command(flatten)]
         common: Common,
         /// Output format.
         #[arg(long, short = 'f', value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
-        /// Colour: auto (on a terminal), always, never.
-        #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-        color: ColorChoice,
+        #[command(flatten)]
+        display: DisplayArgs,
+        /// Columns the text timeline may use (default: the terminal's width,
+        /// else COLUMNS, else 80; 0: no limit). Long sources and events are
+        /// shortened with '…'.
+        #[arg(long, value_name = "COLUMNS")]
+        width: Option<usize>,
+        #[command(flatten)]
+        gate: Gate,
     },
     /// A postmortem draft in Markdown for the most impactful incident.
+    #[command(after_help = REPORT_EXAMPLES)]
     Report {
         #[command(flatten)]
         common: Common,
-        /// Write the draft to FILE instead of standard output.
+        /// Write the draft to FILE instead of standard output ('-': standard output).
         #[arg(long, short = 'o', value_name = "FILE")]
         output: Option<PathBuf>,
         /// Draft incident N (its id, as listed in the draft) instead of the top-ranked one.
         #[arg(long, value_name = "N")]
         incident: Option<usize>,
+        #[command(flatten)]
+        gate: Gate,
     },
     /// What each input was read as: format, lines read and skipped, time range.
+    #[command(after_help = FORMATS_EXAMPLES)]
     Formats {
         #[command(flatten)]
         common: Common,
         /// Show the first lines of each file that could not be read.
         #[arg(long)]
         show_skipped: bool,
-        /// Also list every supported format.
+        /// Also list every supported format (without PATHS: only that).
         #[arg(long)]
         list: bool,
+        /// Output format.
+        #[arg(long, short = 'f', value_enum, default_value_t = TableFormat::Text)]
+        format: TableFormat,
+        #[command(flatten)]
+        display: DisplayArgs,
     },
     /// Every line as parsed, one JSON object per line (for jq and for checking a format).
+    #[command(after_help = RECORDS_EXAMPLES)]
     Records {
         #[command(flatten)]
         common: Common,
         /// Also print lines that continue a record or could not be read.
         #[arg(long)]
         all: bool,
+        /// Output format: ndjson (one record a line) or json (one document).
+        #[arg(long, short = 'f', value_enum, default_value_t = RecordsFormat::Ndjson)]
+        format: RecordsFormat,
     },
     /// List the patterns in force, or check a pattern file.
+    #[command(after_help = PATTERNS_EXAMPLES)]
     Patterns {
         /// Validate this pattern file (TOML) and report errors with line numbers.
         #[arg(long, value_name = "FILE")]
         check: Option<PathBuf>,
         /// Extra pattern files or folders, as for the other commands.
-        #[arg(long = "patterns", value_name = "FILE_OR_DIR")]
+        #[arg(
+            long = "patterns",
+            value_name = "FILE_OR_DIR",
+            env = "POSTMORTEM_PATTERNS",
+            value_delimiter = ':'
+        )]
         patterns: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, short = 'f', value_enum, default_value_t = TableFormat::Text)]
+        format: TableFormat,
+    },
+    /// Shell completions on standard output.
+    #[command(after_help = COMPLETIONS_EXAMPLES)]
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// The manual page (roff) on standard output, or one page a command in a folder.
+    #[command(after_help = MAN_EXAMPLES)]
+    Man {
+        /// Write postmortem.1 and a page for each command into this folder.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
     },
 }
 
 #[derive(Args)]
 struct Common {
     /// Log files, folders (searched recursively), compressed logs (.gz, .zst, .bz2, .xz) and bundles (.tar, .tar.gz, .zip); - reads standard input.
-    #[arg(value_name = "PATHS", required = true)]
+    #[arg(value_name = "PATHS")]
     paths: Vec<String>,
     /// Extra pattern files or folders (TOML), in addition to the built-in patterns.
-    #[arg(long = "patterns", value_name = "FILE_OR_DIR")]
+    #[arg(
+        long = "patterns",
+        value_name = "FILE_OR_DIR",
+        env = "POSTMORTEM_PATTERNS",
+        value_delimiter = ':'
+    )]
     patterns: Vec<PathBuf>,
-    /// Leave out records before this time (RFC 3339, or 'YYYY-MM-DD HH:MM' in --tz).
-    #[arg(long, value_name = "TIME")]
+    /// Leave out records before this time: RFC 3339, 'YYYY-MM-DD HH:MM' or a time
+    /// of day (08:30, 08:30:15) on the data's date, all in --tz; a duration before
+    /// the end of the data (2h, 90m); now-DURATION; or epoch seconds.
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     since: Option<String>,
-    /// Leave out records after this time.
-    #[arg(long, value_name = "TIME")]
+    /// Leave out records after this time (the same forms as --since).
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     until: Option<String>,
     /// Zone for logs whose timestamps carry no offset: an IANA name or an offset such as +02:00.
     #[arg(
         long,
         value_name = "ZONE",
         default_value = "UTC",
+        env = "POSTMORTEM_TZ",
         allow_hyphen_values = true
     )]
     tz: String,
@@ -111,7 +233,12 @@ struct Common {
     #[arg(long, value_name = "DURATION", default_value = "60s")]
     bucket: String,
     /// Availability objective in percent, for thresholds and error budget.
-    #[arg(long, value_name = "PERCENT", default_value_t = 99.9)]
+    #[arg(
+        long,
+        value_name = "PERCENT",
+        default_value_t = 99.9,
+        env = "POSTMORTEM_SLO"
+    )]
     slo: f64,
     /// What counts as a failed request: statuses and classes, e.g. 5xx,429
     /// (default 5xx and requests never answered).
@@ -121,7 +248,7 @@ struct Common {
     #[arg(long = "log-format", value_name = "[PATH=]FORMAT")]
     log_format: Vec<String>,
     /// Correct a source's clock: PATH=±DURATION is added to its times (e.g. app-2.log=-3s). Repeatable.
-    #[arg(long, value_name = "PATH=±DURATION")]
+    #[arg(long, value_name = "PATH=±DURATION", allow_hyphen_values = true)]
     skew: Vec<String>,
     /// Worker threads (default: one per core).
     #[arg(long, value_name = "N")]
@@ -129,6 +256,54 @@ struct Common {
     /// No warnings and no progress on stderr.
     #[arg(long, short = 'q')]
     quiet: bool,
+}
+
+/// The zone times are shown in (text only; JSON stays UTC).
+#[derive(Args)]
+struct DisplayArgs {
+    /// Show times in this zone (an IANA name or an offset) instead of UTC.
+    #[arg(
+        long,
+        value_name = "ZONE",
+        conflicts_with = "local",
+        allow_hyphen_values = true
+    )]
+    display_tz: Option<String>,
+    /// Show times in this machine's zone.
+    #[arg(long)]
+    local: bool,
+}
+
+impl DisplayArgs {
+    fn zone(&self) -> Result<DisplayZone, Failure> {
+        if self.local {
+            return Ok(DisplayZone::local());
+        }
+        match &self.display_tz {
+            None => Ok(DisplayZone::default()),
+            Some(t) => Zone::parse(t)
+                .map(DisplayZone::Zone)
+                .map_err(|e| Failure::usage(format!("--display-tz: {e}"))),
+        }
+    }
+}
+
+/// Exit status for scripts.
+#[derive(Args)]
+struct Gate {
+    /// Exit with status 1 when an incident is found (the output is written as usual).
+    #[arg(long)]
+    fail_on_incident: bool,
+}
+
+impl Gate {
+    fn code(&self, incidents: &[postmortem::Incident]) -> u8 {
+        if self.fail_on_incident && !incidents.is_empty() {
+            exit::INCIDENT_FOUND
+        } else {
+            exit::OK
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -139,37 +314,99 @@ enum OutputFormat {
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum TableFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum RecordsFormat {
+    Ndjson,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
 enum ColorChoice {
     Auto,
     Always,
     Never,
 }
 
-/// An error for the user: what went wrong and what to do.
-struct Failure(String);
+impl ColorChoice {
+    /// Whether to colour a stream that is a terminal or not.
+    fn on(self, is_terminal: bool) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => is_terminal && std::env::var_os("NO_COLOR").is_none(),
+        }
+    }
+}
+
+/// An error for the user: what went wrong and what to do, and the exit code.
+struct Failure {
+    message: String,
+    code: u8,
+}
+
+impl Failure {
+    fn usage(message: impl Into<String>) -> Failure {
+        Failure {
+            message: message.into(),
+            code: exit::USAGE,
+        }
+    }
+}
 
 impl<E: std::fmt::Display> From<E> for Failure {
     fn from(e: E) -> Self {
-        Failure(e.to_string())
+        Failure::usage(e.to_string())
+    }
+}
+
+/// Writes `message` to stderr after `prefix`, one line at a time, with
+/// every control character of user text (paths, flag values, log lines)
+/// defused.
+fn report_error(prefix: &str, message: &str) {
+    let stderr = io::stderr();
+    let mut err = stderr.lock();
+    for (n, line) in message.lines().enumerate() {
+        let line = sanitize_for_terminal(line);
+        let _ = if n == 0 {
+            writeln!(err, "{prefix}{line}")
+        } else {
+            writeln!(err, "{line}")
+        };
     }
 }
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
-        Err(e) => {
+        Err(e) if !e.use_stderr() => {
             // --help and --version are not errors.
-            let code = if e.use_stderr() { 2 } else { 0 };
             let _ = e.print();
-            return ExitCode::from(code);
+            return ExitCode::from(exit::OK);
+        }
+        Err(e) => {
+            // clap's message quotes the values given; they are defused like
+            // every other error.
+            report_error("", &e.render().to_string());
+            return ExitCode::from(exit::USAGE);
         }
     };
+    let color = cli.color;
     match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(Failure(msg)) if msg == BROKEN_PIPE => ExitCode::SUCCESS,
-        Err(Failure(msg)) => {
-            eprintln!("postmortem: error: {msg}");
-            ExitCode::from(2)
+        Ok(code) => ExitCode::from(code),
+        Err(f) if f.message == BROKEN_PIPE => ExitCode::SUCCESS,
+        Err(f) => {
+            let prefix = if color.on(io::stderr().is_terminal()) {
+                "postmortem: \x1b[1;31merror:\x1b[0m "
+            } else {
+                "postmortem: error: "
+            };
+            report_error(prefix, &f.message);
+            ExitCode::from(f.code)
         }
     }
 }
@@ -185,22 +422,39 @@ const MAX_THREADS: usize = 1024;
 /// Maps output errors: a closed pipe (`| head`) ends the run quietly.
 fn output(e: io::Error) -> Failure {
     if e.kind() == io::ErrorKind::BrokenPipe {
-        Failure(BROKEN_PIPE.to_string())
+        Failure::usage(BROKEN_PIPE)
     } else {
-        Failure(format!("cannot write output: {e}"))
+        Failure::usage(format!("cannot write output: {e}"))
     }
 }
 
-fn run(cli: Cli) -> Result<(), Failure> {
+/// The same error clap gives for a missing argument, for commands whose
+/// paths are optional in some uses (`formats --list`).
+fn require_paths(common: &Common) -> Result<(), Failure> {
+    if common.paths.is_empty() {
+        return Err(Failure::usage(
+            "no PATHS given: name log files or folders, or - for standard input",
+        ));
+    }
+    Ok(())
+}
+
+fn run(cli: Cli) -> Result<u8, Failure> {
+    let color = cli.color;
     match cli.command {
         Command::Timeline {
             common,
             format,
-            color,
+            display,
+            width,
+            gate,
         } => {
+            require_paths(&common)?;
+            let zone = display.zone()?;
             let analysis = analyze(&common, false)?;
             let incidents = find_incidents(&analysis);
             let stdout = io::stdout();
+            let is_tty = stdout.is_terminal();
             let mut out = io::BufWriter::new(stdout.lock());
             match format {
                 OutputFormat::Json => {
@@ -212,32 +466,36 @@ fn run(cli: Cli) -> Result<(), Failure> {
                     json::write_ndjson(&mut out, &events).map_err(output)?;
                 }
                 OutputFormat::Text => {
-                    let color = match color {
-                        ColorChoice::Always => true,
-                        ColorChoice::Never => false,
-                        ColorChoice::Auto => {
-                            io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
-                        }
+                    let width = match width {
+                        Some(0) => None,
+                        Some(w) => Some(w),
+                        None => Some(text::output_width(is_tty)),
                     };
-                    text::write_timeline(&mut out, &analysis, &incidents, text::Style { color })
-                        .map_err(output)?;
+                    let style = text::Style {
+                        color: color.on(is_tty),
+                        zone,
+                        width,
+                    };
+                    text::write_timeline(&mut out, &analysis, &incidents, style).map_err(output)?;
                 }
             }
             out.flush().map_err(output)?;
-            Ok(())
+            Ok(gate.code(&incidents))
         }
         Command::Report {
             common,
             output: path,
             incident: selected,
+            gate,
         } => {
+            require_paths(&common)?;
             // The draft lists every input's SHA-256, computed while reading.
             let analysis = analyze(&common, true)?;
             let incidents = find_incidents(&analysis);
             if let Some(id) = selected {
                 if !incidents.iter().any(|i| i.id == id) {
                     let ids: Vec<String> = incidents.iter().map(|i| i.id.to_string()).collect();
-                    return Err(Failure(if ids.is_empty() {
+                    return Err(Failure::usage(if ids.is_empty() {
                         format!("--incident {id}: no incident was detected in these logs")
                     } else {
                         format!(
@@ -249,45 +507,102 @@ fn run(cli: Cli) -> Result<(), Failure> {
             }
             let md = markdown::report(&analysis, &incidents, selected, &reproduce_command());
             match path {
-                Some(p) => std::fs::write(&p, md)
-                    .map_err(|e| Failure(format!("cannot write {}: {e}", p.display())))?,
-                None => {
+                Some(p) if p.as_os_str() != "-" => std::fs::write(&p, md)
+                    .map_err(|e| Failure::usage(format!("cannot write {}: {e}", p.display())))?,
+                _ => {
                     let stdout = io::stdout();
                     let mut out = stdout.lock();
                     out.write_all(md.as_bytes()).map_err(output)?;
                     out.flush().map_err(output)?;
                 }
             }
-            Ok(())
+            Ok(gate.code(&incidents))
         }
         Command::Formats {
             common,
             show_skipped,
             list,
+            format,
+            display,
         } => {
-            let analysis = analyze(&common, false)?;
+            if !list {
+                require_paths(&common)?;
+            }
+            let zone = display.zone()?;
+            let analysis = if common.paths.is_empty() {
+                None
+            } else {
+                Some(analyze(&common, false)?)
+            };
             let stdout = io::stdout();
+            let is_tty = stdout.is_terminal();
             let mut out = io::BufWriter::new(stdout.lock());
-            text::write_formats(&mut out, &analysis, show_skipped).map_err(output)?;
-            if list {
-                write_format_list(&mut out).map_err(output)?;
+            match format {
+                TableFormat::Json => {
+                    let doc = json::formats_document(analysis.as_ref(), show_skipped, list);
+                    json::write_document(&mut out, &doc).map_err(output)?;
+                }
+                TableFormat::Text => {
+                    let style = text::Style {
+                        color: color.on(is_tty),
+                        zone,
+                        width: None,
+                    };
+                    if let Some(a) = &analysis {
+                        text::write_formats(&mut out, a, show_skipped, style).map_err(output)?;
+                    }
+                    if list {
+                        write_format_list(&mut out, analysis.is_some()).map_err(output)?;
+                    }
+                }
             }
             out.flush().map_err(output)?;
-            Ok(())
+            Ok(exit::OK)
         }
-        Command::Records { common, all } => {
-            let opts = options(&common)?;
+        Command::Records {
+            common,
+            all,
+            format,
+        } => {
+            require_paths(&common)?;
+            let (opts, deferred) = options(&common)?;
             let stdout = io::stdout();
             let mut out = io::BufWriter::new(stdout.lock());
+            let mut sources: BTreeSet<String> = BTreeSet::new();
+            let mut last_source = String::new();
+            let mut written = 0u64;
+            if format == RecordsFormat::Json {
+                write!(
+                    out,
+                    "{{\"schema\":\"{}\",\"generated_by\":{},\"records\":[",
+                    RECORDS_SCHEMA,
+                    serde_json::Value::from(postmortem::GENERATED_BY)
+                )
+                .map_err(output)?;
+            }
             let mut each = |source: &str,
-                            format: &'static str,
+                            format_name: &'static str,
                             line: u64,
                             parsed: &postmortem::record::Parsed| {
+                if source != last_source {
+                    last_source = source.to_string();
+                    sources.insert(last_source.clone());
+                }
                 if !all && parsed.at().is_none() {
                     return Ok(());
                 }
-                serde_json::to_writer(&mut out, &json::record_value(source, format, line, parsed))?;
-                out.write_all(b"\n")
+                if format == RecordsFormat::Json && written > 0 {
+                    out.write_all(b",")?;
+                }
+                written += 1;
+                serde_json::to_writer(
+                    &mut out,
+                    &json::record_value(source, format_name, line, parsed),
+                )?;
+                if format == RecordsFormat::Ndjson {
+                    out.write_all(b"\n")?;
+                }
+                Ok(())
             };
             let warnings = match postmortem::for_each_record(&common.paths, &opts, &mut each) {
                 Ok(w) => w,
@@ -296,48 +611,110 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 ))) => return Err(output(e)),
                 Err(e) => return Err(e.into()),
             };
-            out.flush().map_err(output)?;
-            print_warnings(&warnings, common.quiet);
-            Ok(())
-        }
-        Command::Patterns { check, patterns } => {
-            let stdout = io::stdout();
-            let mut out = io::BufWriter::new(stdout.lock());
-            if let Some(path) = check {
-                let found = PatternSet::check_file(&path)?;
-                writeln!(out, "{}: ok, {} patterns", path.display(), found.len())
+            if format == RecordsFormat::Json {
+                let texts: Vec<String> = warnings.iter().map(|w| w.to_string()).collect();
+                writeln!(out, "],\"warnings\":{}}}", serde_json::Value::from(texts))
                     .map_err(output)?;
-            } else {
-                let set = PatternSet::load(&patterns)?;
-                writeln!(
-                    out,
-                    "{:<32}  {:<8}  {:<8}  {:<20}  ORIGIN",
-                    "ID", "KIND", "SEVERITY", "FORMATS"
-                )
-                .map_err(output)?;
-                for p in set.patterns() {
-                    let formats = if p.formats.is_empty() {
-                        "any".to_string()
-                    } else {
-                        p.formats.join(",")
-                    };
-                    writeln!(
-                        out,
-                        "{:<32}  {:<8}  {:<8}  {:<20}  {}:{}",
-                        p.id,
-                        p.kind.as_str(),
-                        p.severity.as_str(),
-                        formats,
-                        p.origin,
-                        p.line
-                    )
-                    .map_err(output)?;
-                }
             }
             out.flush().map_err(output)?;
-            Ok(())
+            print_warnings(&warnings, common.quiet);
+            check_deferred(&deferred, sources.iter().map(String::as_str))?;
+            Ok(exit::OK)
+        }
+        Command::Patterns {
+            check,
+            patterns,
+            format,
+        } => {
+            let stdout = io::stdout();
+            let mut out = io::BufWriter::new(stdout.lock());
+            let (found, checked) = match &check {
+                Some(path) => (PatternSet::check_file(path)?, Some(path)),
+                None => (PatternSet::load(&patterns)?.patterns().to_vec(), None),
+            };
+            match (format, checked) {
+                (TableFormat::Json, _) => {
+                    let name = checked.map(|p| p.display().to_string());
+                    let doc = json::patterns_document(&found, name.as_deref());
+                    json::write_document(&mut out, &doc).map_err(output)?;
+                }
+                (TableFormat::Text, Some(path)) => {
+                    writeln!(out, "{}: ok, {} patterns", path.display(), found.len())
+                        .map_err(output)?;
+                }
+                (TableFormat::Text, None) => write_pattern_table(&mut out, &found, color)?,
+            }
+            out.flush().map_err(output)?;
+            Ok(exit::OK)
+        }
+        Command::Completions { shell } => {
+            let stdout = io::stdout();
+            let mut out = io::BufWriter::new(stdout.lock());
+            clap_complete::generate(shell, &mut Cli::command(), "postmortem", &mut out);
+            out.flush().map_err(output)?;
+            Ok(exit::OK)
+        }
+        Command::Man { dir } => {
+            let cmd = Cli::command();
+            match dir {
+                Some(d) => {
+                    std::fs::create_dir_all(&d).map_err(|e| {
+                        Failure::usage(format!("cannot create {}: {e}", d.display()))
+                    })?;
+                    clap_mangen::generate_to(cmd, &d).map_err(|e| {
+                        Failure::usage(format!("cannot write pages into {}: {e}", d.display()))
+                    })?;
+                }
+                None => {
+                    let stdout = io::stdout();
+                    let mut out = io::BufWriter::new(stdout.lock());
+                    clap_mangen::Man::new(cmd)
+                        .render(&mut out)
+                        .map_err(output)?;
+                    out.flush().map_err(output)?;
+                }
+            }
+            Ok(exit::OK)
         }
     }
+}
+
+/// The schema identifier of `postmortem records --format json`.
+const RECORDS_SCHEMA: &str = "postmortem.records.v1";
+
+fn write_pattern_table(
+    out: &mut dyn Write,
+    found: &[postmortem::patterns::Pattern],
+    color: ColorChoice,
+) -> Result<(), Failure> {
+    let header = format!(
+        "{:<32}  {:<8}  {:<8}  {:<20}  ORIGIN",
+        "ID", "KIND", "SEVERITY", "FORMATS"
+    );
+    if color.on(io::stdout().is_terminal()) {
+        writeln!(out, "\x1b[1m{header}\x1b[0m").map_err(output)?;
+    } else {
+        writeln!(out, "{header}").map_err(output)?;
+    }
+    for p in found {
+        let formats = if p.formats.is_empty() {
+            "any".to_string()
+        } else {
+            p.formats.join(",")
+        };
+        writeln!(
+            out,
+            "{:<32}  {:<8}  {:<8}  {:<20}  {}:{}",
+            p.id,
+            p.kind.as_str(),
+            p.severity.as_str(),
+            formats,
+            sanitize_for_terminal(&p.origin),
+            p.line
+        )
+        .map_err(output)?;
+    }
+    Ok(())
 }
 
 /// The command line that reproduces this run, for the report's appendix:
@@ -372,51 +749,127 @@ fn shell_quote(w: &str) -> String {
     }
 }
 
-fn write_format_list(out: &mut dyn Write) -> io::Result<()> {
-    writeln!(out, "\nSupported formats:")?;
+fn write_format_list(out: &mut dyn Write, after_table: bool) -> io::Result<()> {
+    if after_table {
+        writeln!(out)?;
+    }
+    writeln!(out, "Supported formats:")?;
     for f in format::registry() {
         writeln!(out, "  {:<14} {}", f.name(), f.description())?;
     }
     Ok(())
 }
 
-/// Builds the options from the common flags, checking each for the user.
-fn options(common: &Common) -> Result<Options, Failure> {
-    let zone = Zone::parse(&common.tz).map_err(|e| Failure(format!("--tz: {e}")))?;
-    let since = common
-        .since
-        .as_deref()
-        .map(|s| time::parse_user_time(s, zone))
-        .transpose()
-        .map_err(|e| Failure(format!("--since: {e}")))?;
-    let until = common
-        .until
-        .as_deref()
-        .map(|s| time::parse_user_time(s, zone))
-        .transpose()
-        .map_err(|e| Failure(format!("--until: {e}")))?;
-    if let (Some(s), Some(u)) = (since, until) {
-        if s > u {
-            return Err(Failure("--since is after --until: swap them".to_string()));
+/// `--skew` and `--log-format` paths that only archive members can match:
+/// checked against the inputs once they are read.
+#[derive(Default)]
+struct Deferred {
+    paths: Vec<(&'static str, String)>,
+}
+
+/// Whether an input shown as `display` is named by `p` (as
+/// `scan::open::path_matches` does for files, here for archive members
+/// shown as `ARCHIVE:MEMBER`).
+fn display_matches(display: &str, p: &str) -> bool {
+    let tail = |s: &str| s == p || s.ends_with(&format!("/{p}"));
+    tail(display)
+        || display
+            .rsplit_once(':')
+            .is_some_and(|(_, member)| tail(member))
+}
+
+/// Fails for a deferred path no input shown matches.
+fn check_deferred<'a>(
+    deferred: &Deferred,
+    shown: impl Iterator<Item = &'a str> + Clone,
+) -> Result<(), Failure> {
+    for (flag, p) in &deferred.paths {
+        if !shown.clone().any(|d| display_matches(d, p)) {
+            return Err(no_such_input(flag, p));
         }
     }
-    let bucket_seconds =
-        time::parse_duration_secs(&common.bucket).map_err(|e| Failure(format!("--bucket: {e}")))?;
+    Ok(())
+}
+
+fn no_such_input(flag: &str, p: &str) -> Failure {
+    Failure::usage(format!(
+        "{flag} {p}: no input matches this path (name a file as given or as \
+         `postmortem formats` shows it, or the end of its path)"
+    ))
+}
+
+/// Whether a file may hold members (whose names are known only once it is opened).
+fn may_be_archive(f: &InputFile) -> bool {
+    let name = f.display.to_ascii_lowercase();
+    [".tar", ".tgz", ".tbz2", ".txz", ".tzst", ".zip"]
+        .iter()
+        .any(|ext| name.contains(ext))
+}
+
+/// Checks that each `--skew`/`--log-format` path names an input: now for
+/// files, after the read for archive members.
+fn check_paths(common: &Common, specs: &[(&'static str, String)]) -> Result<Deferred, Failure> {
+    let mut deferred = Deferred::default();
+    if specs.is_empty() {
+        return Ok(deferred);
+    }
+    let (files, _) = postmortem::input::expand(&common.paths)?;
+    let archives = files.iter().any(may_be_archive);
+    for (flag, p) in specs {
+        if files
+            .iter()
+            .any(|f| postmortem::scan::open::path_matches(f, p))
+        {
+            continue;
+        }
+        if archives {
+            deferred.paths.push((flag, p.clone()));
+        } else {
+            return Err(no_such_input(flag, p));
+        }
+    }
+    Ok(deferred)
+}
+
+/// The current time, for `now-2h`.
+fn now() -> Micros {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// Builds the options from the common flags, checking each for the user;
+/// also the paths to check once the inputs are read.
+fn options(common: &Common) -> Result<(Options, Deferred), Failure> {
+    let zone = Zone::parse(&common.tz).map_err(|e| Failure::usage(format!("--tz: {e}")))?;
+    let now = now();
+    let bound = |flag: &str, text: &Option<String>| {
+        text.as_deref()
+            .map(|s| TimeBound::parse(s, zone, now))
+            .transpose()
+            .map_err(|e| Failure::usage(format!("{flag}: {e}")))
+    };
+    let since = bound("--since", &common.since)?;
+    let until = bound("--until", &common.until)?;
+    let bucket_seconds = time::parse_duration_secs(&common.bucket)
+        .map_err(|e| Failure::usage(format!("--bucket: {e}")))?;
     if !(1..=86_400).contains(&bucket_seconds) {
-        return Err(Failure(
-            "--bucket must be between 1s and 24h (e.g. 60s, 5m)".to_string(),
+        return Err(Failure::usage(
+            "--bucket must be between 1s and 24h (e.g. 60s, 5m)",
         ));
     }
     if !(common.slo > 0.0 && common.slo < 100.0) {
-        return Err(Failure(
-            "--slo must be a percentage between 0 and 100, e.g. 99.9".to_string(),
+        return Err(Failure::usage(
+            "--slo must be a percentage between 0 and 100, e.g. 99.9",
         ));
     }
     if let Some(y) = common.year {
         if !(1970..=9999).contains(&y) {
-            return Err(Failure("--year must be a year such as 2024".to_string()));
+            return Err(Failure::usage("--year must be a year such as 2024"));
         }
     }
+    let mut named_paths: Vec<(&'static str, String)> = Vec::new();
     let mut overrides = Vec::new();
     for spec in &common.log_format {
         let (path, name) = match spec.rsplit_once('=') {
@@ -425,33 +878,47 @@ fn options(common: &Common) -> Result<Options, Failure> {
         };
         let Some(format) = format::by_name(name) else {
             let names: Vec<&str> = format::registry().iter().map(|f| f.name()).collect();
-            return Err(Failure(format!(
+            return Err(Failure::usage(format!(
                 "--log-format: unknown format '{name}' (known: {})",
                 names.join(", ")
             )));
         };
+        if let Some(p) = &path {
+            named_paths.push(("--log-format", p.clone()));
+        }
         overrides.push(FormatOverride { path, format });
     }
     let mut skews = Vec::new();
     for spec in &common.skew {
         let Some((path, dur)) = spec.rsplit_once('=') else {
-            return Err(Failure(format!(
+            return Err(Failure::usage(format!(
                 "--skew '{spec}': use PATH=±DURATION, e.g. app-2.log=-3s"
             )));
         };
-        let secs = time::parse_duration_secs(dur).map_err(|e| Failure(format!("--skew: {e}")))?;
+        // A bare number could mean seconds or milliseconds: the unit is required.
+        if !dur.trim().ends_with(|c: char| c.is_ascii_alphabetic()) {
+            return Err(Failure::usage(format!(
+                "--skew '{spec}': give the unit, e.g. {path}={}s or {path}={}m",
+                dur.trim(),
+                dur.trim()
+            )));
+        }
+        let secs =
+            time::parse_duration_secs(dur).map_err(|e| Failure::usage(format!("--skew: {e}")))?;
         // A clock a year off is the worst a correction needs; the bound
         // keeps sums of corrections and shifted times from overflowing.
         if secs.abs() > MAX_SKEW_SECONDS {
-            return Err(Failure(format!(
+            return Err(Failure::usage(format!(
                 "--skew '{spec}': a correction must be within a year (±366d)"
             )));
         }
+        named_paths.push(("--skew", path.to_string()));
         skews.push((path.to_string(), secs * time::SEC));
     }
+    let deferred = check_paths(common, &named_paths)?;
     let failure = match &common.failed_status {
         Some(text) => postmortem::record::FailurePolicy::parse(text)
-            .map_err(|e| Failure(format!("--failed-status: {e}")))?,
+            .map_err(|e| Failure::usage(format!("--failed-status: {e}")))?,
         None => postmortem::record::FailurePolicy::default(),
     };
     let patterns = PatternSet::load(&common.patterns)?;
@@ -462,20 +929,79 @@ fn options(common: &Common) -> Result<Options, Failure> {
         .and_then(|v| v.parse::<usize>().ok())
         .filter(|&n| (4096..=1 << 30).contains(&n))
         .unwrap_or(Options::default().block_size);
-    Ok(Options {
+    let mut opts = Options {
         block_size,
         skews,
         zone,
         year: common.year,
-        since,
-        until,
         bucket_seconds,
         slo: common.slo,
         patterns,
         overrides,
         failure,
         ..Options::default()
-    })
+    };
+    let (since, until) = resolve_window(common, &opts, since, until)?;
+    if let (Some(s), Some(u)) = (since, until) {
+        if s > u {
+            return Err(Failure::usage(format!(
+                "--since ({}) is after --until ({}): swap them",
+                time::format_rfc3339(s),
+                time::format_rfc3339(u)
+            )));
+        }
+    }
+    opts.since = since;
+    opts.until = until;
+    Ok((opts, deferred))
+}
+
+/// Resolves `--since`/`--until`: relative ones and times of day from the
+/// data's time range, which takes one more read of the inputs (so not of
+/// standard input). Says on stderr what a relative bound came to.
+fn resolve_window(
+    common: &Common,
+    opts: &Options,
+    since: Option<TimeBound>,
+    until: Option<TimeBound>,
+) -> Result<(Option<Micros>, Option<Micros>), Failure> {
+    let needs_data = [since, until].iter().flatten().any(TimeBound::needs_data);
+    let range = if needs_data {
+        if common.paths.iter().any(|p| p == "-") {
+            return Err(Failure::usage(
+                "--since/--until relative to the data (2h, 08:30) need the inputs read \
+                 twice, which standard input cannot be: give an absolute time or now-2h",
+            ));
+        }
+        postmortem::data_range(&common.paths, opts)?
+    } else {
+        None
+    };
+    let mut out = [None, None];
+    for (slot, (flag, bound, text)) in out.iter_mut().zip([
+        ("--since", since, &common.since),
+        ("--until", until, &common.until),
+    ]) {
+        let Some(bound) = bound else { continue };
+        let at = bound.resolve(range, opts.zone).map_err(|e| {
+            Failure::usage(format!("{flag} {}: {e}", text.as_deref().unwrap_or("")))
+        })?;
+        if bound.needs_data() && !common.quiet {
+            if let Some((_, last)) = range {
+                report_error(
+                    "postmortem: note: ",
+                    &format!(
+                        "{flag} {} is {} (the last record is at {})",
+                        text.as_deref().unwrap_or(""),
+                        time::format_rfc3339(at),
+                        time::format_rfc3339(last)
+                    ),
+                );
+            }
+        }
+        *slot = Some(at);
+    }
+    Ok((out[0], out[1]))
 }
 
 /// A progress bar on stderr, only for large inputs on a terminal and never with -q.
@@ -499,14 +1025,12 @@ fn progress_bar(common: &Common) -> Option<indicatif::ProgressBar> {
 }
 
 fn analyze(common: &Common, digests: bool) -> Result<Analysis, Failure> {
-    let opts = Options {
-        digests,
-        ..options(common)?
-    };
+    let (opts, deferred) = options(common)?;
+    let opts = Options { digests, ..opts };
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(n) = common.threads {
         if !(1..=MAX_THREADS).contains(&n) {
-            return Err(Failure(format!(
+            return Err(Failure::usage(format!(
                 "--threads must be between 1 and {MAX_THREADS}"
             )));
         }
@@ -514,7 +1038,7 @@ fn analyze(common: &Common, digests: bool) -> Result<Analysis, Failure> {
     }
     let pool = builder
         .build()
-        .map_err(|e| Failure(format!("cannot start worker threads: {e}")))?;
+        .map_err(|e| Failure::usage(format!("cannot start worker threads: {e}")))?;
     let bar = progress_bar(common);
     let tick = |n: u64| {
         if let Some(b) = &bar {
@@ -533,6 +1057,7 @@ fn analyze(common: &Common, digests: bool) -> Result<Analysis, Failure> {
     }
     let analysis = analysis?;
     print_warnings(&analysis.warnings, common.quiet);
+    check_deferred(&deferred, analysis.inputs.iter().map(|i| i.path.as_str()))?;
     Ok(analysis)
 }
 

@@ -187,6 +187,28 @@ impl Zone {
         })
     }
 
+    /// Offset east of UTC, in seconds, at the UTC instant `utc_secs` (for
+    /// showing a time in this zone: no folds or gaps this way round).
+    pub fn offset_at_utc(&self, utc_secs: i64) -> i32 {
+        match self {
+            Zone::Utc => 0,
+            Zone::Fixed(off) => *off,
+            Zone::Named(tz) => match NaiveDateTime::from_timestamp_opt_compat(utc_secs) {
+                Some(naive) => tz.offset_from_utc_datetime(&naive).fix().local_minus_utc(),
+                None => 0,
+            },
+        }
+    }
+
+    /// The zone's name as given (`Europe/Berlin`), `UTC`, or its offset.
+    pub fn name(&self) -> String {
+        match self {
+            Zone::Utc => "UTC".to_string(),
+            Zone::Fixed(off) => format_offset(*off),
+            Zone::Named(tz) => tz.name().to_string(),
+        }
+    }
+
     /// Offset east of UTC, in seconds, for a wall-clock time in this zone.
     /// In a daylight-saving fold the earlier reading wins; in a gap the
     /// offset before the gap is used, which moves the time forward.
@@ -1275,6 +1297,24 @@ pub fn format_rfc3339(at: Micros) -> String {
     out
 }
 
+/// RFC 3339 in UTC with `Z` and always six fraction digits
+/// (`2024-03-09T08:40:12.000000Z`), for JSON: one width for every time, so
+/// the strings sort as the times do (`12Z` would sort after `12.5Z`), and
+/// no precision the logs had is lost (ALB and Go logs write microseconds).
+pub fn format_rfc3339_fixed(at: Micros) -> String {
+    let mut out = format_rfc3339(at.div_euclid(SEC) * SEC);
+    out.pop();
+    let _ = write!(out, ".{:06}Z", at.rem_euclid(SEC));
+    out
+}
+
+/// `+01:00`, `-05:30`, `+00:00`: an offset east of UTC in seconds.
+pub fn format_offset(offset_secs: i32) -> String {
+    let sign = if offset_secs < 0 { '-' } else { '+' };
+    let a = offset_secs.unsigned_abs();
+    format!("{sign}{:02}:{:02}", a / 3600, a % 3600 / 60)
+}
+
 /// `HH:MM:SS` of a UTC time (for text output and the report).
 pub fn format_clock(at: Micros) -> String {
     let sod = at.div_euclid(SEC).rem_euclid(86_400);
@@ -1409,6 +1449,28 @@ pub fn parse_duration_secs(text: &str) -> Result<i64, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fixed_width_times_sort_as_the_times_do() {
+        let whole = format_rfc3339_fixed(1_710_000_000 * SEC);
+        let half = format_rfc3339_fixed(1_710_000_000 * SEC + 500_000);
+        assert_eq!(whole, "2024-03-09T16:00:00.000000Z");
+        assert_eq!(half, "2024-03-09T16:00:00.500000Z");
+        assert!(whole < half);
+        assert_eq!(format_rfc3339_fixed(-1), "1969-12-31T23:59:59.999999Z");
+        assert_eq!(format_offset(3600), "+01:00");
+        assert_eq!(format_offset(-19_800), "-05:30");
+    }
+
+    #[test]
+    fn offsets_at_utc_instants_follow_daylight_saving() {
+        let berlin = Zone::parse("Europe/Berlin").unwrap();
+        // 2024-03-09 (winter) and 2024-07-01 (summer), noon UTC.
+        assert_eq!(berlin.offset_at_utc(1_709_985_600), 3600);
+        assert_eq!(berlin.offset_at_utc(1_719_835_200), 7200);
+        assert_eq!(berlin.name(), "Europe/Berlin");
+        assert_eq!(Zone::parse("+05:30").unwrap().name(), "+05:30");
+    }
 
     fn utc(b: &str) -> String {
         let (stamp, _) = parse_leading(b.as_bytes()).expect("parses");

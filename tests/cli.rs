@@ -86,11 +86,11 @@ fn timeline_json_follows_the_schema() {
     // The alert fired once (two notifications) and resolved once.
     let alerts: Vec<&Value> = events.iter().filter(|e| e["kind"] == "alert").collect();
     assert_eq!(alerts.len(), 1);
-    assert_eq!(alerts[0]["at"], "2024-03-09T08:40:12Z");
+    assert_eq!(alerts[0]["at"], "2024-03-09T08:40:12.000000Z");
     assert_eq!(alerts[0]["count"], 2);
     assert!(events
         .iter()
-        .any(|e| e["pattern"] == "alert.resolved" && e["at"] == "2024-03-09T08:44:12Z"));
+        .any(|e| e["pattern"] == "alert.resolved" && e["at"] == "2024-03-09T08:44:12.000000Z"));
     // The series covers the requests.
     let series = &doc["series"];
     assert_eq!(series["bucket_seconds"], 60);
@@ -344,7 +344,10 @@ fn event_ages_count_back_from_the_modification_time() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     let times: Vec<&str> = lines.iter().filter_map(|r| r["at"].as_str()).collect();
-    assert_eq!(times, ["2024-03-09T11:58:32Z", "2024-03-09T11:58:42Z"]);
+    assert_eq!(
+        times,
+        ["2024-03-09T11:58:32.000000Z", "2024-03-09T11:58:42.000000Z"]
+    );
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("ages") && err.contains("2024-03-09T12:00:00Z") && err.contains("--skew"),
@@ -581,7 +584,7 @@ fn since_and_until_leave_out_records_outside() {
     for e in doc["events"].as_array().unwrap() {
         let at = e["at"].as_str().unwrap();
         assert!(
-            ("2024-03-09T08:37:00Z".."2024-03-09T08:42:01Z").contains(&at),
+            ("2024-03-09T08:37:00.000000Z".."2024-03-09T08:42:01.000000Z").contains(&at),
             "{at}"
         );
     }
@@ -592,7 +595,7 @@ fn since_and_until_leave_out_records_outside() {
         .find(|i| i["path"] == "lb/access.log")
         .unwrap();
     assert!(access["filtered"].as_u64().unwrap() > 100);
-    assert!(access["first"].as_str().unwrap() >= "2024-03-09T08:37:00Z");
+    assert!(access["first"].as_str().unwrap() >= "2024-03-09T08:37:00.000000Z");
 }
 
 /// A zone abbreviation that names several zones is read one way and
@@ -623,7 +626,7 @@ fn ambiguous_zone_abbreviations_are_warned_once_per_file() {
     assert!(!err.contains("CEST"), "{err}");
     let input = &doc["inputs"][0];
     assert_eq!(input["format"], "postgresql");
-    assert_eq!(input["first"], "2024-03-09T02:30:00.123Z", "{input}");
+    assert_eq!(input["first"], "2024-03-09T02:30:00.123000Z", "{input}");
 
     let out = bin()
         .args(["timeline", "--format", "json", "--tz", "Europe/Dublin"])
@@ -637,7 +640,7 @@ fn ambiguous_zone_abbreviations_are_warned_once_per_file() {
         "{err}"
     );
     assert_eq!(
-        doc["inputs"][0]["first"], "2024-03-09T06:00:02Z",
+        doc["inputs"][0]["first"], "2024-03-09T06:00:02.000000Z",
         "{}",
         doc["inputs"][0]
     );

@@ -145,7 +145,7 @@ fn timeline_json_has_incidents_and_markers() {
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let inc = doc["incidents"].as_array().unwrap();
     assert_eq!(inc.len(), 1);
-    assert_eq!(inc[0]["start"], "2024-03-09T08:37:42Z");
+    assert_eq!(inc[0]["start"], "2024-03-09T08:37:42.000000Z");
     assert_eq!(inc[0]["rank"], 1);
     assert!(inc[0]["impact"]["failed_pct"].is_number());
     let events = doc["events"].as_array().unwrap();

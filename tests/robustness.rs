@@ -178,8 +178,8 @@ fn year_less_syslog_takes_the_year_from_the_other_inputs_and_rolls_over() {
     let out = bin().args(["records"]).arg(dir.path()).output().unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("\"2024-12-31T23:59:58Z\""), "{text}");
-    assert!(text.contains("\"2025-01-01T00:00:03Z\""), "{text}");
+    assert!(text.contains("\"2024-12-31T23:59:58.000000Z\""), "{text}");
+    assert!(text.contains("\"2025-01-01T00:00:03.000000Z\""), "{text}");
 
     // --year names the year the file starts in.
     let out = bin()
@@ -188,8 +188,8 @@ fn year_less_syslog_takes_the_year_from_the_other_inputs_and_rolls_over() {
         .output()
         .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("\"2019-12-31T23:59:58Z\""), "{text}");
-    assert!(text.contains("\"2020-01-01T00:00:03Z\""), "{text}");
+    assert!(text.contains("\"2019-12-31T23:59:58.000000Z\""), "{text}");
+    assert!(text.contains("\"2020-01-01T00:00:03.000000Z\""), "{text}");
 }
 
 #[test]
@@ -212,11 +212,11 @@ fn tz_applies_only_to_logs_without_an_offset() {
         .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
-        text.contains("\"2024-07-01T10:00:00Z\""),
+        text.contains("\"2024-07-01T10:00:00.000000Z\""),
         "app log read in Berlin time: {text}"
     );
     assert!(
-        text.contains("\"2024-07-01T12:00:00Z\""),
+        text.contains("\"2024-07-01T12:00:00.000000Z\""),
         "access log keeps its offset: {text}"
     );
 }
@@ -235,7 +235,7 @@ fn skew_moves_one_source() {
         .output()
         .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("\"2024-07-01T11:59:57Z\""), "{text}");
+    assert!(text.contains("\"2024-07-01T11:59:57.000000Z\""), "{text}");
 }
 
 #[test]
@@ -309,7 +309,7 @@ fn one_stray_future_line_does_not_move_year_less_dates() {
             .unwrap();
         let text = String::from_utf8(out.stdout).unwrap();
         if cmd == "records" {
-            assert!(text.contains("\"2024-03-09T08:36:20Z\""), "{text}");
+            assert!(text.contains("\"2024-03-09T08:36:20.000000Z\""), "{text}");
         } else {
             let doc: Value = serde_json::from_str(&text).unwrap();
             let syslog = doc["inputs"]
@@ -318,7 +318,7 @@ fn one_stray_future_line_does_not_move_year_less_dates() {
                 .iter()
                 .find(|i| i["path"] == "syslog")
                 .unwrap();
-            assert_eq!(syslog["first"], "2024-03-09T08:36:20Z");
+            assert_eq!(syslog["first"], "2024-03-09T08:36:20.000000Z");
         }
     }
 }

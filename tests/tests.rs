@@ -15,3 +15,4 @@ mod inputs;
 mod realworld;
 mod report;
 mod robustness;
+mod shell;

@@ -58,10 +58,25 @@ pub fn skipped(missing: &str) {
 /// machine): a hang fails the test instead of stalling the suite.
 const LIMIT: Duration = Duration::from_secs(60);
 
-/// The `postmortem` binary, started in the repository root.
+/// Variables that change the binary's defaults: the tests run without
+/// them, whatever the shell that started them has set.
+pub const DEFAULTS_FROM_ENV: &[&str] = &[
+    "POSTMORTEM_TZ",
+    "POSTMORTEM_SLO",
+    "POSTMORTEM_PATTERNS",
+    "NO_COLOR",
+    "COLUMNS",
+    "TZ",
+];
+
+/// The `postmortem` binary, started in the repository root, without the
+/// variables of [`DEFAULTS_FROM_ENV`].
 pub fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_postmortem"));
     c.current_dir(root());
+    for v in DEFAULTS_FROM_ENV {
+        c.env_remove(v);
+    }
     c
 }
 

@@ -7,10 +7,11 @@ use crate::analysis::impact::Latency;
 use crate::analysis::incident::{Incident, Method};
 use crate::analysis::suspects::{EventRef, Evidence, Suspect};
 use crate::display::{round2, round3, round6};
-use crate::time::{format_rfc3339, Micros};
+use crate::time::{format_rfc3339_fixed, Micros};
 
 fn time_value(t: Option<Micros>) -> Value {
-    t.map(|t| json!(format_rfc3339(t))).unwrap_or(Value::Null)
+    t.map(|t| json!(format_rfc3339_fixed(t)))
+        .unwrap_or(Value::Null)
 }
 
 fn opt<T: serde::Serialize>(v: Option<T>) -> Value {
@@ -18,7 +19,7 @@ fn opt<T: serde::Serialize>(v: Option<T>) -> Value {
 }
 
 fn event_ref_fields(m: &mut Map<String, Value>, e: &EventRef) {
-    m.insert("at".into(), json!(format_rfc3339(e.at)));
+    m.insert("at".into(), json!(format_rfc3339_fixed(e.at)));
     m.insert("source".into(), json!(e.source));
     m.insert("line".into(), json!(e.line));
     if let Some(p) = &e.pattern {
@@ -105,8 +106,8 @@ pub fn incident_value(i: &Incident) -> Value {
     m.insert("id".into(), json!(i.id));
     m.insert("rank".into(), json!(i.rank));
     m.insert("kind".into(), json!(i.kind.as_str()));
-    m.insert("start".into(), json!(format_rfc3339(i.start)));
-    m.insert("end".into(), json!(format_rfc3339(i.end)));
+    m.insert("start".into(), json!(format_rfc3339_fixed(i.start)));
+    m.insert("end".into(), json!(format_rfc3339_fixed(i.end)));
     m.insert("duration_seconds".into(), json!(i.duration_seconds()));
     m.insert(
         "detected_at".into(),
@@ -117,7 +118,7 @@ pub fn incident_value(i: &Incident) -> Value {
         match &i.peak {
             Some(p) => {
                 let mut pk = Map::new();
-                pk.insert("at".into(), json!(format_rfc3339(p.at)));
+                pk.insert("at".into(), json!(format_rfc3339_fixed(p.at)));
                 // Left out rather than null without request logs (the schema
                 // wants a number).
                 if let Some(r) = p.error_ratio {
@@ -208,8 +209,8 @@ pub fn incident_value(i: &Incident) -> Value {
                 .map(|p| {
                     let mut v = json!({
                         "kind": p.kind.as_str(),
-                        "start": format_rfc3339(p.start),
-                        "end": format_rfc3339(p.end),
+                        "start": format_rfc3339_fixed(p.start),
+                        "end": format_rfc3339_fixed(p.end),
                         "source": p.source,
                         "alert": p.alert,
                         "usual_requests_per_second": p.usual_per_second.map(round3),
@@ -242,8 +243,8 @@ pub fn incident_value(i: &Incident) -> Value {
         "edges".into(),
         match &i.edges {
             Some((s, e)) => json!({
-                "start": {"at": format_rfc3339(s.at), "source": s.source, "line": s.line},
-                "end": {"at": format_rfc3339(e.at), "source": e.source, "line": e.line},
+                "start": {"at": format_rfc3339_fixed(s.at), "source": s.source, "line": s.line},
+                "end": {"at": format_rfc3339_fixed(e.at), "source": e.source, "line": e.line},
             }),
             None => Value::Null,
         },

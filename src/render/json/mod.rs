@@ -3,16 +3,20 @@
 //! Keys are written in a fixed order and every number is derived from the
 //! input alone, so the same logs give byte-identical output.
 
+mod commands;
 mod incident;
 
 use serde_json::{json, Map, Value};
 
 use crate::analysis::{Analysis, Incident};
 use crate::display::round1;
-use crate::time::format_rfc3339;
+use crate::time::format_rfc3339_fixed;
 use crate::timeline::Event;
 use crate::{GENERATED_BY, SCHEMA};
 
+pub use commands::{
+    format_list_value, formats_document, patterns_document, FORMATS_SCHEMA, PATTERNS_SCHEMA,
+};
 pub use incident::{incident_value, incidents_value, suspect_value};
 
 /// Most buckets written in `series`; longer ranges use wider buckets.
@@ -21,11 +25,11 @@ const MAX_SERIES_BUCKETS: i64 = 20_000;
 /// One event as a JSON object.
 pub fn event_value(e: &Event) -> Value {
     let mut m = Map::new();
-    m.insert("at".into(), json!(format_rfc3339(e.at)));
+    m.insert("at".into(), json!(format_rfc3339_fixed(e.at)));
     m.insert(
         "until".into(),
         e.until
-            .map(|u| json!(format_rfc3339(u)))
+            .map(|u| json!(format_rfc3339_fixed(u)))
             .unwrap_or(Value::Null),
     );
     m.insert("count".into(), json!(e.count));
@@ -63,14 +67,14 @@ pub fn inputs_value(a: &Analysis) -> Value {
                     "first".into(),
                     i.stats
                         .first
-                        .map(|t| json!(format_rfc3339(t)))
+                        .map(|t| json!(format_rfc3339_fixed(t)))
                         .unwrap_or(Value::Null),
                 );
                 m.insert(
                     "last".into(),
                     i.stats
                         .last
-                        .map(|t| json!(format_rfc3339(t)))
+                        .map(|t| json!(format_rfc3339_fixed(t)))
                         .unwrap_or(Value::Null),
                 );
                 m.insert("continuation_lines".into(), json!(i.stats.continued));
@@ -141,7 +145,7 @@ pub fn series_value(a: &Analysis) -> Value {
     m.insert("bucket_seconds".into(), json!(series.bucket_seconds));
     m.insert(
         "start".into(),
-        json!(format_rfc3339(series.bucket_start(first))),
+        json!(format_rfc3339_fixed(series.bucket_start(first))),
     );
     m.insert("requests".into(), json!(requests));
     m.insert("failed".into(), json!(failed));
@@ -231,7 +235,7 @@ pub fn record_value(
     m.insert("format".into(), json!(format));
     let at = parsed
         .at()
-        .map(|t| json!(format_rfc3339(t)))
+        .map(|t| json!(format_rfc3339_fixed(t)))
         .unwrap_or(Value::Null);
     match parsed {
         Parsed::Request { request: r, .. } => {
@@ -266,8 +270,8 @@ pub fn record_value(
                     json!({
                         "name": a.name,
                         "status": if a.firing { "firing" } else { "resolved" },
-                        "starts_at": a.starts_at.map(format_rfc3339),
-                        "ends_at": a.ends_at.map(format_rfc3339),
+                        "starts_at": a.starts_at.map(format_rfc3339_fixed),
+                        "ends_at": a.ends_at.map(format_rfc3339_fixed),
                         "summary": a.summary,
                         "labels": a.labels,
                         "fingerprint": a.fingerprint,
