@@ -2,6 +2,7 @@
 
 pub mod json;
 pub mod markdown;
+pub mod redact;
 pub mod text;
 
 /// Replaces terminal control characters (escape sequences, carriage
