@@ -11,7 +11,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use postmortem::analysis::{self, find_incidents};
 use postmortem::format;
 use postmortem::patterns::PatternSet;
-use postmortem::render::{json, markdown, text};
+use postmortem::render::{html, json, markdown, text};
 use postmortem::scan::FormatOverride;
 use postmortem::time::{self, Zone};
 use postmortem::{Analysis, Options};
@@ -41,7 +41,7 @@ enum Command {
         #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
         color: ColorChoice,
     },
-    /// A postmortem draft in Markdown for the most impactful incident.
+    /// A postmortem draft in Markdown (or HTML) for the most impactful incident.
     Report {
         #[command(flatten)]
         common: Common,
@@ -51,6 +51,12 @@ enum Command {
         /// Draft incident N (its id, as listed in the draft) instead of the top-ranked one.
         #[arg(long, value_name = "N")]
         incident: Option<usize>,
+        /// Draft format: md, or html (one self-contained file); default from -o's extension (.html, .htm), else md.
+        #[arg(long, value_enum, value_name = "FORMAT")]
+        format: Option<ReportFormat>,
+        /// Keep client addresses and user ids as logged (masked by default; JSON always keeps them).
+        #[arg(long)]
+        no_redact: bool,
     },
     /// What each input was read as: format, lines read and skipped, time range.
     Formats {
@@ -136,6 +142,12 @@ enum OutputFormat {
     Text,
     Json,
     Ndjson,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum ReportFormat {
+    Md,
+    Html,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -230,6 +242,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
             common,
             output: path,
             incident: selected,
+            format,
+            no_redact,
         } => {
             // The draft lists every input's SHA-256, computed while reading.
             let analysis = analyze(&common, true)?;
@@ -247,7 +261,20 @@ fn run(cli: Cli) -> Result<(), Failure> {
                     }));
                 }
             }
-            let md = markdown::report(&analysis, &incidents, selected, &reproduce_command());
+            let html = format.map_or_else(
+                || {
+                    path.as_ref().and_then(|p| p.extension()).is_some_and(|e| {
+                        e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm")
+                    })
+                },
+                |f| f == ReportFormat::Html,
+            );
+            let opts = markdown::ReportOptions { redact: !no_redact };
+            let md = if html {
+                html::report(&analysis, &incidents, selected, &reproduce_command(), &opts)
+            } else {
+                markdown::report_with(&analysis, &incidents, selected, &reproduce_command(), &opts)
+            };
             match path {
                 Some(p) => std::fs::write(&p, md)
                     .map_err(|e| Failure(format!("cannot write {}: {e}", p.display())))?,

@@ -1,5 +1,7 @@
-//! Output: text for people, JSON and NDJSON for tools.
+//! Output: text for people, JSON and NDJSON for tools, and the postmortem
+//! draft in Markdown and HTML.
 
+pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod redact;
