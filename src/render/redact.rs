@@ -33,8 +33,9 @@ pub struct Redactor {
     enabled: bool,
     /// Addresses (without port) that are the service's own.
     keep_hosts: HashSet<String>,
-    /// Text kept verbatim wherever it appears (paths, the command line).
-    keep_literals: Vec<String>,
+    /// Text kept verbatim wherever it appears (paths, the command line),
+    /// as one search, longest first (thousands of inputs stay fast).
+    keep_literals: Option<Regex>,
 }
 
 impl Redactor {
@@ -49,13 +50,25 @@ impl Redactor {
         keep_hosts: impl IntoIterator<Item = String>,
         keep_literals: impl IntoIterator<Item = String>,
     ) -> Redactor {
-        let mut keep_literals: Vec<String> = keep_literals
+        let mut literals: Vec<String> = keep_literals
             .into_iter()
             .filter(|l| !l.is_empty())
             .collect();
-        // Longest first, so a path that contains another is kept whole.
-        keep_literals.sort_by_key(|l| std::cmp::Reverse(l.len()));
-        keep_literals.dedup();
+        // Longest first, so a path that contains another is kept whole
+        // (the alternation prefers the earlier of two at the same start).
+        literals.sort_by_key(|l| std::cmp::Reverse(l.len()));
+        literals.dedup();
+        let pattern: Vec<String> = literals.iter().map(|l| regex::escape(l)).collect();
+        // Too many to search at once (the size limit) masks the paths
+        // too: safe, only less readable.
+        let keep_literals = (!literals.is_empty())
+            .then(|| {
+                regex::RegexBuilder::new(&pattern.join("|"))
+                    .size_limit(64 << 20)
+                    .build()
+                    .ok()
+            })
+            .flatten();
         Redactor {
             enabled: true,
             keep_hosts: keep_hosts.into_iter().map(|h| host_of(&h)).collect(),
@@ -109,25 +122,15 @@ impl Redactor {
         // The kept literals split the text; only the pieces between them
         // are masked.
         let mut out = String::with_capacity(text.len());
-        let mut rest = text;
-        loop {
-            let next = self
-                .keep_literals
-                .iter()
-                .filter_map(|l| rest.find(l.as_str()).map(|p| (p, l.len())))
-                .min_by_key(|&(p, len)| (p, std::cmp::Reverse(len)));
-            match next {
-                Some((p, len)) => {
-                    out.push_str(&self.mask(&rest[..p]));
-                    out.push_str(&rest[p..p + len]);
-                    rest = &rest[p + len..];
-                }
-                None => {
-                    out.push_str(&self.mask(rest));
-                    break;
-                }
+        let mut last = 0;
+        if let Some(keep) = &self.keep_literals {
+            for m in keep.find_iter(text) {
+                out.push_str(&self.mask(&text[last..m.start()]));
+                out.push_str(m.as_str());
+                last = m.end();
             }
         }
+        out.push_str(&self.mask(&text[last..]));
         if out == text {
             Cow::Borrowed(text)
         } else {
@@ -373,6 +376,21 @@ mod tests {
         ] {
             assert_eq!(r.apply(keep), keep);
         }
+    }
+
+    #[test]
+    fn many_kept_paths_stay_fast_and_kept() {
+        let paths: Vec<String> = (0..5000)
+            .map(|k| format!("hosts/10.1.{}.{}/access.log", k / 250, k % 250))
+            .collect();
+        let r = Redactor::new(Vec::<String>::new(), paths.clone());
+        let text: String = paths
+            .iter()
+            .map(|p| format!("`{p}` client 198.51.100.7\n"))
+            .collect();
+        let got = r.apply(&text);
+        assert_eq!(got.matches("198.51.100.x").count(), 5000);
+        assert!(got.contains("hosts/10.1.19.249/access.log"));
     }
 
     #[test]
