@@ -210,3 +210,68 @@ fn root_cause_section(i: &Incident, r: &Redactor) -> String {
     s.push_str(&blocks(&r.apply(&m)));
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::find_incidents;
+    use crate::analysis::tests::{analyze_files, at};
+
+    #[test]
+    fn app_errors_alone_chart_the_messages() {
+        let mut app = String::new();
+        for m in 0..240 {
+            let sec = 8 * 3600 + m * 60;
+            let errors = if (100..130).contains(&m) { 30 } else { m % 2 };
+            for k in 0..errors {
+                // A new error in the window, naming its user.
+                let msg = if errors == 30 {
+                    "checkout failed for user_id=u77"
+                } else {
+                    "cache miss storm"
+                };
+                app.push_str(&format!(
+                    "{{\"time\": \"{}\", \"level\": \"error\", \"msg\": \"{msg}\"}}\n",
+                    crate::time::format_rfc3339(at(sec + k))
+                ));
+            }
+        }
+        let (_d, a) = analyze_files(&[("app/app.json.log", app)]);
+        let inc = find_incidents(&a);
+        assert_eq!(inc.len(), 1);
+        let html = report(
+            &a,
+            &inc,
+            None,
+            "postmortem report logs/",
+            &ReportOptions::default(),
+        );
+        assert!(
+            html.contains("error-level messages per 1 min"),
+            "volume panel"
+        );
+        assert!(
+            !html.contains("class=\"panel ratio\""),
+            "no ratio without requests"
+        );
+        assert!(html.contains("class=\"incident-window\""));
+        assert!(!html.contains("u77") && html.contains("user_id=u***"));
+        let raw = report(
+            &a,
+            &inc,
+            None,
+            "postmortem report logs/",
+            &ReportOptions { redact: false },
+        );
+        assert!(raw.contains("user_id=u77"));
+        // Balanced: every section closed, one main.
+        assert_eq!(
+            html.matches("<section").count(),
+            html.matches("</section>").count()
+        );
+        assert_eq!(
+            html.matches("<table").count(),
+            html.matches("</table>").count()
+        );
+    }
+}
