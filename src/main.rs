@@ -15,7 +15,7 @@ use postmortem::exit;
 use postmortem::format;
 use postmortem::input::InputFile;
 use postmortem::patterns::PatternSet;
-use postmortem::render::{json, markdown, sanitize_for_terminal, text};
+use postmortem::render::{html, json, markdown, sanitize_for_terminal, text};
 use postmortem::scan::FormatOverride;
 use postmortem::time::{self, Micros, Zone};
 use postmortem::user_time::TimeBound;
@@ -119,7 +119,7 @@ enum Command {
         #[command(flatten)]
         gate: Gate,
     },
-    /// A postmortem draft in Markdown for the most impactful incident.
+    /// A postmortem draft in Markdown (or HTML) for the most impactful incident.
     #[command(after_help = REPORT_EXAMPLES)]
     Report {
         #[command(flatten)]
@@ -132,6 +132,12 @@ enum Command {
         incident: Option<usize>,
         #[command(flatten)]
         gate: Gate,
+        /// Draft format: md, or html (one self-contained file); default from -o's extension (.html, .htm), else md.
+        #[arg(long, value_enum, value_name = "FORMAT")]
+        format: Option<ReportFormat>,
+        /// Keep client addresses and user ids as logged (masked by default; JSON always keeps them).
+        #[arg(long)]
+        no_redact: bool,
     },
     /// What each input was read as: format, lines read and skipped, time range.
     #[command(after_help = FORMATS_EXAMPLES)]
@@ -297,8 +303,11 @@ struct Gate {
 }
 
 impl Gate {
-    fn code(&self, incidents: &[postmortem::Incident]) -> u8 {
-        if self.fail_on_incident && !incidents.is_empty() {
+    fn code(&self, analysis: &postmortem::Analysis, incidents: &[postmortem::Incident]) -> u8 {
+        // Nothing to judge is never a success: say so to scripts too.
+        if !postmortem::analysis::coverage::coverage(analysis).usable() {
+            exit::NO_DATA
+        } else if self.fail_on_incident && !incidents.is_empty() {
             exit::INCIDENT_FOUND
         } else {
             exit::OK
@@ -323,6 +332,12 @@ enum TableFormat {
 enum RecordsFormat {
     Ndjson,
     Json,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum ReportFormat {
+    Md,
+    Html,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -480,13 +495,15 @@ fn run(cli: Cli) -> Result<u8, Failure> {
                 }
             }
             out.flush().map_err(output)?;
-            Ok(gate.code(&incidents))
+            Ok(gate.code(&analysis, &incidents))
         }
         Command::Report {
             common,
             output: path,
             incident: selected,
             gate,
+            format,
+            no_redact,
         } => {
             require_paths(&common)?;
             // The draft lists every input's SHA-256, computed while reading.
@@ -505,7 +522,20 @@ fn run(cli: Cli) -> Result<u8, Failure> {
                     }));
                 }
             }
-            let md = markdown::report(&analysis, &incidents, selected, &reproduce_command());
+            let html = format.map_or_else(
+                || {
+                    path.as_ref().and_then(|p| p.extension()).is_some_and(|e| {
+                        e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm")
+                    })
+                },
+                |f| f == ReportFormat::Html,
+            );
+            let opts = markdown::ReportOptions { redact: !no_redact };
+            let md = if html {
+                html::report(&analysis, &incidents, selected, &reproduce_command(), &opts)
+            } else {
+                markdown::report_with(&analysis, &incidents, selected, &reproduce_command(), &opts)
+            };
             match path {
                 Some(p) if p.as_os_str() != "-" => std::fs::write(&p, md)
                     .map_err(|e| Failure::usage(format!("cannot write {}: {e}", p.display())))?,
@@ -516,7 +546,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
                     out.flush().map_err(output)?;
                 }
             }
-            Ok(gate.code(&incidents))
+            Ok(gate.code(&analysis, &incidents))
         }
         Command::Formats {
             common,

@@ -11,6 +11,7 @@ mod corpus;
 mod detection;
 mod detection_kinds;
 mod hostile;
+mod html;
 mod inputs;
 mod realworld;
 mod report;

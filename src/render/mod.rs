@@ -1,7 +1,10 @@
-//! Output: text for people, JSON and NDJSON for tools.
+//! Output: text for people, JSON and NDJSON for tools, and the postmortem
+//! draft in Markdown and HTML.
 
+pub mod html;
 pub mod json;
 pub mod markdown;
+pub mod redact;
 pub mod text;
 
 /// Replaces terminal control characters (escape sequences, carriage

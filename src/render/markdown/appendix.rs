@@ -10,7 +10,7 @@ use crate::display::{date_time, group_thousands, pct, trim_float};
 use crate::render::sanitize_for_terminal;
 use crate::time::format_duration;
 
-pub(super) fn appendix(
+pub(crate) fn appendix(
     md: &mut String,
     a: &Analysis,
     incidents: &[Incident],

@@ -15,11 +15,11 @@
 //! - [`chart`]: the text impact chart;
 //! - [`appendix`]: method, data gaps, inputs with hashes, how to reproduce.
 
-mod appendix;
-mod chart;
-mod sections;
-mod summary;
-mod timeline;
+pub(crate) mod appendix;
+pub(crate) mod chart;
+pub(crate) mod sections;
+pub(crate) mod summary;
+pub(crate) mod timeline;
 
 use std::fmt::Write as _;
 
@@ -28,12 +28,13 @@ use crate::analysis::suspects::{Evidence, SuspectKind};
 use crate::analysis::{Analysis, Incident, IncidentKind, InputSummary};
 use crate::display::{group_thousands, pct2};
 use crate::event::EventKind;
+use crate::render::redact::Redactor;
 use crate::render::sanitize_for_terminal;
 use crate::time::{format_clock, format_date, format_duration, Micros, SEC};
 use crate::timeline::Event;
 use crate::GENERATED_BY;
 
-pub use chart::chart;
+pub use chart::{chart, mermaid};
 
 /// Timeline lines at most; the rest are counted.
 pub(super) const MAX_TIMELINE: usize = 80;
@@ -42,7 +43,7 @@ pub(super) const TIMELINE_BEFORE_SECONDS: i64 = 15 * 60;
 /// How long after impact the timeline and chart go on.
 pub(super) const AFTER_SECONDS: i64 = 20 * 60;
 /// Suspects listed in the draft at most (all are in the JSON).
-pub(super) const MAX_SUSPECTS: usize = 8;
+pub(crate) const MAX_SUSPECTS: usize = 8;
 /// Rows of the impact chart at most.
 pub(super) const CHART_ROWS: i64 = 60;
 
@@ -114,26 +115,80 @@ fn suggested_severity(i: &Incident) -> &'static str {
     }
 }
 
-/// The whole draft.
+/// How a shared report (Markdown or HTML) is drawn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReportOptions {
+    /// Mask client addresses and user ids in text from the logs
+    /// ([`crate::render::redact`]); on unless `--no-redact`.
+    pub redact: bool,
+}
+
+impl Default for ReportOptions {
+    fn default() -> Self {
+        ReportOptions { redact: true }
+    }
+}
+
+/// The redactor of a report with these options.
+pub(crate) fn redactor(
+    a: &Analysis,
+    incidents: &[Incident],
+    command_line: &str,
+    opts: &ReportOptions,
+) -> Redactor {
+    if opts.redact {
+        Redactor::for_report(a, incidents, command_line)
+    } else {
+        Redactor::off()
+    }
+}
+
+/// The incident a report is about: `selected`, else the top-ranked one.
+pub(crate) fn chosen(incidents: &[Incident], selected: Option<usize>) -> Option<&Incident> {
+    match selected {
+        Some(id) => incidents.iter().find(|i| i.id == id),
+        None => incidents.iter().min_by_key(|i| i.rank),
+    }
+}
+
+/// The whole draft, client values masked.
 pub fn report(
     a: &Analysis,
     incidents: &[Incident],
     selected: Option<usize>,
     command_line: &str,
 ) -> String {
-    let chosen = match selected {
-        Some(id) => incidents.iter().find(|i| i.id == id),
-        None => incidents.iter().min_by_key(|i| i.rank),
-    };
+    report_with(
+        a,
+        incidents,
+        selected,
+        command_line,
+        &ReportOptions::default(),
+    )
+}
+
+/// The whole draft with `opts`.
+pub fn report_with(
+    a: &Analysis,
+    incidents: &[Incident],
+    selected: Option<usize>,
+    command_line: &str,
+    opts: &ReportOptions,
+) -> String {
     let mut md = String::new();
-    match chosen {
+    match chosen(incidents, selected) {
         Some(i) => incident_report(&mut md, a, incidents, i, command_line),
         None => quiet_report(&mut md, a, incidents, selected, command_line),
     }
-    md
+    // Text from the logs is everywhere in the draft (messages, samples,
+    // warnings): masking the whole keeps any place from being missed; our
+    // own words hold no addresses, and the service's are kept.
+    redactor(a, incidents, command_line, opts)
+        .apply(&md)
+        .into_owned()
 }
 
-fn header(md: &mut String, a: &Analysis, title: &str) {
+pub(crate) fn header(md: &mut String, a: &Analysis, title: &str) {
     let _ = writeln!(md, "# {title}\n");
     let _ = writeln!(
         md,
@@ -164,14 +219,9 @@ fn header(md: &mut String, a: &Analysis, title: &str) {
     );
 }
 
-fn incident_report(
-    md: &mut String,
-    a: &Analysis,
-    incidents: &[Incident],
-    i: &Incident,
-    command_line: &str,
-) {
-    let title = match i.kind {
+/// The title of an incident's draft.
+pub(crate) fn incident_title(i: &Incident) -> String {
+    match i.kind {
         IncidentKind::CrashLoop => format!(
             "Postmortem: crash loop for {} on {}",
             format_duration(i.duration_seconds()),
@@ -194,8 +244,11 @@ fn incident_report(
             format_duration(i.duration_seconds()),
             format_date(i.start)
         ),
-    };
-    header(md, a, &title);
+    }
+}
+
+/// The header lines particular to an incident: which one, owner, severity.
+pub(crate) fn incident_meta(md: &mut String, incidents: &[Incident], i: &Incident) {
     let _ = writeln!(
         md,
         "- **Incident:** {} of {} found in these logs (rank {} by impact){}",
@@ -214,6 +267,17 @@ fn incident_report(
         "- **Severity:** TODO (suggested from the impact: {})",
         suggested_severity(i)
     );
+}
+
+fn incident_report(
+    md: &mut String,
+    a: &Analysis,
+    incidents: &[Incident],
+    i: &Incident,
+    command_line: &str,
+) {
+    header(md, a, &incident_title(i));
+    incident_meta(md, incidents, i);
     md.push('\n');
 
     summary::summary(md, a, i);
@@ -225,10 +289,8 @@ fn incident_report(
     sections::detection(md, i);
     sections::root_cause(md, i);
     sections::measures(md, i);
-    let from = chart_from(i);
-    let _ = writeln!(md, "## Impact chart\n");
-    md.push_str(&chart(a, Some(i), from, i.end + AFTER_SECONDS * SEC));
-    md.push('\n');
+    let (from, to) = chart_span(i);
+    impact_chart(md, a, Some(i), from, to);
     appendix::appendix(md, a, incidents, Some(i), command_line);
 }
 
@@ -239,8 +301,48 @@ fn quiet_report(
     selected: Option<usize>,
     command_line: &str,
 ) {
-    header(md, a, "Postmortem: no incident detected");
+    header(md, a, QUIET_TITLE);
     md.push('\n');
+    quiet_summary(md, a, incidents, selected);
+    if let Some((from, to)) = quiet_span(a) {
+        impact_chart(md, a, None, from, to);
+    }
+    appendix::appendix(md, a, incidents, None, command_line);
+}
+
+/// The Impact chart section: the text chart, and the same steps as a
+/// Mermaid chart for where Markdown is shown with Mermaid (GitHub).
+fn impact_chart(md: &mut String, a: &Analysis, i: Option<&Incident>, from: Micros, to: Micros) {
+    let _ = writeln!(md, "## Impact chart\n");
+    md.push_str(&chart(a, i, from, to));
+    md.push('\n');
+    let m = mermaid(a, i, from, to);
+    if !m.is_empty() {
+        let _ = writeln!(
+            md,
+            "The same, drawn where Mermaid charts are shown (GitHub):\n"
+        );
+        md.push_str(&m);
+        md.push('\n');
+    }
+}
+
+pub(crate) const QUIET_TITLE: &str = "Postmortem: no incident detected";
+
+/// The whole data's span, for the chart of a draft without incident.
+pub(crate) fn quiet_span(a: &Analysis) -> Option<(Micros, Micros)> {
+    a.series
+        .key_range()
+        .map(|(k0, k1)| (a.series.bucket_start(k0), a.series.bucket_start(k1 + 1)))
+}
+
+/// The Issue Summary of a draft without incident.
+pub(crate) fn quiet_summary(
+    md: &mut String,
+    a: &Analysis,
+    incidents: &[Incident],
+    selected: Option<usize>,
+) {
     let _ = writeln!(md, "## Issue Summary\n");
     match selected {
         Some(id) if !incidents.is_empty() => {
@@ -268,23 +370,17 @@ fn quiet_report(
             );
         }
     }
-    let range = a.series.key_range();
-    if let Some((k0, k1)) = range {
-        let _ = writeln!(md, "## Impact chart\n");
-        md.push_str(&chart(
-            a,
-            None,
-            a.series.bucket_start(k0),
-            a.series.bucket_start(k1 + 1),
-        ));
-        md.push('\n');
-    }
-    appendix::appendix(md, a, incidents, None, command_line);
+}
+
+/// The span of an incident's chart: from [`chart_from`] to a little after
+/// impact ends.
+pub(crate) fn chart_span(i: &Incident) -> (Micros, Micros) {
+    (chart_from(i), i.end + AFTER_SECONDS * SEC)
 }
 
 /// Where the timeline and chart start: a little before impact, earlier
 /// when the top change suspect is earlier.
-pub(super) fn chart_from(i: &Incident) -> Micros {
+pub(crate) fn chart_from(i: &Incident) -> Micros {
     let mut from = i.start - TIMELINE_BEFORE_SECONDS * SEC;
     if let Some(s) = i
         .suspects

@@ -10,7 +10,7 @@ use crate::analysis::{impact, Incident, IncidentKind};
 use crate::display::{date_time, group_thousands, pct, pct2, relative, trim_float};
 use crate::time::{format_clock, format_duration};
 
-pub(super) fn impact_table(md: &mut String, i: &Incident) {
+pub(crate) fn impact_table(md: &mut String, i: &Incident) {
     let imp = &i.impact;
     let _ = writeln!(md, "## Impact\n");
     let _ = writeln!(md, "| Measure | Value |");
@@ -106,7 +106,7 @@ pub(super) fn impact_table(md: &mut String, i: &Incident) {
     let _ = writeln!(md, "| Revenue or user-facing cost | TODO |\n");
 }
 
-pub(super) fn detection(md: &mut String, i: &Incident) {
+pub(crate) fn detection(md: &mut String, i: &Incident) {
     let _ = writeln!(md, "## Detection and response\n");
     let _ = writeln!(md, "| Metric | Value |");
     let _ = writeln!(md, "|---|---|");
@@ -158,45 +158,77 @@ pub(super) fn detection(md: &mut String, i: &Incident) {
 
 pub(super) fn root_cause(md: &mut String, i: &Incident) {
     let _ = writeln!(md, "## Root Cause and Resolution\n");
+    suspects_list(md, i);
+    resolution(md, i);
+}
+
+/// The suspect's kind as the draft names it.
+pub(crate) fn suspect_label(kind: SuspectKind) -> &'static str {
+    match kind {
+        SuspectKind::Change => "Change",
+        SuspectKind::Crash => "Crash",
+        SuspectKind::BackendImbalance => "Backend imbalance",
+        SuspectKind::BackendFailing => "Backend failing",
+        SuspectKind::NewError => "New error",
+    }
+}
+
+/// The log line behind a suspect, when its headline does not show it.
+pub(crate) fn suspect_line(s: &suspects::Suspect) -> Option<(&'static str, &str)> {
+    match &s.evidence {
+        Evidence::Event(e) if e.title.is_some() => Some(("log line", &e.message)),
+        Evidence::NewError { first, .. } => Some(("first line", &first.message)),
+        _ => None,
+    }
+}
+
+/// Why there is no suspect.
+pub(crate) fn no_suspect_text() -> String {
+    format!(
+        "No suspect found in the logs: no change in the {} before impact, no crash, no backend anomaly, no new error.",
+        format_duration(suspects::CHANGE_LOOKBACK_SECONDS)
+    )
+}
+
+/// The note on suspects beyond [`MAX_SUSPECTS`], when there are some.
+pub(crate) fn more_suspects_note(i: &Incident) -> Option<String> {
+    (i.suspects.len() > MAX_SUSPECTS).then(|| {
+        format!(
+            "{} more suspects in `postmortem timeline --format json` (`.incidents[].suspects`).",
+            i.suspects.len() - MAX_SUSPECTS
+        )
+    })
+}
+
+fn suspects_list(md: &mut String, i: &Incident) {
     if i.suspects.is_empty() {
-        let _ = writeln!(
-            md,
-            "No suspect found in the logs: no change in the {} before impact, no crash, no backend anomaly, no new error.\n",
-            format_duration(suspects::CHANGE_LOOKBACK_SECONDS)
-        );
+        let _ = writeln!(md, "{}\n", no_suspect_text());
     } else {
         let _ = writeln!(
             md,
             "Suspects, most likely first (*hints from the logs, unverified*):\n"
         );
         for s in i.suspects.iter().take(MAX_SUSPECTS) {
-            let label = match s.kind {
-                SuspectKind::Change => "Change",
-                SuspectKind::Crash => "Crash",
-                SuspectKind::BackendImbalance => "Backend imbalance",
-                SuspectKind::BackendFailing => "Backend failing",
-                SuspectKind::NewError => "New error",
-            };
-            let _ = writeln!(md, "{}. **{label}** — {}", s.rank, suspect_headline(s));
-            match &s.evidence {
-                Evidence::Event(e) if e.title.is_some() => {
-                    let _ = writeln!(md, "   - log line: {}", code(&e.message));
-                }
-                Evidence::NewError { first, .. } => {
-                    let _ = writeln!(md, "   - first line: {}", code(&first.message));
-                }
-                _ => {}
-            }
-        }
-        if i.suspects.len() > MAX_SUSPECTS {
             let _ = writeln!(
                 md,
-                "\n{} more suspects in `postmortem timeline --format json` (`.incidents[].suspects`).",
-                i.suspects.len() - MAX_SUSPECTS
+                "{}. **{}** — {}",
+                s.rank,
+                suspect_label(s.kind),
+                suspect_headline(s)
             );
+            if let Some((what, line)) = suspect_line(s) {
+                let _ = writeln!(md, "   - {what}: {}", code(line));
+            }
+        }
+        if let Some(note) = more_suspects_note(i) {
+            let _ = writeln!(md, "\n{note}");
         }
         md.push('\n');
     }
+}
+
+/// How the incident ended, and the narrative left to people.
+pub(crate) fn resolution(md: &mut String, i: &Incident) {
     let _ = writeln!(md, "**Resolution.**");
     match &i.likely_fix {
         Some(f) => {
@@ -241,7 +273,7 @@ pub(super) fn root_cause(md: &mut String, i: &Incident) {
     );
 }
 
-pub(super) fn measures(md: &mut String, i: &Incident) {
+pub(crate) fn measures(md: &mut String, i: &Incident) {
     let _ = writeln!(md, "## Corrective and Preventative Measures\n");
     let _ = writeln!(
         md,

@@ -10,7 +10,7 @@ use crate::analysis::{Analysis, Incident, IncidentKind};
 use crate::display::{date_time, group_thousands, pct, pct2, relative, when};
 use crate::time::{format_clock, format_date, format_duration};
 
-pub(super) fn summary(md: &mut String, a: &Analysis, i: &Incident) {
+pub(crate) fn summary(md: &mut String, a: &Analysis, i: &Incident) {
     let _ = writeln!(md, "## Issue Summary\n");
     let sources: Vec<&str> = a.request_sources().collect();
     let _ = writeln!(md, "{}\n", sentence(i, &sources));
@@ -220,7 +220,7 @@ fn impact_parts(i: &Incident) -> Vec<String> {
     impact
 }
 
-pub(super) fn others(md: &mut String, incidents: &[Incident], chosen: &Incident) {
+pub(crate) fn others(md: &mut String, incidents: &[Incident], chosen: &Incident) {
     let _ = writeln!(md, "### Other incidents in these logs\n");
     let _ = writeln!(
         md,
@@ -251,7 +251,7 @@ pub(super) fn others(md: &mut String, incidents: &[Incident], chosen: &Incident)
 }
 
 /// A suspect in one line of Markdown, log-derived parts in code spans.
-pub(super) fn suspect_headline(s: &Suspect) -> String {
+pub(crate) fn suspect_headline(s: &Suspect) -> String {
     match &s.evidence {
         Evidence::Event(e) => {
             let what = match s.kind {

@@ -26,8 +26,10 @@ struct Line {
 /// Order of lines at the same moment that are not markers.
 const EVENT_ORDER: u8 = 5;
 
-pub(super) fn timeline(md: &mut String, a: &Analysis, i: &Incident) {
-    let _ = writeln!(md, "## Timeline\n");
+/// The timeline's lines, oldest first: each moment with its text in
+/// Markdown (log text in code spans), and how many smaller error runs
+/// were left out. The HTML report lays out the same lines as a table.
+pub(crate) fn lines(a: &Analysis, i: &Incident) -> (Vec<(Micros, String)>, usize) {
     let mut lines = marker_lines(i);
     let new_errors = new_error_lines(i, &mut lines);
     backend_lines(a, i, &mut lines);
@@ -35,33 +37,42 @@ pub(super) fn timeline(md: &mut String, a: &Analysis, i: &Incident) {
     lines.sort_by(|x, y| {
         (x.at, x.order, &x.source, x.line).cmp(&(y.at, y.order, &y.source, y.line))
     });
+    (lines.into_iter().map(|l| (l.at, l.text)).collect(), dropped)
+}
+
+/// The note on the error runs left out, when some were.
+pub(crate) fn dropped_note(dropped: usize) -> Option<String> {
+    (dropped > 0).then(|| {
+        format!("… {dropped} smaller error runs left out (`postmortem timeline` shows all)")
+    })
+}
+
+/// What only people can add to the timeline.
+pub(crate) const TODO_LINES: [&str; 3] = [
+    "TODO — escalation: who was paged or called in, when, and who joined.",
+    "TODO — misleading paths: what was investigated or changed that did not help.",
+    "TODO — when and how the cause was found, and who applied the fix.",
+];
+
+pub(super) fn timeline(md: &mut String, a: &Analysis, i: &Incident) {
+    let _ = writeln!(md, "## Timeline\n");
+    let (lines, dropped) = lines(a, i);
     let mut day = String::new();
-    for l in &lines {
-        let d = format_date(l.at);
+    for (at, text) in &lines {
+        let d = format_date(*at);
         if d != day {
             let _ = writeln!(md, "{}**{d}**\n", if day.is_empty() { "" } else { "\n" });
             day = d;
         }
-        let _ = writeln!(md, "- {} — {}", format_clock(l.at), l.text);
+        let _ = writeln!(md, "- {} — {text}", format_clock(*at));
     }
-    if dropped > 0 {
-        let _ = writeln!(
-            md,
-            "- … {dropped} smaller error runs left out (`postmortem timeline` shows all)"
-        );
+    if let Some(note) = dropped_note(dropped) {
+        let _ = writeln!(md, "- {note}");
     }
-    let _ = writeln!(
-        md,
-        "- TODO — escalation: who was paged or called in, when, and who joined."
-    );
-    let _ = writeln!(
-        md,
-        "- TODO — misleading paths: what was investigated or changed that did not help."
-    );
-    let _ = writeln!(
-        md,
-        "- TODO — when and how the cause was found, and who applied the fix.\n"
-    );
+    for todo in TODO_LINES {
+        let _ = writeln!(md, "- {todo}");
+    }
+    md.push('\n');
 }
 
 fn marker_lines(i: &Incident) -> Vec<Line> {
