@@ -155,7 +155,8 @@ pub fn timeline_json(path: &Path) -> (Value, String) {
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr).to_string();
-    assert!(out.status.success(), "{err}");
+    // Exit 3 is "no usable data": the document is still written.
+    assert!(matches!(out.status.code(), Some(0) | Some(3)), "{err}");
     assert!(!err.contains("panicked"), "{err}");
     (serde_json::from_slice(&out.stdout).unwrap(), err)
 }
