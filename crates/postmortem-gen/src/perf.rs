@@ -135,7 +135,7 @@ fn record(s: &mut String, format: &str, t: i64, n: u64, error: bool, rng: &mut R
                     syslog(t, 0),
                     1200 + n % 40
                 )
-            } else if n % 3 == 0 {
+            } else if n.is_multiple_of(3) {
                 writeln!(
                     s,
                     "{} {host} sshd[{}]: Accepted publickey for deploy from 10.0.4.{} port {} ssh2",
@@ -217,4 +217,47 @@ fn record(s: &mut String, format: &str, t: i64, n: u64, error: bool, rng: &mut R
         }
         _ => Ok(()),
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_format_writes_about_the_size_with_its_error_share() {
+        let dir = tempfile::tempdir().unwrap();
+        for format in FORMATS {
+            let path = dir.path().join(format!("{format}.log"));
+            let cfg = PerfCfg {
+                format: format.to_string(),
+                bytes: 200_000,
+                error_share: 0.5,
+                seed: 3,
+            };
+            let written = write(&path, &cfg).unwrap();
+            let text = std::fs::read_to_string(&path).unwrap();
+            assert_eq!(written, text.len() as u64);
+            assert!((200_000..210_000).contains(&written), "{format}: {written}");
+            let records = text.lines().filter(|l| !l.starts_with(['\t', 'j'])).count();
+            let errors = text
+                .lines()
+                .filter(|l| {
+                    l.contains("error")
+                        || l.contains("ERROR")
+                        || [" 500 ", " 502 ", " 503 ", " 504 "]
+                            .iter()
+                            .any(|s| l.contains(s))
+                })
+                .count();
+            let share = errors as f64 / records as f64;
+            assert!((0.4..0.6).contains(&share), "{format}: {share}");
+        }
+        let bad = PerfCfg {
+            format: "nope".into(),
+            bytes: 10,
+            error_share: 0.0,
+            seed: 1,
+        };
+        assert!(write(&dir.path().join("x"), &bad).is_err());
+    }
 }
