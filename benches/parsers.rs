@@ -112,6 +112,18 @@ fn patterns(c: &mut Criterion) {
             )
         })
     });
+    // Distinct texts (more than the per-thread memo holds), so every call
+    // runs the set, the chunk sets and the captures.
+    let distinct: Vec<String> = (0..10_000)
+        .map(|i| format!("upstream timed out (110: Connection timed out) while reading response header from upstream, client: 10.0.{}.{}, server: x, request: \"GET /o/{i} HTTP/1.1\", upstream: \"http://10.0.1.12:8080/\"", i / 250, i % 250))
+        .collect();
+    let mut next = distinct.iter().cycle();
+    group.bench_function("match_distinct", |b| {
+        b.iter(|| {
+            let text = next.next().map(String::as_str).unwrap_or("");
+            black_box(set.find("nginx_error", black_box(text)).is_some())
+        })
+    });
     group.finish();
 }
 

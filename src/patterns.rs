@@ -41,11 +41,15 @@
 //! boundary anywhere in the set, the fast matcher gives up on every line
 //! holding non-ASCII text.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
 
-use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use regex::{CaptureLocations, Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use rustc_hash::FxHashMap;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use thiserror::Error;
@@ -72,6 +76,20 @@ pub const MAX_FILE_BYTES: u64 = 8 << 20;
 const SET_SIZE_LIMIT: usize = 64 << 20;
 const SET_DFA_SIZE_LIMIT: usize = 16 << 20;
 
+/// Members per chunk set. After the group's set says "some pattern
+/// matches", the chunks (in priority order) say which one: asking one
+/// set of every member which matched makes its lazy DFA track them all
+/// at once and thrash on long lines, while trying each member in turn
+/// costs a scan per member; a chunk this small keeps a warm DFA and
+/// finds the member in a few scans.
+const CHUNK_MEMBERS: usize = 12;
+
+/// Messages at most this long have their result remembered (per thread,
+/// per exact text): error lines repeat the same few texts.
+const MEMO_TEXT_BYTES: usize = 512;
+/// Results remembered per thread before the memo starts over.
+const MEMO_ENTRIES: usize = 4096;
+
 /// The built-in pattern files, in priority order: Kubernetes events (their
 /// reason is the best description there is, and only their formats use
 /// them), specific proxy messages, alerts written as text, changes,
@@ -96,7 +114,7 @@ pub struct Pattern {
     /// Kind of the events it makes (`Info` for `ignore` patterns).
     pub kind: EventKind,
     pub severity: Severity,
-    pub regex: Regex,
+    regex: LazyRegex,
     /// Format names it is restricted to; empty means every format.
     pub formats: Vec<String>,
     /// Title template (`{capture}`, `{message}`); `None` uses the message.
@@ -114,6 +132,96 @@ pub struct Pattern {
     pub line: usize,
     title_parts: Vec<TitlePart>,
     key_groups: Vec<Vec<usize>>,
+}
+
+/// A pattern's regex: user patterns are compiled (and so checked) when
+/// their file is read; built-ins, checked by the test suite, are compiled
+/// when a message first needs them, so a run pays only for the patterns
+/// its formats and lines reach.
+#[derive(Clone, Debug)]
+struct LazyRegex {
+    source: String,
+    /// Capture names by group index (0 is the whole match).
+    names: Vec<Option<String>>,
+    /// `None`: the regex does not compile (a built-in only; it then
+    /// matches nothing).
+    compiled: OnceLock<Option<Regex>>,
+}
+
+impl LazyRegex {
+    fn compiled(regex: Regex) -> LazyRegex {
+        let names = regex
+            .capture_names()
+            .map(|n| n.map(str::to_string))
+            .collect();
+        LazyRegex {
+            source: regex.as_str().to_string(),
+            names,
+            compiled: OnceLock::from(Some(regex)),
+        }
+    }
+
+    /// Reads the capture names without compiling; `None` when the source
+    /// does not parse.
+    fn deferred(source: String) -> Option<LazyRegex> {
+        let names = capture_names_of(&source)?;
+        Some(LazyRegex {
+            source,
+            names,
+            compiled: OnceLock::new(),
+        })
+    }
+
+    fn as_str(&self) -> &str {
+        &self.source
+    }
+
+    fn get(&self) -> Option<&Regex> {
+        self.compiled
+            .get_or_init(|| compile_regex(&self.source).ok())
+            .as_ref()
+    }
+}
+
+fn compile_regex(source: &str) -> Result<Regex, regex::Error> {
+    RegexBuilder::new(source)
+        .size_limit(MAX_REGEX_SIZE)
+        .dfa_size_limit(MAX_REGEX_SIZE)
+        .build()
+}
+
+/// Capture names by group index, read from the regex's syntax tree (no
+/// compilation): the same numbering the compiled regex uses.
+fn capture_names_of(source: &str) -> Option<Vec<Option<String>>> {
+    use regex_syntax::ast::{self, Ast, GroupKind};
+    struct Names(Vec<Option<String>>);
+    impl ast::Visitor for Names {
+        type Output = Vec<Option<String>>;
+        type Err = ();
+        fn finish(self) -> Result<Self::Output, ()> {
+            Ok(self.0)
+        }
+        fn visit_pre(&mut self, node: &Ast) -> Result<(), ()> {
+            if let Ast::Group(g) = node {
+                let (index, name) = match &g.kind {
+                    GroupKind::CaptureIndex(i) => (*i as usize, None),
+                    GroupKind::CaptureName { name, .. } => {
+                        (name.index as usize, Some(name.name.clone()))
+                    }
+                    GroupKind::NonCapturing(_) => return Ok(()),
+                };
+                if self.0.len() <= index {
+                    self.0.resize(index + 1, None);
+                }
+                if let Some(slot) = self.0.get_mut(index) {
+                    *slot = name;
+                }
+            }
+            Ok(())
+        }
+    }
+    let tree = ast::parse::Parser::new().parse(source).ok()?;
+    ast::visit(&tree, Names(vec![None])).ok()
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -206,6 +314,58 @@ pub struct PatternSet {
     by_format: HashMap<String, usize>,
     fingerprint: String,
     warnings: Vec<String>,
+    /// Tells the per-thread memo which set its results belong to (a clone
+    /// holds the same patterns, so it shares the id).
+    id: u64,
+}
+
+static NEXT_SET_ID: AtomicU64 = AtomicU64::new(1);
+
+thread_local! {
+    static MEMO: RefCell<Memo> = RefCell::new(Memo::default());
+}
+
+/// What one thread remembers of the set it last matched with: results per
+/// exact message text (bounded), and capture slots per pattern, reused
+/// from line to line instead of allocated (and their shared group info
+/// reference-counted) per match.
+#[derive(Default)]
+struct Memo {
+    set_id: u64,
+    /// Per group: message text → what `find` found.
+    results: Vec<FxHashMap<Box<str>, Option<Found>>>,
+    entries: usize,
+    slots: FxHashMap<usize, CaptureLocations>,
+}
+
+impl Memo {
+    fn start(&mut self, set_id: u64, groups: usize) {
+        self.set_id = set_id;
+        self.results.clear();
+        self.results.resize_with(groups, FxHashMap::default);
+        self.entries = 0;
+        self.slots.clear();
+    }
+
+    fn remember(&mut self, group: usize, text: &str, found: Option<Found>) {
+        if self.entries >= MEMO_ENTRIES {
+            self.results.iter_mut().for_each(FxHashMap::clear);
+            self.entries = 0;
+        }
+        if let Some(map) = self.results.get_mut(group) {
+            map.insert(text.into(), found);
+            self.entries += 1;
+        }
+    }
+}
+
+/// A match without its borrow of the set: the pattern's index.
+#[derive(Clone, Debug)]
+struct Found {
+    pattern: usize,
+    fields: Vec<(String, String)>,
+    title: String,
+    key: String,
 }
 
 #[derive(Clone, Debug)]
@@ -213,7 +373,10 @@ struct Group {
     /// Built on first use: most runs meet only a few formats, and building
     /// a set compiles every member again. `None` when the combined set
     /// would not compile within its limits.
-    set: std::sync::OnceLock<Option<RegexSet>>,
+    set: OnceLock<Option<RegexSet>>,
+    /// The sets of each [`CHUNK_MEMBERS`] members in turn, built on first
+    /// use like `set`.
+    chunks: Vec<OnceLock<Option<RegexSet>>>,
     /// Index into `patterns` of each set member, in priority order.
     members: Vec<usize>,
 }
@@ -266,35 +429,67 @@ impl PatternSet {
     /// matches or an `ignore` pattern matches first.
     pub fn find<'p>(&'p self, format: &str, text: &str) -> Option<PatternMatch<'p>> {
         let text = clip(text, MAX_MATCH_BYTES);
-        let group = self.group_for(format)?;
-        let set = group
+        let group_index = self.group_index(format);
+        let group = self.groups.get(group_index)?;
+        let found = MEMO.with(|memo| {
+            let Ok(mut memo) = memo.try_borrow_mut() else {
+                return self.search(group, text, &mut FxHashMap::default());
+            };
+            if memo.set_id != self.id {
+                memo.start(self.id, self.groups.len());
+            }
+            let remembered = text.len() <= MEMO_TEXT_BYTES;
+            if remembered {
+                if let Some(found) = memo.results.get(group_index).and_then(|m| m.get(text)) {
+                    return found.clone();
+                }
+            }
+            let found = self.search(group, text, &mut memo.slots);
+            if remembered {
+                memo.remember(group_index, text, found.clone());
+            }
+            found
+        })?;
+        Some(PatternMatch {
+            pattern: self.patterns.get(found.pattern)?,
+            fields: found.fields,
+            title: found.title,
+            key: found.key,
+        })
+    }
+
+    /// One pass over the group: its set rejects most messages in one scan;
+    /// otherwise the first chunk whose set matches names the first
+    /// matching member, whose captures run once.
+    fn search(
+        &self,
+        group: &Group,
+        text: &str,
+        slots: &mut FxHashMap<usize, CaptureLocations>,
+    ) -> Option<Found> {
+        let whole = group
             .set
             .get_or_init(|| build_set(&self.patterns, &group.members));
-        match set {
-            Some(set) => {
-                if !set.is_match(text) {
-                    return None;
-                }
-                // Asking the set which members matched makes its lazy DFA
-                // track every pattern at once, which thrashes its cache on
-                // long lines; each pattern's own regex keeps a small warm
-                // cache, so try them in priority order instead.
-                for &idx in &group.members {
-                    if let Some(result) = self.try_pattern(idx, text) {
-                        return result;
-                    }
-                }
-                None
-            }
-            None => {
-                for &idx in &group.members {
-                    if let Some(result) = self.try_pattern(idx, text) {
-                        return result;
-                    }
-                }
-                None
+        if let Some(set) = whole {
+            if !set.is_match(text) {
+                return None;
             }
         }
+        for (chunk, cell) in group.members.chunks(CHUNK_MEMBERS).zip(&group.chunks) {
+            let first = match cell.get_or_init(|| build_set(&self.patterns, chunk)) {
+                Some(set) => match set.matches(text).iter().next() {
+                    Some(first) => first,
+                    None => continue,
+                },
+                None => 0,
+            };
+            for &idx in chunk.get(first..).unwrap_or_default() {
+                if let Some(result) = self.try_pattern(idx, text, slots) {
+                    return result;
+                }
+            }
+        }
+        None
     }
 
     /// Every pattern in force, in priority order (`ignore` patterns included).
@@ -315,20 +510,28 @@ impl PatternSet {
         &self.warnings
     }
 
-    fn group_for(&self, format: &str) -> Option<&Group> {
-        let i = self.by_format.get(format).copied().unwrap_or(0);
-        self.groups.get(i)
+    fn group_index(&self, format: &str) -> usize {
+        self.by_format.get(format).copied().unwrap_or(0)
     }
 
     /// `None`: pattern `idx` does not match after all. `Some(None)`: an
     /// ignore pattern matched. `Some(Some(m))`: an event.
-    fn try_pattern<'p>(&'p self, idx: usize, text: &str) -> Option<Option<PatternMatch<'p>>> {
+    fn try_pattern(
+        &self,
+        idx: usize,
+        text: &str,
+        slots: &mut FxHashMap<usize, CaptureLocations>,
+    ) -> Option<Option<Found>> {
         let p = self.patterns.get(idx)?;
+        let regex = p.regex.get()?;
         if p.ignore {
-            return p.regex.is_match(text).then_some(None);
+            return regex.is_match(text).then_some(None);
         }
-        let caps = p.regex.captures(text)?;
-        Some(Some(p.make_match(&caps, text)))
+        let locs = slots
+            .entry(idx)
+            .or_insert_with(|| regex.capture_locations());
+        regex.captures_read(locs, text)?;
+        Some(Some(p.make_match(idx, locs, text)))
     }
 }
 
@@ -342,15 +545,21 @@ impl Pattern {
         }
     }
 
-    fn make_match<'p>(&'p self, caps: &regex::Captures<'_>, text: &str) -> PatternMatch<'p> {
+    /// The regex source, as written.
+    pub fn regex_source(&self) -> &str {
+        self.regex.as_str()
+    }
+
+    fn make_match(&self, idx: usize, caps: &CaptureLocations, text: &str) -> Found {
         let fields: Vec<(String, String)> = self
             .regex
-            .capture_names()
+            .names
+            .iter()
             .enumerate()
             .filter_map(|(i, name)| {
-                let name = name?;
-                let m = caps.get(i)?;
-                Some((name.to_string(), m.as_str().to_string()))
+                let name = name.as_ref()?;
+                let m = capture(caps, text, i)?;
+                Some((name.clone(), m.to_string()))
             })
             .collect();
         let title = if self.title_parts.is_empty() {
@@ -360,7 +569,7 @@ impl Pattern {
             for part in &self.title_parts {
                 match part {
                     TitlePart::Text(t) => raw.push_str(t),
-                    TitlePart::Group(groups) => raw.push_str(first_capture(caps, groups)),
+                    TitlePart::Group(groups) => raw.push_str(first_capture(caps, text, groups)),
                     TitlePart::Message => raw.push_str(text),
                 }
             }
@@ -369,15 +578,15 @@ impl Pattern {
         let parts: Vec<&str> = self
             .key_groups
             .iter()
-            .map(|groups| first_capture(caps, groups))
+            .map(|groups| first_capture(caps, text, groups))
             .collect();
         let key = if parts.iter().any(|p| !p.is_empty()) {
             clean(&parts.join("|"), MAX_TITLE_CHARS)
         } else {
             shape(&title)
         };
-        PatternMatch {
-            pattern: self,
+        Found {
+            pattern: idx,
             fields,
             title,
             key,
@@ -486,6 +695,7 @@ impl Layers {
             by_format,
             fingerprint,
             warnings,
+            id: NEXT_SET_ID.fetch_add(1, Ordering::Relaxed),
         }
     }
 }
@@ -500,7 +710,11 @@ fn make_group(patterns: &[Pattern], format: Option<&str>) -> Group {
         .map(|(i, _)| i)
         .collect();
     Group {
-        set: std::sync::OnceLock::new(),
+        set: OnceLock::new(),
+        chunks: members
+            .chunks(CHUNK_MEMBERS)
+            .map(|_| OnceLock::new())
+            .collect(),
         members,
     }
 }
@@ -641,6 +855,7 @@ fn parse_source(
         origin,
         path,
         builtin,
+        newlines: memchr::memchr_iter(b'\n', src.as_bytes()).collect(),
     };
     let raw = site.read_toml()?;
     if raw.pattern.len() > MAX_PATTERNS_PER_FILE && !builtin {
@@ -668,11 +883,14 @@ struct Site<'s> {
     origin: &'s str,
     path: &'s Path,
     builtin: bool,
+    /// Offsets of the text's line breaks, so that placing each table and
+    /// value does not count lines from the top again.
+    newlines: Vec<usize>,
 }
 
 impl Site<'_> {
     fn line_of(&self, span: std::ops::Range<usize>) -> usize {
-        line_col(self.src, span.start).0
+        self.newlines.partition_point(|&nl| nl < span.start) + 1
     }
 
     fn invalid(&self, line: usize, message: String) -> PatternError {
@@ -726,13 +944,13 @@ impl Site<'_> {
             Some(t) => {
                 let line = self.line_of(t.span());
                 let t = t.into_inner();
-                let parts = parse_title(&t, &regex).map_err(|m| {
+                let parts = parse_title(&t, &regex.names).map_err(|m| {
                     self.invalid(line, format!("pattern '{id}': title \"{t}\": {m}"))
                 })?;
                 (Some(t), parts)
             }
         };
-        let (key, key_groups) = self.key(&id, raw.key, &regex)?;
+        let (key, key_groups) = self.key(&id, raw.key, &regex.names)?;
         Ok(Entry::Define(Box::new(Pattern {
             id,
             kind,
@@ -841,7 +1059,7 @@ impl Site<'_> {
         id: &str,
         regex: Option<Spanned<String>>,
         table_line: usize,
-    ) -> Result<Regex, PatternError> {
+    ) -> Result<LazyRegex, PatternError> {
         let Some(regex_raw) = regex else {
             return Err(self.invalid(
                 table_line,
@@ -867,11 +1085,12 @@ impl Site<'_> {
                 source.len()
             )));
         }
-        let regex = RegexBuilder::new(&source)
-            .size_limit(MAX_REGEX_SIZE)
-            .dfa_size_limit(MAX_REGEX_SIZE)
-            .build()
-            .map_err(|e| match e {
+        if self.builtin {
+            if let Some(lazy) = LazyRegex::deferred(source.clone()) {
+                return Ok(lazy);
+            }
+        }
+        let regex = compile_regex(&source).map_err(|e| match e {
                 regex::Error::CompiledTooBig(limit) => too_large(format!(
                     "pattern '{id}': the regex compiles to more than {} KiB; simplify it (large counted repetitions like {{1,1000}} and long alternations are expanded) or split it into several patterns",
                     limit / 1024
@@ -889,7 +1108,7 @@ impl Site<'_> {
                 format!("pattern '{id}': the regex matches an empty message, so it would match every line; make it require some text"),
             ));
         }
-        Ok(regex)
+        Ok(LazyRegex::compiled(regex))
     }
 
     fn formats(
@@ -923,7 +1142,7 @@ impl Site<'_> {
         &self,
         id: &str,
         key: Option<Spanned<Vec<String>>>,
-        regex: &Regex,
+        names: &[Option<String>],
     ) -> Result<(Vec<String>, Vec<Vec<usize>>), PatternError> {
         let Some(k) = key else {
             return Ok((Vec::new(), Vec::new()));
@@ -932,14 +1151,14 @@ impl Site<'_> {
         let key = k.into_inner();
         let mut groups = Vec::with_capacity(key.len());
         for name in &key {
-            match group_indexes(regex, name) {
+            match group_indexes(names, name) {
                 Ok(g) => groups.push(g),
                 Err(bad) => {
                     return Err(self.invalid(
                         line,
                         format!(
                             "pattern '{id}': key \"{name}\": \"{bad}\" is not a named capture of the regex; {}",
-                            capture_hint(regex)
+                            capture_hint(names)
                         ),
                     ))
                 }
@@ -984,30 +1203,34 @@ fn valid_id(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
 }
 
-fn group_index(regex: &Regex, name: &str) -> Option<usize> {
-    regex.capture_names().position(|n| n == Some(name))
+fn group_index(names: &[Option<String>], name: &str) -> Option<usize> {
+    names.iter().position(|n| n.as_deref() == Some(name))
 }
 
 /// Group indexes of `a|b|c` (captures tried in order; the regex crate does
 /// not allow one name twice, so alternatives use different names).
 /// `Err(name)` names the first that is not a capture.
-fn group_indexes<'n>(regex: &Regex, names: &'n str) -> Result<Vec<usize>, &'n str> {
+fn group_indexes<'n>(captures: &[Option<String>], names: &'n str) -> Result<Vec<usize>, &'n str> {
     names
         .split('|')
-        .map(|n| group_index(regex, n.trim()).ok_or(n))
+        .map(|n| group_index(captures, n.trim()).ok_or(n))
         .collect()
 }
 
-fn first_capture<'t>(caps: &regex::Captures<'t>, groups: &[usize]) -> &'t str {
+fn capture<'t>(caps: &CaptureLocations, text: &'t str, group: usize) -> Option<&'t str> {
+    let (start, end) = caps.get(group)?;
+    text.get(start..end)
+}
+
+fn first_capture<'t>(caps: &CaptureLocations, text: &'t str, groups: &[usize]) -> &'t str {
     groups
         .iter()
-        .find_map(|&g| caps.get(g))
-        .map(|m| m.as_str())
+        .find_map(|&g| capture(caps, text, g))
         .unwrap_or("")
 }
 
-fn capture_hint(regex: &Regex) -> String {
-    let names: Vec<&str> = regex.capture_names().flatten().collect();
+fn capture_hint(names: &[Option<String>]) -> String {
+    let names: Vec<&str> = names.iter().flatten().map(String::as_str).collect();
     if names.is_empty() {
         "the regex has no named captures; add one like (?P<name>...)".to_string()
     } else {
@@ -1019,7 +1242,7 @@ fn capture_hint(regex: &Regex) -> String {
 /// capture, `{a|b}` the first of captures `a` and `b` that matched,
 /// `{message}` the message text (unless a capture has that name), `{{` and
 /// `}}` are literal braces.
-fn parse_title(template: &str, regex: &Regex) -> Result<Vec<TitlePart>, String> {
+fn parse_title(template: &str, names: &[Option<String>]) -> Result<Vec<TitlePart>, String> {
     let mut parts = Vec::new();
     let mut text = String::new();
     let mut chars = template.chars().peekable();
@@ -1048,13 +1271,13 @@ fn parse_title(template: &str, regex: &Regex) -> Result<Vec<TitlePart>, String> 
                 if !text.is_empty() {
                     parts.push(TitlePart::Text(std::mem::take(&mut text)));
                 }
-                match group_indexes(regex, &name) {
+                match group_indexes(names, &name) {
                     Ok(g) => parts.push(TitlePart::Group(g)),
                     Err(_) if name == "message" => parts.push(TitlePart::Message),
                     Err(bad) => {
                         return Err(format!(
                             "{{{name}}}: \"{bad}\" is not a named capture of the regex; {}",
-                            capture_hint(regex)
+                            capture_hint(names)
                         ))
                     }
                 }
@@ -1459,6 +1682,56 @@ mod tests {
         ("timestamped", "", None),
         ("timestamped", "   ", None),
     ];
+
+    #[test]
+    fn deferred_builtins_read_the_same_capture_names_as_compiled() {
+        for (name, src) in BUILTIN_FILES {
+            let origin = format!("builtin:{name}");
+            let lazy = parse_source(src, &origin, Path::new(&origin), true).unwrap();
+            let eager = parse_source(src, &origin, Path::new(&origin), false).unwrap();
+            assert_eq!(lazy.len(), eager.len());
+            for (l, e) in lazy.iter().zip(&eager) {
+                let (Entry::Define(l), Entry::Define(e)) = (l, e) else {
+                    panic!("{name}: built-ins do not disable patterns")
+                };
+                assert!(l.regex.compiled.get().is_none(), "{} compiled early", l.id);
+                assert_eq!(l.regex.names, e.regex.names, "{}", l.id);
+                assert_eq!(l.title_parts, e.title_parts, "{}", l.id);
+                assert_eq!(l.key_groups, e.key_groups, "{}", l.id);
+                assert!(l.regex.get().is_some(), "{} does not compile", l.id);
+            }
+        }
+    }
+
+    #[test]
+    fn repeated_texts_find_the_same_match_as_the_first_time() {
+        let set = builtin_set();
+        let line = "upstream timed out (110: Connection timed out) while reading response header from upstream, client: 10.0.0.1, server: shop, request: \"GET / HTTP/1.1\", upstream: \"http://10.0.1.12:8080/\"";
+        let first = set
+            .find("nginx_error", line)
+            .map(|m| (m.pattern.id.clone(), m.fields, m.title, m.key));
+        assert!(first.is_some());
+        for _ in 0..3 {
+            let again = set
+                .find("nginx_error", line)
+                .map(|m| (m.pattern.id.clone(), m.fields, m.title, m.key));
+            assert_eq!(again, first);
+        }
+        // Another set's results are not taken from this set's memo.
+        let other = load_one(
+            "[[pattern]]\nid = \"t.timeout\"\nkind = \"error\"\nregex = '''timed out'''\n",
+        )
+        .unwrap();
+        let found = other
+            .find("nginx_error", line)
+            .map(|m| m.pattern.id.clone());
+        assert_eq!(found.as_deref(), Some("t.timeout"));
+        assert_eq!(
+            set.find("nginx_error", line)
+                .map(|m| (m.pattern.id.clone(), m.fields, m.title, m.key)),
+            first
+        );
+    }
 
     #[test]
     fn real_lines_hit_the_expected_pattern() {

@@ -9,10 +9,11 @@
 
 use std::borrow::Cow;
 
-use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
-use serde_json::{Map, Value};
+use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
 
-use crate::format::lex::json_object::{split_json_line, value_time};
+use crate::format::lex::json_object::{
+    json_value_time, split_json_line, JsonKey, JsonObject, JsonValue,
+};
 use crate::format::lex::{
     cap_value, status_code, strip_port, unit_duration_ms, Fields, MAX_FIELDS,
 };
@@ -51,31 +52,9 @@ impl LogFormat for JsonLines {
 /// order. Values under other keys (request headers, Terraform hooks, big
 /// nested contexts) are checked by the parser but never built, which is
 /// most of the cost of a `serde_json::Value`.
-type Entries<'de> = Vec<(Cow<'de, str>, Value)>;
+type Entries<'de> = Vec<(Cow<'de, str>, JsonValue<'de>)>;
 
 struct Wanted<'de>(Entries<'de>);
-
-/// An object key, borrowed from the line unless it holds escapes.
-struct Key<'de>(Cow<'de, str>);
-
-impl<'de> Deserialize<'de> for Key<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Key<'de>;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a string key")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Borrowed(v)))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Owned(v.to_string())))
-            }
-        }
-        d.deserialize_str(V)
-    }
-}
 
 impl<'de> Deserialize<'de> for Wanted<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -87,9 +66,9 @@ impl<'de> Deserialize<'de> for Wanted<'de> {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Wanted<'de>, A::Error> {
                 let mut out = Vec::with_capacity(16);
-                while let Some(Key(k)) = map.next_key()? {
+                while let Some(JsonKey(k)) = map.next_key()? {
                     if wanted(&k) {
-                        let v: Value = map.next_value()?;
+                        let v: JsonValue<'de> = map.next_value()?;
                         out.push((k, v));
                     } else {
                         map.next_value::<IgnoredAny>()?;
@@ -119,17 +98,24 @@ fn parse_entries(body: &[u8]) -> Option<Entries<'_>> {
         Err(_) if std::str::from_utf8(body).is_err() => {
             let fixed = String::from_utf8_lossy(body).into_owned();
             let w = serde_json::from_str::<Wanted>(&fixed).ok()?;
-            Some(
-                w.0.into_iter()
-                    .map(|(k, v)| (Cow::Owned(k.into_owned()), v))
-                    .collect(),
-            )
+            Some(owned_entries(w.0))
         }
         Err(_) => None,
     }
 }
 
-fn get<'e>(entries: &'e [(Cow<'_, str>, Value)], key: &str) -> Option<&'e Value> {
+/// Entries that own their strings (read from a copy of the line).
+fn owned_entries(entries: Entries<'_>) -> Entries<'static> {
+    entries
+        .into_iter()
+        .map(|(k, v)| (Cow::Owned(k.into_owned()), v.into_owned()))
+        .collect()
+}
+
+fn get<'e, 'a>(
+    entries: &'e [(Cow<'a, str>, JsonValue<'a>)],
+    key: &str,
+) -> Option<&'e JsonValue<'a>> {
     entries.iter().find(|(k, _)| k == key).map(|(_, v)| v)
 }
 
@@ -281,15 +267,15 @@ fn kept_nested_inner(inner: &str) -> bool {
 /// Keys of access-log-shaped objects.
 #[derive(Default)]
 struct RequestKeys<'m> {
-    status: [Option<&'m Value>; 6],
-    method: [Option<&'m Value>; 4],
-    path: [Option<&'m Value>; 5],
-    request_line: Option<&'m Value>,
-    request_obj: Option<&'m Map<String, Value>>,
-    client: [Option<&'m Value>; 10],
-    backend: [Option<&'m Value>; 6],
-    latency: [Option<(&'m Value, LatencyUnit)>; 12],
-    response_flags: Option<&'m Value>,
+    status: [Option<&'m JsonValue<'m>>; 6],
+    method: [Option<&'m JsonValue<'m>>; 4],
+    path: [Option<&'m JsonValue<'m>>; 5],
+    request_line: Option<&'m JsonValue<'m>>,
+    request_obj: Option<&'m JsonObject<'m>>,
+    client: [Option<&'m JsonValue<'m>>; 10],
+    backend: [Option<&'m JsonValue<'m>>; 6],
+    latency: [Option<(&'m JsonValue<'m>, LatencyUnit)>; 12],
+    response_flags: Option<&'m JsonValue<'m>>,
     /// Keys only Traefik writes: its `Duration` is in nanoseconds.
     traefik: bool,
 }
@@ -370,8 +356,8 @@ fn req_slot(key: &str) -> Option<ReqSlot> {
 
 impl<'m> RequestKeys<'m> {
     /// Sorts a key into its slot; the first value of a slot wins.
-    fn take(&mut self, key: &str, v: &'m Value) {
-        fn put<'m>(arr: &mut [Option<&'m Value>], i: usize, v: &'m Value) {
+    fn take(&mut self, key: &str, v: &'m JsonValue<'m>) {
+        fn put<'m>(arr: &mut [Option<&'m JsonValue<'m>>], i: usize, v: &'m JsonValue<'m>) {
             if let Some(s) = arr.get_mut(i) {
                 if s.is_none() {
                     *s = Some(v);
@@ -392,8 +378,8 @@ impl<'m> RequestKeys<'m> {
             ReqSlot::Client(i) => put(&mut self.client, i, v),
             ReqSlot::Backend(i) => put(&mut self.backend, i, v),
             ReqSlot::Request => match v {
-                Value::String(_) => self.request_line = Some(v),
-                Value::Object(o) => self.request_obj = Some(o),
+                JsonValue::String(_) => self.request_line = Some(v),
+                JsonValue::Object(o) => self.request_obj = Some(o),
                 _ => {}
             },
             ReqSlot::Flags => self.response_flags = Some(v),
@@ -413,21 +399,21 @@ impl<'m> RequestKeys<'m> {
 
 /// A scalar JSON value as text (strings as they are, numbers and booleans
 /// written out); `None` for null, arrays and objects.
-fn scalar_text(v: &Value) -> Option<Cow<'_, str>> {
+fn scalar_text<'a>(v: &JsonValue<'a>) -> Option<Cow<'a, str>> {
     match v {
-        Value::String(s) => Some(Cow::Borrowed(s.as_str())),
-        Value::Number(n) => Some(Cow::Owned(n.to_string())),
-        Value::Bool(b) => Some(Cow::Borrowed(if *b { "true" } else { "false" })),
+        JsonValue::String(_) => v.as_text(),
+        JsonValue::Number(n) => Some(Cow::Owned(n.to_string())),
+        JsonValue::Bool(b) => Some(Cow::Borrowed(if *b { "true" } else { "false" })),
         _ => None,
     }
 }
 
 /// Message text of a value: strings, scalars, and journald's byte arrays
 /// (non-UTF-8 messages) or repeated fields (arrays of strings).
-fn message_text(v: &Value) -> Option<Cow<'_, str>> {
+fn message_text<'a>(v: &JsonValue<'a>) -> Option<Cow<'a, str>> {
     match v {
-        Value::Array(items) => {
-            if items.iter().all(Value::is_number) {
+        JsonValue::Array(items) => {
+            if items.iter().all(JsonValue::is_number) {
                 let bytes: Vec<u8> = items
                     .iter()
                     .filter_map(|x| x.as_u64())
@@ -435,7 +421,7 @@ fn message_text(v: &Value) -> Option<Cow<'_, str>> {
                     .collect();
                 Some(Cow::Owned(String::from_utf8_lossy(&bytes).into_owned()))
             } else {
-                let parts: Vec<Cow<'_, str>> = items.iter().filter_map(message_text).collect();
+                let parts: Vec<Cow<'a, str>> = items.iter().filter_map(message_text).collect();
                 (!parts.is_empty()).then(|| Cow::Owned(parts.join(" ")))
             }
         }
@@ -443,11 +429,11 @@ fn message_text(v: &Value) -> Option<Cow<'_, str>> {
     }
 }
 
-fn level_of(v: &Value, kind: LevelKind) -> Option<Level> {
+fn level_of(v: &JsonValue<'_>, kind: LevelKind) -> Option<Level> {
     match kind {
         LevelKind::Word => match v {
-            Value::Number(n) => Level::from_bunyan(n.as_i64()?),
-            Value::String(s) => Level::from_word(s).or_else(|| {
+            JsonValue::Number(n) => Level::from_bunyan(n.as_i64()?),
+            JsonValue::String(s) => Level::from_word(s).or_else(|| {
                 let n: i64 = s.trim().parse().ok()?;
                 Level::from_bunyan(n)
             }),
@@ -455,8 +441,8 @@ fn level_of(v: &Value, kind: LevelKind) -> Option<Level> {
         },
         LevelKind::Syslog => {
             let n = match v {
-                Value::Number(n) => n.as_u64()?,
-                Value::String(s) => s.trim().parse().ok()?,
+                JsonValue::Number(n) => n.as_u64()?,
+                JsonValue::String(s) => s.trim().parse().ok()?,
                 _ => return None,
             };
             (n <= 7).then(|| Level::from_syslog_severity(n as u8))
@@ -477,17 +463,17 @@ fn level_of(v: &Value, kind: LevelKind) -> Option<Level> {
 /// object (a leading timestamp, or the docker wrapper's time). `depth` stops
 /// the docker `log` unwrapping after one level.
 fn read_object<'a>(
-    entries: &[(Cow<'_, str>, Value)],
+    entries: &[(Cow<'a, str>, JsonValue<'a>)],
     fallback_at: Option<Micros>,
     ctx: &mut TimeCtx,
     depth: u8,
 ) -> Option<Parsed<'a>> {
-    let mut times: [Option<&Value>; TIME_SLOTS] = [None; TIME_SLOTS];
-    let mut levels: [Option<(&Value, LevelKind)>; LEVEL_SLOTS] = [None; LEVEL_SLOTS];
-    let mut messages: [Option<&Value>; MESSAGE_SLOTS] = [None; MESSAGE_SLOTS];
+    let mut times: [Option<&JsonValue<'a>>; TIME_SLOTS] = [None; TIME_SLOTS];
+    let mut levels: [Option<(&JsonValue<'a>, LevelKind)>; LEVEL_SLOTS] = [None; LEVEL_SLOTS];
+    let mut messages: [Option<&JsonValue<'a>>; MESSAGE_SLOTS] = [None; MESSAGE_SLOTS];
     let mut req = RequestKeys::default();
     let mut mongo = false;
-    let mut docker_log: Option<&str> = None;
+    let mut docker_log: Option<Cow<'a, str>> = None;
 
     for (key, v) in entries {
         let k: &str = key;
@@ -513,17 +499,17 @@ fn read_object<'a>(
             continue;
         }
         match (k, v) {
-            ("log", Value::Object(o)) => {
+            ("log", JsonValue::Object(o)) => {
                 if let Some(l) = o.get("level") {
                     levels[LEVEL_NESTED_LOG] = Some((l, LevelKind::Word));
                 }
                 continue;
             }
-            ("log", Value::String(s)) => {
-                docker_log = Some(s);
+            ("log", JsonValue::String(_)) => {
+                docker_log = v.as_text();
                 continue;
             }
-            ("fields", Value::Object(o)) => {
+            ("fields", JsonValue::Object(o)) => {
                 if let Some(m) = o.get("message") {
                     messages[MESSAGE_NESTED_FIELDS] = Some(m);
                 }
@@ -537,7 +523,7 @@ fn read_object<'a>(
     // The wall time of the line: the first time key that reads.
     let mut at = None;
     for v in times.iter().flatten() {
-        if let Some(t) = value_time(v, ctx) {
+        if let Some(t) = json_value_time(v, ctx) {
             at = Some(t);
             break;
         }
@@ -545,10 +531,14 @@ fn read_object<'a>(
 
     // Docker's json-file driver wraps each line: `{"log": "...\n", "stream": .., "time": ..}`.
     // When the wrapped line is itself JSON, read it, with the wrapper's time as fallback.
-    if let Some(log) = docker_log {
+    if let Some(log) = &docker_log {
         let inner = log.trim();
         if depth == 0 && inner.starts_with('{') && inner.ends_with('}') {
-            if let Some(inner_entries) = parse_entries(inner.as_bytes()) {
+            let inner_entries = match log {
+                Cow::Borrowed(line) => parse_entries(line.trim().as_bytes()),
+                Cow::Owned(_) => parse_entries(inner.as_bytes()).map(owned_entries),
+            };
+            if let Some(inner_entries) = inner_entries {
                 if let Some(p) = read_object(&inner_entries, at.or(fallback_at), ctx, depth + 1) {
                     return Some(p);
                 }
@@ -560,7 +550,7 @@ fn read_object<'a>(
 
     // Caddy's error log describes a request its access log counts.
     let caddy_error = get(entries, "logger")
-        .and_then(Value::as_str)
+        .and_then(JsonValue::as_str)
         .is_some_and(|l| l.starts_with("http.log.error"));
     if !caddy_error {
         if let Some(request) = read_request(&req) {
@@ -577,13 +567,13 @@ fn read_object<'a>(
     let mut text: Option<Cow<'a, str>> = None;
     for (i, v) in messages.iter().enumerate() {
         let candidate = if i == MESSAGE_DOCKER_LOG {
-            docker_log.map(|s| Cow::Borrowed(s.trim_end()))
+            docker_log.clone().map(trim_end)
         } else {
             v.and_then(message_text)
         };
         if let Some(t) = candidate {
             if !t.is_empty() {
-                text = Some(Cow::Owned(t.into_owned()));
+                text = Some(t);
                 break;
             }
         }
@@ -593,7 +583,7 @@ fn read_object<'a>(
         for key in ["error", "err", "error.message"] {
             if let Some(t) = get(entries, key).and_then(scalar_text) {
                 if !t.is_empty() {
-                    text = Some(Cow::Owned(t.into_owned()));
+                    text = Some(t);
                     text_key = Some(key);
                     break;
                 }
@@ -612,17 +602,17 @@ fn read_object<'a>(
         }
         if mongo && k == "c" {
             if let Some(t) = scalar_text(v) {
-                fields.push((Cow::Borrowed("component"), own(cap_value(t))));
+                fields.push((Cow::Borrowed("component"), cap_value(t)));
             }
             continue;
         }
         if k == "fields" {
             // tracing puts the event's own fields here, beside `message`.
-            if let Value::Object(o) = v {
-                for (ik, iv) in o {
+            if let JsonValue::Object(o) = v {
+                for (ik, iv) in o.iter() {
                     if fields.len() < MAX_FIELDS && is_kept_field(ik) {
                         if let Some(t) = scalar_text(iv).filter(|t| !t.is_empty()) {
-                            fields.push((Cow::Owned(ik.clone()), own(cap_value(t))));
+                            fields.push((ik.clone(), cap_value(t)));
                         }
                     }
                 }
@@ -633,14 +623,14 @@ fn read_object<'a>(
             continue;
         }
         match v {
-            Value::Object(o) if kept_nested(k) => {
-                for (ik, iv) in o {
+            JsonValue::Object(o) if kept_nested(k) => {
+                for (ik, iv) in o.iter() {
                     if fields.len() >= MAX_FIELDS {
                         break;
                     }
                     if kept_nested_inner(ik) {
                         if let Some(t) = scalar_text(iv) {
-                            fields.push((Cow::Owned(format!("{k}.{ik}")), own(cap_value(t))));
+                            fields.push((Cow::Owned(format!("{k}.{ik}")), cap_value(t)));
                         }
                     }
                 }
@@ -648,7 +638,7 @@ fn read_object<'a>(
             _ => {
                 if let Some(t) = scalar_text(v) {
                     if !t.is_empty() {
-                        fields.push((Cow::Owned(k.to_string()), own(cap_value(t))));
+                        fields.push((key.clone(), cap_value(t)));
                     }
                 }
             }
@@ -665,8 +655,12 @@ fn read_object<'a>(
     })
 }
 
-fn own<'a>(c: Cow<'_, str>) -> Cow<'a, str> {
-    Cow::Owned(c.into_owned())
+/// Text without its trailing white space, still borrowed when it was.
+fn trim_end(text: Cow<'_, str>) -> Cow<'_, str> {
+    match text {
+        Cow::Borrowed(s) => Cow::Borrowed(s.trim_end()),
+        Cow::Owned(s) => Cow::Owned(s.trim_end().to_string()),
+    }
 }
 
 /// An access-log record when the object has a status code and something
@@ -675,16 +669,16 @@ fn read_request<'a>(k: &RequestKeys<'_>) -> Option<Request<'a>> {
     let obj = k.request_obj;
     let obj_get = |key: &str| obj.and_then(|o| o.get(key));
     let status = k.status.iter().flatten().find_map(|v| match v {
-        Value::Number(n) => n
+        JsonValue::Number(n) => n
             .as_u64()
             .and_then(|n| u16::try_from(n).ok())
             .filter(|n| *n == 0 || (100..=599).contains(n)),
-        Value::String(s) => status_code(s),
+        JsonValue::String(s) => status_code(s),
         _ => None,
     })?;
 
     let (mut method, mut path) = (None, None);
-    if let Some(Value::String(line)) = k.request_line {
+    if let Some(JsonValue::String(line)) = k.request_line {
         // `GET /path HTTP/1.1`
         let mut parts = line.split(' ');
         if let (Some(m), Some(p)) = (parts.next(), parts.next()) {
@@ -694,7 +688,7 @@ fn read_request<'a>(k: &RequestKeys<'_>) -> Option<Request<'a>> {
             }
         }
     }
-    let first_text = |arr: &[Option<&Value>]| {
+    let first_text = |arr: &[Option<&JsonValue<'_>>]| {
         arr.iter()
             .flatten()
             .find_map(|v| v.as_str().filter(|s| !s.is_empty() && *s != "-"))
@@ -702,12 +696,14 @@ fn read_request<'a>(k: &RequestKeys<'_>) -> Option<Request<'a>> {
     };
     method = method.or_else(|| first_text(&k.method)).or_else(|| {
         obj_get("method")
-            .and_then(Value::as_str)
+            .and_then(JsonValue::as_str)
             .map(str::to_string)
     });
-    path = path
-        .or_else(|| first_text(&k.path))
-        .or_else(|| obj_get("uri").and_then(Value::as_str).map(str::to_string));
+    path = path.or_else(|| first_text(&k.path)).or_else(|| {
+        obj_get("uri")
+            .and_then(JsonValue::as_str)
+            .map(str::to_string)
+    });
     if method.is_none() && path.is_none() && !k.traefik {
         return None;
     }
@@ -744,7 +740,7 @@ fn read_request<'a>(k: &RequestKeys<'_>) -> Option<Request<'a>> {
     let mut failed = Request::default_failed(status);
     if status == 0 {
         // Envoy: code 0 with only `DC` means the client went away first.
-        if let Some(flags) = k.response_flags.and_then(Value::as_str) {
+        if let Some(flags) = k.response_flags.and_then(JsonValue::as_str) {
             if flags.split(',').all(|f| f.trim() == "DC") {
                 failed = false;
             }
@@ -763,10 +759,10 @@ fn read_request<'a>(k: &RequestKeys<'_>) -> Option<Request<'a>> {
 }
 
 /// A latency value in milliseconds; `None` for `-`, negatives and junk.
-fn latency_ms(v: &Value, unit: LatencyUnit) -> Option<f64> {
+fn latency_ms(v: &JsonValue<'_>, unit: LatencyUnit) -> Option<f64> {
     let (n, is_float) = match v {
-        Value::Number(n) => (n.as_f64()?, !(n.is_u64() || n.is_i64())),
-        Value::String(s) => {
+        JsonValue::Number(n) => (n.as_f64()?, !(n.is_u64() || n.is_i64())),
+        JsonValue::String(s) => {
             let s = s.trim();
             // nginx: `0.001, 0.002` when several upstreams were tried; `-` when none.
             let s = s.rsplit(',').next().unwrap_or(s).trim();

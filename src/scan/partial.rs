@@ -3,7 +3,10 @@
 //! templates. Every piece merges by addition, so the partials of blocks,
 //! files and threads combine in any order into the same result.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
+
+use rustc_hash::FxHashMap;
 
 use crate::event::{EventKind, Origin, Severity};
 use crate::record::{Alert, Level};
@@ -18,6 +21,39 @@ pub const SAMPLE_CHARS: usize = 300;
 pub const MAX_RUN_KEYS: usize = 10_000;
 /// Most distinct error templates kept per file; more are counted, not kept.
 pub const MAX_TEMPLATES: usize = 5000;
+
+/// Error messages at most this long have their template remembered (per
+/// thread, per exact text): error lines repeat the same few texts, and
+/// masking a message costs more than looking it up.
+const TEMPLATE_MEMO_BYTES: usize = 512;
+/// Templates remembered per thread before the memo starts over.
+const TEMPLATE_MEMO_ENTRIES: usize = 4096;
+
+thread_local! {
+    static TEMPLATE_MEMO: RefCell<FxHashMap<Box<str>, String>> = RefCell::new(FxHashMap::default());
+}
+
+/// `f` of the template of `text`, remembered or computed.
+fn with_template<R>(text: &str, f: impl FnOnce(&str) -> R) -> R {
+    if text.len() > TEMPLATE_MEMO_BYTES {
+        return f(&crate::template::template(text));
+    }
+    TEMPLATE_MEMO.with(|memo| {
+        let Ok(mut memo) = memo.try_borrow_mut() else {
+            return f(&crate::template::template(text));
+        };
+        if !memo.contains_key(text) {
+            if memo.len() >= TEMPLATE_MEMO_ENTRIES {
+                memo.clear();
+            }
+            memo.insert(text.into(), crate::template::template(text));
+        }
+        match memo.get(text) {
+            Some(t) => f(t),
+            None => f(&crate::template::template(text)),
+        }
+    })
+}
 
 /// Line counts and time range of one file.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -322,9 +358,13 @@ impl Partial {
 
     /// Counts an error-level message under its template.
     pub fn record_template(&mut self, at: Micros, line: u64, text: &str, level: Level) {
-        let t = crate::template::template(text);
+        with_template(text, |t| self.count_template(t, at, line, text, level));
+        *self.error_seconds.entry(at.div_euclid(SEC)).or_insert(0) += 1;
+    }
+
+    fn count_template(&mut self, t: &str, at: Micros, line: u64, text: &str, level: Level) {
         let room = self.templates.len() < MAX_TEMPLATES;
-        match self.templates.get_mut(&t) {
+        match self.templates.get_mut(t) {
             Some(seen) => {
                 seen.count += 1;
                 seen.last = seen.last.max(at);
@@ -337,7 +377,7 @@ impl Partial {
             }
             None if room => {
                 self.templates.insert(
-                    t,
+                    t.to_string(),
                     TemplateSeen {
                         count: 1,
                         first: at,
@@ -350,7 +390,6 @@ impl Partial {
             }
             None => {}
         }
-        *self.error_seconds.entry(at.div_euclid(SEC)).or_insert(0) += 1;
     }
 
     /// Counts one occurrence of an event in its second.

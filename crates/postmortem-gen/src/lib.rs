@@ -34,6 +34,7 @@ mod kube;
 mod nginx;
 mod ops;
 mod out;
+mod perf;
 mod rng;
 mod scenarios;
 mod traefik;
@@ -45,6 +46,7 @@ use std::fmt;
 use std::path::Path;
 
 pub use bench::{parse_size, BenchCfg, Length};
+pub use perf::{PerfCfg, FORMATS as PERF_FORMATS};
 pub use serde_json::Value;
 
 /// Every scenario name, as accepted by [`scenario`] and on the command line.
@@ -125,6 +127,12 @@ pub fn sample(out: &Path) -> Result<Written, Error> {
 /// `app.log`, `alerts.log` and `deploy.log`; returns the truth.
 pub fn bench(out: &Path, cfg: &BenchCfg) -> Result<Value, Error> {
     bench::run(out, cfg).map_err(at(out))
+}
+
+/// A throughput input of one format (see [`PERF_FORMATS`]); returns the
+/// bytes written.
+pub fn perf(out: &Path, cfg: &PerfCfg) -> Result<u64, Error> {
+    perf::write(out, cfg).map_err(|e| Error(format!("{}: {e}", out.display())))
 }
 
 /// Writes a truth document as pretty JSON with a final newline, creating

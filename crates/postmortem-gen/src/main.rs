@@ -57,6 +57,23 @@ enum Cmd {
         #[arg(long)]
         truth: Option<PathBuf>,
     },
+    /// Write a throughput input of one format (json, logfmt, syslog, log4j, haproxy, alb, envoy).
+    Perf {
+        /// json, logfmt, syslog, log4j, haproxy, alb or envoy.
+        #[arg(long)]
+        format: String,
+        /// Approximate size: 220M, 64M ...
+        #[arg(long, default_value = "220M")]
+        size: String,
+        /// Share of the records that are errors (failed requests for access logs).
+        #[arg(long, default_value_t = 0.02)]
+        errors: f64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The file to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Write one outage family (by kind) and its truth.json.
     Kind {
         /// latency, refusals, partial-fleet, stutter, slow-burn, crash-loop, apps-only, cause, skew, noisy-quiet
@@ -133,6 +150,30 @@ fn run(cli: Cli) -> Result<(), Error> {
                 bytes,
                 secs,
                 bytes as f64 / secs.max(1e-9) / 1e6
+            );
+        }
+        Cmd::Perf {
+            format,
+            size,
+            errors,
+            seed,
+            out,
+        } => {
+            let bytes = postmortem_gen::parse_size(&size)?;
+            let began = Instant::now();
+            let written = postmortem_gen::perf(
+                &out,
+                &postmortem_gen::PerfCfg {
+                    format,
+                    bytes,
+                    error_share: errors,
+                    seed,
+                },
+            )?;
+            let secs = began.elapsed().as_secs_f64();
+            eprintln!(
+                "wrote {written} bytes in {secs:.2} s ({:.0} MB/s)",
+                written as f64 / secs.max(1e-9) / 1e6
             );
         }
         Cmd::Kind {
