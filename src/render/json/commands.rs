@@ -66,7 +66,7 @@ fn pattern_value(p: &Pattern) -> Value {
     m.insert("formats".into(), json!(p.formats));
     m.insert("origin".into(), json!(p.origin));
     m.insert("line".into(), json!(p.line));
-    m.insert("regex".into(), json!(p.regex.as_str()));
+    m.insert("regex".into(), json!(p.regex_source()));
     m.insert("title".into(), json!(p.title));
     m.insert("description".into(), json!(p.description));
     m.insert("ignore".into(), json!(p.ignore));
