@@ -623,11 +623,13 @@ pub fn error_stretches(points: &[Point], slo: f64) -> (Vec<Stretch>, Baseline) {
     // when that shows a rise; only when it shows none is the whole stretch
     // judged against the floor.
     let floors = Floors::burn(slo);
-    let own = stretches_with(points, slo, floors);
+    let candidates = first_candidates(points, slo, floors);
+    let no_clean_baseline = matches!(candidates, Candidates::NoCleanBaseline);
+    let own = stretches_from(points, slo, floors, candidates);
     if !own.0.is_empty() {
         return own;
     }
-    if let Candidates::NoCleanBaseline = first_candidates(points, slo, floors) {
+    if no_clean_baseline {
         let baseline = Baseline::slo_floor(points.iter(), slo, floors);
         let mut stretches = hysteresis(&ratio_levels(points, &baseline));
         for s in &mut stretches {
@@ -641,9 +643,19 @@ pub fn error_stretches(points: &[Point], slo: f64) -> (Vec<Stretch>, Baseline) {
 /// [`error_stretches`] with other floors (refusals are not judged
 /// against the error budget).
 pub fn stretches_with(points: &[Point], slo: f64, floors: Floors) -> (Vec<Stretch>, Baseline) {
+    stretches_from(points, slo, floors, first_candidates(points, slo, floors))
+}
+
+/// [`stretches_with`] from the first guess already made.
+fn stretches_from(
+    points: &[Point],
+    slo: f64,
+    floors: Floors,
+    candidates: Candidates,
+) -> (Vec<Stretch>, Baseline) {
     // Start with the buckets clearly above the floor as candidate windows
     // (see `first_candidates`).
-    let mut excluded = match first_candidates(points, slo, floors) {
+    let mut excluded = match candidates {
         Candidates::Marked(marks) => marks,
         Candidates::NoCleanBaseline | Candidates::None => vec![false; points.len()],
     };
@@ -652,14 +664,7 @@ pub fn stretches_with(points: &[Point], slo: f64, floors: Floors) -> (Vec<Stretc
     for _ in 0..4 {
         baseline = baseline_outside(points, &excluded, slo, floors);
         let found = hysteresis(&ratio_levels(points, &baseline));
-        let mut next = vec![false; points.len()];
-        for s in &found {
-            let lo = s.first.saturating_sub(2);
-            let hi = (s.last + 2).min(points.len().saturating_sub(1));
-            for x in next.iter_mut().take(hi + 1).skip(lo) {
-                *x = true;
-            }
-        }
+        let next = around(&found, points.len());
         stretches = found;
         if next == excluded {
             break;
@@ -976,7 +981,7 @@ impl ErrorBaseline {
 /// The rounds of [`app_error_stretches`] then learn the baseline outside
 /// whatever this marks, so a noisy but steady log is not held to it.
 fn step_candidates(points: &[Point]) -> Vec<bool> {
-    let mut none = vec![false; points.len()];
+    let none = vec![false; points.len()];
     let mut counts: Vec<f64> = points.iter().map(|p| p.errors as f64).collect();
     if counts.len() < 2 * EXIT_BUCKETS {
         return none;
@@ -992,14 +997,21 @@ fn step_candidates(points: &[Point]) -> Vec<bool> {
         mad: 0.0,
         mean: low,
     };
-    for s in hysteresis(&error_levels(points, &quiet)) {
+    around(&hysteresis(&error_levels(points, &quiet)), points.len())
+}
+
+/// The buckets of `stretches` and two on each side, as a mask over `len`
+/// buckets: what the next round's baseline leaves out.
+fn around(stretches: &[Stretch], len: usize) -> Vec<bool> {
+    let mut marks = vec![false; len];
+    for s in stretches {
         let lo = s.first.saturating_sub(2);
-        let hi = (s.last + 2).min(points.len() - 1);
-        for x in none.iter_mut().take(hi + 1).skip(lo) {
+        let hi = (s.last + 2).min(len.saturating_sub(1));
+        for x in marks.iter_mut().take(hi + 1).skip(lo) {
             *x = true;
         }
     }
-    none
+    marks
 }
 
 /// Levels of each bucket's error-message count against `base`.
@@ -1047,14 +1059,7 @@ pub fn app_error_stretches(points: &[Point]) -> (Vec<Stretch>, ErrorBaseline) {
             },
         };
         let found = hysteresis(&error_levels(points, &base));
-        let mut next = vec![false; points.len()];
-        for s in &found {
-            let lo = s.first.saturating_sub(2);
-            let hi = (s.last + 2).min(points.len().saturating_sub(1));
-            for x in next.iter_mut().take(hi + 1).skip(lo) {
-                *x = true;
-            }
-        }
+        let next = around(&found, points.len());
         stretches = found;
         if next == excluded {
             break;

@@ -82,8 +82,9 @@ pub struct Found {
     pub method: Method,
 }
 
-/// The candidate windows of an analysis, merged and with refined onsets;
-/// `None` when there are none. `slo` is a fraction (0.999).
+/// The candidate windows of an analysis, merged and with refined onsets,
+/// one [`Found`] per stretch of the logs that has any (more than one only
+/// across a gap in the logs). `slo` is a fraction (0.999).
 pub fn find(a: &Analysis, slo: f64) -> Vec<Found> {
     let series = &a.series;
     let Some((lo, hi)) = series.key_range() else {
@@ -113,24 +114,17 @@ pub fn find(a: &Analysis, slo: f64) -> Vec<Found> {
             format_rfc3339(to)
         ));
     }
-    let within = |seg: (i64, i64)| (segments.len() > 1).then_some(seg);
-    let span = |seg: (i64, i64)| (series.bucket_start(seg.0), series.bucket_start(seg.1 + 1));
+    let split = segments.len() > 1;
     let flapping = flapping_windows(&a.events);
     segments
         .iter()
         .filter_map(|&seg| {
-            let mut found = find_within(a, slo, within(seg))?;
-            let (from, to) = span(seg);
-            if segments.len() > 1 {
-                found.raws.retain(|r| r.start >= from && r.start < to);
-            }
-            let mut raws = std::mem::take(&mut found.raws);
-            raws.extend(
-                flapping
-                    .iter()
-                    .filter(|r| segments.len() == 1 || (r.start >= from && r.start < to))
-                    .cloned(),
-            );
+            let mut found = find_within(a, slo, split.then_some(seg))?;
+            let (from, to) = (series.bucket_start(seg.0), series.bucket_start(seg.1 + 1));
+            let inside = |r: &Raw| !split || (r.start >= from && r.start < to);
+            let mut raws: Vec<Raw> = std::mem::take(&mut found.raws);
+            raws.retain(inside);
+            raws.extend(flapping.iter().filter(|r| inside(r)).cloned());
             found.raws = finish(a, merge(raws));
             found.method.warnings.extend(gaps.iter().cloned());
             (!found.raws.is_empty()).then_some(found)
@@ -156,14 +150,13 @@ fn find_within(a: &Analysis, slo: f64, within: Option<(i64, i64)>) -> Option<Fou
             // The requests measure impact directly: error messages only
             // make a window where the requests showed none (they linger
             // after the requests recover, and would stretch the end).
-            let gap = detect::MERGE_GAP_SECONDS * SEC;
             let from_requests: Vec<(Micros, Micros)> =
                 raws.iter().map(|r| (r.start, r.end)).collect();
-            raws.extend(app_raws.into_iter().filter(|r| {
-                !from_requests
-                    .iter()
-                    .any(|&(s, e)| r.start <= e + gap && r.end + gap >= s)
-            }));
+            raws.extend(
+                app_raws
+                    .into_iter()
+                    .filter(|r| !near_any(&from_requests, r.start, r.end)),
+            );
             method.error_baseline = app_method.error_baseline;
             method.warnings.push(if a.traffic.basis == Basis::AccessLogs {
                 "no load-balancer logs: requests come from access logs in a general format (JSON, logfmt), and error-level messages and alerts count too".to_string()
@@ -176,6 +169,15 @@ fn find_within(a: &Analysis, slo: f64, within: Option<(i64, i64)>) -> Option<Fou
     };
     let raws = exact_stops(a, raws, grid.bucket_seconds);
     Some(Found { raws, grid, method })
+}
+
+/// Whether `start..=end` overlaps one of `windows` or comes within the
+/// merge gap of it.
+fn near_any(windows: &[(Micros, Micros)], start: Micros, end: Micros) -> bool {
+    let gap = detect::MERGE_GAP_SECONDS * SEC;
+    windows
+        .iter()
+        .any(|&(s, e)| start <= e + gap && end + gap >= s)
 }
 
 /// Moves each error window's start back to its onset, once merged.
@@ -654,13 +656,9 @@ fn app_windows(a: &Analysis, slo: f64, within: Option<(i64, i64)>) -> (Vec<Raw>,
         .collect();
     // Alerts lag and linger: they only make a window where the error
     // messages did not.
-    let gap = detect::MERGE_GAP_SECONDS * SEC;
     let from_errors: Vec<(Micros, Micros)> = raws.iter().map(|r| (r.start, r.end)).collect();
     for (start, end, name) in alert_intervals(&a.events) {
-        if from_errors
-            .iter()
-            .any(|&(s, e)| start <= e + gap && end + gap >= s)
-        {
+        if near_any(&from_errors, start, end) {
             continue;
         }
         raws.push(Raw {

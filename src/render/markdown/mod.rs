@@ -343,6 +343,7 @@ pub(crate) fn quiet_summary(
     incidents: &[Incident],
     selected: Option<usize>,
 ) {
+    let coverage = crate::analysis::coverage::coverage(a);
     let _ = writeln!(md, "## Issue Summary\n");
     match selected {
         Some(id) if !incidents.is_empty() => {
@@ -353,14 +354,12 @@ pub(crate) fn quiet_summary(
                 ids.join(", ")
             );
         }
-        _ if !matches!(
-            crate::analysis::coverage::coverage(a),
-            crate::analysis::coverage::Coverage::Usable { request_logs } if request_logs > 0
-        ) =>
-        {
-            let verdict =
-                crate::analysis::coverage::quiet_verdict(&crate::analysis::coverage::coverage(a));
-            let _ = writeln!(md, "{verdict}\n");
+        _ if crate::analysis::coverage::limitation(&coverage).is_some() => {
+            let _ = writeln!(
+                md,
+                "{}\n",
+                crate::analysis::coverage::quiet_verdict(&coverage)
+            );
         }
         _ => {
             let _ = writeln!(
