@@ -190,9 +190,15 @@ pub enum Parsed<'a> {
     Framing,
     /// The line does not fit the format; it is counted as skipped.
     Unparsed,
+    /// One line holding several records: a shipper's envelope that
+    /// batches them (OpenTelemetry's `resourceLogs`, a CloudWatch
+    /// `events` array on one line). Its items are records (never another
+    /// batch); an envelope whose records could not be read is
+    /// [`Parsed::Unparsed`] instead.
+    Batch(Vec<Parsed<'a>>),
 }
 
-impl Parsed<'_> {
+impl<'a> Parsed<'a> {
     /// Moves every time in the record by `by` (clock-skew correction).
     pub fn shift(&mut self, by: Micros) {
         match self {
@@ -205,6 +211,7 @@ impl Parsed<'_> {
                     a.ends_at = a.ends_at.map(|t| t.saturating_add(by));
                 }
             }
+            Parsed::Batch(items) => items.iter_mut().for_each(|p| p.shift(by)),
             Parsed::Continuation | Parsed::Framing | Parsed::Unparsed => {}
         }
     }
@@ -215,7 +222,73 @@ impl Parsed<'_> {
             Parsed::Request { at, .. } | Parsed::Message { at, .. } | Parsed::Alerts { at, .. } => {
                 Some(*at)
             }
+            Parsed::Batch(items) => items.iter().filter_map(Parsed::at).min(),
             _ => None,
+        }
+    }
+
+    /// Whether the line was read as a record (or several).
+    pub fn is_record(&self) -> bool {
+        matches!(
+            self,
+            Parsed::Request { .. }
+                | Parsed::Message { .. }
+                | Parsed::Alerts { .. }
+                | Parsed::Batch(_)
+        )
+    }
+
+    /// Calls `each` with every record the line holds: itself, or the
+    /// items of a batch. Lines that are no record give none.
+    pub fn for_each_record(self, mut each: impl FnMut(Parsed<'a>)) {
+        match self {
+            Parsed::Batch(items) => items.into_iter().for_each(each),
+            p if p.is_record() => each(p),
+            _ => {}
+        }
+    }
+
+    /// The same record owning its text, free of the line it was read from
+    /// (a wrapper's inner line is unescaped into a buffer of its own).
+    pub fn into_owned(self) -> Parsed<'static> {
+        fn own(c: Cow<'_, str>) -> Cow<'static, str> {
+            Cow::Owned(c.into_owned())
+        }
+        fn own_opt(c: Option<Cow<'_, str>>) -> Option<Cow<'static, str>> {
+            c.map(own)
+        }
+        match self {
+            Parsed::Request { at, request } => Parsed::Request {
+                at,
+                request: Request {
+                    status: request.status,
+                    failed: request.failed,
+                    backend: own_opt(request.backend),
+                    client: own_opt(request.client),
+                    latency_ms: request.latency_ms,
+                    method: own_opt(request.method),
+                    path: own_opt(request.path),
+                },
+            },
+            Parsed::Message { at, message } => Parsed::Message {
+                at,
+                message: Message {
+                    level: message.level,
+                    text: own(message.text),
+                    fields: message
+                        .fields
+                        .into_iter()
+                        .map(|(k, v)| (own(k), own(v)))
+                        .collect(),
+                },
+            },
+            Parsed::Alerts { at, alerts } => Parsed::Alerts { at, alerts },
+            Parsed::Batch(items) => {
+                Parsed::Batch(items.into_iter().map(Parsed::into_owned).collect())
+            }
+            Parsed::Continuation => Parsed::Continuation,
+            Parsed::Framing => Parsed::Framing,
+            Parsed::Unparsed => Parsed::Unparsed,
         }
     }
 }

@@ -307,6 +307,18 @@ impl YearAnchor {
     }
 }
 
+/// The lines of a file that its own format does not read, tried with the
+/// other formats, within one block.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ForeignLines {
+    /// The format (index in `format::registry`) that read the last one:
+    /// tried first on the next.
+    pub hint: Option<u16>,
+    /// Lines tried, and of them read.
+    pub tried: u32,
+    pub read: u32,
+}
+
 /// Per-source time settings plus the caches that make zone lookups cheap.
 #[derive(Clone, Debug)]
 pub struct TimeCtx {
@@ -325,6 +337,12 @@ pub struct TimeCtx {
     /// read them; the scan hands each block the one in force at its start
     /// (see `format::LogFormat::headers`).
     pub layout: Option<std::sync::Arc<[u8]>>,
+    /// Text a wrapper holds back until the line that completes it (CRI's
+    /// `P` partial lines, joined at the `F` line); see `format::wrap`.
+    pub pending: Vec<u8>,
+    /// How the lines the file's own format does not read fared with the
+    /// other formats (see `format::read_foreign`).
+    pub foreign: ForeignLines,
     /// The last timestamp text a parser resolved and its result: lines
     /// come in bursts within the same second, so most lookups hit.
     stamp_text: [u8; 32],
@@ -345,6 +363,8 @@ impl TimeCtx {
             last_at: None,
             details: true,
             layout: None,
+            pending: Vec::new(),
+            foreign: ForeignLines::default(),
             stamp_text: [0; 32],
             stamp_len: 0,
             stamp_at: 0,

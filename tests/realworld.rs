@@ -321,8 +321,14 @@ fn read_file(path: &Path, set_dir: &Path, families: &HashMap<String, String>) ->
                 kind: "skip",
                 ..Got::default()
             },
+            // The scan hands a batch's records one by one; never seen here.
+            Parsed::Batch(_) => Got {
+                kind: "record",
+                ..Got::default()
+            },
         };
-        got.insert(line, g);
+        // A line holding several records (a batch) is scored by its first.
+        got.entry(line).or_insert(g);
         Ok(())
     };
     // A file postmortem cannot open or recognise reads as nothing.

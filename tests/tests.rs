@@ -17,3 +17,4 @@ mod realworld;
 mod report;
 mod robustness;
 mod shell;
+mod wrappers;

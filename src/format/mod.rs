@@ -49,6 +49,7 @@ pub mod tomcat;
 pub mod uwsgi;
 pub mod vpc_flow;
 pub mod w3c;
+pub mod wrap;
 
 // The helpers other modules have always reached through `format`.
 pub use lex::{find_byte, is_blank, next_token, opt_text, quoted_token, strip_port, text};
@@ -134,6 +135,12 @@ pub trait LogFormat: Send + Sync {
     fn relative_times(&self) -> bool {
         false
     }
+
+    /// What this reader cannot do with the file, said in a warning when
+    /// the file is opened (a wrapper whose lines are in no known format).
+    fn caveat(&self) -> Option<String> {
+        None
+    }
 }
 
 /// Who writes a format's files, and so what its records stand for.
@@ -213,9 +220,153 @@ pub fn registry() -> &'static [&'static dyn LogFormat] {
     ALL
 }
 
-/// The format with this name, if any.
+/// The format with this name, if any: a plain format, or a wrapped one
+/// (`cri/nginx_access`, see [`wrap`]).
 pub fn by_name(name: &str) -> Option<&'static dyn LogFormat> {
-    registry().iter().copied().find(|f| f.name() == name)
+    registry()
+        .iter()
+        .copied()
+        .find(|f| f.name() == name)
+        .or_else(|| wrap::by_name(name))
+}
+
+/// Lines tried with the other formats in a block before giving up on a
+/// file whose foreign lines no format reads (one in sixteen, at least).
+const FOREIGN_PATIENCE: u32 = 256;
+
+/// Reads a line that the file's own format (`own`) did not: the format
+/// that read the last such line first, then every other format in
+/// [`registry`] order, most specific first. Formats whose lines depend on
+/// the lines around them (header-driven layouts, the next line, ages) are
+/// not tried. A block whose foreign lines mostly fail stops trying, so a
+/// file of junk costs little.
+pub fn read_foreign<'a>(
+    line: &'a [u8],
+    ctx: &mut TimeCtx,
+    own: Option<&'static dyn LogFormat>,
+) -> Parsed<'a> {
+    if is_blank(line) {
+        return Parsed::Unparsed;
+    }
+    let tally = ctx.foreign;
+    if tally.tried >= FOREIGN_PATIENCE && tally.read * 16 < tally.tried {
+        return Parsed::Unparsed;
+    }
+    ctx.foreign.tried += 1;
+    let own_name = own.map(|f| f.name());
+    let layout = ctx.layout.take();
+    let all = registry();
+    let hint = tally.hint.map(usize::from).filter(|&i| i < all.len());
+    let mut found = Parsed::Unparsed;
+    for i in hint
+        .into_iter()
+        .chain((0..all.len()).filter(|&i| Some(i) != hint))
+    {
+        let format = all[i];
+        if Some(format.name()) == own_name
+            || !format.headers().is_empty()
+            || format.needs_next_line()
+            || format.relative_times()
+        {
+            continue;
+        }
+        let parsed = format.parse(line, ctx);
+        ctx.layout = None;
+        if parsed.is_record() {
+            ctx.foreign.read += 1;
+            ctx.foreign.hint = u16::try_from(i).ok();
+            found = parsed;
+            break;
+        }
+    }
+    ctx.layout = layout;
+    found
+}
+
+/// A plain format that reads the lines it does not understand with the
+/// other formats ([`read_foreign`]): a file can hold several formats (an
+/// Envoy access log with Envoy's own notices, ALB lines beside NLB ones).
+/// It is the file's format in every other respect.
+pub struct PerLine {
+    main: &'static dyn LogFormat,
+}
+
+/// The reader a detected format is read with: a wrapped format reads
+/// foreign lines itself; every other one through [`per_line`].
+pub fn per_line_unless_wrapped(format: &'static dyn LogFormat) -> &'static dyn LogFormat {
+    if format.name().contains('/') {
+        format
+    } else {
+        per_line(format)
+    }
+}
+
+/// The per-line reader of `main`, made once per format.
+pub fn per_line(main: &'static dyn LogFormat) -> &'static dyn LogFormat {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static MADE: OnceLock<Mutex<HashMap<&'static str, &'static PerLine>>> = OnceLock::new();
+    let mut made = MADE
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    *made
+        .entry(main.name())
+        .or_insert_with(|| Box::leak(Box::new(PerLine { main })))
+}
+
+impl LogFormat for PerLine {
+    fn name(&self) -> &'static str {
+        self.main.name()
+    }
+    fn description(&self) -> &'static str {
+        self.main.description()
+    }
+    #[inline]
+    fn parse<'a>(&self, line: &'a [u8], ctx: &mut TimeCtx) -> Parsed<'a> {
+        match self.main.parse(line, ctx) {
+            Parsed::Unparsed => read_foreign(line, ctx, Some(self.main)),
+            parsed => parsed,
+        }
+    }
+    fn role(&self) -> Role {
+        self.main.role()
+    }
+    fn request_role(&self) -> Role {
+        self.main.request_role()
+    }
+    fn multiline(&self) -> bool {
+        self.main.multiline()
+    }
+    fn needs_next_line(&self) -> bool {
+        self.main.needs_next_line()
+    }
+    fn parse_with_next<'a>(
+        &self,
+        line: &'a [u8],
+        next: Option<&'a [u8]>,
+        ctx: &mut TimeCtx,
+    ) -> Parsed<'a> {
+        match self.main.parse_with_next(line, next, ctx) {
+            Parsed::Unparsed => read_foreign(line, ctx, Some(self.main)),
+            parsed => parsed,
+        }
+    }
+    fn yearless(&self) -> bool {
+        self.main.yearless()
+    }
+    fn fallback(&self) -> bool {
+        self.main.fallback()
+    }
+    fn headers(&self) -> &'static [&'static [u8]] {
+        self.main.headers()
+    }
+    fn relative_times(&self) -> bool {
+        self.main.relative_times()
+    }
+    fn caveat(&self) -> Option<String> {
+        self.main.caveat()
+    }
 }
 
 /// How well a format reads a sample: records, continuation and framing
@@ -308,11 +459,53 @@ pub fn layouts_at_starts(
     (out, before)
 }
 
-/// Picks the format that reads the most sample lines (records and
+/// Picks the format for sample `lines`: a plain one ([`detect_plain`]),
+/// or one read through a shipper's envelope ([`wrap::detect`]) when the
+/// envelope opens as many lines as the best plain format reads (a weak
+/// envelope, more of them, or as many when the plain format is a
+/// fallback or the envelope's inner format); `None` when no format reads a single record.
+pub fn detect(lines: &[&[u8]], ctx: &mut TimeCtx) -> Option<&'static dyn LogFormat> {
+    detect_at_depth(lines, ctx, 2)
+}
+
+/// [`detect`], with envelopes looked for `depth` levels deep (CRI lines
+/// inside Docker's: 2).
+pub fn detect_at_depth(
+    lines: &[&[u8]],
+    ctx: &mut TimeCtx,
+    depth: u8,
+) -> Option<&'static dyn LogFormat> {
+    let plain = detect_plain(lines, ctx);
+    if depth == 0 {
+        return plain.map(|(f, _)| f);
+    }
+    let wrapped = wrap::detect(lines, ctx, depth);
+    match (plain, wrapped) {
+        (plain, None) => plain.map(|(f, _)| f),
+        (None, Some(w)) => Some(w.format),
+        (Some((format, read)), Some(w)) => {
+            let wins = if w.strong {
+                w.opened >= read
+            } else {
+                // On a tie the envelope explains the prefix the plain
+                // format swallowed (a timestamp read as a virtual host).
+                let same_inner = w
+                    .format
+                    .name()
+                    .strip_suffix(format.name())
+                    .is_some_and(|p| p.ends_with('/'));
+                w.opened > read || (w.opened == read && (format.fallback() || same_inner))
+            };
+            Some(if wins { w.format } else { format })
+        }
+    }
+}
+
+/// Picks the plain format that reads the most sample lines (records and
 /// continuations), then the one that reads more of them as records, except
 /// that a [fallback](LogFormat::fallback) format does not win on records
-/// alone; `None` when no format reads a single record.
-pub fn detect(lines: &[&[u8]], ctx: &mut TimeCtx) -> Option<&'static dyn LogFormat> {
+/// alone; with the lines it read. `None` when no format reads a single record.
+pub fn detect_plain(lines: &[&[u8]], ctx: &mut TimeCtx) -> Option<(&'static dyn LogFormat, usize)> {
     let mut best: Option<(&'static dyn LogFormat, (usize, usize))> = None;
     for &format in registry() {
         let s = score(format, lines, ctx);
@@ -325,7 +518,7 @@ pub fn detect(lines: &[&[u8]], ctx: &mut TimeCtx) -> Option<&'static dyn LogForm
             best = Some((format, key));
         }
     }
-    best.map(|(f, _)| f)
+    best.map(|(f, (read, _))| (f, read))
 }
 
 #[cfg(test)]

@@ -85,46 +85,69 @@ impl Folder<'_> {
             };
             let parsed = shifted(parsed, self.skew);
             match parsed {
-                Parsed::Request { at, request } => {
-                    p.stats.requests += 1;
-                    self.start_record(&mut p, &mut ctx, &mut in_record, at);
-                    if p.stats.note_time(at, &self.window) {
-                        self.request(&mut p, at, line_no, &request);
+                Parsed::Batch(items) => {
+                    // One line, several records: `records` counts lines.
+                    let extra = items.len().saturating_sub(1) as u64;
+                    for item in items {
+                        self.take(&mut p, &mut ctx, &mut in_record, line_no, line, item);
                     }
+                    p.stats.records -= extra.min(p.stats.records);
                 }
-                Parsed::Message { at, message } => {
-                    self.start_record(&mut p, &mut ctx, &mut in_record, at);
-                    if p.stats.note_time(at, &self.window) {
-                        self.message(&mut p, at, line_no, &message);
-                    }
-                }
-                Parsed::Alerts { at, alerts } => {
-                    self.start_record(&mut p, &mut ctx, &mut in_record, at);
-                    if p.stats.note_time(at, &self.window) {
-                        p.alerts.extend(alerts.into_iter().map(|alert| AlertSeen {
-                            at,
-                            line: line_no,
-                            alert,
-                        }));
-                    }
-                }
-                Parsed::Framing => p.stats.framing += 1,
-                Parsed::Continuation if in_record => {
-                    p.stats.records += 1;
-                    p.stats.continued += 1;
-                    self.continuation(&mut p, ctx.last_at, line_no, line);
-                }
-                _ => {
-                    p.stats.skipped += 1;
-                    if p.stats.skipped_samples.len() < self.skipped_samples {
-                        p.stats.skipped_samples.push((line_no, display_line(line)));
-                    }
-                }
+                parsed => self.take(&mut p, &mut ctx, &mut in_record, line_no, line, parsed),
             }
         }
         p.stats.ambiguous_zones = ctx.ambiguous;
         let newlines = lines.newlines();
         (p, newlines)
+    }
+
+    /// Folds one record (or a line that is none) of line `line_no`.
+    fn take(
+        &self,
+        p: &mut Partial,
+        ctx: &mut TimeCtx,
+        in_record: &mut bool,
+        line_no: u64,
+        line: &[u8],
+        parsed: Parsed<'_>,
+    ) {
+        match parsed {
+            Parsed::Request { at, request } => {
+                p.stats.requests += 1;
+                self.start_record(p, ctx, in_record, at);
+                if p.stats.note_time(at, &self.window) {
+                    self.request(p, at, line_no, &request);
+                }
+            }
+            Parsed::Message { at, message } => {
+                self.start_record(p, ctx, in_record, at);
+                if p.stats.note_time(at, &self.window) {
+                    self.message(p, at, line_no, &message);
+                }
+            }
+            Parsed::Alerts { at, alerts } => {
+                self.start_record(p, ctx, in_record, at);
+                if p.stats.note_time(at, &self.window) {
+                    p.alerts.extend(alerts.into_iter().map(|alert| AlertSeen {
+                        at,
+                        line: line_no,
+                        alert,
+                    }));
+                }
+            }
+            Parsed::Framing => p.stats.framing += 1,
+            Parsed::Continuation if *in_record => {
+                p.stats.records += 1;
+                p.stats.continued += 1;
+                self.continuation(p, ctx.last_at, line_no, line);
+            }
+            _ => {
+                p.stats.skipped += 1;
+                if p.stats.skipped_samples.len() < self.skipped_samples {
+                    p.stats.skipped_samples.push((line_no, display_line(line)));
+                }
+            }
+        }
     }
 
     #[inline]

@@ -157,15 +157,22 @@ pub fn detect<'a>(m: input::Member<'a>, opts: &ScanOptions) -> Result<Stream<'a>
     let (format, forced) = match override_for(opts, &file) {
         Some(f) => (Some(f), true),
         None => {
-            let lines: Vec<&[u8]> = Lines::new(&first_block)
-                .map(|(_, l)| l)
-                .take(DETECT_LINES)
-                .collect();
             let mut ctx = TimeCtx::new(
                 opts.zone,
                 YearAnchor::End(file.content_mtime().unwrap_or(0)),
             );
-            (format::detect(&lines, &mut ctx), false)
+            let detected = detect_in(&first_block, &mut ctx);
+            if let Some(note) = detected.and_then(|f| f.caveat()) {
+                let sample = Lines::new(&first_block)
+                    .find(|(_, l)| !format::is_blank(l))
+                    .map(|(n, l)| format!(" (line {n}: {})", super::lines::display_line(l)))
+                    .unwrap_or_default();
+                warnings.push(Warning {
+                    path: file.display.clone(),
+                    message: format!("{note}{sample}"),
+                });
+            }
+            (detected.map(format::per_line_unless_wrapped), false)
         }
     };
     let skew = skew_for(opts, &file);
@@ -181,6 +188,39 @@ pub fn detect<'a>(m: input::Member<'a>, opts: &ScanOptions) -> Result<Stream<'a>
         skew,
         damaged,
     }))
+}
+
+/// Lines sampled across the first block when its first
+/// [`DETECT_LINES`] are not mostly read by one format.
+pub const WIDE_SAMPLE_LINES: usize = 1000;
+
+/// The format of a stream from its first block: the first
+/// [`DETECT_LINES`] lines decide when the best format reads nine in ten
+/// of them; otherwise (a file that starts with junk, or with a banner)
+/// a sample of up to [`WIDE_SAMPLE_LINES`] spread over the whole block.
+fn detect_in(first_block: &[u8], ctx: &mut TimeCtx) -> Option<&'static dyn LogFormat> {
+    let all: Vec<&[u8]> = Lines::new(first_block).map(|(_, l)| l).collect();
+    let head = &all[..all.len().min(DETECT_LINES)];
+    let found = format::detect(head, &mut ctx.clone());
+    if all.len() <= DETECT_LINES {
+        return found;
+    }
+    let nonblank = head.iter().filter(|l| !format::is_blank(l)).count();
+    let read = found.map_or(0, |f| {
+        let s = format::score(f, head, &mut ctx.clone());
+        s.records + s.continued + s.framing
+    });
+    if 10 * read >= 9 * nonblank {
+        return found;
+    }
+    let rest = &all[DETECT_LINES..];
+    let step = rest.len().div_ceil(WIDE_SAMPLE_LINES - DETECT_LINES).max(1);
+    let wide: Vec<&[u8]> = head
+        .iter()
+        .copied()
+        .chain(rest.iter().step_by(step).copied())
+        .collect();
+    format::detect(&wide, ctx).or(found)
 }
 
 fn override_for(opts: &ScanOptions, file: &InputFile) -> Option<&'static dyn LogFormat> {

@@ -148,16 +148,22 @@ fn dump_file(
                 format.parse(line, &mut ctx)
             };
             let parsed = shifted(parsed, op.skew);
-            if let Some(at) = parsed.at() {
-                ctx.last_at = Some(at);
-                if !opts.window.contains(at) {
-                    continue;
+            let items = match parsed {
+                Parsed::Batch(items) => items,
+                one => vec![one],
+            };
+            for parsed in items {
+                if let Some(at) = parsed.at() {
+                    ctx.last_at = Some(at);
+                    if !opts.window.contains(at) {
+                        continue;
+                    }
+                    if let Some(t) = times.as_deref_mut() {
+                        t.add_message(at, false);
+                    }
                 }
-                if let Some(t) = times.as_deref_mut() {
-                    t.add_message(at, false);
-                }
+                each(&op.file.display, format.name(), base + n, &parsed)?;
             }
-            each(&op.file.display, format.name(), base + n, &parsed)?;
         }
         base += lines.newlines();
         block = op.blocks.next_block();

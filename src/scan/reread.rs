@@ -520,55 +520,70 @@ impl BlockTally<'_> {
         ctx.details = false;
         for (n, line) in Lines::new(block) {
             let parsed = shifted(self.source.parser.parse(line, &mut ctx), self.source.skew);
-            let Parsed::Request { at, request } = parsed else {
-                continue;
-            };
-            let mut bad = None;
-            for (t, &(s, e)) in tallies.iter_mut().zip(windows) {
-                if at < s || at > e {
-                    continue;
+            match parsed {
+                Parsed::Request { at, request } => {
+                    self.count(&mut tallies, at, &request, line_base + n)
                 }
-                let is_bad =
-                    *bad.get_or_insert_with(|| self.probe.criterion.bad(&request, self.policy));
-                t.requests += 1;
-                t.first = min_opt(t.first, Some(at));
-                t.last = max_opt(t.last, Some(at));
-                if is_bad {
-                    t.bad += 1;
-                    let here = || Located {
-                        at,
-                        source: self.source.file.display.clone(),
-                        line: line_base + n,
-                    };
-                    if t.first_bad.as_ref().is_none_or(|f| at < f.at) {
-                        t.first_bad = Some(here());
-                    }
-                    if t.last_bad.as_ref().is_none_or(|l| at >= l.at) {
-                        t.last_bad = Some(here());
-                    }
-                    if self.probe.per_second {
-                        let one = SecondTally {
-                            count: 1,
-                            first: at,
-                            last: at,
-                        };
-                        t.bad_seconds
-                            .entry(at.div_euclid(SEC))
-                            .and_modify(|s| s.add(one))
-                            .or_insert(one);
-                    }
-                }
-                if let Some(client) = request.client.as_deref() {
-                    match t.clients.get_mut(client) {
-                        Some(f) => *f |= is_bad,
-                        None => {
-                            t.clients.insert(client.into(), is_bad);
+                Parsed::Batch(items) => {
+                    for item in items {
+                        if let Parsed::Request { at, request } = item {
+                            self.count(&mut tallies, at, &request, line_base + n);
                         }
+                    }
+                }
+                _ => {}
+            }
+        }
+        tallies
+    }
+
+    /// Counts one request into the windows it falls in.
+    fn count(&self, tallies: &mut [WindowTally], at: Micros, request: &Request<'_>, line: u64) {
+        let windows = self.probe.windows;
+        let mut bad = None;
+        for (t, &(s, e)) in tallies.iter_mut().zip(windows) {
+            if at < s || at > e {
+                continue;
+            }
+            let is_bad =
+                *bad.get_or_insert_with(|| self.probe.criterion.bad(request, self.policy));
+            t.requests += 1;
+            t.first = min_opt(t.first, Some(at));
+            t.last = max_opt(t.last, Some(at));
+            if is_bad {
+                t.bad += 1;
+                let here = || Located {
+                    at,
+                    source: self.source.file.display.clone(),
+                    line,
+                };
+                if t.first_bad.as_ref().is_none_or(|f| at < f.at) {
+                    t.first_bad = Some(here());
+                }
+                if t.last_bad.as_ref().is_none_or(|l| at >= l.at) {
+                    t.last_bad = Some(here());
+                }
+                if self.probe.per_second {
+                    let one = SecondTally {
+                        count: 1,
+                        first: at,
+                        last: at,
+                    };
+                    t.bad_seconds
+                        .entry(at.div_euclid(SEC))
+                        .and_modify(|s| s.add(one))
+                        .or_insert(one);
+                }
+            }
+            if let Some(client) = request.client.as_deref() {
+                match t.clients.get_mut(client) {
+                    Some(f) => *f |= is_bad,
+                    None => {
+                        t.clients.insert(client.into(), is_bad);
                     }
                 }
             }
         }
-        tallies
     }
 }
 

@@ -289,6 +289,11 @@ pub fn record_value(
         Parsed::Unparsed => {
             m.insert("type".into(), json!("skipped"));
         }
+        // The scan hands the records of a batch one by one.
+        Parsed::Batch(items) => {
+            m.insert("type".into(), json!("batch"));
+            m.insert("count".into(), json!(items.len()));
+        }
     }
     Value::Object(m)
 }

@@ -1,0 +1,56 @@
+//! The CRI log format that containerd and CRI-O write under
+//! `/var/log/pods` (and `kubectl logs` reads):
+//! `<RFC3339Nano> stdout|stderr P|F <text>`. A line the runtime split
+//! comes as `P` (partial) parts and a final `F` part; they are joined.
+
+use crate::time::TimeCtx;
+
+use super::{hold, joined, leading_stamp, Envelope, Inner, Wrapper};
+
+pub struct Cri;
+
+impl Wrapper for Cri {
+    fn name(&self) -> &'static str {
+        "cri"
+    }
+
+    fn description(&self) -> &'static str {
+        "CRI container logs (<time> stdout|stderr P|F <line>)"
+    }
+
+    fn strong(&self) -> bool {
+        true
+    }
+
+    fn open<'a>(&self, line: &'a [u8], ctx: &mut TimeCtx) -> Envelope<'a> {
+        if !line.first().is_some_and(u8::is_ascii_digit) {
+            return Envelope::Not;
+        }
+        let Some((at, rest)) = leading_stamp(line, ctx) else {
+            return Envelope::Not;
+        };
+        let (stream, rest) = match rest {
+            [b's', b't', b'd', b'o', b'u', b't', b' ', r @ ..] => ("stdout", r),
+            [b's', b't', b'd', b'e', b'r', b'r', b' ', r @ ..] => ("stderr", r),
+            _ => return Envelope::Not,
+        };
+        // The tag is `P` or `F`, possibly with more tags after a colon.
+        let tag_end = rest.iter().position(|&b| b == b' ').unwrap_or(rest.len());
+        let (tag, text) = (
+            &rest[..tag_end],
+            rest.get(tag_end + 1..).unwrap_or_default(),
+        );
+        let partial = match tag.split(|&b| b == b':').next() {
+            Some(b"P") => true,
+            Some(b"F") => false,
+            _ => return Envelope::Not,
+        };
+        if partial {
+            hold(ctx, text);
+            return Envelope::Held;
+        }
+        let mut inner = Inner::new(joined(ctx, text), Some(at));
+        inner.field("stream", stream.into());
+        Envelope::One(inner)
+    }
+}

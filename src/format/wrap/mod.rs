@@ -1,0 +1,454 @@
+//! Shippers' envelopes around log lines: a container runtime, journald, a
+//! CLI that prints a cloud service's log events. Each [`Wrapper`] opens its
+//! envelope and hands back the line inside, with what the envelope knew
+//! (the time it was shipped, a level, the host or pod); the inner line is
+//! then read by its own format, detected from the unwrapped lines like a
+//! plain file's ([`detect`]).
+//!
+//! The inner line's own timestamp wins when it has one; the wrapper's time
+//! is the record's time otherwise, and a line no format reads becomes a
+//! message at that time (the scan warns that the file's inner lines are
+//! in no format it reads). A wrapped line may itself be wrapped: CRI lines
+//! inside Docker's json-file are read to the nginx line in them.
+//!
+//! Envelopes that only a shipper writes (JSON keys of Docker, journald,
+//! Loki, OpenTelemetry, CloudWatch; CRI's `stdout F`) are *strong*: the file
+//! is read through them even when its inner lines are in no format.
+//! Prefixes that any text log could start with (a timestamp, `name | `)
+//! are *weak*: they are taken only when the lines after them are in a
+//! format that reads them, and read more of the file than any plain format.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+
+use crate::format::lex::json_object::{JsonObject, JsonValue};
+use crate::format::{self, is_blank, LogFormat, Role};
+use crate::record::{Level, Message, Parsed};
+use crate::time::{parse_iso, Micros, TimeCtx};
+
+pub mod cloudwatch;
+pub mod compose;
+pub mod cri;
+pub mod docker;
+pub mod journald;
+pub mod kubectl;
+pub mod logcli;
+pub mod otel;
+
+/// Structured fields a wrapper adds to a message, at most.
+const MAX_WRAPPER_FIELDS: usize = 8;
+
+/// A shipper's envelope.
+pub trait Wrapper: Send + Sync {
+    /// Stable identifier, the first part of a wrapped format's name
+    /// (`docker/nginx_access`).
+    fn name(&self) -> &'static str;
+
+    /// A few words for `postmortem formats --list`.
+    fn description(&self) -> &'static str;
+
+    /// Whether the envelope alone tells the file (see the module docs).
+    fn strong(&self) -> bool;
+
+    /// How the lines that carry state to the lines after them start
+    /// (see [`LogFormat::headers`]): a pretty-printed envelope's members.
+    fn headers(&self) -> &'static [&'static [u8]] {
+        &[]
+    }
+
+    /// Opens the envelope of one line.
+    fn open<'a>(&self, line: &'a [u8], ctx: &mut TimeCtx) -> Envelope<'a>;
+}
+
+/// A line inside an envelope, with what the envelope said of it.
+#[derive(Debug, Default)]
+pub struct Inner<'a> {
+    pub text: Cow<'a, [u8]>,
+    /// When the line was shipped (the runtime's or the service's time).
+    pub at: Option<Micros>,
+    pub level: Option<Level>,
+    /// Host, pod, container, service, labels.
+    pub fields: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+}
+
+impl<'a> Inner<'a> {
+    pub fn new(text: impl Into<Cow<'a, [u8]>>, at: Option<Micros>) -> Inner<'a> {
+        Inner {
+            text: text.into(),
+            at,
+            ..Inner::default()
+        }
+    }
+
+    /// Adds a field when the value says something.
+    pub fn field(&mut self, key: &'static str, value: Cow<'a, str>) {
+        if !value.is_empty() && value != "-" && self.fields.len() < MAX_WRAPPER_FIELDS {
+            self.fields.push((Cow::Borrowed(key), value));
+        }
+    }
+}
+
+/// What a wrapper made of a line.
+#[derive(Debug)]
+pub enum Envelope<'a> {
+    One(Inner<'a>),
+    /// An envelope holding several lines (a batch of events).
+    Many(Vec<Inner<'a>>),
+    /// The first part of a line split by the shipper: held in
+    /// [`TimeCtx::pending`] until the part that completes it.
+    Held,
+    /// Brackets and keys of a pretty-printed envelope, no line of its own.
+    Framing,
+    /// Not this wrapper's envelope.
+    Not,
+}
+
+/// Every wrapper, most specific first.
+pub fn wrappers() -> &'static [&'static dyn Wrapper] {
+    static ALL: &[&dyn Wrapper] = &[
+        &docker::Docker,
+        &cri::Cri,
+        &journald::Journald,
+        &logcli::Logcli,
+        &otel::Otel,
+        &cloudwatch::CloudWatch,
+        &compose::Compose,
+        &cloudwatch::AwsTail,
+        &kubectl::Kubectl,
+    ];
+    ALL
+}
+
+/// The wrapper with this name, if any.
+pub fn wrapper_by_name(name: &str) -> Option<&'static dyn Wrapper> {
+    wrappers().iter().copied().find(|w| w.name() == name)
+}
+
+/// A format read through a wrapper: the wrapper opens each line, the
+/// inner format reads what is inside.
+pub struct Wrapped {
+    wrapper: &'static dyn Wrapper,
+    /// `None` when no format reads the inner lines: they are messages at
+    /// the wrapper's time.
+    inner: Option<&'static dyn LogFormat>,
+    name: &'static str,
+    description: &'static str,
+}
+
+/// The format that reads `inner` lines through `wrapper`; one per pair,
+/// made once and kept for the run (formats are `'static` everywhere).
+pub fn wrapped(
+    wrapper: &'static dyn Wrapper,
+    inner: Option<&'static dyn LogFormat>,
+) -> &'static dyn LogFormat {
+    static MADE: OnceLock<Mutex<HashMap<String, &'static Wrapped>>> = OnceLock::new();
+    let inner_name = inner.map_or("text", |f| f.name());
+    let name = format!("{}/{inner_name}", wrapper.name());
+    let mut made = MADE
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    if let Some(w) = made.get(&name) {
+        return *w;
+    }
+    let description = match inner {
+        Some(f) => format!("{} inside {}", f.description(), wrapper.description()),
+        None => format!("lines in no known format inside {}", wrapper.description()),
+    };
+    let w: &'static Wrapped = Box::leak(Box::new(Wrapped {
+        wrapper,
+        inner,
+        name: Box::leak(name.clone().into_boxed_str()),
+        description: Box::leak(description.into_boxed_str()),
+    }));
+    made.insert(name, w);
+    w
+}
+
+/// A wrapped format by its name (`cri/nginx_access`, `docker/cri/json`,
+/// `journald/text`).
+pub fn by_name(name: &str) -> Option<&'static dyn LogFormat> {
+    let (wrapper, rest) = name.split_once('/')?;
+    let wrapper = wrapper_by_name(wrapper)?;
+    let inner = match rest {
+        "text" => None,
+        _ => Some(format::by_name(rest)?),
+    };
+    Some(wrapped(wrapper, inner))
+}
+
+impl Wrapped {
+    /// The wrapper and the inner format (for the scan's caveat).
+    pub fn parts(&self) -> (&'static dyn Wrapper, Option<&'static dyn LogFormat>) {
+        (self.wrapper, self.inner)
+    }
+
+    fn read<'a>(&self, inner: Inner<'a>, ctx: &mut TimeCtx) -> Parsed<'a> {
+        let Inner {
+            text,
+            at,
+            level,
+            fields,
+        } = inner;
+        match text {
+            Cow::Borrowed(t) => self.read_text(t, at, level, fields, ctx),
+            Cow::Owned(t) => self.read_text(&t, at, level, fields, ctx).into_owned(),
+        }
+    }
+
+    fn read_text<'t>(
+        &self,
+        text: &'t [u8],
+        at: Option<Micros>,
+        level: Option<Level>,
+        fields: Vec<(Cow<'t, str>, Cow<'t, str>)>,
+        ctx: &mut TimeCtx,
+    ) -> Parsed<'t> {
+        let text = text.strip_suffix(b"\r").unwrap_or(text);
+        if at.is_some() {
+            // Lines without a time of their own take the shipping time.
+            ctx.last_at = at;
+        }
+        let mut parsed = match self.inner {
+            Some(f) => f.parse(text, ctx),
+            None => Parsed::Unparsed,
+        };
+        if matches!(parsed, Parsed::Unparsed) {
+            parsed = format::read_foreign(text, ctx, self.inner);
+        }
+        if matches!(parsed, Parsed::Unparsed) {
+            if let Some(at) = at {
+                if is_blank(text) {
+                    return Parsed::Framing;
+                }
+                parsed = Parsed::Message {
+                    at,
+                    message: Message {
+                        level: None,
+                        text: String::from_utf8_lossy(format::lex::trim_ascii(text)),
+                        fields: Vec::new(),
+                    },
+                };
+            }
+        }
+        if let Parsed::Message { message, .. } = &mut parsed {
+            if message.level.is_none() {
+                message.level = level;
+            }
+            for (k, v) in fields {
+                if !message.fields.iter().any(|(have, _)| *have == k) {
+                    message.fields.push((k, v));
+                }
+            }
+        }
+        parsed
+    }
+}
+
+impl LogFormat for Wrapped {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn description(&self) -> &'static str {
+        self.description
+    }
+
+    fn parse<'a>(&self, line: &'a [u8], ctx: &mut TimeCtx) -> Parsed<'a> {
+        match self.wrapper.open(line, ctx) {
+            Envelope::One(inner) => self.read(inner, ctx),
+            Envelope::Many(items) => {
+                let mut records = Vec::with_capacity(items.len());
+                for item in items {
+                    self.read(item, ctx).for_each_record(|r| records.push(r));
+                }
+                match records.len() {
+                    0 => Parsed::Unparsed,
+                    1 => records.pop().unwrap_or(Parsed::Unparsed),
+                    _ => Parsed::Batch(records),
+                }
+            }
+            Envelope::Held | Envelope::Framing => Parsed::Framing,
+            // A line outside any envelope (a plain line among wrapped ones).
+            Envelope::Not => match self.inner {
+                Some(f) => match f.parse(line, ctx) {
+                    Parsed::Unparsed => format::read_foreign(line, ctx, Some(f)),
+                    p => p,
+                },
+                None => format::read_foreign(line, ctx, None),
+            },
+        }
+    }
+
+    fn role(&self) -> Role {
+        self.inner.map_or(Role::Application, |f| f.role())
+    }
+
+    fn request_role(&self) -> Role {
+        self.inner.map_or(Role::Application, |f| f.request_role())
+    }
+
+    fn multiline(&self) -> bool {
+        self.inner.is_some_and(|f| f.multiline())
+    }
+
+    fn yearless(&self) -> bool {
+        self.inner.is_some_and(|f| f.yearless())
+    }
+
+    fn relative_times(&self) -> bool {
+        self.inner.is_some_and(|f| f.relative_times())
+    }
+
+    fn headers(&self) -> &'static [&'static [u8]] {
+        self.wrapper.headers()
+    }
+
+    fn caveat(&self) -> Option<String> {
+        match self.inner {
+            None => Some(format!(
+                "the lines inside {} are in no format postmortem reads: read as messages at the time the wrapper gives",
+                self.wrapper.description()
+            )),
+            Some(f) => f.caveat(),
+        }
+    }
+}
+
+/// How a wrapper fared on a sample: the format it reads the file with and
+/// the sample lines it opened.
+pub struct WrapScore {
+    pub format: &'static dyn LogFormat,
+    pub opened: usize,
+    pub strong: bool,
+    /// Whether the inner lines are in a format of their own (not a
+    /// fallback, not none).
+    pub inner_specific: bool,
+}
+
+/// The best wrapper for sample `lines`, if one opens at least half of the
+/// non-blank ones and at least one record: the wrapped format (its inner
+/// format detected from the unwrapped lines, `depth` levels of wrappers
+/// deep) and how many lines it opened.
+pub fn detect(lines: &[&[u8]], ctx: &mut TimeCtx, depth: u8) -> Option<WrapScore> {
+    let nonblank = lines.iter().filter(|l| !is_blank(l)).count();
+    if nonblank == 0 {
+        return None;
+    }
+    let mut best: Option<WrapScore> = None;
+    for &wrapper in wrappers() {
+        let mut c = ctx.clone();
+        c.pending.clear();
+        let mut opened = 0usize;
+        let mut texts: Vec<Vec<u8>> = Vec::new();
+        let mut seen = 0usize;
+        for line in lines {
+            if is_blank(line) {
+                continue;
+            }
+            seen += 1;
+            // Most lines so far not opened: not this wrapper.
+            if seen > 32 && 4 * opened < seen {
+                break;
+            }
+            match wrapper.open(line, &mut c) {
+                Envelope::One(inner) => {
+                    opened += 1;
+                    texts.push(inner.text.into_owned());
+                }
+                Envelope::Many(items) => {
+                    opened += 1;
+                    texts.extend(items.into_iter().map(|i| i.text.into_owned()));
+                }
+                Envelope::Held | Envelope::Framing => opened += 1,
+                Envelope::Not => {}
+            }
+        }
+        if texts.is_empty() || 2 * opened < nonblank {
+            continue;
+        }
+        let refs: Vec<&[u8]> = texts.iter().map(|t| t.as_slice()).collect();
+        let mut ic = ctx.clone();
+        let inner = format::detect_at_depth(&refs, &mut ic, depth.saturating_sub(1));
+        let inner_specific = inner.is_some_and(|f| !f.fallback());
+        if !wrapper.strong() && !inner_specific {
+            continue;
+        }
+        let score = WrapScore {
+            format: wrapped(wrapper, inner),
+            opened,
+            strong: wrapper.strong(),
+            inner_specific,
+        };
+        if best.as_ref().is_none_or(|b| score.opened > b.opened) {
+            best = Some(score);
+        }
+    }
+    best
+}
+
+/// An RFC 3339 timestamp at the start of `b` (with its offset: wrappers
+/// write UTC or say their offset), and the rest after one space.
+pub(crate) fn leading_stamp<'a>(b: &'a [u8], ctx: &mut TimeCtx) -> Option<(Micros, &'a [u8])> {
+    let (stamp, used) = parse_iso(b)?;
+    stamp.offset?;
+    let rest = b.get(used..)?;
+    let rest = rest
+        .strip_prefix(b" ")
+        .or_else(|| rest.strip_prefix(b"\t"))?;
+    Some((ctx.resolve(stamp), rest))
+}
+
+/// The JSON object a line holds, its strings borrowed where they have
+/// no escapes; `None` for anything else, cheaply for lines that do not
+/// start with `{`.
+pub(crate) fn json_object(line: &[u8]) -> Option<JsonObject<'_>> {
+    let b = format::lex::trim_ascii(line);
+    let b = b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(b);
+    if b.first() != Some(&b'{') || b.last() != Some(&b'}') {
+        return None;
+    }
+    match serde_json::from_slice::<JsonValue<'_>>(b) {
+        Ok(JsonValue::Object(o)) => Some(o),
+        _ => None,
+    }
+}
+
+/// A string member's text, borrowed where it can be.
+pub(crate) fn str_of<'a>(o: &JsonObject<'a>, key: &str) -> Option<Cow<'a, str>> {
+    o.get(key).and_then(JsonValue::as_text)
+}
+
+/// Text as bytes, borrowed where it can be.
+pub(crate) fn bytes_of(text: Cow<'_, str>) -> Cow<'_, [u8]> {
+    match text {
+        Cow::Borrowed(s) => Cow::Borrowed(s.as_bytes()),
+        Cow::Owned(s) => Cow::Owned(s.into_bytes()),
+    }
+}
+
+/// Text held back by [`Envelope::Held`] lines joined with `last`, the part
+/// that completes them.
+pub(crate) fn joined<'a>(ctx: &mut TimeCtx, last: &'a [u8]) -> Cow<'a, [u8]> {
+    if ctx.pending.is_empty() {
+        Cow::Borrowed(last)
+    } else {
+        let mut all = std::mem::take(&mut ctx.pending);
+        all.extend_from_slice(last);
+        Cow::Owned(all)
+    }
+}
+
+/// Holds `part` until the line that completes it; a runaway (no end in a
+/// megabyte) is let go rather than growing without bound.
+pub(crate) fn hold(ctx: &mut TimeCtx, part: &[u8]) {
+    const MAX_HELD: usize = 1 << 20;
+    if ctx.pending.len() + part.len() > MAX_HELD {
+        ctx.pending.clear();
+    }
+    ctx.pending.extend_from_slice(part);
+}
+
+#[cfg(test)]
+mod tests;
