@@ -167,3 +167,65 @@ fn a_wrapper_around_unknown_text_says_so() {
         "{stderr}"
     );
 }
+
+/// `formats --format json` of one file: (format, lines, records, skipped).
+fn formats_of(path: &Path) -> (String, u64, u64, u64) {
+    let out = ok(&["formats", "--format", "json"], &[path]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let i = &v["inputs"][0];
+    (
+        i["format"].as_str().unwrap_or("-").to_string(),
+        i["lines"].as_u64().unwrap_or(0),
+        i["records"].as_u64().unwrap_or(0),
+        i["skipped"].as_u64().unwrap_or(0),
+    )
+}
+
+#[test]
+fn a_file_that_starts_with_junk_is_read_by_the_format_of_the_rest() {
+    let dir = tempdir();
+    let raw = raw_lines();
+    let mut text = String::new();
+    for i in 0..250 {
+        text.push_str(&format!(
+            "=== banner line {i}: starting log shipper, buffering ===\n"
+        ));
+    }
+    for line in raw.iter().cycle().take(10_000) {
+        text.push_str(line);
+        text.push('\n');
+    }
+    let path = dir.path().join("access.log");
+    std::fs::write(&path, text).unwrap();
+    let (format, lines, records, skipped) = formats_of(&path);
+    assert_eq!(format, "nginx_access");
+    assert_eq!((lines, records, skipped), (10_250, 10_000, 250));
+}
+
+#[test]
+fn mixed_files_keep_every_line_each_format_reads() {
+    let dir = tempdir();
+    // Envoy access lines beside Envoy's own notices (envoyproxy/envoy docs).
+    let envoy = [
+        r#"[2016-04-15T20:17:00.310Z] "POST /api/v1/locations HTTP/2" 204 - 154 0 226 100 "10.0.35.28" "nsq2http" "cc21d9b0-cf5c-432b-8c7e-98aeb7988cd2" "locations" "tcp://10.0.2.1:80""#,
+        "[2019-04-11 00:52:07.980][1][warning][upstream] [source/common/upstream/cluster_manager_impl.cc:500] no healthy host for HTTP connection pool",
+        r#"[2016-04-15T20:17:01.310Z] "GET /api/v1/locations HTTP/2" 503 UH 0 91 0 - "10.0.35.28" "nsq2http" "dd21d9b0-cf5c-432b-8c7e-98aeb7988cd2" "locations" "-""#,
+    ];
+    // ALB lines beside NLB lines (the AWS guides' examples).
+    let lb = [
+        r#"http 2018-07-02T22:23:00.186641Z app/my-loadbalancer/50dc6c495c0c9188 192.168.131.39:2817 10.0.0.1:80 0.000 0.001 0.000 200 200 34 366 "GET http://www.example.com:80/ HTTP/1.1" "curl/7.46.0" - - arn:aws:elasticloadbalancing:us-east-2:123456789012:targetgroup/my-targets/73e2d6bc24d8a067 "Root=1-58337262-36d228ad5d99923122bbe354" "-" "-" 0 2018-07-02T22:22:48.364000Z "forward" "-" "-" "10.0.0.1:80" "200" "-" "-""#,
+        "tls 2.0 2018-12-20T02:59:40 net/my-network-loadbalancer/c6e77e28c25b2234 g3d4b5e8bb8464cd 72.21.218.154:51341 172.100.100.185:443 5 2 98 246 - arn:aws:acm:us-east-2:671290407336:certificate/2a108f19-aded-46b0-8493-c63eb1ef4a99 - ECDHE-RSA-AES128-SHA tlsv12 - my-network-loadbalancer-c6e77e28c25b2234.elb.us-east-2.amazonaws.com - - - 2018-12-20T02:59:30",
+        r#"http 2018-07-02T22:23:01.186641Z app/my-loadbalancer/50dc6c495c0c9188 192.168.131.39:2818 10.0.0.1:80 0.000 0.001 0.000 502 502 34 366 "GET http://www.example.com:80/ HTTP/1.1" "curl/7.46.0" - - arn:aws:elasticloadbalancing:us-east-2:123456789012:targetgroup/my-targets/73e2d6bc24d8a067 "Root=1-58337262-36d228ad5d99923122bbe355" "-" "-" 0 2018-07-02T22:22:48.364000Z "forward" "-" "-" "10.0.0.1:80" "502" "-" "-""#,
+    ];
+    for (name, want, lines) in [("envoy.log", "envoy", &envoy), ("lb.log", "alb", &lb)] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+        let (format, lines, records, skipped) = formats_of(&path);
+        assert_eq!(format, want, "{name}");
+        assert_eq!(
+            (lines, records, skipped),
+            (3, 3, 0),
+            "{name}: every line read"
+        );
+    }
+}

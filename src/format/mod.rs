@@ -382,9 +382,20 @@ pub struct SampleScore {
 /// Scores one format against sample lines (blank lines ignored). The
 /// layout a header line sets holds for the sample's later lines only.
 pub fn score(format: &dyn LogFormat, lines: &[&[u8]], ctx: &mut TimeCtx) -> SampleScore {
+    score_each(format, lines, ctx, |_, _| {})
+}
+
+/// [`score`], telling `each` for every line (by index) whether it was
+/// read (a record, continuation or framing line) and whether as a record.
+fn score_each(
+    format: &dyn LogFormat,
+    lines: &[&[u8]],
+    ctx: &mut TimeCtx,
+    mut each: impl FnMut(usize, (bool, bool)),
+) -> SampleScore {
     let mut s = SampleScore::default();
     let layout = ctx.layout.take();
-    for line in lines {
+    for (i, line) in lines.iter().enumerate() {
         if is_blank(line) {
             continue;
         }
@@ -392,12 +403,19 @@ pub fn score(format: &dyn LogFormat, lines: &[&[u8]], ctx: &mut TimeCtx) -> Samp
         match format.parse(line, ctx) {
             Parsed::Continuation => {
                 if s.records > 0 {
-                    s.continued += 1
+                    s.continued += 1;
+                    each(i, (true, false));
                 }
             }
-            Parsed::Framing => s.framing += 1,
+            Parsed::Framing => {
+                s.framing += 1;
+                each(i, (true, false));
+            }
             Parsed::Unparsed => {}
-            _ => s.records += 1,
+            _ => {
+                s.records += 1;
+                each(i, (true, true));
+            }
         }
     }
     ctx.layout = layout;
@@ -501,24 +519,66 @@ pub fn detect_at_depth(
     }
 }
 
-/// Picks the plain format that reads the most sample lines (records and
-/// continuations), then the one that reads more of them as records, except
-/// that a [fallback](LogFormat::fallback) format does not win on records
-/// alone; with the lines it read. `None` when no format reads a single record.
+/// Picks the plain format for sample `lines`, as it will be read: with the
+/// lines it does not read tried with the other formats ([`PerLine`]). A
+/// format that reads at least half of the lines itself and is no
+/// [fallback](LogFormat::fallback) wins over those that do not (an Envoy
+/// access log beside Envoy's own notices is Envoy's, not timestamped
+/// text); then the one that, with the others' help, reads the most lines;
+/// then the one that reads the most itself, then the one that reads more
+/// of them as records, then the more specific (earlier in [`registry`]).
+/// Returns the lines it reads itself. `None` when no format reads a
+/// single record.
 pub fn detect_plain(lines: &[&[u8]], ctx: &mut TimeCtx) -> Option<(&'static dyn LogFormat, usize)> {
-    let mut best: Option<(&'static dyn LogFormat, (usize, usize))> = None;
+    struct Seen {
+        format: &'static dyn LogFormat,
+        score: SampleScore,
+        read: Vec<bool>,
+    }
+    let mut seen: Vec<Seen> = Vec::new();
+    // Lines some format reads as a record on its own: what a per-line
+    // reader can count on, whatever the file's format.
+    let mut any_record = vec![false; lines.len()];
     for &format in registry() {
-        let s = score(format, lines, ctx);
-        if s.records == 0 {
-            continue;
-        }
-        let records = if format.fallback() { 0 } else { s.records };
-        let key = (s.records + s.continued + s.framing, records);
-        if best.is_none_or(|(_, b)| key > b) {
-            best = Some((format, key));
+        let mut read = vec![false; lines.len()];
+        let foreign_ok =
+            format.headers().is_empty() && !format.needs_next_line() && !format.relative_times();
+        let score = score_each(format, lines, ctx, |i, (r, record)| {
+            read[i] = r;
+            if record && foreign_ok {
+                any_record[i] = true;
+            }
+        });
+        if score.records > 0 {
+            seen.push(Seen {
+                format,
+                score,
+                read,
+            });
         }
     }
-    best.map(|(f, (read, _))| (f, read))
+    let best = seen.iter().max_by_key(|c| {
+        let s = c.score;
+        let own = s.records + s.continued + s.framing;
+        let with_help = c
+            .read
+            .iter()
+            .zip(&any_record)
+            .filter(|(&own, &other)| own || other)
+            .count();
+        let majority = !c.format.fallback() && 2 * own >= s.lines;
+        let records = if c.format.fallback() { 0 } else { s.records };
+        // Ties go to the earlier (more specific) format: `max_by_key`
+        // keeps the last maximum, so the index breaks them.
+        let rank = registry().len()
+            - registry()
+                .iter()
+                .position(|f| f.name() == c.format.name())
+                .unwrap_or(0);
+        (majority, with_help, own, records, rank)
+    })?;
+    let s = best.score;
+    Some((best.format, s.records + s.continued + s.framing))
 }
 
 #[cfg(test)]

@@ -545,8 +545,7 @@ impl BlockTally<'_> {
             if at < s || at > e {
                 continue;
             }
-            let is_bad =
-                *bad.get_or_insert_with(|| self.probe.criterion.bad(request, self.policy));
+            let is_bad = *bad.get_or_insert_with(|| self.probe.criterion.bad(request, self.policy));
             t.requests += 1;
             t.first = min_opt(t.first, Some(at));
             t.last = max_opt(t.last, Some(at));
