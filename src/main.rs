@@ -787,6 +787,14 @@ fn write_format_list(out: &mut dyn Write, after_table: bool) -> io::Result<()> {
     for f in format::registry() {
         writeln!(out, "  {:<14} {}", f.name(), f.description())?;
     }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "Wrappers (the line inside is read by its own format; --log-format takes WRAPPER/FORMAT, e.g. cri/nginx_access):"
+    )?;
+    for w in format::wrap::wrappers() {
+        writeln!(out, "  {:<14} {}", w.name(), w.description())?;
+    }
     Ok(())
 }
 
@@ -908,9 +916,11 @@ fn options(common: &Common) -> Result<(Options, Deferred), Failure> {
         };
         let Some(format) = format::by_name(name) else {
             let names: Vec<&str> = format::registry().iter().map(|f| f.name()).collect();
+            let wrappers: Vec<&str> = format::wrap::wrappers().iter().map(|w| w.name()).collect();
             return Err(Failure::usage(format!(
-                "--log-format: unknown format '{name}' (known: {})",
-                names.join(", ")
+                "--log-format: unknown format '{name}' (known: {}; wrapped as WRAPPER/FORMAT with WRAPPER one of {})",
+                names.join(", "),
+                wrappers.join(", ")
             )));
         };
         if let Some(p) = &path {

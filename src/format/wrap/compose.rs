@@ -23,6 +23,15 @@ impl Wrapper for Compose {
         false
     }
 
+    fn source<'x>(&self, inner: &'x Inner<'_>) -> Option<&'x str> {
+        // `web-1` and `web-2` are replicas of one service: one format.
+        let name = super::field_value(inner, &["service"])?;
+        Some(match name.rsplit_once(['-', '_']) {
+            Some((base, n)) if !base.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => base,
+            _ => name,
+        })
+    }
+
     fn open<'a>(&self, line: &'a [u8], ctx: &mut TimeCtx) -> Envelope<'a> {
         let name_end = line
             .iter()

@@ -27,6 +27,10 @@ impl Wrapper for Journald {
         true
     }
 
+    fn source<'x>(&self, inner: &'x Inner<'_>) -> Option<&'x str> {
+        super::field_value(inner, &["ident", "unit"])
+    }
+
     fn open<'a>(&self, line: &'a [u8], _ctx: &mut TimeCtx) -> Envelope<'a> {
         if memchr::memmem::find(line, b"\"MESSAGE\"").is_none() {
             return Envelope::Not;

@@ -24,6 +24,10 @@ impl Wrapper for Kubectl {
         false
     }
 
+    fn source<'x>(&self, inner: &'x Inner<'_>) -> Option<&'x str> {
+        super::field_value(inner, &["container", "pod"])
+    }
+
     fn open<'a>(&self, line: &'a [u8], ctx: &mut TimeCtx) -> Envelope<'a> {
         let mut rest = line;
         let mut pod = None;

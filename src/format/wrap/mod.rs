@@ -57,6 +57,15 @@ pub trait Wrapper: Send + Sync {
         &[]
     }
 
+    /// Which writer a line comes from, when an envelope interleaves
+    /// several (a compose service, a pod's container, a journald
+    /// identifier): each writer's lines get the inner format detected
+    /// from that writer's lines.
+    fn source<'x>(&self, inner: &'x Inner<'_>) -> Option<&'x str> {
+        let _ = inner;
+        None
+    }
+
     /// Opens the envelope of one line.
     fn open<'a>(&self, line: &'a [u8], ctx: &mut TimeCtx) -> Envelope<'a>;
 }
@@ -132,6 +141,9 @@ pub struct Wrapped {
     /// `None` when no format reads the inner lines: they are messages at
     /// the wrapper's time.
     inner: Option<&'static dyn LogFormat>,
+    /// Writers (see [`Wrapper::source`]) whose lines are in another
+    /// format than `inner`.
+    by_source: Vec<(Box<str>, Option<&'static dyn LogFormat>)>,
     name: &'static str,
     description: &'static str,
 }
@@ -142,27 +154,45 @@ pub fn wrapped(
     wrapper: &'static dyn Wrapper,
     inner: Option<&'static dyn LogFormat>,
 ) -> &'static dyn LogFormat {
+    wrapped_by_source(wrapper, inner, Vec::new())
+}
+
+/// [`wrapped`], with some writers' lines in formats of their own.
+pub fn wrapped_by_source(
+    wrapper: &'static dyn Wrapper,
+    inner: Option<&'static dyn LogFormat>,
+    by_source: Vec<(Box<str>, Option<&'static dyn LogFormat>)>,
+) -> &'static dyn LogFormat {
     static MADE: OnceLock<Mutex<HashMap<String, &'static Wrapped>>> = OnceLock::new();
-    let inner_name = inner.map_or("text", |f| f.name());
-    let name = format!("{}/{inner_name}", wrapper.name());
+    let name_of = |f: Option<&'static dyn LogFormat>| f.map_or("text", |f| f.name());
+    let name = format!("{}/{}", wrapper.name(), name_of(inner));
+    let per_source: Vec<String> = by_source
+        .iter()
+        .map(|(src, f)| format!("{src}: {}", name_of(*f)))
+        .collect();
+    let key = format!("{name} {}", per_source.join(", "));
     let mut made = MADE
         .get_or_init(Default::default)
         .lock()
         .unwrap_or_else(|e| e.into_inner());
-    if let Some(w) = made.get(&name) {
+    if let Some(w) = made.get(&key) {
         return *w;
     }
-    let description = match inner {
+    let mut description = match inner {
         Some(f) => format!("{} inside {}", f.description(), wrapper.description()),
         None => format!("lines in no known format inside {}", wrapper.description()),
     };
+    if !per_source.is_empty() {
+        description.push_str(&format!("; read as their own: {}", per_source.join(", ")));
+    }
     let w: &'static Wrapped = Box::leak(Box::new(Wrapped {
         wrapper,
         inner,
-        name: Box::leak(name.clone().into_boxed_str()),
+        by_source,
+        name: Box::leak(name.into_boxed_str()),
         description: Box::leak(description.into_boxed_str()),
     }));
-    made.insert(name, w);
+    made.insert(key, w);
     w
 }
 
@@ -184,7 +214,22 @@ impl Wrapped {
         (self.wrapper, self.inner)
     }
 
+    /// Every inner format the file's lines are read with.
+    fn inner_formats(&self) -> impl Iterator<Item = &'static dyn LogFormat> + '_ {
+        self.inner
+            .into_iter()
+            .chain(self.by_source.iter().filter_map(|(_, f)| *f))
+    }
+
     fn read<'a>(&self, inner: Inner<'a>, ctx: &mut TimeCtx) -> Parsed<'a> {
+        let format = match self.by_source.is_empty() {
+            true => self.inner,
+            false => self
+                .wrapper
+                .source(&inner)
+                .and_then(|src| self.by_source.iter().find(|(s, _)| **s == *src))
+                .map_or(self.inner, |(_, f)| *f),
+        };
         let Inner {
             text,
             at,
@@ -192,58 +237,60 @@ impl Wrapped {
             fields,
         } = inner;
         match text {
-            Cow::Borrowed(t) => self.read_text(t, at, level, fields, ctx),
-            Cow::Owned(t) => self.read_text(&t, at, level, fields, ctx).into_owned(),
+            Cow::Borrowed(t) => read_text(format, t, at, level, fields, ctx),
+            Cow::Owned(t) => read_text(format, &t, at, level, fields, ctx).into_owned(),
         }
     }
+}
 
-    fn read_text<'t>(
-        &self,
-        text: &'t [u8],
-        at: Option<Micros>,
-        level: Option<Level>,
-        fields: Vec<(Cow<'t, str>, Cow<'t, str>)>,
-        ctx: &mut TimeCtx,
-    ) -> Parsed<'t> {
-        let text = text.strip_suffix(b"\r").unwrap_or(text);
-        if at.is_some() {
-            // Lines without a time of their own take the shipping time.
-            ctx.last_at = at;
-        }
-        let mut parsed = match self.inner {
-            Some(f) => f.parse(text, ctx),
-            None => Parsed::Unparsed,
-        };
-        if matches!(parsed, Parsed::Unparsed) {
-            parsed = format::read_foreign(text, ctx, self.inner);
-        }
-        if matches!(parsed, Parsed::Unparsed) {
-            if let Some(at) = at {
-                if is_blank(text) {
-                    return Parsed::Framing;
-                }
-                parsed = Parsed::Message {
-                    at,
-                    message: Message {
-                        level: None,
-                        text: String::from_utf8_lossy(format::lex::trim_ascii(text)),
-                        fields: Vec::new(),
-                    },
-                };
-            }
-        }
-        if let Parsed::Message { message, .. } = &mut parsed {
-            if message.level.is_none() {
-                message.level = level;
-            }
-            for (k, v) in fields {
-                if !message.fields.iter().any(|(have, _)| *have == k) {
-                    message.fields.push((k, v));
-                }
-            }
-        }
-        parsed
+/// Reads the text inside an envelope with `format`, the envelope's
+/// time, level and fields filling what the text lacks.
+fn read_text<'t>(
+    format: Option<&'static dyn LogFormat>,
+    text: &'t [u8],
+    at: Option<Micros>,
+    level: Option<Level>,
+    fields: Vec<(Cow<'t, str>, Cow<'t, str>)>,
+    ctx: &mut TimeCtx,
+) -> Parsed<'t> {
+    let text = text.strip_suffix(b"\r").unwrap_or(text);
+    if at.is_some() {
+        // Lines without a time of their own take the shipping time.
+        ctx.last_at = at;
     }
+    let mut parsed = match format {
+        Some(f) => f.parse(text, ctx),
+        None => Parsed::Unparsed,
+    };
+    if matches!(parsed, Parsed::Unparsed) {
+        parsed = format::read_foreign(text, ctx, format);
+    }
+    if matches!(parsed, Parsed::Unparsed) {
+        if let Some(at) = at {
+            if is_blank(text) {
+                return Parsed::Framing;
+            }
+            parsed = Parsed::Message {
+                at,
+                message: Message {
+                    level: None,
+                    text: String::from_utf8_lossy(format::lex::trim_ascii(text)),
+                    fields: Vec::new(),
+                },
+            };
+        }
+    }
+    if let Parsed::Message { message, .. } = &mut parsed {
+        if message.level.is_none() {
+            message.level = level;
+        }
+        for (k, v) in fields {
+            if !message.fields.iter().any(|(have, _)| *have == k) {
+                message.fields.push((k, v));
+            }
+        }
+    }
+    parsed
 }
 
 impl LogFormat for Wrapped {
@@ -281,20 +328,31 @@ impl LogFormat for Wrapped {
         }
     }
 
+    /// The front's when any writer's lines are front traffic (an nginx
+    /// service among a compose project's), else the main inner format's.
     fn role(&self) -> Role {
+        if self.inner_formats().any(|f| f.role() == Role::Front) {
+            return Role::Front;
+        }
         self.inner.map_or(Role::Application, |f| f.role())
     }
 
     fn request_role(&self) -> Role {
+        if self
+            .inner_formats()
+            .any(|f| f.request_role() == Role::Front)
+        {
+            return Role::Front;
+        }
         self.inner.map_or(Role::Application, |f| f.request_role())
     }
 
     fn multiline(&self) -> bool {
-        self.inner.is_some_and(|f| f.multiline())
+        self.inner_formats().any(|f| f.multiline())
     }
 
     fn yearless(&self) -> bool {
-        self.inner.is_some_and(|f| f.yearless())
+        self.inner_formats().any(|f| f.yearless())
     }
 
     fn relative_times(&self) -> bool {
@@ -342,6 +400,8 @@ pub fn detect(lines: &[&[u8]], ctx: &mut TimeCtx, depth: u8) -> Option<WrapScore
         c.pending.clear();
         let mut opened = 0usize;
         let mut texts: Vec<Vec<u8>> = Vec::new();
+        // The writer of each text, where the envelope names one.
+        let mut sources: Vec<Option<String>> = Vec::new();
         let mut seen = 0usize;
         for line in lines {
             if is_blank(line) {
@@ -355,11 +415,15 @@ pub fn detect(lines: &[&[u8]], ctx: &mut TimeCtx, depth: u8) -> Option<WrapScore
             match wrapper.open(line, &mut c) {
                 Envelope::One(inner) => {
                     opened += 1;
+                    sources.push(wrapper.source(&inner).map(str::to_string));
                     texts.push(inner.text.into_owned());
                 }
                 Envelope::Many(items) => {
                     opened += 1;
-                    texts.extend(items.into_iter().map(|i| i.text.into_owned()));
+                    for i in items {
+                        sources.push(wrapper.source(&i).map(str::to_string));
+                        texts.push(i.text.into_owned());
+                    }
                 }
                 Envelope::Held | Envelope::Framing => opened += 1,
                 Envelope::Not => {}
@@ -371,12 +435,16 @@ pub fn detect(lines: &[&[u8]], ctx: &mut TimeCtx, depth: u8) -> Option<WrapScore
         let refs: Vec<&[u8]> = texts.iter().map(|t| t.as_slice()).collect();
         let mut ic = ctx.clone();
         let inner = format::detect_at_depth(&refs, &mut ic, depth.saturating_sub(1));
-        let inner_specific = inner.is_some_and(|f| !f.fallback());
+        let by_source = formats_by_source(&refs, &sources, inner, ctx, depth);
+        let inner_specific = inner
+            .into_iter()
+            .chain(by_source.iter().filter_map(|(_, f)| *f))
+            .any(|f| !f.fallback());
         if !wrapper.strong() && !inner_specific {
             continue;
         }
         let score = WrapScore {
-            format: wrapped(wrapper, inner),
+            format: wrapped_by_source(wrapper, inner, by_source),
             opened,
             strong: wrapper.strong(),
             inner_specific,
@@ -386,6 +454,60 @@ pub fn detect(lines: &[&[u8]], ctx: &mut TimeCtx, depth: u8) -> Option<WrapScore
         }
     }
     best
+}
+
+/// The value of the first of `keys` among a line's envelope fields.
+pub(crate) fn field_value<'x>(inner: &'x Inner<'_>, keys: &[&str]) -> Option<&'x str> {
+    keys.iter().find_map(|k| {
+        inner
+            .fields
+            .iter()
+            .find(|(have, _)| have == k)
+            .map(|(_, v)| v.as_ref())
+    })
+}
+
+/// The writers whose sample lines are in another format than the file's
+/// inner format `main` (each writer with lines enough to tell, and in a
+/// format postmortem reads).
+fn formats_by_source(
+    texts: &[&[u8]],
+    sources: &[Option<String>],
+    main: Option<&'static dyn LogFormat>,
+    ctx: &TimeCtx,
+    depth: u8,
+) -> Vec<(Box<str>, Option<&'static dyn LogFormat>)> {
+    /// Lines of a writer needed to detect its format apart.
+    const MIN_SOURCE_LINES: usize = 3;
+    /// Writers told apart, at most (pods of a large deployment).
+    const MAX_SOURCES: usize = 32;
+    let mut groups: Vec<(&str, Vec<&[u8]>)> = Vec::new();
+    for (text, src) in texts.iter().zip(sources) {
+        let Some(src) = src.as_deref() else { continue };
+        if let Some(i) = groups.iter().position(|(s, _)| *s == src) {
+            groups[i].1.push(text);
+        } else if groups.len() < MAX_SOURCES {
+            groups.push((src, vec![text]));
+        }
+    }
+    if groups.len() < 2 {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for (src, lines) in groups {
+        if lines.len() < MIN_SOURCE_LINES {
+            continue;
+        }
+        // A writer whose lines no format reads keeps the file's format.
+        let Some(f) = format::detect_at_depth(&lines, &mut ctx.clone(), depth.saturating_sub(1))
+        else {
+            continue;
+        };
+        if Some(f.name()) != main.map(|m| m.name()) {
+            out.push((src.into(), Some(f)));
+        }
+    }
+    out
 }
 
 /// An RFC 3339 timestamp at the start of `b` (with its offset: wrappers

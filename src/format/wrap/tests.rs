@@ -303,3 +303,35 @@ proptest! {
         let _ = detect(&[line.as_slice()], &mut ctx());
     }
 }
+
+#[test]
+fn each_writer_of_an_interleaved_envelope_gets_its_own_format() {
+    let pg =
+        "2023-10-10 13:55:30.123 UTC [61] LOG:  database system is ready to accept connections";
+    let app = r#"{"time":"2023-10-10T13:55:37Z","level":"error","msg":"upstream timeout"}"#;
+    let mut file = Vec::new();
+    for _ in 0..4 {
+        file.push(format!("web-1  | {NGINX}"));
+        file.push(format!("db-1   | {pg}"));
+        file.push(format!("api-2  | {app}"));
+        file.push(format!("web-2  | {NGINX}"));
+    }
+    let lines: Vec<&[u8]> = file.iter().map(|l| l.as_bytes()).collect();
+    let f = detect(&lines, &mut ctx()).expect("detected");
+    assert!(f.name().starts_with("compose/"), "{}", f.name());
+    // The nginx lines make the file's requests front traffic.
+    assert_eq!(f.request_role(), crate::format::Role::Front);
+    let mut c = ctx();
+    request()
+        .status(502)
+        .client("10.1.2.3")
+        .assert(&f.parse(lines[0], &mut c), &file[0]);
+    message()
+        .at("2023-10-10T13:55:30.123Z")
+        .text_contains("ready to accept connections")
+        .assert(&f.parse(lines[1], &mut c), &file[1]);
+    message()
+        .level(Level::Error)
+        .text("upstream timeout")
+        .assert(&f.parse(lines[2], &mut c), &file[2]);
+}

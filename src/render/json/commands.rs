@@ -23,6 +23,16 @@ pub fn format_list_value() -> Value {
     )
 }
 
+/// `name` and `description` of every wrapper (see `format::wrap`).
+pub fn wrapper_list_value() -> Value {
+    Value::Array(
+        crate::format::wrap::wrappers()
+            .iter()
+            .map(|w| json!({"name": w.name(), "description": w.description()}))
+            .collect(),
+    )
+}
+
 /// `postmortem formats`: each input as in the timeline's `inputs` (with
 /// the first skipped lines when `show_skipped`), the warnings, and with
 /// `list` every supported format. Without an analysis (`--list` alone)
@@ -46,6 +56,7 @@ pub fn formats_document(a: Option<&Analysis>, show_skipped: bool, list: bool) ->
     m.insert("inputs".into(), inputs);
     if list {
         m.insert("formats".into(), format_list_value());
+        m.insert("wrappers".into(), wrapper_list_value());
     }
     m.insert(
         "warnings".into(),
