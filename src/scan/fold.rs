@@ -74,6 +74,9 @@ impl Folder<'_> {
         p.stats.bytes = block.len() as u64;
         ctx.details = false;
         let mut in_record = continues_file;
+        // Where the record being read starts (unknown for one that began
+        // in the block before).
+        let mut record_line: Option<u64> = None;
         let mut lines = Lines::new(block);
         let lookahead = self.format.needs_next_line();
         while let Some((line_no, line)) = lines.next() {
@@ -89,11 +92,25 @@ impl Folder<'_> {
                     // One line, several records: `records` counts lines.
                     let extra = items.len().saturating_sub(1) as u64;
                     for item in items {
-                        self.take(&mut p, &mut ctx, &mut in_record, line_no, line, item);
+                        self.take(
+                            &mut p,
+                            &mut ctx,
+                            (&mut in_record, &mut record_line),
+                            line_no,
+                            line,
+                            item,
+                        );
                     }
                     p.stats.records -= extra.min(p.stats.records);
                 }
-                parsed => self.take(&mut p, &mut ctx, &mut in_record, line_no, line, parsed),
+                parsed => self.take(
+                    &mut p,
+                    &mut ctx,
+                    (&mut in_record, &mut record_line),
+                    line_no,
+                    line,
+                    parsed,
+                ),
             }
         }
         p.stats.ambiguous_zones = ctx.ambiguous;
@@ -106,11 +123,14 @@ impl Folder<'_> {
         &self,
         p: &mut Partial,
         ctx: &mut TimeCtx,
-        in_record: &mut bool,
+        (in_record, record_line): (&mut bool, &mut Option<u64>),
         line_no: u64,
         line: &[u8],
         parsed: Parsed<'_>,
     ) {
+        if parsed.is_record() {
+            *record_line = Some(line_no);
+        }
         match parsed {
             Parsed::Request { at, request } => {
                 p.stats.requests += 1;
@@ -139,7 +159,8 @@ impl Folder<'_> {
             Parsed::Continuation if *in_record => {
                 p.stats.records += 1;
                 p.stats.continued += 1;
-                self.continuation(p, ctx.last_at, line_no, line);
+                // A pattern met in a stack trace is the record's, where it starts.
+                self.continuation(p, ctx.last_at, record_line.unwrap_or(line_no), line);
             }
             _ => {
                 p.stats.skipped += 1;
