@@ -188,6 +188,10 @@ pub enum Parsed<'a> {
     /// it is no record of its own (a header may set how the lines after it
     /// are read: see [`crate::format::LogFormat::headers`]).
     Framing,
+    /// The line starts a record that a later line completes (a CRI `P`
+    /// part, an entry Docker split, the opening of a pretty-printed
+    /// event): read, and the record that completes it is placed here.
+    Held,
     /// The line does not fit the format; it is counted as skipped.
     Unparsed,
     /// One line holding several records: a shipper's envelope that
@@ -212,7 +216,7 @@ impl<'a> Parsed<'a> {
                 }
             }
             Parsed::Batch(items) => items.iter_mut().for_each(|p| p.shift(by)),
-            Parsed::Continuation | Parsed::Framing | Parsed::Unparsed => {}
+            Parsed::Continuation | Parsed::Framing | Parsed::Held | Parsed::Unparsed => {}
         }
     }
 
@@ -288,6 +292,7 @@ impl<'a> Parsed<'a> {
             }
             Parsed::Continuation => Parsed::Continuation,
             Parsed::Framing => Parsed::Framing,
+            Parsed::Held => Parsed::Held,
             Parsed::Unparsed => Parsed::Unparsed,
         }
     }

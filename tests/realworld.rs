@@ -315,8 +315,9 @@ fn read_file(path: &Path, set_dir: &Path, families: &HashMap<String, String>) ->
                 kind: "continuation",
                 ..Got::default()
             },
-            // Read, and no record (W3C directives, table headers).
-            Parsed::Framing => Got {
+            // Read, and no record (W3C directives, table headers, lines
+            // held for a record that never came).
+            Parsed::Framing | Parsed::Held => Got {
                 kind: "framing",
                 ..Got::default()
             },

@@ -407,7 +407,7 @@ fn score_each(
                     each(i, (true, false));
                 }
             }
-            Parsed::Framing => {
+            Parsed::Framing | Parsed::Held => {
                 s.framing += 1;
                 each(i, (true, false));
             }

@@ -11,6 +11,16 @@ use crate::time::{Micros, TimeCtx};
 use super::lines::{display_line, Lines};
 use super::partial::{truncate_chars, AlertSeen, Occurrence, Partial, RunKey, TimeWindow};
 
+/// Where the block's reading stands: inside a record or not, where that
+/// record starts, and where a record being held (see [`Parsed::Held`])
+/// began.
+struct Place {
+    in_record: bool,
+    /// Unknown for a record that began in the block before.
+    record_line: Option<u64>,
+    held_line: Option<u64>,
+}
+
 /// Structured fields kept per event, at most.
 const MAX_EVENT_FIELDS: usize = 16;
 /// Characters kept of a structured field's value.
@@ -73,10 +83,11 @@ impl Folder<'_> {
         let mut p = Partial::new(self.bucket_seconds);
         p.stats.bytes = block.len() as u64;
         ctx.details = false;
-        let mut in_record = continues_file;
-        // Where the record being read starts (unknown for one that began
-        // in the block before).
-        let mut record_line: Option<u64> = None;
+        let mut at = Place {
+            in_record: continues_file,
+            record_line: None,
+            held_line: None,
+        };
         let mut lines = Lines::new(block);
         let lookahead = self.format.needs_next_line();
         while let Some((line_no, line)) = lines.next() {
@@ -92,25 +103,11 @@ impl Folder<'_> {
                     // One line, several records: `records` counts lines.
                     let extra = items.len().saturating_sub(1) as u64;
                     for item in items {
-                        self.take(
-                            &mut p,
-                            &mut ctx,
-                            (&mut in_record, &mut record_line),
-                            line_no,
-                            line,
-                            item,
-                        );
+                        self.take(&mut p, &mut ctx, &mut at, line_no, line, item);
                     }
                     p.stats.records -= extra.min(p.stats.records);
                 }
-                parsed => self.take(
-                    &mut p,
-                    &mut ctx,
-                    (&mut in_record, &mut record_line),
-                    line_no,
-                    line,
-                    parsed,
-                ),
+                parsed => self.take(&mut p, &mut ctx, &mut at, line_no, line, parsed),
             }
         }
         p.stats.ambiguous_zones = ctx.ambiguous;
@@ -123,14 +120,25 @@ impl Folder<'_> {
         &self,
         p: &mut Partial,
         ctx: &mut TimeCtx,
-        (in_record, record_line): (&mut bool, &mut Option<u64>),
+        place: &mut Place,
         line_no: u64,
         line: &[u8],
         parsed: Parsed<'_>,
     ) {
-        if parsed.is_record() {
-            *record_line = Some(line_no);
-        }
+        let Place {
+            in_record,
+            record_line,
+            held_line,
+        } = place;
+        // A record completed by this line starts where its first part was held.
+        let line_no = match parsed.is_record() {
+            true => {
+                let start = held_line.take().unwrap_or(line_no);
+                *record_line = Some(start);
+                start
+            }
+            false => line_no,
+        };
         match parsed {
             Parsed::Request { at, request } => {
                 p.stats.requests += 1;
@@ -156,6 +164,10 @@ impl Folder<'_> {
                 }
             }
             Parsed::Framing => p.stats.framing += 1,
+            Parsed::Held => {
+                p.stats.framing += 1;
+                held_line.get_or_insert(line_no);
+            }
             Parsed::Continuation if *in_record => {
                 p.stats.records += 1;
                 p.stats.continued += 1;

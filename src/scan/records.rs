@@ -120,6 +120,22 @@ pub fn for_each_record(
     Ok(warnings)
 }
 
+/// Lines held for one record, at most: past that they are framing.
+const MAX_HELD_LINES: usize = 256;
+
+/// Gives lines held for a record that never came as framing lines.
+fn flush_held(
+    held: &mut Vec<u64>,
+    source: &str,
+    format: &'static str,
+    each: &mut EachRecord,
+) -> std::io::Result<()> {
+    for line in held.drain(..) {
+        each(source, format, line, &Parsed::Framing)?;
+    }
+    Ok(())
+}
+
 fn dump_file(
     mut op: Opened<'_>,
     opts: &ScanOptions,
@@ -137,6 +153,7 @@ fn dump_file(
     };
     let mut ctx = TimeCtx::new(opts.zone, anchor);
     let mut base = 0u64;
+    let mut held: Vec<u64> = Vec::new();
     let mut block = Some(std::mem::take(&mut op.first_block));
     while let Some(b) = block {
         let mut lines = Lines::new(&b);
@@ -148,10 +165,27 @@ fn dump_file(
                 format.parse(line, &mut ctx)
             };
             let parsed = shifted(parsed, op.skew);
+            let n = base + n;
+            // Lines held for a record a later line completes: the record is
+            // given at the first of them, the others follow it as its
+            // continuation lines.
+            match parsed {
+                Parsed::Held => {
+                    held.push(n);
+                    continue;
+                }
+                Parsed::Framing if !held.is_empty() && held.len() < MAX_HELD_LINES => {
+                    held.push(n);
+                    continue;
+                }
+                ref p if p.is_record() => {}
+                _ => flush_held(&mut held, &op.file.display, format.name(), each)?,
+            }
             let items = match parsed {
                 Parsed::Batch(items) => items,
                 one => vec![one],
             };
+            let first = held.first().copied();
             for parsed in items {
                 if let Some(at) = parsed.at() {
                     ctx.last_at = Some(at);
@@ -162,12 +196,19 @@ fn dump_file(
                         t.add_message(at, false);
                     }
                 }
-                each(&op.file.display, format.name(), base + n, &parsed)?;
+                each(&op.file.display, format.name(), first.unwrap_or(n), &parsed)?;
+            }
+            if first.is_some() {
+                for &line in held.iter().skip(1).chain(std::iter::once(&n)) {
+                    each(&op.file.display, format.name(), line, &Parsed::Continuation)?;
+                }
+                held.clear();
             }
         }
         base += lines.newlines();
         block = op.blocks.next_block();
     }
+    flush_held(&mut held, &op.file.display, format.name(), each)?;
     if let Some(e) = op.blocks.error.take() {
         warnings.push(damage_warning(&op.file, &op.opened, &e));
     }

@@ -23,6 +23,20 @@ pub(crate) fn continues_unless_digit_or_foreign(line: &[u8]) -> Parsed<'static> 
     }
 }
 
+/// True for a line of text with no format of its own that continues the
+/// record before it the way loggers write multi-line records: indented
+/// (Java's `\tat` frames, Python's `  File` lines, Go's `\t/path:line`),
+/// or a Java cause (`Caused by: `). Used where each line carries a time
+/// from an envelope, so the time cannot tell (a container's stack trace,
+/// one line per Docker entry).
+pub(crate) fn looks_continued(line: &[u8]) -> bool {
+    match line.first() {
+        Some(b' ' | b'\t') => !is_blank(line),
+        Some(_) => line.starts_with(b"Caused by: "),
+        None => false,
+    }
+}
+
 /// True for lines that clearly belong to another format: JSON objects,
 /// syslog (`<PRI>` or a year-less `Mar  5 10:00:00` date) and CLF access
 /// lines (`host ident user [10/Oct/2000:13:55:36 -0700] ...`). The

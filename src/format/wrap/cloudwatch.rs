@@ -58,6 +58,13 @@ impl Wrapper for CloudWatch {
         match t.first() {
             Some(b'{') if t.len() > 1 => one_line(t),
             Some(b'"') => member(t, ctx),
+            // An event opens (indented: the document's own brace is not).
+            Some(b'{')
+                if t.len() == 1 && line.first().is_some_and(|b| *b == b' ' || *b == b'\t') =>
+            {
+                set_held(ctx, i64::MIN, b"");
+                Envelope::Held
+            }
             Some(b'{' | b'}' | b'[' | b']') => {
                 let closes = t.first() == Some(&b'}');
                 if closes && held(ctx).is_some() {

@@ -34,16 +34,14 @@ impl Wrapper for Cri {
             [b's', b't', b'd', b'e', b'r', b'r', b' ', r @ ..] => ("stderr", r),
             _ => return Envelope::Not,
         };
-        // The tag is `P` or `F`, possibly with more tags after a colon.
+        // The tag is `P` or `F`, possibly with more tags after a colon;
+        // runtimes before tags were added wrote the line right after the
+        // stream: a whole line.
         let tag_end = rest.iter().position(|&b| b == b' ').unwrap_or(rest.len());
-        let (tag, text) = (
-            &rest[..tag_end],
-            rest.get(tag_end + 1..).unwrap_or_default(),
-        );
-        let partial = match tag.split(|&b| b == b':').next() {
-            Some(b"P") => true,
-            Some(b"F") => false,
-            _ => return Envelope::Not,
+        let (partial, text) = match rest[..tag_end].split(|&b| b == b':').next() {
+            Some(b"P") => (true, rest.get(tag_end + 1..).unwrap_or_default()),
+            Some(b"F") => (false, rest.get(tag_end + 1..).unwrap_or_default()),
+            _ => (false, rest),
         };
         if partial {
             hold(ctx, text);

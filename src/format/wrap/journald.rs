@@ -38,7 +38,8 @@ impl Wrapper for Journald {
         let Some(o) = json_object(line) else {
             return Envelope::Not;
         };
-        let at = ["__REALTIME_TIMESTAMP", "_SOURCE_REALTIME_TIMESTAMP"]
+        // The time the message was logged, else when journald received it.
+        let at = ["_SOURCE_REALTIME_TIMESTAMP", "__REALTIME_TIMESTAMP"]
             .iter()
             .find_map(|k| str_of(&o, k).and_then(|t| epoch_to_micros(&t)));
         if at.is_none() && o.get("__CURSOR").is_none() {

@@ -266,6 +266,11 @@ fn read_text<'t>(
         parsed = format::read_foreign(text, ctx, format);
     }
     if matches!(parsed, Parsed::Unparsed) {
+        // A stack frame shipped as an entry of its own continues the
+        // record before it, whatever time the envelope gave it.
+        if format::lex::looks_continued(text) {
+            return Parsed::Continuation;
+        }
         if let Some(at) = at {
             if is_blank(text) {
                 return Parsed::Framing;
@@ -316,7 +321,8 @@ impl LogFormat for Wrapped {
                     _ => Parsed::Batch(records),
                 }
             }
-            Envelope::Held | Envelope::Framing => Parsed::Framing,
+            Envelope::Held => Parsed::Held,
+            Envelope::Framing => Parsed::Framing,
             // A line outside any envelope (a plain line among wrapped ones).
             Envelope::Not => match self.inner {
                 Some(f) => match f.parse(line, ctx) {

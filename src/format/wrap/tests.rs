@@ -121,7 +121,7 @@ fn split_lines_are_joined() {
     let (a, b) = NGINX.split_at(40);
     let mut c = ctx();
     let first = format!("2023-10-10T13:55:36.4Z stdout P {a}");
-    assert_eq!(cri.parse(first.as_bytes(), &mut c), Parsed::Framing);
+    assert_eq!(cri.parse(first.as_bytes(), &mut c), Parsed::Held);
     let last = format!("2023-10-10T13:55:36.5Z stdout F {b}");
     let p = cri.parse(last.as_bytes(), &mut c);
     request().status(502).client("10.1.2.3").assert(&p, b);
@@ -138,7 +138,7 @@ fn split_lines_are_joined() {
         r#"{{"log":"{}\n","stream":"stdout","time":"2023-10-10T13:55:36Z"}}"#,
         esc(b)
     );
-    assert_eq!(docker.parse(first.as_bytes(), &mut c), Parsed::Framing);
+    assert_eq!(docker.parse(first.as_bytes(), &mut c), Parsed::Held);
     request()
         .status(502)
         .assert(&docker.parse(last.as_bytes(), &mut c), &last);
@@ -334,4 +334,31 @@ fn each_writer_of_an_interleaved_envelope_gets_its_own_format() {
         .level(Level::Error)
         .text("upstream timeout")
         .assert(&f.parse(lines[2], &mut c), &file[2]);
+}
+
+#[test]
+fn a_stack_trace_shipped_line_by_line_continues_its_record() {
+    let docker = by_name("docker/text").unwrap();
+    let entry = |log: &str| {
+        format!(
+            r#"{{"log":"{}\n","stream":"stderr","time":"2018-02-19T23:25:29.1845444Z"}}"#,
+            log.replace('\t', "\\t")
+        )
+    };
+    let mut c = ctx();
+    let head = entry(r#"Exception in thread main java.lang.RuntimeException: boom"#);
+    message()
+        .text_prefix("Exception in thread")
+        .assert(&docker.parse(head.as_bytes(), &mut c), &head);
+    for frame in [
+        "\tat com.example.App.run(App.java:22)",
+        "Caused by: java.io.IOException: reset",
+    ] {
+        let line = entry(frame);
+        assert_eq!(
+            docker.parse(line.as_bytes(), &mut c),
+            Parsed::Continuation,
+            "{line}"
+        );
+    }
 }

@@ -283,7 +283,8 @@ pub fn record_value(
         Parsed::Continuation => {
             m.insert("type".into(), json!("continuation"));
         }
-        Parsed::Framing => {
+        // Held lines the scan could not give to a record.
+        Parsed::Framing | Parsed::Held => {
             m.insert("type".into(), json!("framing"));
         }
         Parsed::Unparsed => {
