@@ -2,7 +2,7 @@
 //! for the Markdown draft (regenerate with `UPDATE_GOLDEN=1 cargo test
 //! --test integration report::`), and the command line around it.
 
-use crate::util::{bin, root, skipped, tempdir};
+use crate::util::{bin, mini, ok, root, skipped, tempdir};
 
 /// Runs `postmortem report ARGS` from the repository root and compares the
 /// draft with `tests/golden/NAME`, or rewrites it under `UPDATE_GOLDEN=1`.
@@ -175,4 +175,143 @@ fn text_timeline_opens_with_the_incident() {
     let second = text.lines().nth(1).unwrap_or("");
     assert!(second.starts_with("Incident 1"), "{text}");
     assert!(second.contains("2024-03-09 08:37:42"), "{second}");
+}
+
+/// `report ARGS PATH` on standard output.
+fn report_md(args: &[&str], path: &std::path::Path) -> String {
+    let mut all = vec!["report"];
+    all.extend(args);
+    String::from_utf8(ok(&all, &[path]).stdout).unwrap()
+}
+
+#[test]
+fn report_shows_every_time_in_the_display_zone_and_names_it_once() {
+    let utc = report_md(&[], &mini());
+    let md = report_md(&["--display-tz", "Europe/Berlin"], &mini());
+    assert!(utc.contains("- **All times UTC.**"), "{utc}");
+    assert!(
+        md.contains("- **All times in Europe/Berlin (UTC+01:00).**"),
+        "{md}"
+    );
+    // Named once: no time elsewhere says UTC.
+    assert_eq!(md.matches("UTC").count(), 1, "{md}");
+    for (want, was) in [
+        // Summary, with the suspect and the likely fix.
+        (
+            "From 09:37:42 to 09:41:20 on 2024-03-09 (3 min 38 s)",
+            "From 08:37:42 to 08:41:20 UTC on 2024-03-09 (3 min 38 s)",
+        ),
+        ("(`deploy.log`:2, 09:36:17)", "(`deploy.log`:2, 08:36:17)"),
+        // Timeline: markers (the peak's own time too) and events.
+        (
+            "- 09:37:42 — **IMPACT BEGINS**",
+            "- 08:37:42 — **IMPACT BEGINS**",
+        ),
+        ("in the 3 min from 09:39:00)", "in the 3 min from 08:39:00)"),
+        ("- 09:36:17 — change:", "- 08:36:17 — change:"),
+        // Impact and detection.
+        (
+            "| Window | 2024-03-09 09:37:42 → 2024-03-09 09:41:20 (3 min 38 s) |",
+            "| Window | 2024-03-09 08:37:42 → 2024-03-09 08:41:20 UTC (3 min 38 s) |",
+        ),
+        (
+            "(alert `HighErrorRate` at 09:40:12)",
+            "(alert `HighErrorRate` at 08:40:12)",
+        ),
+        // Chart rows and the Mermaid axis.
+        ("◀ impact begins 09:37:42", "◀ impact begins 08:37:42"),
+        ("\"09:37\"", "\"08:37\""),
+        ("incident 09:37–09:41\"", "incident 08:37–08:41 UTC\""),
+        // Appendix inputs.
+        ("| First (Europe/Berlin) |", "| First (UTC) |"),
+    ] {
+        assert!(md.contains(want), "missing {want:?} in\n{md}");
+        assert!(utc.contains(was), "missing {was:?} in\n{utc}");
+    }
+    // The chart's header fits its column.
+    let head = md
+        .lines()
+        .find(|l| l.starts_with("Europe/Berlin "))
+        .unwrap_or_else(|| panic!("{md}"));
+    let row = md.lines().find(|l| l.starts_with("09:37 ")).unwrap();
+    assert_eq!(head.find("requests per").map(|p| p > 13), Some(true));
+    assert_eq!(row.find('┃'), Some(13), "{row}");
+    // --local is the machine's zone.
+    let local = String::from_utf8(
+        bin()
+            .args(["report", "--local"])
+            .arg(mini())
+            .env("TZ", "Asia/Kolkata")
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert!(
+        local.contains("All times in Asia/Kolkata (UTC+05:30).")
+            && local.contains("From 14:07:42 to 14:11:20 on 2024-03-09"),
+        "{local}"
+    );
+    let bad = bin()
+        .args(["report", "--display-tz", "Mars/Base"])
+        .arg(mini())
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+/// An nginx access log from 00:00 to 03:00 UTC on 2024-03-31 (Europe/Berlin
+/// springs forward at 01:00 UTC), 20 requests a minute, half of them
+/// failing from 00:50 to 01:10 UTC.
+fn across_spring_forward() -> String {
+    let mut log = String::new();
+    for minute in 0..180 {
+        for k in 0..20 {
+            let (h, m, s) = (minute / 60, minute % 60, k * 3);
+            let failing = (50..70).contains(&minute) && k % 2 == 0;
+            let status = if failing { 503 } else { 200 };
+            log.push_str(&format!(
+                "203.0.113.{} - - [31/Mar/2024:{h:02}:{m:02}:{s:02} +0000] \"GET /api HTTP/1.1\" {status} 512 \"-\" \"curl\" 10.0.1.{}:8080 {status} 0.040 0.040\n",
+                k + 1,
+                k % 3 + 1
+            ));
+        }
+    }
+    log
+}
+
+#[test]
+fn a_daylight_saving_change_inside_the_report_shows_the_offsets() {
+    let dir = tempdir();
+    std::fs::write(dir.path().join("access.log"), across_spring_forward()).unwrap();
+    let md = report_md(&["--display-tz", "Europe/Berlin"], dir.path());
+    // The header names the offset at impact start and says times at the
+    // other one carry theirs.
+    assert!(
+        md.contains("All times in Europe/Berlin (UTC+01:00). The offset changes"),
+        "{md}"
+    );
+    // 20 minutes, not 1 h 20 min, as the offsets show.
+    assert!(
+        md.contains("From 01:50:00 to 03:09:54+02:00 on 2024-03-31 (19 min 54 s)"),
+        "{md}"
+    );
+    assert!(md.contains("- 01:50:00 — **IMPACT BEGINS**"), "{md}");
+    assert!(md.contains("- 03:09:54+02:00 — **IMPACT ENDS**"), "{md}");
+    assert!(md.contains("e.g. 12:00:00+02:00."), "{md}");
+    // Chart labels on both sides of the change.
+    assert!(md.contains("\"01:59\", \"03:00+02:00\""), "{md}");
+    // Without the change in view, no offsets.
+    let summer = report_md(
+        &["--display-tz", "Europe/Berlin", "--since", "01:30"],
+        dir.path(),
+    );
+    assert!(
+        summer.contains("All times in Europe/Berlin (UTC+02:00).**"),
+        "{summer}"
+    );
+    assert!(
+        !summer.contains("daylight") && !summer.contains(":00+0"),
+        "{summer}"
+    );
 }
