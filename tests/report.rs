@@ -315,3 +315,149 @@ fn a_daylight_saving_change_inside_the_report_shows_the_offsets() {
         "{summer}"
     );
 }
+
+/// A folder with the mini fixture's access log (an incident from
+/// 08:37:42) and `files` beside it.
+fn with_access_log(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempdir();
+    std::fs::create_dir_all(dir.path().join("lb")).unwrap();
+    std::fs::copy(
+        mini().join("lb/access.log"),
+        dir.path().join("lb/access.log"),
+    )
+    .unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    dir
+}
+
+/// The change suspects of the top incident: (source, line, the
+/// (source, line) of each reload shown with it).
+type ChangeSuspect = (String, u64, Vec<(String, u64)>);
+
+fn change_suspects(path: &std::path::Path) -> (Vec<ChangeSuspect>, Vec<(String, u64)>) {
+    let out = ok(&["timeline", "--format", "json", "--year", "2024"], &[path]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let at = |v: &serde_json::Value| {
+        (
+            v["source"].as_str().unwrap().to_string(),
+            v["line"].as_u64().unwrap(),
+        )
+    };
+    let suspects = doc["incidents"][0]["suspects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["kind"] == "change")
+        .map(|s| {
+            let (src, line) = at(s);
+            let applied = s["applied"]
+                .as_array()
+                .map(|a| a.iter().map(at).collect())
+                .unwrap_or_default();
+            (src, line, applied)
+        })
+        .collect();
+    let changes = doc["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "change")
+        .map(at)
+        .collect();
+    (suspects, changes)
+}
+
+#[test]
+fn a_reload_that_carries_out_a_change_is_shown_with_it() {
+    let s = |x: &str| x.to_string();
+    // nginx: a weight change in the deploy log, the reload in the error
+    // log of the load balancer that routes to that backend.
+    let (suspects, events) = change_suspects(&mini());
+    assert_eq!(
+        suspects[0],
+        (
+            s("deploy.log"),
+            2,
+            vec![(s("lb/error.log"), 1), (s("lb/error.log"), 2)]
+        ),
+        "{suspects:?}"
+    );
+    assert!(
+        suspects.iter().all(|x| x.0 != "lb/error.log"),
+        "{suspects:?}"
+    );
+    // The timeline keeps every line.
+    for l in [1, 2] {
+        assert!(events.contains(&(s("lb/error.log"), l)), "{events:?}");
+    }
+    let md = report_md(&[], &mini());
+    assert!(
+        md.contains(
+            "   - applied at 08:36:20 by `nginx: reload signalled (nginx -s)` (`lb/error.log`:1)"
+        ),
+        "{md}"
+    );
+    assert!(md.contains("— change: `nginx: reload signalled (nginx -s)`"));
+
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, ChangeSuspect);
+    let cases: [Case; 3] = [
+        // systemd reloads the unit the change named.
+        (
+            "systemd",
+            vec![
+                ("ops.log", "2024-03-09 08:36:17 INFO ops: applied config change to haproxy: weight of web2 set to 10\n"),
+                ("syslog", "Mar  9 08:36:19 lb1 systemd[1]: Reloading haproxy.service - HAProxy Load Balancer...\nMar  9 08:36:19 lb1 systemd[1]: Reloaded haproxy.service - HAProxy Load Balancer.\n"),
+            ],
+            (s("ops.log"), 1, vec![(s("syslog"), 1), (s("syslog"), 2)]),
+        ),
+        // A Kubernetes rollout of the deployment whose image was set.
+        (
+            "kubernetes",
+            vec![
+                ("deploy.log", "2024-03-09T08:35:50Z + kubectl set image deployment/checkout checkout=registry.example.com/checkout:2.5.0\n"),
+                ("rollout.log", "2024-03-09T08:35:52Z Waiting for deployment \"checkout\" rollout to finish: 1 of 3 updated replicas are available...\n2024-03-09T08:36:40Z deployment \"checkout\" successfully rolled out\n"),
+            ],
+            (s("deploy.log"), 1, vec![(s("rollout.log"), 1), (s("rollout.log"), 2)]),
+        ),
+        // HAProxy reloading the configuration the deploy pushed.
+        (
+            "haproxy",
+            vec![
+                ("deploy.log", "2024-03-09 08:36:17,412 INFO deploy: pushed new haproxy.cfg (maxconn 20 on backend app)\n"),
+                ("lb/haproxy.log", "Mar  9 08:36:21 lb haproxy[73]: Reloading HAProxy\n"),
+            ],
+            (s("deploy.log"), 1, vec![(s("lb/haproxy.log"), 1)]),
+        ),
+    ];
+    for (name, files, want) in cases {
+        let dir = with_access_log(&files);
+        let (suspects, events) = change_suspects(dir.path());
+        assert_eq!(suspects, vec![want.clone()], "{name}");
+        for r in &want.2 {
+            assert!(events.contains(r), "{name}: {events:?}");
+        }
+    }
+
+    // A reload of something the change does not name stays apart.
+    let dir = with_access_log(&[
+        ("ops.log", "2024-03-09 08:36:17 INFO ops: applied config change to haproxy: weight of web2 set to 10\n"),
+        ("syslog", "Mar  9 08:36:19 lb1 systemd[1]: Reloading cron.service - Regular background program processing daemon...\n"),
+    ]);
+    let (suspects, _) = change_suspects(dir.path());
+    assert_eq!(
+        suspects,
+        vec![(s("ops.log"), 1, vec![]), (s("syslog"), 1, vec![])],
+        "unrelated"
+    );
+    // So does a reload long after the change (outside the window) or
+    // before it.
+    let dir = with_access_log(&[
+        ("ops.log", "2024-03-09 08:36:17 INFO ops: applied config change to haproxy: weight of web2 set to 10\n"),
+        ("syslog", "Mar  9 08:10:00 lb1 systemd[1]: Reloaded haproxy.service - HAProxy Load Balancer.\n"),
+    ]);
+    let (suspects, _) = change_suspects(dir.path());
+    assert!(suspects.iter().all(|x| x.2.is_empty()), "{suspects:?}");
+    assert_eq!(suspects.len(), 2, "{suspects:?}");
+}

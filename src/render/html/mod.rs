@@ -204,9 +204,17 @@ fn root_cause_section(i: &Incident, r: &Redactor, c: &Clock) -> String {
             let line = sections::suspect_line(su)
                 .map(|(_, l)| inline(&r.apply(&markdown::code(l))))
                 .unwrap_or_default();
+            let applied = sections::applied_text(su, c)
+                .map(|t| {
+                    format!(
+                        "<br><span class=\"applied\">{}</span>",
+                        inline(&r.apply(&t))
+                    )
+                })
+                .unwrap_or_default();
             let _ = writeln!(
                 s,
-                "<tr><td class=\"num\">{}</td><td>{}</td><td>{}</td><td>{line}</td></tr>",
+                "<tr><td class=\"num\">{}</td><td>{}</td><td>{}{applied}</td><td>{line}</td></tr>",
                 su.rank,
                 sections::suspect_label(su.kind),
                 inline(&r.apply(&summary::suspect_headline(su, c)))

@@ -184,6 +184,32 @@ pub(crate) fn suspect_line(s: &suspects::Suspect) -> Option<(&'static str, &str)
     }
 }
 
+/// The reloads or restarts that carried out a change suspect: `applied at
+/// 08:36:20 by `nginx: reload signalled` (`lb/error.log`:1), …`.
+pub(crate) fn applied_text(s: &suspects::Suspect, c: &Clock) -> Option<String> {
+    let Evidence::Event(e) = &s.evidence else {
+        return None;
+    };
+    let first = e.applied.first()?;
+    let by: Vec<String> = e
+        .applied
+        .iter()
+        .map(|r| {
+            format!(
+                "{} ({}:{})",
+                code(r.title.as_deref().unwrap_or(&r.message)),
+                code(&r.source),
+                r.line
+            )
+        })
+        .collect();
+    Some(format!(
+        "applied at {} by {}",
+        c.clock(first.at),
+        by.join(", ")
+    ))
+}
+
 /// Why there is no suspect.
 pub(crate) fn no_suspect_text() -> String {
     format!(
@@ -220,6 +246,9 @@ fn suspects_list(md: &mut String, i: &Incident, c: &Clock) {
             );
             if let Some((what, line)) = suspect_line(s) {
                 let _ = writeln!(md, "   - {what}: {}", code(line));
+            }
+            if let Some(applied) = applied_text(s, c) {
+                let _ = writeln!(md, "   - {applied}");
             }
         }
         if let Some(note) = more_suspects_note(i) {
