@@ -40,7 +40,7 @@ pub fn report(
     let c = &markdown::clock(a, chosen, opts);
     let title = match chosen {
         Some(i) => markdown::incident_title(i, c),
-        None => markdown::QUIET_TITLE.to_string(),
+        None => markdown::quiet_title(a).to_string(),
     };
     let mut body = String::new();
     let section = |body: &mut String, id: &str, html: &str| {

@@ -323,7 +323,7 @@ fn quiet_report(
     command_line: &str,
     c: &Clock,
 ) {
-    header(md, a, QUIET_TITLE, c);
+    header(md, a, quiet_title(a), c);
     md.push('\n');
     quiet_summary(md, a, incidents, selected);
     if let Some((from, to)) = quiet_span(a) {
@@ -357,6 +357,16 @@ fn impact_chart(
 }
 
 pub(crate) const QUIET_TITLE: &str = "Postmortem: no incident detected";
+
+/// The title of a draft without incident: "no incident detected" only
+/// when there was data to judge, never a silent all-clear.
+pub(crate) fn quiet_title(a: &Analysis) -> &'static str {
+    if crate::analysis::coverage::coverage(a).usable() {
+        QUIET_TITLE
+    } else {
+        "Postmortem: no usable data in these logs"
+    }
+}
 
 /// The whole data's span, for the chart of a draft without incident.
 pub(crate) fn quiet_span(a: &Analysis) -> Option<(Micros, Micros)> {
