@@ -1,5 +1,5 @@
-//! The zone times are shown in to people (`--display-tz`, `--local`): text
-//! output only; JSON stays UTC.
+//! The zone times are shown in to people (`--display-tz`, `--local`): the
+//! text output and the report (`render::clock`); JSON stays UTC.
 
 use chrono::{Offset, TimeZone};
 

@@ -56,7 +56,8 @@ const TIMELINE_EXAMPLES: &str = "Examples:
 const REPORT_EXAMPLES: &str = "Examples:
   postmortem report ./incident-logs/ -o POSTMORTEM.md
   postmortem report ./incident-logs/ -o - | less
-  postmortem report --incident 2 --slo 99.95 ./logs/";
+  postmortem report --incident 2 --slo 99.95 ./logs/
+  postmortem report --display-tz Europe/Berlin ./logs/ -o postmortem.html";
 
 const FORMATS_EXAMPLES: &str = "Examples:
   postmortem formats ./incident-logs/
@@ -138,6 +139,8 @@ enum Command {
         /// Keep client addresses and user ids as logged (masked by default; JSON always keeps them).
         #[arg(long)]
         no_redact: bool,
+        #[command(flatten)]
+        display: DisplayArgs,
     },
     /// What each input was read as: format, lines read and skipped, time range.
     #[command(after_help = FORMATS_EXAMPLES)]
@@ -264,7 +267,7 @@ struct Common {
     quiet: bool,
 }
 
-/// The zone times are shown in (text only; JSON stays UTC).
+/// The zone times are shown in (text and the report; JSON stays UTC).
 #[derive(Args)]
 struct DisplayArgs {
     /// Show times in this zone (an IANA name or an offset) instead of UTC.
@@ -504,8 +507,10 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             gate,
             format,
             no_redact,
+            display,
         } => {
             require_paths(&common)?;
+            let zone = display.zone()?;
             // The draft lists every input's SHA-256, computed while reading.
             let analysis = analyze(&common, true)?;
             let incidents = find_incidents(&analysis);
@@ -530,7 +535,10 @@ fn run(cli: Cli) -> Result<u8, Failure> {
                 },
                 |f| f == ReportFormat::Html,
             );
-            let opts = markdown::ReportOptions { redact: !no_redact };
+            let opts = markdown::ReportOptions {
+                redact: !no_redact,
+                zone,
+            };
             let md = if html {
                 html::report(&analysis, &incidents, selected, &reproduce_command(), &opts)
             } else {

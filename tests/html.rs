@@ -365,3 +365,57 @@ fn a_quiet_day_renders_too() {
     assert_eq!(doc.select(&sel("svg#impact-chart")).count(), 1);
     assert!(doc.select(&sel("#appendix h2")).count() == 1);
 }
+
+#[test]
+fn html_shows_times_in_the_display_zone_and_the_chart_axis_too() {
+    let html = stdout(
+        &[
+            "report",
+            "--format",
+            "html",
+            "--display-tz",
+            "Europe/Berlin",
+        ],
+        &mini(),
+    );
+    let doc = Html::parse_document(&html);
+    let text = |css: &str| -> String {
+        doc.select(&sel(css))
+            .flat_map(|e| e.text())
+            .collect::<Vec<_>>()
+            .join(" | ")
+    };
+    assert!(
+        text("header").contains("All times in Europe/Berlin (UTC+01:00)."),
+        "{}",
+        text("header")
+    );
+    // Named once: the page says UTC nowhere else.
+    assert_eq!(html.matches("UTC").count(), 1, "{html}");
+    assert!(text("#summary").contains("From 09:37:42 to 09:41:20 on 2024-03-09"));
+    let heads = text("table.timeline th");
+    assert!(heads.contains("Time (Europe/Berlin)"), "{heads}");
+    let times = text("table.timeline td.time");
+    assert!(times.starts_with("09:36:17"), "{times}");
+    assert!(!times.contains("08:3"), "{times}");
+    let suspects = text("table.suspects");
+    assert!(suspects.contains("09:36:17"), "{suspects}");
+    assert!(text("#impact").contains("09:37:42 → 2024-03-09 09:41:20"));
+    // The chart: its moments, its axis labels and its title.
+    let labels = text("svg g.marker text");
+    assert!(labels.contains("impact begins 09:37:42"), "{labels}");
+    assert!(labels.contains("first alert 09:40:12"), "{labels}");
+    let ticks = text("svg text.tick");
+    assert!(ticks.starts_with("09:"), "{ticks}");
+    assert!(!ticks.contains("08:"), "{ticks}");
+    assert!(text("svg#impact-chart > title").contains("incident window 09:37:42 to 09:41:20"));
+    // The default is UTC, as before.
+    let utc = stdout(&["report", "--format", "html"], &mini());
+    let doc = Html::parse_document(&utc);
+    let ticks: String = doc
+        .select(&sel("svg text.tick"))
+        .flat_map(|t| t.text())
+        .collect();
+    assert!(ticks.starts_with("08:"), "{ticks}");
+    assert!(utc.contains("Time (UTC)"));
+}

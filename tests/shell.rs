@@ -758,3 +758,59 @@ fn timeline_json_is_the_same_whatever_the_display_flags() {
     assert_eq!(plain, shown);
     assert!(Path::new(&m).is_dir());
 }
+
+/// Issue 11, "never a silent all-clear": each way of having nothing to
+/// judge is named, exits 3 and never says "No incident detected"; request
+/// logs missing is said too (with data, so exit 0).
+#[test]
+fn no_usable_data_is_named_and_exits_3() {
+    let dir = crate::util::tempdir();
+    let (empty, binary, app) = (
+        dir.path().join("empty"),
+        dir.path().join("binary"),
+        dir.path().join("app"),
+    );
+    for d in [&empty, &binary, &app] {
+        std::fs::create_dir_all(d).unwrap();
+    }
+    let junk: Vec<u8> = (0..3000u32).map(|i| (i * 7 % 256) as u8).collect();
+    std::fs::write(binary.join("blob.log"), junk).unwrap();
+    std::fs::write(
+        app.join("app.log"),
+        "{\"time\":\"2024-03-09T08:00:00Z\",\"level\":\"info\",\"msg\":\"ok\"}\n",
+    )
+    .unwrap();
+    let m = mini_arg();
+    let (e, b, a) = (
+        empty.to_string_lossy().into_owned(),
+        binary.to_string_lossy().into_owned(),
+        app.to_string_lossy().into_owned(),
+    );
+    let cases: [(Vec<&str>, &str, u8); 4] = [
+        (vec![&e], "no input files were found", exit::NO_DATA),
+        (vec![&b], "nothing readable in 1 input(s)", exit::NO_DATA),
+        (
+            vec!["--since", "2030-01-01", &m],
+            "all 200 timestamped record(s) fall outside --since/--until",
+            exit::NO_DATA,
+        ),
+        (vec![&a], "No request log was recognised", exit::OK),
+    ];
+    for (args, says, code) in cases {
+        for cmd in [&["timeline", "--width", "0"][..], &["report"]] {
+            let mut full = cmd.to_vec();
+            full.extend(args.iter().copied());
+            let out = run(&full);
+            let text = stdout(&out);
+            assert_eq!(out.status.code(), Some(i32::from(code)), "{full:?}: {text}");
+            assert!(text.contains(says), "{full:?}: {text}");
+            assert!(!text.contains("0 inputs … no timestamps"), "{full:?}");
+            if code == exit::NO_DATA {
+                assert!(
+                    !text.to_lowercase().contains("no incident detected"),
+                    "{full:?}: {text}"
+                );
+            }
+        }
+    }
+}

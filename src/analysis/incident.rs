@@ -252,6 +252,8 @@ pub fn find_incidents(a: &Analysis) -> Vec<Incident> {
             windows: &windows,
             source_first: a.source_first(),
             clock_offsets: a.clock_offsets(),
+            hosts: a.hosts(),
+            routes: a.routes(),
         };
         let offset = out.len();
         out.extend(

@@ -65,7 +65,12 @@ fn markers_of(i: &Incident, several: bool) -> Vec<Event> {
         );
     }
     if let Some(p) = &i.peak {
-        push(p.at, Marker::Peak, Severity::Critical, peak(i, p));
+        push(
+            p.at,
+            Marker::Peak,
+            Severity::Critical,
+            peak_text(i, p, &|t| format_clock(t)),
+        );
     }
     if let Some(m) = i
         .mitigated
@@ -146,13 +151,19 @@ pub fn crash_loop_what(i: &Incident) -> String {
     }
 }
 
-fn peak(i: &Incident, p: &super::incident::Peak) -> String {
+/// The PEAK marker's words; `clock` writes its time (UTC here, the
+/// report's zone in a draft).
+pub fn peak_text(
+    i: &Incident,
+    p: &super::incident::Peak,
+    clock: &dyn Fn(Micros) -> String,
+) -> String {
     match (i.kind, p.error_ratio) {
         (IncidentKind::TrafficLoss, _) => format!(
             "lowest traffic: {} requests in the {} from {}",
             group_thousands(p.requests),
             format_duration(p.bucket_seconds),
-            format_clock(p.at)
+            clock(p.at)
         ),
         (IncidentKind::Refusals | IncidentKind::Latency, Some(r)) => format!(
             "{} of requests {} ({} of {} in the {} from {})",
@@ -161,7 +172,7 @@ fn peak(i: &Incident, p: &super::incident::Peak) -> String {
             group_thousands(p.failed),
             group_thousands(p.requests),
             format_duration(p.bucket_seconds),
-            format_clock(p.at)
+            clock(p.at)
         ),
         (_, Some(r)) => format!(
             "error ratio {} ({} of {} requests failed in the {} from {})",
@@ -169,13 +180,13 @@ fn peak(i: &Incident, p: &super::incident::Peak) -> String {
             group_thousands(p.failed),
             group_thousands(p.requests),
             format_duration(p.bucket_seconds),
-            format_clock(p.at)
+            clock(p.at)
         ),
         (_, None) => format!(
             "{} error messages in the {} from {}",
             group_thousands(p.errors),
             format_duration(p.bucket_seconds),
-            format_clock(p.at)
+            clock(p.at)
         ),
     }
 }

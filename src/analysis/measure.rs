@@ -34,6 +34,10 @@ pub struct Measuring<'a> {
     pub source_first: HashMap<String, Micros>,
     /// How far each source's clock seems off.
     pub clock_offsets: HashMap<String, Micros>,
+    /// Each source's host names.
+    pub hosts: HashMap<String, Vec<String>>,
+    /// Each backend's request logs.
+    pub routes: HashMap<String, Vec<String>>,
 }
 
 /// Measures window `idx` of the run (`raw`).
@@ -81,6 +85,8 @@ pub fn measure(ctx: &Measuring, raw: Raw, idx: usize) -> Incident {
         other_windows: &others,
         source_first: &ctx.source_first,
         clock_offsets: &ctx.clock_offsets,
+        hosts: &ctx.hosts,
+        routes: &ctx.routes,
     });
     let kind = crash_loop_kind(ctx, &raw, &imp);
     Incident {

@@ -198,40 +198,58 @@ impl Analysis {
             .map(|i| i.path.as_str())
     }
 
+    /// The names of the host each input seems to come from: the parts of
+    /// its path (folders and file stems: `app-1` of `app/app-1.log` and of
+    /// `app-1/deploy-agent.log`) that fewer than three inputs share (more
+    /// is a category, not a host).
+    pub fn hosts(&self) -> HashMap<String, Vec<String>> {
+        let mut shared: HashMap<String, usize> = HashMap::new();
+        for i in &self.inputs {
+            for p in path_parts(&i.path) {
+                *shared.entry(p).or_insert(0) += 1;
+            }
+        }
+        self.inputs
+            .iter()
+            .map(|i| {
+                let hosts = path_parts(&i.path)
+                    .into_iter()
+                    .filter(|p| shared.get(p).is_some_and(|&n| n < 3))
+                    .collect();
+                (i.path.clone(), hosts)
+            })
+            .collect()
+    }
+
+    /// For each backend, the request logs that routed requests to it.
+    pub fn routes(&self) -> HashMap<String, Vec<String>> {
+        let mut out: HashMap<String, Vec<String>> = HashMap::new();
+        for (source, series) in &self.source_series {
+            for b in series.backend_names() {
+                out.entry(b).or_default().push(source.clone());
+            }
+        }
+        out
+    }
+
     /// How far each source's clock seems off (to subtract from its
     /// times), from the clock-skew estimates: the estimated source itself,
-    /// and the other files of the same host — files that share a name part
-    /// (`app/app-1.log` and `app-1/deploy-agent.log` share `app-1`) that
-    /// fewer than three inputs share (more is a category, not a host).
+    /// and the other files of the same host ([`Analysis::hosts`]).
     pub fn clock_offsets(&self) -> HashMap<String, Micros> {
         let mut out = HashMap::new();
         if self.skews.is_empty() {
             return out;
         }
-        let parts = |path: &str| -> Vec<String> {
-            let mut v: Vec<String> = Vec::new();
-            for p in path.split(['/', ':']) {
-                let stem = p.split('.').next().unwrap_or(p);
-                if !stem.is_empty() && !v.iter().any(|x| x == stem) {
-                    v.push(stem.to_string());
-                }
-            }
-            v
-        };
-        let mut shared: HashMap<String, usize> = HashMap::new();
-        for i in &self.inputs {
-            for p in parts(&i.path) {
-                *shared.entry(p).or_insert(0) += 1;
-            }
-        }
+        let hosts_of = self.hosts();
+        let none = Vec::new();
         for e in &self.skews {
             let lag = e.lag_seconds * crate::time::SEC;
-            let hosts: Vec<String> = parts(&e.source)
-                .into_iter()
-                .filter(|p| shared.get(p).is_some_and(|&n| n < 3))
-                .collect();
+            let hosts = hosts_of.get(&e.source).unwrap_or(&none);
             for i in &self.inputs {
-                let same = i.path == e.source || parts(&i.path).iter().any(|p| hosts.contains(p));
+                let same = i.path == e.source
+                    || hosts_of
+                        .get(&i.path)
+                        .is_some_and(|h| h.iter().any(|p| hosts.contains(p)));
                 if same {
                     out.entry(i.path.clone()).or_insert(lag);
                 }
@@ -247,6 +265,18 @@ impl Analysis {
             .filter_map(|i| i.stats.first.map(|f| (i.path.clone(), f)))
             .collect()
     }
+}
+
+/// The folders and file stems of an input's path, once each, in order.
+fn path_parts(path: &str) -> Vec<String> {
+    let mut v: Vec<String> = Vec::new();
+    for p in path.split(['/', ':']) {
+        let stem = p.split('.').next().unwrap_or(p);
+        if !stem.is_empty() && !v.iter().any(|x| x == stem) {
+            v.push(stem.to_string());
+        }
+    }
+    v
 }
 
 /// The timeline with the incidents' markers, in order.

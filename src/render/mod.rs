@@ -1,6 +1,7 @@
 //! Output: text for people, JSON and NDJSON for tools, and the postmortem
 //! draft in Markdown and HTML.
 
+pub mod clock;
 pub mod html;
 pub mod json;
 pub mod markdown;

@@ -2,6 +2,7 @@
 //! of applying a change (reloads, restarts) below the change itself; and
 //! the change that most likely ended the incident.
 
+use super::applied::{self, applies};
 use super::{EventRef, Evidence, Suspect, SuspectInput, SuspectKind};
 use crate::display::relative;
 use crate::event::{EventKind, Origin};
@@ -121,22 +122,60 @@ pub fn suspects(input: &SuspectInput, out: &mut Vec<Suspect>) {
         .filter(|(_, e)| !is_mechanical(e) && e.origin != Origin::ChangeSource)
         .map(|(_, e)| input.corrected(e))
         .collect();
+    // Next to a change a pattern recognised in the same log, a line no
+    // pattern knows is that change's context (a task header, a recap):
+    // the mechanics, not the change.
+    let mechanical_at: Vec<bool> = changes
+        .iter()
+        .map(|(_, e)| {
+            let context = e.origin == Origin::ChangeSource
+                && changes.iter().any(|(_, c)| {
+                    c.origin != Origin::ChangeSource
+                        && c.source == e.source
+                        && (c.at - e.at).abs() <= 300 * SEC
+                });
+            context || is_mechanical(e)
+        })
+        .collect();
+    // A reload or restart that carries out one of these changes is shown
+    // with it (the closest such change before it), not as a suspect.
+    let ctx = applied::Context {
+        hosts: input.hosts,
+        routes: input.routes,
+    };
+    let mut carried: Vec<Vec<&Event>> = vec![Vec::new(); changes.len()];
+    let mut absorbed = vec![false; changes.len()];
+    for (m, (_, reload)) in changes.iter().enumerate() {
+        // Only a reload or restart itself, not a line that is mechanics
+        // by being next to a change (a config test, a task header).
+        if !mechanical_at[m] || !applied::is_reload(reload) {
+            continue;
+        }
+        let reload_at = input.corrected(reload);
+        let target = changes
+            .iter()
+            .enumerate()
+            .filter(|(c, (_, change))| {
+                !mechanical_at[*c]
+                    && applies(&ctx, reload, reload_at, change, input.corrected(change))
+            })
+            .max_by_key(|(c, (_, change))| (input.corrected(change), std::cmp::Reverse(*c)))
+            .map(|(c, _)| c);
+        if let Some(c) = target {
+            carried[c].push(reload);
+            absorbed[m] = true;
+        }
+    }
     let (mut n_sub, mut n_mech) = (0usize, 0usize);
     let mut seen: Vec<&Event> = Vec::new();
-    for (_, e) in &changes {
+    for (k, (_, e)) in changes.iter().enumerate() {
+        if absorbed[k] {
+            continue;
+        }
         let at = input.corrected(e);
         let before = (start - at).max(0) as f64 / SEC as f64;
         let mut score = 97.0 - 35.0 * (before / CHANGE_LOOKBACK_SECONDS as f64).min(1.0);
-        // Next to a change a pattern recognised in the same log, a line
-        // no pattern knows is that change's context (a task header, a
-        // recap): the mechanics, not the change.
-        let context = e.origin == Origin::ChangeSource
-            && changes.iter().any(|(_, c)| {
-                c.origin != Origin::ChangeSource
-                    && c.source == e.source
-                    && (c.at - e.at).abs() <= 300 * SEC
-            });
-        let mechanical = context || is_mechanical(e);
+        let mechanical = mechanical_at[k];
         let follows_change = mechanical
             && substantive
                 .iter()
@@ -180,6 +219,16 @@ pub fn suspects(input: &SuspectInput, out: &mut Vec<Suspect>) {
         if follows_change {
             why.push_str("; a reload or restart that follows a change");
         }
+        let mut reloads = carried[k].clone();
+        reloads.sort_by(|x, y| (x.at, &x.source, x.line).cmp(&(y.at, &y.source, y.line)));
+        if let Some(first) = reloads.first() {
+            why.push_str(&format!(
+                "; applied {} later (by {} reload or restart line{})",
+                crate::time::format_duration((input.corrected(first) - at).div_euclid(SEC)),
+                reloads.len(),
+                if reloads.len() == 1 { "" } else { "s" }
+            ));
+        }
         out.push(Suspect {
             rank: 0,
             kind: SuspectKind::Change,
@@ -187,6 +236,7 @@ pub fn suspects(input: &SuspectInput, out: &mut Vec<Suspect>) {
             why,
             evidence: Evidence::Event(EventRef {
                 clock_offset_seconds: offset,
+                applied: reloads.into_iter().map(EventRef::of).collect(),
                 ..EventRef::of(e)
             }),
         });

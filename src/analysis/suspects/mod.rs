@@ -7,6 +7,7 @@
 //! scores highest because, in the outages we study, a change is usually the
 //! trigger while backend figures describe the mechanism.
 
+mod applied;
 mod backends;
 mod changes;
 mod crashes;
@@ -64,6 +65,9 @@ pub struct EventRef {
     /// Seconds its source's clock seems ahead (its time was corrected by
     /// this for the ranking), when it seems off.
     pub clock_offset_seconds: Option<i64>,
+    /// For a change: the reloads or restarts that carried it out
+    /// ([`applied`]), oldest first; they are not suspects of their own.
+    pub applied: Vec<EventRef>,
 }
 
 /// Fields that say what a change changed.
@@ -106,6 +110,7 @@ impl EventRef {
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
             clock_offset_seconds: None,
+            applied: Vec::new(),
         }
     }
 }
@@ -170,6 +175,10 @@ pub struct SuspectInput<'a> {
     pub source_first: &'a HashMap<String, Micros>,
     /// Sources whose clock seems off, and by how much (to subtract).
     pub clock_offsets: &'a HashMap<String, Micros>,
+    /// Each source's host names ([`crate::analysis::Analysis::hosts`]).
+    pub hosts: &'a HashMap<String, Vec<String>>,
+    /// Each backend's request logs ([`crate::analysis::Analysis::routes`]).
+    pub routes: &'a HashMap<String, Vec<String>>,
 }
 
 impl SuspectInput<'_> {
@@ -239,6 +248,12 @@ mod tests {
         }
     }
 
+    fn no_hosts() -> &'static HashMap<String, Vec<String>> {
+        static EMPTY: std::sync::OnceLock<HashMap<String, Vec<String>>> =
+            std::sync::OnceLock::new();
+        EMPTY.get_or_init(HashMap::new)
+    }
+
     fn no_offsets() -> &'static HashMap<String, Micros> {
         static EMPTY: std::sync::OnceLock<HashMap<String, Micros>> = std::sync::OnceLock::new();
         EMPTY.get_or_init(HashMap::new)
@@ -283,6 +298,8 @@ mod tests {
             other_windows: &[],
             source_first: firsts,
             clock_offsets: no_offsets(),
+            hosts: no_hosts(),
+            routes: no_hosts(),
         }
     }
 
@@ -366,6 +383,23 @@ mod tests {
             .collect();
         assert_eq!(kinds[0], (SuspectKind::Change, "lb.weight_set".to_string()));
         assert_eq!(kinds[1].0, SuspectKind::BackendImbalance);
+        // In the same log, the reloads carry the change out: shown with it.
+        assert_eq!(suspects.len(), 2, "{suspects:#?}");
+        match &suspects[0].evidence {
+            Evidence::Event(e) => assert_eq!(e.applied.len(), 2),
+            e => panic!("{e:?}"),
+        }
+        assert!(suspects[0]
+            .why
+            .contains("applied 3 s later (by 2 reload or restart lines)"));
+        // A reload elsewhere, of nothing the change names, stays a suspect
+        // below it.
+        let mut elsewhere = events.clone();
+        for e in &mut elsewhere[1..] {
+            e.source = "other/error.log".into();
+        }
+        let (suspects, _) = rank(&input(&elsewhere, &s, &firsts));
+        assert_eq!(suspects.len(), 4, "{suspects:#?}");
         assert!(suspects[2].why.contains("follows a change"));
         // A reload alone is still a suspect.
         let events = vec![event(

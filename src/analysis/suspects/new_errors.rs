@@ -92,6 +92,7 @@ pub fn suspects(input: &SuspectInput, out: &mut Vec<Suspect>) {
                     pattern: None,
                     key_fields: Vec::new(),
                     clock_offset_seconds: None,
+                    applied: Vec::new(),
                     message: t.seen.sample.clone(),
                     title: None,
                 },

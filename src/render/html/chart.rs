@@ -11,8 +11,9 @@ use super::markup::escape;
 use crate::analysis::suspects::Evidence;
 use crate::analysis::{Analysis, Incident};
 use crate::display::{group_thousands, pct};
+use crate::render::clock::Clock;
 use crate::render::markdown::chart::{label, multi_day, rows, Row};
-use crate::time::{format_clock, format_duration, Micros, SEC};
+use crate::time::{format_duration, Micros, SEC};
 
 /// Steps at most (about 4 px each).
 const MAX_STEPS: i64 = 240;
@@ -34,17 +35,17 @@ struct Mark {
 }
 
 /// The incident's moments, as the chart labels them.
-fn marks(i: &Incident) -> Vec<Mark> {
+fn marks(i: &Incident, c: &Clock) -> Vec<Mark> {
     let mut m = vec![Mark {
         at: i.start,
         kind: "impact-begins",
-        label: format!("impact begins {}", format_clock(i.start)),
+        label: format!("impact begins {}", c.clock(i.start)),
     }];
     if let Some(d) = &i.detected {
         m.push(Mark {
             at: d.at,
             kind: "first-alert",
-            label: format!("first alert {}", format_clock(d.at)),
+            label: format!("first alert {}", c.clock(d.at)),
         });
     }
     if let Some(s) = i.suspects.first() {
@@ -58,7 +59,7 @@ fn marks(i: &Incident) -> Vec<Mark> {
             m.push(Mark {
                 at,
                 kind: "top-suspect",
-                label: format!("top suspect: {what} {}", format_clock(at)),
+                label: format!("top suspect: {what} {}", c.clock(at)),
             });
         }
     }
@@ -66,27 +67,27 @@ fn marks(i: &Incident) -> Vec<Mark> {
         m.push(Mark {
             at: f.at,
             kind: "likely-fix",
-            label: format!("likely fix {}", format_clock(f.at)),
+            label: format!("likely fix {}", c.clock(f.at)),
         });
     }
     if let Some(t) = i.mitigated.filter(|&t| t != i.end) {
         m.push(Mark {
             at: t,
             kind: "mitigated",
-            label: format!("mitigated {}", format_clock(t)),
+            label: format!("mitigated {}", c.clock(t)),
         });
     }
     m.push(Mark {
         at: i.end,
         kind: "impact-ends",
-        label: format!("impact ends {}", format_clock(i.end)),
+        label: format!("impact ends {}", c.clock(i.end)),
     });
     m.sort_by_key(|k| k.at);
     m
 }
 
 /// The chart as an `<svg>` element, or a paragraph saying there is no data.
-pub fn svg(a: &Analysis, i: Option<&Incident>, from: Micros, to: Micros) -> String {
+pub fn svg(a: &Analysis, i: Option<&Incident>, from: Micros, to: Micros, c: &Clock) -> String {
     let Some((rows, step)) = rows(a, from, to, MAX_STEPS) else {
         return "<p class=\"no-data\">No requests or messages with times in this span: nothing to chart.</p>\n".to_string();
     };
@@ -103,7 +104,7 @@ pub fn svg(a: &Analysis, i: Option<&Incident>, from: Micros, to: Micros) -> Stri
     if has_latency {
         panels.push("latency");
     }
-    let marks = i.map(marks).unwrap_or_default();
+    let marks = i.map(|i| marks(i, c)).unwrap_or_default();
     let top = if marks.is_empty() {
         12.0
     } else {
@@ -120,11 +121,12 @@ pub fn svg(a: &Analysis, i: Option<&Incident>, from: Micros, to: Micros) -> Stri
     let mut s = String::new();
     let title = match i {
         Some(i) => format!(
-            "Requests, error ratio and latency per {per}, {} to {} UTC; incident window {} to {} shaded",
-            format_clock(t0),
-            format_clock(t0 + rows.len() as i64 * step * SEC),
-            format_clock(i.start),
-            format_clock(i.end)
+            "Requests, error ratio and latency per {per}, {} to {}{}; incident window {} to {} shaded",
+            c.clock(t0),
+            c.clock(t0 + rows.len() as i64 * step * SEC),
+            c.tag(),
+            c.clock(i.start),
+            c.clock(i.end)
         ),
         None => format!("Requests, error ratio and latency per {per} (no incident)"),
     };
@@ -139,16 +141,17 @@ pub fn svg(a: &Analysis, i: Option<&Incident>, from: Micros, to: Micros) -> Stri
         let (x0, x1) = (x(i.start), x(i.end));
         let _ = writeln!(
             s,
-            "<rect class=\"incident-window\" x=\"{x0:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\"><title>incident window {} to {} UTC</title></rect>",
+            "<rect class=\"incident-window\" x=\"{x0:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\"><title>incident window {} to {}{}</title></rect>",
             top - 4.0,
             (x1 - x0).max(1.5),
             height - top - 8.0,
-            format_clock(i.start),
-            format_clock(i.end)
+            c.clock(i.start),
+            c.clock(i.end),
+            c.tag()
         );
     }
 
-    let multi = multi_day(&rows);
+    let multi = multi_day(&rows, c);
     for (n, panel) in panels.iter().enumerate() {
         let y0 = top + n as f64 * (PANEL + GAP) + 14.0;
         let base = y0 + PANEL - 14.0;
@@ -177,7 +180,7 @@ pub fn svg(a: &Analysis, i: Option<&Incident>, from: Micros, to: Micros) -> Stri
                         LEFT + k as f64 * bar_w,
                         base - bh,
                         (bar_w - 0.6).max(0.6),
-                        label(r.start, multi),
+                        label(r.start, multi, c),
                         group_thousands(*v)
                     );
                 }
@@ -249,7 +252,7 @@ pub fn svg(a: &Analysis, i: Option<&Incident>, from: Micros, to: Micros) -> Stri
                 "<text class=\"tick\" x=\"{:.1}\" y=\"{:.1}\">{}</text>",
                 LEFT + k as f64 * bar_w,
                 base + 12.0,
-                label(r.start, multi)
+                label(r.start, multi, c)
             );
         }
         s.push_str("</g>\n");

@@ -18,10 +18,9 @@ pub mod markup;
 use std::fmt::Write as _;
 
 use crate::analysis::{Analysis, Incident};
-use crate::display::date_time;
+use crate::render::clock::Clock;
 use crate::render::markdown::{self, appendix, sections, summary, timeline, ReportOptions};
 use crate::render::redact::Redactor;
-use crate::time::{format_clock, format_date};
 use crate::GENERATED_BY;
 
 use markup::{blocks, escape, inline};
@@ -38,9 +37,10 @@ pub fn report(
 ) -> String {
     let r = markdown::redactor(a, incidents, command_line, opts);
     let chosen = markdown::chosen(incidents, selected);
+    let c = &markdown::clock(a, chosen, opts);
     let title = match chosen {
-        Some(i) => markdown::incident_title(i),
-        None => markdown::QUIET_TITLE.to_string(),
+        Some(i) => markdown::incident_title(i, c),
+        None => markdown::quiet_title(a).to_string(),
     };
     let mut body = String::new();
     let section = |body: &mut String, id: &str, html: &str| {
@@ -54,7 +54,7 @@ pub fn report(
     };
 
     let mut head = String::new();
-    markdown::header(&mut head, a, &title);
+    markdown::header(&mut head, a, &title, c);
     if let Some(i) = chosen {
         markdown::incident_meta(&mut head, incidents, i);
     }
@@ -66,20 +66,28 @@ pub fn report(
 
     match chosen {
         Some(i) => {
-            section(&mut body, "summary", &md(&|m| summary::summary(m, a, i)));
+            section(&mut body, "summary", &md(&|m| summary::summary(m, a, i, c)));
             if incidents.len() > 1 {
                 section(
                     &mut body,
                     "other-incidents",
-                    &md(&|m| summary::others(m, incidents, i)),
+                    &md(&|m| summary::others(m, incidents, i, c)),
                 );
             }
             let (from, to) = markdown::chart_span(i);
-            section(&mut body, "chart", &chart_section(a, Some(i), from, to));
-            section(&mut body, "timeline", &timeline_section(a, i, &r));
-            section(&mut body, "impact", &md(&|m| sections::impact_table(m, i)));
-            section(&mut body, "detection", &md(&|m| sections::detection(m, i)));
-            section(&mut body, "root-cause", &root_cause_section(i, &r));
+            section(&mut body, "chart", &chart_section(a, Some(i), from, to, c));
+            section(&mut body, "timeline", &timeline_section(a, i, &r, c));
+            section(
+                &mut body,
+                "impact",
+                &md(&|m| sections::impact_table(m, i, c)),
+            );
+            section(
+                &mut body,
+                "detection",
+                &md(&|m| sections::detection(m, i, c)),
+            );
+            section(&mut body, "root-cause", &root_cause_section(i, &r, c));
             section(&mut body, "measures", &md(&|m| sections::measures(m, i)));
         }
         None => {
@@ -89,14 +97,14 @@ pub fn report(
                 &md(&|m| markdown::quiet_summary(m, a, incidents, selected)),
             );
             if let Some((from, to)) = markdown::quiet_span(a) {
-                section(&mut body, "chart", &chart_section(a, None, from, to));
+                section(&mut body, "chart", &chart_section(a, None, from, to, c));
             }
         }
     }
     section(
         &mut body,
         "appendix",
-        &md(&|m| appendix::appendix(m, a, incidents, chosen, command_line)),
+        &md(&|m| appendix::appendix(m, a, incidents, chosen, command_line, c)),
     );
 
     let mut html = String::with_capacity(body.len() + STYLE.len() + 512);
@@ -123,28 +131,32 @@ pub fn report(
     html
 }
 
-fn chart_section(a: &Analysis, i: Option<&Incident>, from: i64, to: i64) -> String {
+fn chart_section(a: &Analysis, i: Option<&Incident>, from: i64, to: i64, c: &Clock) -> String {
     let mut s = String::from("<h2 id=\"impact-chart-heading\">Impact chart</h2>\n<figure>\n");
-    s.push_str(&chart::svg(a, i, from, to));
+    s.push_str(&chart::svg(a, i, from, to, c));
     s.push_str("<figcaption>Bars: requests per step (error-level messages without request logs); red line: error ratio; green and purple: latency p50 and p99. The shaded band is the incident window; dashed lines mark its moments.</figcaption>\n</figure>\n");
     s
 }
 
 /// The Timeline: the Markdown draft's lines as a table.
-fn timeline_section(a: &Analysis, i: &Incident, r: &Redactor) -> String {
-    let (lines, dropped) = timeline::lines(a, i);
+fn timeline_section(a: &Analysis, i: &Incident, r: &Redactor, c: &Clock) -> String {
+    let (lines, dropped) = timeline::lines(a, i, c);
     let multi_day = match (lines.first(), lines.last()) {
-        (Some(f), Some(l)) => format_date(f.0) != format_date(l.0),
+        (Some(f), Some(l)) => !c.same_date(f.0, l.0),
         _ => false,
     };
     let mut s = String::from("<h2 id=\"timeline-heading\">Timeline</h2>\n");
     s.push_str("<div class=\"table\"><table class=\"timeline\">\n");
     if !multi_day {
         if let Some((at, _)) = lines.first() {
-            let _ = writeln!(s, "<caption>{}</caption>", format_date(*at));
+            let _ = writeln!(s, "<caption>{}</caption>", c.date(*at));
         }
     }
-    s.push_str("<thead><tr><th scope=\"col\">Time (UTC)</th><th scope=\"col\">Event</th></tr></thead>\n<tbody>\n");
+    let _ = writeln!(
+        s,
+        "<thead><tr><th scope=\"col\">Time ({})</th><th scope=\"col\">Event</th></tr></thead>\n<tbody>",
+        escape(&c.column())
+    );
     for (at, text) in &lines {
         let mut class = Vec::new();
         if text.starts_with("**") {
@@ -154,9 +166,9 @@ fn timeline_section(a: &Analysis, i: &Incident, r: &Redactor) -> String {
             class.push("inside");
         }
         let when = if multi_day {
-            date_time(*at)
+            c.date_time(*at)
         } else {
-            format_clock(*at)
+            c.clock(*at)
         };
         let _ = writeln!(
             s,
@@ -178,7 +190,7 @@ fn timeline_section(a: &Analysis, i: &Incident, r: &Redactor) -> String {
 
 /// Root Cause and Resolution: the suspects as a table, then the
 /// Markdown draft's resolution.
-fn root_cause_section(i: &Incident, r: &Redactor) -> String {
+fn root_cause_section(i: &Incident, r: &Redactor, c: &Clock) -> String {
     let mut s =
         String::from("<h2 id=\"root-cause-and-resolution\">Root Cause and Resolution</h2>\n");
     if i.suspects.is_empty() {
@@ -192,12 +204,20 @@ fn root_cause_section(i: &Incident, r: &Redactor) -> String {
             let line = sections::suspect_line(su)
                 .map(|(_, l)| inline(&r.apply(&markdown::code(l))))
                 .unwrap_or_default();
+            let applied = sections::applied_text(su, c)
+                .map(|t| {
+                    format!(
+                        "<br><span class=\"applied\">{}</span>",
+                        inline(&r.apply(&t))
+                    )
+                })
+                .unwrap_or_default();
             let _ = writeln!(
                 s,
-                "<tr><td class=\"num\">{}</td><td>{}</td><td>{}</td><td>{line}</td></tr>",
+                "<tr><td class=\"num\">{}</td><td>{}</td><td>{}{applied}</td><td>{line}</td></tr>",
                 su.rank,
                 sections::suspect_label(su.kind),
-                inline(&r.apply(&summary::suspect_headline(su)))
+                inline(&r.apply(&summary::suspect_headline(su, c)))
             );
         }
         s.push_str("</tbody></table></div>\n");
@@ -206,7 +226,7 @@ fn root_cause_section(i: &Incident, r: &Redactor) -> String {
         }
     }
     let mut m = String::new();
-    sections::resolution(&mut m, i);
+    sections::resolution(&mut m, i, c);
     s.push_str(&blocks(&r.apply(&m)));
     s
 }
@@ -261,7 +281,10 @@ mod tests {
             &inc,
             None,
             "postmortem report logs/",
-            &ReportOptions { redact: false },
+            &ReportOptions {
+                redact: false,
+                ..ReportOptions::default()
+            },
         );
         assert!(raw.contains("user_id=u77"));
         // Balanced: every section closed, one main.

@@ -37,6 +37,18 @@ fn event_ref_fields(m: &mut Map<String, Value>, e: &EventRef) {
     if let Some(o) = e.clock_offset_seconds {
         m.insert("clock_offset_seconds".into(), json!(o));
     }
+    if !e.applied.is_empty() {
+        let applied: Vec<Value> = e
+            .applied
+            .iter()
+            .map(|r| {
+                let mut a = Map::new();
+                event_ref_fields(&mut a, r);
+                Value::Object(a)
+            })
+            .collect();
+        m.insert("applied".into(), Value::Array(applied));
+    }
 }
 
 /// One suspect as JSON: rank, kind, why, then its evidence.

@@ -6,7 +6,8 @@ use std::fmt::Write as _;
 use super::{code, code_cell, input_hash};
 use crate::analysis::incident::{self, Method};
 use crate::analysis::{detect, impact, Analysis, Incident, IncidentKind};
-use crate::display::{date_time, group_thousands, pct, trim_float};
+use crate::display::{group_thousands, pct, trim_float};
+use crate::render::clock::Clock;
 use crate::render::sanitize_for_terminal;
 use crate::time::format_duration;
 
@@ -16,14 +17,15 @@ pub(crate) fn appendix(
     incidents: &[Incident],
     i: Option<&Incident>,
     command_line: &str,
+    c: &Clock,
 ) {
     let _ = writeln!(md, "## Appendix\n");
     let method = i
         .map(|i| i.method.clone())
         .or_else(|| incidents.first().map(|i| i.method.clone()));
     method_section(md, a, method.as_ref());
-    data_gaps(md, a, i, method.as_ref());
-    inputs(md, a);
+    data_gaps(md, a, i, method.as_ref(), c);
+    inputs(md, a, c);
     reproduce(md, command_line);
 }
 
@@ -110,7 +112,13 @@ fn method_section(md: &mut String, a: &Analysis, method: Option<&Method>) {
 }
 
 /// What the logs could not show, and what went wrong reading them.
-fn data_gaps(md: &mut String, a: &Analysis, i: Option<&Incident>, method: Option<&Method>) {
+fn data_gaps(
+    md: &mut String,
+    a: &Analysis,
+    i: Option<&Incident>,
+    method: Option<&Method>,
+    c: &Clock,
+) {
     let _ = writeln!(md, "### Data gaps and warnings\n");
     let mut notes: Vec<String> = Vec::new();
     // An incident's warnings include the method's.
@@ -130,8 +138,8 @@ fn data_gaps(md: &mut String, a: &Analysis, i: Option<&Incident>, method: Option
                     .as_ref()
                     .map(|s| format!("in {} ", code(s)))
                     .unwrap_or_default(),
-                date_time(p.start),
-                date_time(p.end),
+                c.date_time(p.start),
+                c.date_time(p.end),
                 group_thousands(p.lost)
             ));
         }
@@ -158,11 +166,12 @@ fn data_gaps(md: &mut String, a: &Analysis, i: Option<&Incident>, method: Option
 }
 
 /// The inputs with their formats, ranges and hashes.
-fn inputs(md: &mut String, a: &Analysis) {
+fn inputs(md: &mut String, a: &Analysis, c: &Clock) {
     let _ = writeln!(md, "### Inputs\n");
     let _ = writeln!(
         md,
-        "| Path | Format | Lines | First (UTC) | Last (UTC) | SHA-256 |"
+        "| Path | Format | Lines | First ({zone}) | Last ({zone}) | SHA-256 |",
+        zone = c.column()
     );
     let _ = writeln!(md, "|---|---|---:|---|---|---|");
     for inp in &a.inputs {
@@ -172,8 +181,14 @@ fn inputs(md: &mut String, a: &Analysis) {
             code_cell(&inp.path),
             inp.format.unwrap_or("not read"),
             group_thousands(inp.stats.lines),
-            inp.stats.first.map(date_time).unwrap_or_else(|| "-".into()),
-            inp.stats.last.map(date_time).unwrap_or_else(|| "-".into()),
+            inp.stats
+                .first
+                .map(|t| c.date_time(t))
+                .unwrap_or_else(|| "-".into()),
+            inp.stats
+                .last
+                .map(|t| c.date_time(t))
+                .unwrap_or_else(|| "-".into()),
             code_cell(&input_hash(inp))
         );
     }

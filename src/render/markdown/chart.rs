@@ -6,8 +6,9 @@ use std::fmt::Write as _;
 use super::CHART_ROWS;
 use crate::analysis::{Analysis, Incident};
 use crate::display::{group_thousands, pct};
+use crate::render::clock::Clock;
 use crate::series::Histogram;
-use crate::time::{format_clock, format_date, format_duration, Micros, SEC};
+use crate::time::{format_duration, Micros, SEC};
 
 /// One time step of a chart: the series' buckets added up.
 pub(crate) struct Row {
@@ -70,7 +71,7 @@ pub(crate) fn rows(
 
 /// A text chart of traffic and error ratio, one row per time step, the
 /// incident window marked with `┃`.
-pub fn chart(a: &Analysis, i: Option<&Incident>, from: Micros, to: Micros) -> String {
+pub fn chart(a: &Analysis, i: Option<&Incident>, from: Micros, to: Micros, c: &Clock) -> String {
     let Some((rows, step)) = rows(a, from, to, CHART_ROWS) else {
         return "```\n(no data)\n```\n".to_string();
     };
@@ -91,31 +92,40 @@ pub fn chart(a: &Analysis, i: Option<&Incident>, from: Micros, to: Micros) -> St
             "█".repeat(filled.min(width))
         }
     };
-    let multi_day = multi_day(&rows);
+    let multi_day = multi_day(&rows, c);
+    let labels: Vec<String> = rows.iter().map(|r| label(r.start, multi_day, c)).collect();
+    // The label column fits the zone's name and labels with an offset (a
+    // daylight-saving change); 11 (`MM-DD HH:MM`) at least.
+    let zone = c.column();
+    let lw = labels
+        .iter()
+        .map(|l| l.chars().count())
+        .chain([zone.chars().count()])
+        .max()
+        .unwrap_or(0)
+        .max(11);
     let mut out = String::from("```\n");
     let per = format_duration(step);
     let head = if requests_mode {
         format!(
-            "{:<11}  {:<20} {:>9}   error ratio (█ = {})",
-            "UTC",
+            "{zone:<lw$}  {:<20} {:>9}   error ratio (█ = {})",
             format!("requests per {per}"),
             "",
             pct(ratio_scale / 24.0),
         )
     } else {
-        format!("{:<11}  errors per {per}", "UTC")
+        format!("{zone:<lw$}  errors per {per}")
     };
     out.push_str(head.trim_end());
     out.push('\n');
-    for r in &rows {
+    for (r, label) in rows.iter().zip(&labels) {
         let end = r.start + step * SEC;
-        let label = label(r.start, multi_day);
         let inside = i.is_some_and(|i| r.start <= i.end && end > i.start);
         let mark = if inside { '┃' } else { ' ' };
         let mut line = if requests_mode {
             let ratio = r.error_ratio();
             format!(
-                "{label:<11}{mark} {:<20} {:>9}   {:<24} {:>7}",
+                "{label:<lw$}{mark} {:<20} {:>9}   {:<24} {:>7}",
                 bar(r.requests as f64 / max_req as f64, 20),
                 group_thousands(r.requests),
                 ratio.map(|x| bar(x / ratio_scale, 24)).unwrap_or_default(),
@@ -123,7 +133,7 @@ pub fn chart(a: &Analysis, i: Option<&Incident>, from: Micros, to: Micros) -> St
             )
         } else {
             format!(
-                "{label:<11}{mark} {:<20} {:>9}",
+                "{label:<lw$}{mark} {:<20} {:>9}",
                 bar(r.errors as f64 / max_err as f64, 20),
                 group_thousands(r.errors)
             )
@@ -132,11 +142,11 @@ pub fn chart(a: &Analysis, i: Option<&Incident>, from: Micros, to: Micros) -> St
             let mut notes = Vec::new();
             let within = |t: Micros| t >= r.start && t < end;
             if within(i.start) {
-                notes.push(format!("impact begins {}", format_clock(i.start)));
+                notes.push(format!("impact begins {}", c.clock(i.start)));
             }
             if let Some(d) = &i.detected {
                 if within(d.at) {
-                    notes.push(format!("detected {}", format_clock(d.at)));
+                    notes.push(format!("detected {}", c.clock(d.at)));
                 }
             }
             if let Some(p) = &i.peak {
@@ -146,11 +156,11 @@ pub fn chart(a: &Analysis, i: Option<&Incident>, from: Micros, to: Micros) -> St
             }
             if let Some(m) = i.mitigated {
                 if within(m) && m != i.end {
-                    notes.push(format!("mitigated {}", format_clock(m)));
+                    notes.push(format!("mitigated {}", c.clock(m)));
                 }
             }
             if within(i.end) {
-                notes.push(format!("impact ends {}", format_clock(i.end)));
+                notes.push(format!("impact ends {}", c.clock(i.end)));
             }
             if !notes.is_empty() {
                 let _ = write!(line, "  ◀ {}", notes.join(", "));
@@ -163,20 +173,22 @@ pub fn chart(a: &Analysis, i: Option<&Incident>, from: Micros, to: Micros) -> St
     out
 }
 
-/// Whether the rows span more than one day (labels then carry the date).
-pub(crate) fn multi_day(rows: &[Row]) -> bool {
+/// Whether the rows span more than one day in the report's zone (labels
+/// then carry the date).
+pub(crate) fn multi_day(rows: &[Row], c: &Clock) -> bool {
     match (rows.first(), rows.last()) {
-        (Some(f), Some(l)) => format_date(f.start) != format_date(l.start),
+        (Some(f), Some(l)) => !c.same_date(f.start, l.start),
         _ => false,
     }
 }
 
-/// A row's time label: `HH:MM`, or `MM-DD HH:MM` over several days.
-pub(crate) fn label(at: Micros, multi_day: bool) -> String {
+/// A row's time label: `HH:MM`, or `MM-DD HH:MM` over several days (with
+/// the offset when it is not the header's).
+pub(crate) fn label(at: Micros, multi_day: bool, c: &Clock) -> String {
     if multi_day {
-        format!("{} {}", &format_date(at)[5..], &format_clock(at)[..5])
+        format!("{} {}", c.month_day(at), c.hour_minute(at))
     } else {
-        format_clock(at)[..5].to_string()
+        c.hour_minute(at)
     }
 }
 
@@ -185,22 +197,23 @@ pub(crate) fn label(at: Micros, multi_day: bool) -> String {
 /// axis, scaled so that the top of the axis is its peak (Mermaid's chart
 /// has one y axis; the title says the scale). Without requests, the
 /// error-level messages per step as bars.
-pub fn mermaid(a: &Analysis, i: Option<&Incident>, from: Micros, to: Micros) -> String {
+pub fn mermaid(a: &Analysis, i: Option<&Incident>, from: Micros, to: Micros, c: &Clock) -> String {
     let Some((rows, step)) = rows(a, from, to, CHART_ROWS) else {
         return String::new();
     };
-    let multi_day = multi_day(&rows);
+    let multi_day = multi_day(&rows, c);
     let labels: Vec<String> = rows
         .iter()
-        .map(|r| format!("\"{}\"", label(r.start, multi_day)))
+        .map(|r| format!("\"{}\"", label(r.start, multi_day, c)))
         .collect();
     let per = format_duration(step);
     let window = i
         .map(|i| {
             format!(
-                ", incident {}–{} UTC",
-                &format_clock(i.start)[..5],
-                &format_clock(i.end)[..5]
+                ", incident {}–{}{}",
+                c.hour_minute(i.start),
+                c.hour_minute(i.end),
+                c.tag()
             )
         })
         .unwrap_or_default();

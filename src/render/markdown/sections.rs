@@ -7,19 +7,21 @@ use super::summary::suspect_headline;
 use super::{code, code_cell, ms, MAX_SUSPECTS};
 use crate::analysis::suspects::{self, Evidence, SuspectKind};
 use crate::analysis::{impact, Incident, IncidentKind};
-use crate::display::{date_time, group_thousands, pct, pct2, relative, trim_float};
-use crate::time::{format_clock, format_duration};
+use crate::display::{group_thousands, pct, pct2, relative, trim_float};
+use crate::render::clock::Clock;
+use crate::time::format_duration;
 
-pub(crate) fn impact_table(md: &mut String, i: &Incident) {
+pub(crate) fn impact_table(md: &mut String, i: &Incident, c: &Clock) {
     let imp = &i.impact;
     let _ = writeln!(md, "## Impact\n");
     let _ = writeln!(md, "| Measure | Value |");
     let _ = writeln!(md, "|---|---|");
     let _ = writeln!(
         md,
-        "| Window | {} → {} UTC ({}) |",
-        date_time(i.start),
-        date_time(i.end),
+        "| Window | {} → {}{} ({}) |",
+        c.date_time(i.start),
+        c.date_time(i.end),
+        c.tag(),
         format_duration(i.duration_seconds())
     );
     if i.kind != IncidentKind::ErrorsFromAppLogs {
@@ -94,7 +96,7 @@ pub(crate) fn impact_table(md: &mut String, i: &Incident) {
                 md,
                 "| Peak ({} bucket) | {what} at {} |",
                 format_duration(p.bucket_seconds),
-                format_clock(p.at)
+                c.clock(p.at)
             );
         }
     }
@@ -106,7 +108,7 @@ pub(crate) fn impact_table(md: &mut String, i: &Incident) {
     let _ = writeln!(md, "| Revenue or user-facing cost | TODO |\n");
 }
 
-pub(crate) fn detection(md: &mut String, i: &Incident) {
+pub(crate) fn detection(md: &mut String, i: &Incident, c: &Clock) {
     let _ = writeln!(md, "## Detection and response\n");
     let _ = writeln!(md, "| Metric | Value |");
     let _ = writeln!(md, "|---|---|");
@@ -115,13 +117,13 @@ pub(crate) fn detection(md: &mut String, i: &Incident) {
             "−{} (alert {} at {}, before the first failed request)",
             format_duration(-t),
             code_cell(&d.alert),
-            format_clock(d.at)
+            c.clock(d.at)
         ),
         (Some(d), Some(t)) => format!(
             "{} (alert {} at {})",
             format_duration(t),
             code_cell(&d.alert),
-            format_clock(d.at)
+            c.clock(d.at)
         ),
         _ => "no alert in the logs (TODO: how was it noticed?)".to_string(),
     };
@@ -130,7 +132,7 @@ pub(crate) fn detection(md: &mut String, i: &Incident) {
         "| Time to detect (first alert − impact start) | {ttd} |"
     );
     let ttm = match (i.mitigated, i.metrics.time_to_mitigate_seconds) {
-        (Some(m), Some(t)) => format!("{} ({})", format_duration(t), format_clock(m)),
+        (Some(m), Some(t)) => format!("{} ({})", format_duration(t), c.clock(m)),
         _ => "n/a".to_string(),
     };
     let _ = writeln!(
@@ -141,7 +143,7 @@ pub(crate) fn detection(md: &mut String, i: &Incident) {
         md,
         "| Time to recover (impact end − impact start) | {} ({}) |\n",
         format_duration(i.metrics.time_to_recover_seconds),
-        format_clock(i.end)
+        c.clock(i.end)
     );
     if let Some(t) = i.metrics.time_to_detect_seconds.filter(|t| *t < 0) {
         let _ = writeln!(
@@ -156,10 +158,10 @@ pub(crate) fn detection(md: &mut String, i: &Incident) {
     );
 }
 
-pub(super) fn root_cause(md: &mut String, i: &Incident) {
+pub(super) fn root_cause(md: &mut String, i: &Incident, c: &Clock) {
     let _ = writeln!(md, "## Root Cause and Resolution\n");
-    suspects_list(md, i);
-    resolution(md, i);
+    suspects_list(md, i, c);
+    resolution(md, i, c);
 }
 
 /// The suspect's kind as the draft names it.
@@ -182,6 +184,32 @@ pub(crate) fn suspect_line(s: &suspects::Suspect) -> Option<(&'static str, &str)
     }
 }
 
+/// The reloads or restarts that carried out a change suspect: `applied at
+/// 08:36:20 by `nginx: reload signalled` (`lb/error.log`:1), …`.
+pub(crate) fn applied_text(s: &suspects::Suspect, c: &Clock) -> Option<String> {
+    let Evidence::Event(e) = &s.evidence else {
+        return None;
+    };
+    let first = e.applied.first()?;
+    let by: Vec<String> = e
+        .applied
+        .iter()
+        .map(|r| {
+            format!(
+                "{} ({}:{})",
+                code(r.title.as_deref().unwrap_or(&r.message)),
+                code(&r.source),
+                r.line
+            )
+        })
+        .collect();
+    Some(format!(
+        "applied at {} by {}",
+        c.clock(first.at),
+        by.join(", ")
+    ))
+}
+
 /// Why there is no suspect.
 pub(crate) fn no_suspect_text() -> String {
     format!(
@@ -200,7 +228,7 @@ pub(crate) fn more_suspects_note(i: &Incident) -> Option<String> {
     })
 }
 
-fn suspects_list(md: &mut String, i: &Incident) {
+fn suspects_list(md: &mut String, i: &Incident, c: &Clock) {
     if i.suspects.is_empty() {
         let _ = writeln!(md, "{}\n", no_suspect_text());
     } else {
@@ -214,10 +242,13 @@ fn suspects_list(md: &mut String, i: &Incident) {
                 "{}. **{}** — {}",
                 s.rank,
                 suspect_label(s.kind),
-                suspect_headline(s)
+                suspect_headline(s, c)
             );
             if let Some((what, line)) = suspect_line(s) {
                 let _ = writeln!(md, "   - {what}: {}", code(line));
+            }
+            if let Some(applied) = applied_text(s, c) {
+                let _ = writeln!(md, "   - {applied}");
             }
         }
         if let Some(note) = more_suspects_note(i) {
@@ -228,7 +259,7 @@ fn suspects_list(md: &mut String, i: &Incident) {
 }
 
 /// How the incident ended, and the narrative left to people.
-pub(crate) fn resolution(md: &mut String, i: &Incident) {
+pub(crate) fn resolution(md: &mut String, i: &Incident, c: &Clock) {
     let _ = writeln!(md, "**Resolution.**");
     match &i.likely_fix {
         Some(f) => {
@@ -236,7 +267,7 @@ pub(crate) fn resolution(md: &mut String, i: &Incident) {
                 md,
                 "The likely fix (hint): {} at {} ({}:{}), {}.",
                 code(f.title.as_deref().unwrap_or(&f.message)),
-                format_clock(f.at),
+                c.clock(f.at),
                 code(&f.source),
                 f.line,
                 relative(f.at, i.start)
@@ -254,15 +285,15 @@ pub(crate) fn resolution(md: &mut String, i: &Incident) {
             let _ = writeln!(
                 md,
                 "Traffic was back to its usual rate at {}.",
-                format_clock(i.end)
+                c.clock(i.end)
             );
         }
         (_, Some(m)) => {
             let _ = writeln!(
                 md,
                 "Errors stayed below the entry threshold from {} and impact ended at {}.",
-                format_clock(m),
-                format_clock(i.end)
+                c.clock(m),
+                c.clock(i.end)
             );
         }
         _ => {}

@@ -7,20 +7,21 @@ use std::fmt::Write as _;
 use super::{code, ms};
 use crate::analysis::suspects::{Evidence, Suspect, SuspectKind};
 use crate::analysis::{Analysis, Incident, IncidentKind};
-use crate::display::{date_time, group_thousands, pct, pct2, relative, when};
-use crate::time::{format_clock, format_date, format_duration};
+use crate::display::{group_thousands, pct, pct2, relative};
+use crate::render::clock::Clock;
+use crate::time::format_duration;
 
-pub(crate) fn summary(md: &mut String, a: &Analysis, i: &Incident) {
+pub(crate) fn summary(md: &mut String, a: &Analysis, i: &Incident, c: &Clock) {
     let _ = writeln!(md, "## Issue Summary\n");
     let sources: Vec<&str> = a.request_sources().collect();
-    let _ = writeln!(md, "{}\n", sentence(i, &sources));
+    let _ = writeln!(md, "{}\n", sentence(i, &sources, c));
 
     let _ = writeln!(
         md,
         "- **Duration:** {}, from {} to {}{}.",
         format_duration(i.duration_seconds()),
-        when(i.start),
-        when(i.end),
+        c.when(i.start),
+        c.when(i.end),
         if i.open_ended {
             " (recovery not confirmed: the logs end soon after)"
         } else {
@@ -46,7 +47,7 @@ pub(crate) fn summary(md: &mut String, a: &Analysis, i: &Incident) {
             let _ = writeln!(
                 md,
                 "- **Root cause (hint, unverified):** {}. TODO: confirm.",
-                suspect_headline(s)
+                suspect_headline(s, c)
             );
         }
         None => {
@@ -61,7 +62,7 @@ pub(crate) fn summary(md: &mut String, a: &Analysis, i: &Incident) {
             md,
             "- **Resolution (hint):** {} at {} ({}:{}).",
             code(f.title.as_deref().unwrap_or(&f.message)),
-            when(f.at),
+            c.when(f.at),
             code(&f.source),
             f.line
         );
@@ -71,20 +72,21 @@ pub(crate) fn summary(md: &mut String, a: &Analysis, i: &Incident) {
 
 /// "From 08:38:05 to 09:59:08 UTC on 2024-03-09 (1 h 21 min), 43.99% of
 /// requests logged in … failed (peak 62%), …; the first alert fired …."
-fn sentence(i: &Incident, sources: &[&str]) -> String {
-    let span = if format_date(i.start) == format_date(i.end) {
+fn sentence(i: &Incident, sources: &[&str], c: &Clock) -> String {
+    let tag = c.tag();
+    let span = if c.same_date(i.start, i.end) {
         format!(
-            "From {} to {} UTC on {} ({}),",
-            format_clock(i.start),
-            format_clock(i.end),
-            format_date(i.start),
+            "From {} to {}{tag} on {} ({}),",
+            c.clock(i.start),
+            c.clock(i.end),
+            c.date(i.start),
             format_duration(i.duration_seconds())
         )
     } else {
         format!(
-            "From {} UTC to {} UTC ({}),",
-            date_time(i.start),
-            date_time(i.end),
+            "From {}{tag} to {}{tag} ({}),",
+            c.date_time(i.start),
+            c.date_time(i.end),
             format_duration(i.duration_seconds())
         )
     };
@@ -220,11 +222,12 @@ fn impact_parts(i: &Incident) -> Vec<String> {
     impact
 }
 
-pub(crate) fn others(md: &mut String, incidents: &[Incident], chosen: &Incident) {
+pub(crate) fn others(md: &mut String, incidents: &[Incident], chosen: &Incident, c: &Clock) {
     let _ = writeln!(md, "### Other incidents in these logs\n");
+    let zone = c.column();
     let _ = writeln!(
         md,
-        "| Id | Rank | Kind | Start (UTC) | End (UTC) | Duration | Failed | Lost |"
+        "| Id | Rank | Kind | Start ({zone}) | End ({zone}) | Duration | Failed | Lost |"
     );
     let _ = writeln!(md, "|---:|---:|---|---|---|---|---:|---:|");
     let mut sorted: Vec<&Incident> = incidents.iter().filter(|i| i.id != chosen.id).collect();
@@ -236,8 +239,8 @@ pub(crate) fn others(md: &mut String, incidents: &[Incident], chosen: &Incident)
             i.id,
             i.rank,
             i.kind.as_str(),
-            date_time(i.start),
-            date_time(i.end),
+            c.date_time(i.start),
+            c.date_time(i.end),
             format_duration(i.duration_seconds()),
             group_thousands(i.impact.requests_failed),
             pct2(i.impact.failed_pct),
@@ -251,7 +254,7 @@ pub(crate) fn others(md: &mut String, incidents: &[Incident], chosen: &Incident)
 }
 
 /// A suspect in one line of Markdown, log-derived parts in code spans.
-pub(crate) fn suspect_headline(s: &Suspect) -> String {
+pub(crate) fn suspect_headline(s: &Suspect, c: &Clock) -> String {
     match &s.evidence {
         Evidence::Event(e) => {
             let what = match s.kind {
@@ -270,7 +273,7 @@ pub(crate) fn suspect_headline(s: &Suspect) -> String {
                 rest.split(';').next().unwrap_or("").trim(),
                 code(&e.source),
                 e.line,
-                format_clock(e.at)
+                c.clock(e.at)
             )
         }
         Evidence::Imbalance {
@@ -317,7 +320,7 @@ pub(crate) fn suspect_headline(s: &Suspect) -> String {
         } => format!(
             "new error {} first at {} ({}:{}), {} times",
             code(template),
-            format_clock(first.at),
+            c.clock(first.at),
             code(&first.source),
             first.line,
             group_thousands(*count)

@@ -8,9 +8,10 @@ use std::fmt::Write as _;
 use super::{chart_from, code, kind_label, until_text, AFTER_SECONDS, MAX_TIMELINE};
 use crate::analysis::suspects::Evidence;
 use crate::analysis::{Analysis, Incident};
-use crate::display::{date_time, group_thousands, relative};
+use crate::display::{group_thousands, relative};
 use crate::event::{EventKind, Marker, Origin};
-use crate::time::{format_clock, format_date, Micros, SEC};
+use crate::render::clock::Clock;
+use crate::time::{Micros, SEC};
 use crate::timeline::Event;
 
 /// One timeline line before rendering.
@@ -29,11 +30,11 @@ const EVENT_ORDER: u8 = 5;
 /// The timeline's lines, oldest first: each moment with its text in
 /// Markdown (log text in code spans), and how many smaller error runs
 /// were left out. The HTML report lays out the same lines as a table.
-pub(crate) fn lines(a: &Analysis, i: &Incident) -> (Vec<(Micros, String)>, usize) {
-    let mut lines = marker_lines(i);
+pub(crate) fn lines(a: &Analysis, i: &Incident, c: &Clock) -> (Vec<(Micros, String)>, usize) {
+    let mut lines = marker_lines(i, c);
     let new_errors = new_error_lines(i, &mut lines);
-    backend_lines(a, i, &mut lines);
-    let dropped = event_lines(a, i, &new_errors, &mut lines);
+    backend_lines(a, i, &mut lines, c);
+    let dropped = event_lines(a, i, &new_errors, &mut lines, c);
     lines.sort_by(|x, y| {
         (x.at, x.order, &x.source, x.line).cmp(&(y.at, y.order, &y.source, y.line))
     });
@@ -54,17 +55,17 @@ pub(crate) const TODO_LINES: [&str; 3] = [
     "TODO — when and how the cause was found, and who applied the fix.",
 ];
 
-pub(super) fn timeline(md: &mut String, a: &Analysis, i: &Incident) {
+pub(super) fn timeline(md: &mut String, a: &Analysis, i: &Incident, c: &Clock) {
     let _ = writeln!(md, "## Timeline\n");
-    let (lines, dropped) = lines(a, i);
+    let (lines, dropped) = lines(a, i, c);
     let mut day = String::new();
     for (at, text) in &lines {
-        let d = format_date(*at);
+        let d = c.date(*at);
         if d != day {
             let _ = writeln!(md, "{}**{d}**\n", if day.is_empty() { "" } else { "\n" });
             day = d;
         }
-        let _ = writeln!(md, "- {} — {text}", format_clock(*at));
+        let _ = writeln!(md, "- {} — {text}", c.clock(*at));
     }
     if let Some(note) = dropped_note(dropped) {
         let _ = writeln!(md, "- {note}");
@@ -75,7 +76,7 @@ pub(super) fn timeline(md: &mut String, a: &Analysis, i: &Incident) {
     md.push('\n');
 }
 
-fn marker_lines(i: &Incident) -> Vec<Line> {
+fn marker_lines(i: &Incident, c: &Clock) -> Vec<Line> {
     i.markers
         .iter()
         .filter_map(|m| {
@@ -85,21 +86,23 @@ fn marker_lines(i: &Incident) -> Vec<Line> {
                 order: marker as u8,
                 source: String::new(),
                 line: 0,
-                text: marker_line(m, marker, i),
+                text: marker_line(m, marker, i, c),
             })
         })
         .collect()
 }
 
 /// A marker as Markdown: our own words, with log-derived names in code spans.
-fn marker_line(e: &Event, marker: Marker, i: &Incident) -> String {
-    // The message after the label is ours except for an alert name.
-    let rest = match (marker, &i.detected) {
-        (Marker::Detected, Some(d)) => format!(
+fn marker_line(e: &Event, marker: Marker, i: &Incident, c: &Clock) -> String {
+    // The message after the label is ours except for an alert name; the
+    // peak's names a time, written in the report's zone.
+    let rest = match (marker, &i.detected, &i.peak) {
+        (Marker::Detected, Some(d), _) => format!(
             "alert {} fired, {}",
             code(&d.alert),
             relative(d.at, i.start)
         ),
+        (Marker::Peak, _, Some(p)) => crate::analysis::markers::peak_text(i, p, &|t| c.clock(t)),
         _ => e
             .message
             .split_once(" — ")
@@ -137,7 +140,7 @@ fn new_error_lines(i: &Incident, lines: &mut Vec<Line>) -> Vec<(String, u64)> {
 /// Failed requests per backend within the window (not the collapsed runs,
 /// which may begin long before the incident, joined by baseline failures);
 /// backends with a negligible share are left out.
-fn backend_lines(a: &Analysis, i: &Incident, lines: &mut Vec<Line>) {
+fn backend_lines(a: &Analysis, i: &Incident, lines: &mut Vec<Line>, c: &Clock) {
     let failed_in = i.impact.requests_failed.max(1);
     for b in a.failures.by_backend_within(i.start, i.end) {
         if b.count < 10.max(failed_in / 100) {
@@ -169,10 +172,10 @@ fn backend_lines(a: &Analysis, i: &Incident, lines: &mut Vec<Line>) {
                 "error: {} failed requests via {backend} ({}) until {} — {}:{}",
                 group_thousands(b.count),
                 statuses.join(", "),
-                if format_date(b.last) == format_date(b.first) {
-                    format_clock(b.last)
+                if c.same_date(b.last, b.first) {
+                    c.clock(b.last)
                 } else {
-                    date_time(b.last)
+                    c.date_time(b.last)
                 },
                 code(&b.source),
                 b.line
@@ -189,6 +192,7 @@ fn event_lines(
     i: &Incident,
     cited: &[(String, u64)],
     lines: &mut Vec<Line>,
+    c: &Clock,
 ) -> usize {
     let from = chart_from(i);
     let to = i.end + AFTER_SECONDS * SEC;
@@ -233,7 +237,7 @@ fn event_lines(
                 "{}: {}{} — {}:{}",
                 kind_label(e),
                 code(e.headline()),
-                until_text(e.at, e.until, e.count),
+                until_text(e.at, e.until, e.count, c),
                 code(&e.source),
                 e.line
             ),
