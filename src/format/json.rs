@@ -15,7 +15,7 @@ use crate::format::lex::json_object::{
     json_value_time, split_json_line, JsonKey, JsonObject, JsonValue,
 };
 use crate::format::lex::{
-    cap_value, status_code, strip_port, unit_duration_ms, Fields, MAX_FIELDS,
+    cap_value, looks_continued, status_code, strip_port, unit_duration_ms, Fields, MAX_FIELDS,
 };
 use crate::format::{LogFormat, Role};
 use crate::record::{Level, Message, Parsed, Request};
@@ -546,7 +546,17 @@ fn read_object<'a>(
         }
     }
 
-    let at = at.or(fallback_at)?;
+    let Some(at) = at.or(fallback_at) else {
+        // A line without a time whose message is a stack frame (a shipper
+        // that wraps each line of a container's output) continues the
+        // record before it.
+        let text = docker_log
+            .clone()
+            .or_else(|| messages.iter().flatten().find_map(|v| message_text(v)));
+        return text
+            .filter(|t| looks_continued(t.as_bytes()))
+            .map(|_| Parsed::Continuation);
+    };
 
     // Caddy's error log describes a request its access log counts.
     let caddy_error = get(entries, "logger")
@@ -1291,6 +1301,26 @@ mod tests {
                         .at("2024-03-09T08:41:12.123456Z")
                         .text("panic: nil map"),
                 ),
+            ],
+        );
+    }
+
+    /// A shipper that wraps each line of a container's output without a
+    /// time: the stack frames continue the record before them.
+    #[test]
+    fn timeless_stack_frames_continue() {
+        check(
+            &JsonLines,
+            &[
+                (
+                    r#"{"log":"    at com.example.Foo.run(Foo.java:12)"}"#,
+                    crate::format::testkit::continuation(),
+                ),
+                (
+                    r#"{"message":"Caused by: java.io.IOException: reset"}"#,
+                    crate::format::testkit::continuation(),
+                ),
+                (r#"{"message":"no time, no frame"}"#, unparsed()),
             ],
         );
     }

@@ -35,6 +35,7 @@ pub mod journald;
 pub mod kubectl;
 pub mod logcli;
 pub mod otel;
+pub mod pretty;
 
 /// Structured fields a wrapper adds to a message, at most.
 const MAX_WRAPPER_FIELDS: usize = 8;
@@ -125,6 +126,7 @@ pub fn wrappers() -> &'static [&'static dyn Wrapper] {
         &compose::Compose,
         &cloudwatch::AwsTail,
         &kubectl::Kubectl,
+        &pretty::Pretty,
     ];
     ALL
 }

@@ -362,3 +362,35 @@ fn a_stack_trace_shipped_line_by_line_continues_its_record() {
         );
     }
 }
+
+#[test]
+fn pretty_printed_documents_are_one_record_each() {
+    let doc = [
+        "[",
+        "  {",
+        r#"    "time": "2018-10-29T12:49:42.123Z","#,
+        r#"    "severity": "ERROR","#,
+        r#"    "message": "a {brace} in \"text\"","#,
+        r#"    "meta": {"a": [1, 2]}"#,
+        "  },",
+        "  {",
+        r#"    "time": "2018-10-29T12:49:43Z", "severity": "INFO", "message": "ok""#,
+        "  }",
+        "]",
+    ];
+    let lines: Vec<&[u8]> = doc.iter().map(|l| l.as_bytes()).collect();
+    let f = detect(&lines, &mut ctx()).expect("detected");
+    assert_eq!(f.name(), "pretty/json");
+    let mut c = ctx();
+    let got: Vec<Parsed> = lines.iter().map(|l| f.parse(l, &mut c)).collect();
+    assert_eq!(got[1], Parsed::Held);
+    message()
+        .at("2018-10-29T12:49:42.123Z")
+        .level(Level::Error)
+        .text(r#"a {brace} in "text""#)
+        .assert(&got[6], doc[6]);
+    message().at("2018-10-29T12:49:43Z").assert(&got[9], doc[9]);
+    // JSON lines stay JSON lines.
+    let one = [r#"{"time":"2018-10-29T12:49:42Z","msg":"x"}"#.as_bytes(); 3];
+    assert_eq!(detect(&one, &mut ctx()).map(|f| f.name()), Some("json"));
+}
