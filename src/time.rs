@@ -789,14 +789,28 @@ pub fn parse_ctime(b: &[u8]) -> Option<(Stamp, usize)> {
     if b.get(i) != Some(&b' ') {
         return None;
     }
-    let year = digits(&b[i + 1..], 4)? as i64;
+    // Go's `time.UnixDate` puts the zone before the year:
+    // `Sun Jan 10 16:47:39 EST 2021` (an ambiguous name is read in the zone).
+    let mut offset = None;
+    if b.get(i + 1).is_some_and(u8::is_ascii_alphabetic) {
+        let (abbrev, n) = parse_zone_abbrev(&b[i + 1..])?;
+        offset = match abbrev {
+            Abbrev::Known(off) => Some(off),
+            Abbrev::Ambiguous(_) => None,
+        };
+        i += 1 + n;
+        if b.get(i) != Some(&b' ') {
+            return None;
+        }
+    }
+    let year = digits(b.get(i + 1..)?, 4)? as i64;
     i += 5;
     let base = date_secs(year, month, day)?;
     Some((
         Stamp {
             wall: base + sod as i64,
             micros,
-            offset: None,
+            offset,
         },
         i,
     ))

@@ -58,9 +58,11 @@ fn key_start(c: u8) -> bool {
     c.is_ascii_alphabetic() || c == b'_' || c == b'@'
 }
 
+/// After its first byte a key is, as go-logfmt reads it, any printable
+/// byte but `=` and `"` (`tag#production=stopping`, `http.status:code=`).
 #[inline]
 fn key_byte(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-' | b'@' | b'/' | b'$')
+    c.is_ascii_graphic() && c != b'=' && c != b'"'
 }
 
 impl<'a> Iterator for Tokens<'a> {

@@ -437,6 +437,12 @@ pub fn detect(lines: &[&[u8]], ctx: &mut TimeCtx, depth: u8) -> Option<WrapScore
                 Envelope::Not => {}
             }
         }
+        // A line still held when the sample ends is a line too (a file of
+        // split entries whose last part is past the sample).
+        if !c.pending.is_empty() {
+            sources.push(None);
+            texts.push(std::mem::take(&mut c.pending));
+        }
         if texts.is_empty() || 2 * opened < nonblank {
             continue;
         }
