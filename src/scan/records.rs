@@ -181,22 +181,22 @@ fn dump_file(
                 ref p if p.is_record() => {}
                 _ => flush_held(&mut held, &op.file.display, format.name(), each)?,
             }
-            let items = match parsed {
-                Parsed::Batch(items) => items,
-                one => vec![one],
-            };
             let first = held.first().copied();
-            for parsed in items {
+            let mut one = |parsed: &Parsed| -> std::io::Result<()> {
                 if let Some(at) = parsed.at() {
                     ctx.last_at = Some(at);
                     if !opts.window.contains(at) {
-                        continue;
+                        return Ok(());
                     }
                     if let Some(t) = times.as_deref_mut() {
                         t.add_message(at, false);
                     }
                 }
-                each(&op.file.display, format.name(), first.unwrap_or(n), &parsed)?;
+                each(&op.file.display, format.name(), first.unwrap_or(n), parsed)
+            };
+            match &parsed {
+                Parsed::Batch(items) => items.iter().try_for_each(&mut one)?,
+                single => one(single)?,
             }
             if first.is_some() {
                 for &line in held.iter().skip(1).chain(std::iter::once(&n)) {
