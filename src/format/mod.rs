@@ -315,6 +315,18 @@ pub fn per_line(main: &'static dyn LogFormat) -> &'static dyn LogFormat {
         .or_insert_with(|| Box::leak(Box::new(PerLine { main })))
 }
 
+impl PerLine {
+    /// What the file's format made of `line`, or, when it could not read
+    /// it, what another format does.
+    #[inline]
+    fn or_foreign<'a>(&self, parsed: Parsed<'a>, line: &'a [u8], ctx: &mut TimeCtx) -> Parsed<'a> {
+        match parsed {
+            Parsed::Unparsed => read_foreign(line, ctx, Some(self.main)),
+            parsed => parsed,
+        }
+    }
+}
+
 impl LogFormat for PerLine {
     fn name(&self) -> &'static str {
         self.main.name()
@@ -324,10 +336,8 @@ impl LogFormat for PerLine {
     }
     #[inline]
     fn parse<'a>(&self, line: &'a [u8], ctx: &mut TimeCtx) -> Parsed<'a> {
-        match self.main.parse(line, ctx) {
-            Parsed::Unparsed => read_foreign(line, ctx, Some(self.main)),
-            parsed => parsed,
-        }
+        let parsed = self.main.parse(line, ctx);
+        self.or_foreign(parsed, line, ctx)
     }
     fn role(&self) -> Role {
         self.main.role()
@@ -347,10 +357,8 @@ impl LogFormat for PerLine {
         next: Option<&'a [u8]>,
         ctx: &mut TimeCtx,
     ) -> Parsed<'a> {
-        match self.main.parse_with_next(line, next, ctx) {
-            Parsed::Unparsed => read_foreign(line, ctx, Some(self.main)),
-            parsed => parsed,
-        }
+        let parsed = self.main.parse_with_next(line, next, ctx);
+        self.or_foreign(parsed, line, ctx)
     }
     fn yearless(&self) -> bool {
         self.main.yearless()
