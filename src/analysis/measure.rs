@@ -117,11 +117,12 @@ pub fn measure(ctx: &Measuring, raw: Raw, idx: usize) -> Incident {
 }
 
 /// A crash loop that users felt is an error incident: when the requests
-/// inside it failed far more often than the baseline allows (Poisson,
-/// p < [`CRASH_FAILURES_P`], and at least [`detect::MIN_EXCESS_FAILED`]
-/// beyond the expected), the failures are the impact and the crash loop
-/// its mechanism (kept as a part); otherwise redundancy absorbed it and
-/// it stays a crash loop.
+/// inside it failed more often than chance at the baseline allows
+/// (Poisson, p < [`CRASH_FAILURES_P`], the test that makes a bucket hot),
+/// the failures are the impact and the crash loop its mechanism (kept as
+/// a part); otherwise redundancy absorbed it and it stays a crash loop.
+/// No floor on the number of failures: the crashes already made the
+/// incident, so the question is only whether users felt it.
 fn crash_loop_kind(ctx: &Measuring, raw: &Raw, imp: &Impact) -> IncidentKind {
     if raw.kind != IncidentKind::CrashLoop {
         return raw.kind;
@@ -131,9 +132,7 @@ fn crash_loop_kind(ctx: &Measuring, raw: &Raw, imp: &Impact) -> IncidentKind {
     };
     let expected = imp.requests_total as f64 * b.noise_ratio();
     let excess = imp.requests_failed as f64 - expected;
-    if excess >= detect::MIN_EXCESS_FAILED
-        && b.surprise(imp.requests_total, imp.requests_failed) < CRASH_FAILURES_P
-    {
+    if excess >= 1.0 && b.surprise(imp.requests_total, imp.requests_failed) < CRASH_FAILURES_P {
         IncidentKind::ErrorRatio
     } else {
         raw.kind
@@ -141,8 +140,8 @@ fn crash_loop_kind(ctx: &Measuring, raw: &Raw, imp: &Impact) -> IncidentKind {
 }
 
 /// How unlikely at baseline the failures inside a crash loop must be to
-/// make it an error incident.
-pub const CRASH_FAILURES_P: f64 = 1e-3;
+/// make it an error incident: as unlikely as a hot bucket's.
+pub const CRASH_FAILURES_P: f64 = detect::ENTER_P;
 
 /// A signal's grid on the same buckets as the run's.
 fn signal_grid(ctx: &Measuring, s: &Signal) -> Grid {
