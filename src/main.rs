@@ -226,6 +226,13 @@ struct Common {
     /// Leave out records after this time (the same forms as --since).
     #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     until: Option<String>,
+    /// Show the timeline from this time on (the same forms as --since): display
+    /// only; what is detected and measured is unchanged.
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
+    show_since: Option<String>,
+    /// Show the timeline up to this time (the same forms as --since): display only.
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
+    show_until: Option<String>,
     /// Zone for logs whose timestamps carry no offset: an IANA name or an offset such as +02:00.
     #[arg(
         long,
@@ -898,6 +905,8 @@ fn options(common: &Common) -> Result<(Options, Deferred), Failure> {
     };
     let since = bound("--since", &common.since)?;
     let until = bound("--until", &common.until)?;
+    let show_since = bound("--show-since", &common.show_since)?;
+    let show_until = bound("--show-until", &common.show_until)?;
     let bucket_seconds = time::parse_duration_secs(&common.bucket)
         .map_err(|e| Failure::usage(format!("--bucket: {e}")))?;
     if !(1..=86_400).contains(&bucket_seconds) {
@@ -989,31 +998,51 @@ fn options(common: &Common) -> Result<(Options, Deferred), Failure> {
         failure,
         ..Options::default()
     };
-    let (since, until) = resolve_window(common, &opts, since, until)?;
-    if let (Some(s), Some(u)) = (since, until) {
-        if s > u {
-            return Err(Failure::usage(format!(
-                "--since ({}) is after --until ({}): swap them",
-                time::format_rfc3339(s),
-                time::format_rfc3339(u)
-            )));
+    let [since, until, show_since, show_until] = resolve_window(
+        common,
+        &opts,
+        [
+            ("--since", since, &common.since),
+            ("--until", until, &common.until),
+            ("--show-since", show_since, &common.show_since),
+            ("--show-until", show_until, &common.show_until),
+        ],
+    )?;
+    for (a, b, (s, u)) in [
+        ("--since", "--until", (since, until)),
+        ("--show-since", "--show-until", (show_since, show_until)),
+    ] {
+        if let (Some(s), Some(u)) = (s, u) {
+            if s > u {
+                return Err(Failure::usage(format!(
+                    "{a} ({}) is after {b} ({}): swap them",
+                    time::format_rfc3339(s),
+                    time::format_rfc3339(u)
+                )));
+            }
         }
     }
     opts.since = since;
     opts.until = until;
+    opts.shown = postmortem::analysis::Shown {
+        since: show_since,
+        until: show_until,
+    };
     Ok((opts, deferred))
 }
 
 /// Resolves `--since`/`--until`: relative ones and times of day from the
 /// data's time range, which takes one more read of the inputs (so not of
 /// standard input). Says on stderr what a relative bound came to.
-fn resolve_window(
+fn resolve_window<const N: usize>(
     common: &Common,
     opts: &Options,
-    since: Option<TimeBound>,
-    until: Option<TimeBound>,
-) -> Result<(Option<Micros>, Option<Micros>), Failure> {
-    let needs_data = [since, until].iter().flatten().any(TimeBound::needs_data);
+    bounds: [(&str, Option<TimeBound>, &Option<String>); N],
+) -> Result<[Option<Micros>; N], Failure> {
+    let needs_data = bounds
+        .iter()
+        .filter_map(|(_, b, _)| b.as_ref())
+        .any(TimeBound::needs_data);
     let range = if needs_data {
         if common.paths.iter().any(|p| p == "-") {
             return Err(Failure::usage(
@@ -1025,11 +1054,8 @@ fn resolve_window(
     } else {
         None
     };
-    let mut out = [None, None];
-    for (slot, (flag, bound, text)) in out.iter_mut().zip([
-        ("--since", since, &common.since),
-        ("--until", until, &common.until),
-    ]) {
+    let mut out = [None; N];
+    for (slot, (flag, bound, text)) in out.iter_mut().zip(bounds) {
         let Some(bound) = bound else { continue };
         let at = bound.resolve(range, opts.zone).map_err(|e| {
             Failure::usage(format!("{flag} {}: {e}", text.as_deref().unwrap_or("")))
@@ -1049,7 +1075,7 @@ fn resolve_window(
         }
         *slot = Some(at);
     }
-    Ok((out[0], out[1]))
+    Ok(out)
 }
 
 /// A progress bar on stderr, only for large inputs on a terminal and never with -q.

@@ -814,3 +814,53 @@ fn no_usable_data_is_named_and_exits_3() {
         }
     }
 }
+
+/// `--show-since/--show-until` trim what is shown, never what is found:
+/// the incidents are the same with and without them.
+#[test]
+fn the_show_window_trims_the_timeline_not_the_incidents() {
+    let sample = root().join("sample-logs");
+    let sample = sample.to_str().unwrap();
+    let all = json_of(&run(&["timeline", "--format", "json", sample]));
+    let trimmed_args = [
+        "timeline",
+        "--format",
+        "json",
+        "--show-since",
+        "2024-03-09T08:35:00Z",
+        "--show-until",
+        "2024-03-09T08:50:00Z",
+        sample,
+    ];
+    let trimmed = json_of(&run(&trimmed_args));
+    assert_eq!(
+        all["incidents"], trimmed["incidents"],
+        "detection must not change"
+    );
+    assert_eq!(all["series"], trimmed["series"]);
+    assert!(all.get("shown").is_none());
+    assert_eq!(trimmed["shown"]["since"], "2024-03-09T08:35:00.000000Z");
+    let events = trimmed["events"].as_array().unwrap();
+    assert!(!events.is_empty());
+    assert!(events.len() < all["events"].as_array().unwrap().len());
+    for e in events {
+        let at = e["at"].as_str().unwrap();
+        assert!(
+            ("2024-03-09T08:35:00"..="2024-03-09T08:50:00.999999Z").contains(&at),
+            "{at}"
+        );
+    }
+    assert_valid(&validator("postmortem.timeline.v1.schema.json"), &trimmed, "timeline --show-since");
+    // The text timeline says so; reversed bounds are a usage error.
+    let text = stdout(&run(&["timeline", "--show-since", "2024-03-09 08:35", sample]));
+    assert!(text.contains("--show-since/--show-until"), "{text}");
+    let out = run(&[
+        "timeline",
+        "--show-since",
+        "09:00",
+        "--show-until",
+        "08:00",
+        sample,
+    ]);
+    assert_eq!(out.status.code(), Some(i32::from(exit::USAGE)));
+}

@@ -53,6 +53,9 @@ pub struct Options {
     pub year: Option<i32>,
     pub since: Option<Micros>,
     pub until: Option<Micros>,
+    /// The part of the timeline shown (`--show-since/--show-until`): what
+    /// is displayed, never what is read or detected.
+    pub shown: Shown,
     /// Width of the series buckets (`--bucket`), seconds.
     pub bucket_seconds: i64,
     /// Availability objective in percent (`--slo`).
@@ -79,6 +82,7 @@ impl Default for Options {
             year: None,
             since: None,
             until: None,
+            shown: Shown::default(),
             bucket_seconds: 60,
             slo: 99.9,
             patterns: PatternSet::builtin(),
@@ -178,6 +182,28 @@ pub struct Analysis {
     /// The options' bucket width, for rendering.
     pub bucket_seconds: i64,
     pub detect: DetectConfig,
+    /// The part of the timeline shown (see [`Options::shown`]).
+    pub shown: Shown,
+}
+
+/// A display-only window on the timeline: events outside it are not
+/// shown; incidents, their edges and impact are those of all the data.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Shown {
+    pub since: Option<Micros>,
+    pub until: Option<Micros>,
+}
+
+impl Shown {
+    /// Whether a time is inside the window.
+    pub fn contains(&self, at: Micros) -> bool {
+        self.since.is_none_or(|s| at >= s) && self.until.is_none_or(|u| at <= u)
+    }
+
+    /// Whether the display is trimmed at all.
+    pub fn is_trimmed(&self) -> bool {
+        self.since.is_some() || self.until.is_some()
+    }
 }
 
 /// Errors that stop an analysis (exit code 2).
@@ -279,10 +305,20 @@ fn path_parts(path: &str) -> Vec<String> {
     v
 }
 
-/// The timeline with the incidents' markers, in order.
+/// The timeline with the incidents' markers, in order, within the shown
+/// window ([`Analysis::shown`]).
 pub fn timeline_events(a: &Analysis, incidents: &[Incident]) -> Vec<Event> {
-    let mut events = a.events.clone();
-    events.extend(markers::all(incidents));
+    let mut events: Vec<Event> = a
+        .events
+        .iter()
+        .filter(|e| a.shown.contains(e.at))
+        .cloned()
+        .collect();
+    events.extend(
+        markers::all(incidents)
+            .into_iter()
+            .filter(|e| a.shown.contains(e.at)),
+    );
     crate::timeline::sort_events(&mut events);
     events
 }
@@ -358,6 +394,7 @@ pub fn analyze_with_progress(
         warnings,
         bucket_seconds: opts.bucket_seconds,
         detect: opts.detect_config(),
+        shown: opts.shown,
     })
 }
 

@@ -215,6 +215,17 @@ pub fn write_timeline(
         let indent = if p.starts_with("  ") { "    " } else { "  " };
         style.prose(out, &sanitize_for_terminal(&p), indent)?;
     }
+    if a.shown.is_trimmed() {
+        let bound =
+            |t: Option<crate::time::Micros>| t.map_or("…".to_string(), |t| zone.date_time(t));
+        let note = format!(
+            "Showing {} → {} {} only (--show-since/--show-until): incidents and impact are those of all the data.",
+            bound(a.shown.since),
+            bound(a.shown.until),
+            zone.label()
+        );
+        style.prose(out, &note, "  ")?;
+    }
     writeln!(out)?;
     let events = crate::analysis::timeline_events(a, incidents);
     if events.is_empty() {

@@ -172,6 +172,16 @@ pub fn document(a: &Analysis, incidents: &[Incident]) -> Value {
         }),
     );
     m.insert("incidents".into(), incidents_value(incidents));
+    if a.shown.is_trimmed() {
+        // Display only: `events` is trimmed, nothing else.
+        m.insert(
+            "shown".into(),
+            json!({
+                "since": a.shown.since.map(format_rfc3339_fixed),
+                "until": a.shown.until.map(format_rfc3339_fixed),
+            }),
+        );
+    }
     m.insert(
         "events".into(),
         Value::Array(

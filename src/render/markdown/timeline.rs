@@ -35,6 +35,8 @@ pub(crate) fn lines(a: &Analysis, i: &Incident, c: &Clock) -> (Vec<(Micros, Stri
     let new_errors = new_error_lines(i, &mut lines);
     backend_lines(a, i, &mut lines, c);
     let dropped = event_lines(a, i, &new_errors, &mut lines, c);
+    // `--show-since/--show-until` trim what is shown, markers included.
+    lines.retain(|l| a.shown.contains(l.at));
     lines.sort_by(|x, y| {
         (x.at, x.order, &x.source, x.line).cmp(&(y.at, y.order, &y.source, y.line))
     });
