@@ -850,9 +850,18 @@ fn the_show_window_trims_the_timeline_not_the_incidents() {
             "{at}"
         );
     }
-    assert_valid(&validator("postmortem.timeline.v1.schema.json"), &trimmed, "timeline --show-since");
+    assert_valid(
+        &validator("postmortem.timeline.v1.schema.json"),
+        &trimmed,
+        "timeline --show-since",
+    );
     // The text timeline says so; reversed bounds are a usage error.
-    let text = stdout(&run(&["timeline", "--show-since", "2024-03-09 08:35", sample]));
+    let text = stdout(&run(&[
+        "timeline",
+        "--show-since",
+        "2024-03-09 08:35",
+        sample,
+    ]));
     assert!(text.contains("--show-since/--show-until"), "{text}");
     let out = run(&[
         "timeline",
@@ -863,4 +872,141 @@ fn the_show_window_trims_the_timeline_not_the_incidents() {
         sample,
     ]);
     assert_eq!(out.status.code(), Some(i32::from(exit::USAGE)));
+}
+
+/// The sample's nginx access log, oldest part first (one outage,
+/// 2024-03-09 08:40 → 09:59).
+fn sample_access_log() -> String {
+    let dir = root().join("sample-logs/nginx");
+    let mut text = std::fs::read_to_string(dir.join("access.log.1")).unwrap();
+    text.push_str(&std::fs::read_to_string(dir.join("access.log")).unwrap());
+    text
+}
+
+/// Narrowed to inside the outage, it is still an incident, open on both
+/// sides, judged against the SLO floor, and it says so.
+#[test]
+fn a_window_inside_the_outage_is_an_open_ended_incident() {
+    let sample = root().join("sample-logs");
+    let args = [
+        "timeline",
+        "--format",
+        "json",
+        "--since",
+        "2024-03-09 08:45",
+        "--until",
+        "2024-03-09 09:30",
+        sample.to_str().unwrap(),
+    ];
+    let v = json_of(&run(&args));
+    let incidents = v["incidents"].as_array().unwrap();
+    assert_eq!(incidents.len(), 1, "{incidents:?}");
+    let i = &incidents[0];
+    assert_eq!(i["kind"], "errors");
+    assert_eq!(
+        (i["open_start"].as_bool(), i["open_ended"].as_bool()),
+        (Some(true), Some(true))
+    );
+    assert!(!i["peak"].is_null());
+    let warnings = i["warnings"].to_string();
+    assert!(warnings.contains("already under way"), "{warnings}");
+}
+
+/// Two request logs three years apart: two incidents, each its own error
+/// hour, not one "traffic lost for years".
+#[test]
+fn logs_years_apart_are_a_gap_not_an_outage() {
+    let dir = tempdir();
+    let log = sample_access_log();
+    for (sub, text) in [("a", log.replace("/Mar/2024:", "/Mar/2021:")), ("b", log)] {
+        std::fs::create_dir(dir.path().join(sub)).unwrap();
+        std::fs::write(dir.path().join(sub).join("access.log"), text).unwrap();
+    }
+    let v = json_of(&run(&[
+        "timeline",
+        "--format",
+        "json",
+        dir.path().to_str().unwrap(),
+    ]));
+    let got: Vec<(String, i64)> = v["incidents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["kind"].as_str().unwrap().to_string(),
+                i["duration_seconds"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(got.len(), 2, "{got:?}");
+    for (kind, secs) in &got {
+        assert_eq!(kind, "errors");
+        assert!(*secs < 3 * 3600, "{got:?}");
+    }
+}
+
+/// An alert stamped in year 9999 makes no incident without a peak and no
+/// time outside 0001–9999.
+#[test]
+fn a_far_future_alert_breaks_nothing() {
+    let dir = tempdir();
+    std::fs::write(dir.path().join("access.log"), sample_access_log()).unwrap();
+    let alert = r#"{"receiver":"x","status":"firing","alerts":[{"status":"firing","labels":{"alertname":"Far","severity":"critical"},"annotations":{},"startsAt":"9999-12-31T23:00:00Z","endsAt":"0001-01-01T00:00:00Z","fingerprint":"a"}],"groupLabels":{},"commonLabels":{},"commonAnnotations":{},"externalURL":"","version":"4","groupKey":"k"}"#;
+    std::fs::write(dir.path().join("alerts.log"), format!("{alert}\n")).unwrap();
+    let out = run(&["timeline", "--format", "json", dir.path().to_str().unwrap()]);
+    let text = stdout(&out);
+    let v: Value = serde_json::from_str(&text).unwrap();
+    for i in v["incidents"].as_array().unwrap() {
+        assert!(!i["peak"].is_null(), "{i}");
+    }
+    let years = regex::Regex::new(r#""(-?\d+)-\d\d-\d\dT"#).unwrap();
+    for c in years.captures_iter(&text) {
+        let y: i64 = c[1].parse().unwrap();
+        assert!((1..=9999).contains(&y), "year {y}");
+    }
+}
+
+/// The release binary carries no debug info, and the minimum Rust is stated.
+#[test]
+fn the_release_profile_strips_debug_info() {
+    let manifest: toml::Value =
+        toml::from_str(&std::fs::read_to_string(root().join("Cargo.toml")).unwrap()).unwrap();
+    let release = &manifest["profile"]["release"];
+    let debug = release.get("debug");
+    assert!(
+        matches!(
+            debug,
+            Some(toml::Value::Integer(0)) | Some(toml::Value::Boolean(false))
+        ),
+        "{debug:?}"
+    );
+    assert!(release.get("strip").is_some(), "{release:?}");
+    assert!(manifest["package"].get("rust-version").is_some());
+}
+
+/// The same nginx error with and without its `referrer:` suffix is one
+/// entry of the report, counted together.
+#[test]
+fn the_same_error_with_and_without_a_referrer_is_one_report_entry() {
+    let dir = tempdir();
+    std::fs::write(dir.path().join("access.log"), sample_access_log()).unwrap();
+    let mut errors = String::new();
+    for i in 0..30 {
+        errors.push_str(&format!(
+            "2024/03/09 08:{:02}:{:02} [error] 812#812: *{} upstream prematurely closed connection while reading response header from upstream, client: 10.9.{i}.7, server: shop.example.com, request: \"GET /api/cart HTTP/1.1\", upstream: \"http://10.0.1.12:8080/api/cart\", host: \"shop.example.com\"{}\n",
+            41 + i / 10,
+            i % 60,
+            1000 + i,
+            if i % 2 == 1 { format!(", referrer: \"https://shop.example.com/p/{i}\"") } else { String::new() }
+        ));
+    }
+    std::fs::write(dir.path().join("error.log"), errors).unwrap();
+    let md = stdout(&run(&["report", "-o", "-", dir.path().to_str().unwrap()]));
+    let entries: Vec<&str> = md
+        .lines()
+        .filter(|l| l.starts_with("- ") && l.contains("`error.log`:"))
+        .collect();
+    assert_eq!(entries.len(), 1, "{entries:#?}");
+    assert!(entries[0].contains("×30"), "{}", entries[0]);
 }
