@@ -7,6 +7,7 @@
 #   scripts/hostile-check.sh [DIR]       # inputs go to DIR (default /tmp/pm-hostile)
 #   SCALE=0.1 scripts/hostile-check.sh   # smaller shapes (1: the issue's sizes)
 #   KINDS="upstreams alert-resend" scripts/hostile-check.sh
+#   PM=/tmp/postmortem-old scripts/hostile-check.sh   # another build
 #
 # Needs GNU time (Debian: apt-get install time). Generated inputs are never
 # committed: keep DIR outside the checkout. Target: every shape < 300 MiB.
@@ -18,7 +19,8 @@ cd "$(dirname "$0")/.."
 [ -x /usr/bin/time ] || { echo "needs GNU time (apt-get install time)" >&2; exit 2; }
 
 cargo build --release -q --workspace --bins
-pm=$PWD/target/release/postmortem
+# PM=path/to/postmortem measures another build (an older one, say).
+pm=${PM:-$PWD/target/release/postmortem}
 gen=$PWD/target/release/postmortem-gen
 mkdir -p "$dir"
 
@@ -34,7 +36,7 @@ for kind in $kinds; do
   fi
   args=()
   patterns=$(awk '$1 == "patterns" { print $2 }' "$marker")
-  [ -n "$patterns" ] && args+=(--patterns "$patterns")
+  if [ -n "$patterns" ]; then args+=(--patterns "$patterns"); fi
   inputs=$(find "$out" -type f ! -name '.*' ! -name patterns.toml | sort)
   bytes=$(cat $inputs | wc -c)
   set +e
@@ -46,8 +48,8 @@ for kind in $kinds; do
   wall=$(awk '/Elapsed \(wall clock\)/ { print $NF }' "$dir/$kind.err")
   json=$(wc -c < "$dir/$kind.json" | awk '{ printf "%.1f MB", $1 / 1e6 }')
   caps=$(grep -E '^postmortem: warning:' "$dir/$kind.err" | grep -iE 'kept|folded|cap|summed|refused|more' \
-    | sed 's/^postmortem: warning: //' | head -3 | tr '\n' ';' | sed 's/;$//; s/|/\\|/g')
-  [ "$rc" = 0 ] || caps="exit $rc; $caps"
+    | sed 's/^postmortem: warning: //' | head -3 | tr '\n' ';' | sed 's/;$//; s/|/\\|/g' || true)
+  if [ "$rc" != 0 ]; then caps="exit $rc; $caps"; fi
   printf '| %s | %s | %s | %s | %s | %s |\n' "$kind" \
     "$(awk -v b="$bytes" 'BEGIN { printf "%.1f MB", b / 1e6 }')" "$wall" "$rss" "$json" "${caps:--}"
 done

@@ -31,7 +31,7 @@ pub struct HostileCfg {
 }
 
 /// What was written: the files, and the pattern file to pass with
-/// `--patterns` (for `user-patterns`).
+/// `--patterns` (a directory, for `user-patterns`).
 #[derive(Clone, Debug, Default)]
 pub struct HostileWritten {
     pub files: Vec<PathBuf>,
@@ -122,15 +122,20 @@ pub fn write(out: &Path, cfg: &HostileCfg) -> io::Result<HostileWritten> {
         // application log that a few of them match.
         "user-patterns" => {
             let patterns = scaled(40_000.0);
-            let ppath = out.join("patterns.toml");
-            let mut f = BufWriter::new(File::create(&ppath)?);
-            for i in 0..patterns {
-                writeln!(
-                    f,
-                    "[[pattern]]\nid = \"user.tenant_{i}\"\nkind = \"error\"\nseverity = \"error\"\nregex = '''tenant t{i:06} quota exceeded'''\n"
-                )?;
+            // A directory of files of 1,000 (the most one file may hold).
+            let ppath = out.join("patterns");
+            fs::create_dir_all(&ppath)?;
+            for file in 0..patterns.div_ceil(1000) {
+                let fpath = ppath.join(format!("{file:03}.toml"));
+                let mut f = BufWriter::new(File::create(fpath)?);
+                for i in file * 1000..((file + 1) * 1000).min(patterns) {
+                    writeln!(
+                        f,
+                        "[[pattern]]\nid = \"user.tenant_{i}\"\nkind = \"error\"\nseverity = \"error\"\nregex = '''tenant t{i:06} quota exceeded'''\n"
+                    )?;
+                }
+                f.flush()?;
             }
-            f.flush()?;
             w.patterns = Some(ppath);
             let start = at(2024, 3, 9, 6, 0, 0, 0);
             let path = out.join("app.log");
@@ -231,7 +236,8 @@ fn alert_line(s: &mut String, name: &str, starts: i64, sent: i64) {
         r#"{{"received_at":"{}","payload":{{"receiver":"pager","status":"firing","alerts":[{{"status":"firing","labels":{{"alertname":"{name}","severity":"page"}},"annotations":{{"summary":"{name} on shop-api"}},"startsAt":"{}","endsAt":"0001-01-01T00:00:00Z","fingerprint":"{:016x}"}}],"groupLabels":{{"alertname":"{name}"}},"commonLabels":{{"alertname":"{name}"}},"version":"4"}}}}"#,
         rfc3339(sent, 0, 3),
         rfc3339(starts, 0, 3),
-        name.len() as u64 * 0x9e37_79b9
+        name.bytes()
+            .fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(b as u64))
     );
 }
 
