@@ -405,18 +405,6 @@ impl Series {
         self.buckets.values().map(|b| b.requests).sum()
     }
 
-    /// Every backend name seen, sorted.
-    pub fn backend_names(&self) -> Vec<String> {
-        let mut names: Vec<String> = self
-            .buckets
-            .values()
-            .flat_map(|b| b.backends.keys().map(|k| k.to_string()))
-            .collect();
-        names.sort();
-        names.dedup();
-        names
-    }
-
     /// A copy with buckets `factor` times wider (for very long time ranges).
     pub fn coarsen(&self, factor: i64) -> Series {
         let mut out = Series::new(self.bucket_seconds * factor.max(1));
