@@ -83,3 +83,33 @@ fn series_keeps_the_backends_with_most_failures_and_sums_the_rest_in_one_row() {
         .collect();
     assert!(kept_failures.iter().all(|&f| f > 0), "{kept_failures:?}");
 }
+
+#[test]
+fn event_keys_are_capped_over_all_files_and_the_rest_summed_with_a_warning() {
+    let dir = tempdir();
+    // 15 files of 3,000 upstreams, half of them failing: 22,500 keys in
+    // all, under the per-file cap in each file.
+    let (files, _) = hostile(dir.path(), "many-files", 0.3);
+    assert_eq!(files.len(), 15);
+    let (doc, err) = timeline_json(dir.path());
+    let failed: u64 = ints(&doc["series"]["failed"]).iter().sum();
+    let events: Vec<&Value> = doc["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["pattern"] == "lb.failed_requests")
+        .collect();
+    let backends: std::collections::HashSet<&str> = events
+        .iter()
+        .map(|e| e["fields"]["backend"].as_str().unwrap())
+        .collect();
+    assert!(backends.len() <= 10_001, "{}", backends.len());
+    assert!(backends.contains("(other)"));
+    // Folded, never dropped: every failed request is in some event.
+    let counted: u64 = events.iter().map(|e| e["count"].as_u64().unwrap()).sum();
+    assert_eq!(counted, failed);
+    assert!(
+        err.contains("22,500 distinct event keys: the 10,000 with most occurrences kept, 12,500 summed as `(other)`"),
+        "{err}"
+    );
+}
