@@ -4,6 +4,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use rustc_hash::FxHashMap;
+
 use crate::display::group_thousands;
 use crate::event::{EventKind, Origin, Severity};
 use crate::scan::{AlertSeen, FileResult, RunKey, SecondAgg};
@@ -63,8 +65,9 @@ pub fn sort_events(events: &mut [Event]) {
 /// rotated parts of one log (`access.log.2.gz`, `access.log.1`,
 /// `access.log`); the event points at the file and line of its first
 /// occurrence.
-pub fn build(results: &[FileResult], run_gap_seconds: i64) -> Vec<Event> {
+pub fn build(results: &[FileResult], run_gap_seconds: i64) -> Timeline {
     let mut events = Vec::new();
+    let cap = EventKeyCap::of(results);
     let names: Vec<&str> = results.iter().map(|r| r.file.display.as_str()).collect();
     let mut families: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, r) in results.iter().enumerate() {
@@ -75,6 +78,7 @@ pub fn build(results: &[FileResult], run_gap_seconds: i64) -> Vec<Event> {
         let mut merged: BTreeMap<&RunKey, BTreeMap<i64, (SecondAgg, usize)>> = BTreeMap::new();
         for &i in members {
             for (key, seconds) in &results[i].partial.runs {
+                let key = cap.key_of(key);
                 let mine = merged.entry(key).or_default();
                 for (&sec, agg) in seconds {
                     match mine.get_mut(&sec) {
@@ -113,7 +117,85 @@ pub fn build(results: &[FileResult], run_gap_seconds: i64) -> Vec<Event> {
         alert_events(&r.partial.alerts, &r.file.display, &mut events);
     }
     sort_events(&mut events);
-    events
+    Timeline {
+        events,
+        keys_total: cap.total,
+        keys_folded: cap.folded,
+    }
+}
+
+/// Most distinct event keys in one timeline (all files together: the
+/// per-file cap alone let 50 files of 10,000 upstreams keep 500,000).
+pub const MAX_EVENT_KEYS: usize = 10_000;
+
+/// The key folded event keys share, per kind, severity and origin.
+pub const OTHER_KEY: &str = "(other)";
+
+/// The ordered events, and how many distinct event keys were folded into
+/// [`OTHER_KEY`] runs past [`MAX_EVENT_KEYS`] (for the warning).
+#[derive(Debug)]
+pub struct Timeline {
+    pub events: Vec<Event>,
+    pub keys_total: usize,
+    pub keys_folded: usize,
+}
+
+impl Timeline {
+    /// The warning naming the cap, when it was hit.
+    pub fn cap_warning(&self) -> Option<String> {
+        (self.keys_folded > 0).then(|| {
+            format!(
+                "{} distinct event keys: the {} with most occurrences kept, {} summed as `{OTHER_KEY}` (one run per kind and pattern)",
+                group_thousands(self.keys_total as u64),
+                group_thousands((self.keys_total - self.keys_folded) as u64),
+                group_thousands(self.keys_folded as u64),
+            )
+        })
+    }
+}
+
+/// Which event keys keep their own runs: all of them up to
+/// [`MAX_EVENT_KEYS`], else those with most occurrences over every file
+/// (then by key, so the choice is the same for any thread count).
+struct EventKeyCap<'a> {
+    folded_to: FxHashMap<&'a RunKey, RunKey>,
+    total: usize,
+    folded: usize,
+}
+
+impl<'a> EventKeyCap<'a> {
+    fn of(results: &'a [FileResult]) -> EventKeyCap<'a> {
+        let mut counts: FxHashMap<&RunKey, u64> = FxHashMap::default();
+        for r in results {
+            for (key, seconds) in &r.partial.runs {
+                *counts.entry(key).or_default() += seconds.values().map(|a| a.count).sum::<u64>();
+            }
+        }
+        let total = counts.len();
+        let mut folded_to = FxHashMap::default();
+        if total > MAX_EVENT_KEYS {
+            let mut ranked: Vec<(&RunKey, u64)> = counts.into_iter().collect();
+            ranked.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+            for (key, _) in ranked.into_iter().skip(MAX_EVENT_KEYS) {
+                let other = RunKey {
+                    key: OTHER_KEY.to_string(),
+                    ..key.clone()
+                };
+                folded_to.insert(key, other);
+            }
+        }
+        let folded = folded_to.len();
+        EventKeyCap {
+            folded_to,
+            total,
+            folded,
+        }
+    }
+
+    /// The key a run is merged under.
+    fn key_of<'k>(&'k self, key: &'k RunKey) -> &'k RunKey {
+        self.folded_to.get(key).unwrap_or(key)
+    }
 }
 
 /// The log a file is a rotation of: `access.log.2.gz`, `access.log.1` and

@@ -6,6 +6,7 @@
 
 mod util;
 
+mod caps;
 mod cli;
 mod corpus;
 mod detection;

@@ -352,7 +352,14 @@ pub fn analyze_with_progress(
             message: e.warning(),
         });
     }
-    let events = timeline::build(&results, opts.run_gap_seconds);
+    let timeline = timeline::build(&results, opts.run_gap_seconds);
+    if let Some(message) = timeline.cap_warning() {
+        warnings.push(Warning {
+            path: "(all inputs)".to_string(),
+            message,
+        });
+    }
+    let events = timeline.events;
     let series = merged_series(&results, &traffic, opts.bucket_seconds);
     let templates = merged_templates(&results);
     let mut inputs = Vec::with_capacity(results.len());

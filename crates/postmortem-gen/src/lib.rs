@@ -11,6 +11,7 @@
 //! - [`scenario`]: one named outage story ([`SCENARIOS`]) into a folder,
 //! - [`sample`]: the committed `sample-logs/`,
 //! - [`bench`]: a large access log (and its companions) for benchmarks,
+//! - [`hostile`]: inputs shaped to blow up per-key state (memory checks),
 //! - [`kinds`]: families of outages by kind (latency, refusals, a partly
 //!   failing fleet, ...) in `dev` and `heldout` variants,
 //!
@@ -28,6 +29,7 @@ mod changes;
 mod clock;
 mod envoy;
 mod haproxy;
+mod hostile;
 mod ingress;
 pub mod kinds;
 mod kube;
@@ -46,6 +48,7 @@ use std::fmt;
 use std::path::Path;
 
 pub use bench::{parse_size, BenchCfg, Length};
+pub use hostile::{HostileCfg, HostileWritten, KINDS as HOSTILE_KINDS};
 pub use perf::{PerfCfg, FORMATS as PERF_FORMATS};
 pub use serde_json::Value;
 
@@ -133,6 +136,12 @@ pub fn bench(out: &Path, cfg: &BenchCfg) -> Result<Value, Error> {
 /// bytes written.
 pub fn perf(out: &Path, cfg: &PerfCfg) -> Result<u64, Error> {
     perf::write(out, cfg).map_err(|e| Error(format!("{}: {e}", out.display())))
+}
+
+/// Writes one hostile shape ([`HOSTILE_KINDS`]) into `out`: inputs whose
+/// shape makes per-key state explode, to check memory stays bounded.
+pub fn hostile(out: &Path, cfg: &HostileCfg) -> Result<HostileWritten, Error> {
+    hostile::write(out, cfg).map_err(|e| Error(format!("{}: {e}", out.display())))
 }
 
 /// Writes a truth document as pretty JSON with a final newline, creating

@@ -74,6 +74,19 @@ enum Cmd {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Write a hostile shape: upstreams, failure-flood, many-files, alert-resend, user-patterns.
+    Hostile {
+        /// upstreams, failure-flood, many-files, alert-resend or user-patterns.
+        kind: String,
+        /// Directory to write the logs into (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+        /// Multiplies the shape's size (1.0: the sizes of issue 12).
+        #[arg(long, default_value_t = 1.0)]
+        scale: f64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Write one outage family (by kind) and its truth.json.
     Kind {
         /// latency, refusals, partial-fleet, stutter, slow-burn, crash-loop, apps-only, cause, skew, noisy-quiet
@@ -175,6 +188,20 @@ fn run(cli: Cli) -> Result<(), Error> {
                 "wrote {written} bytes in {secs:.2} s ({:.0} MB/s)",
                 written as f64 / secs.max(1e-9) / 1e6
             );
+        }
+        Cmd::Hostile {
+            kind,
+            out,
+            scale,
+            seed,
+        } => {
+            let w =
+                postmortem_gen::hostile(&out, &postmortem_gen::HostileCfg { kind, scale, seed })?;
+            eprintln!("wrote {} files, {} bytes", w.files.len(), w.bytes);
+            // The pattern file to pass with --patterns, for scripts.
+            if let Some(p) = w.patterns {
+                println!("patterns {}", p.display());
+            }
         }
         Cmd::Kind {
             name,

@@ -22,6 +22,53 @@ pub use incident::{incident_value, incidents_value, suspect_value};
 /// Most buckets written in `series`; longer ranges use wider buckets.
 const MAX_SERIES_BUCKETS: i64 = 20_000;
 
+/// Most backends given a row of their own in `series.by_backend`; the
+/// rest are summed in one [`OTHER_BACKENDS`] row, so the output grows with
+/// the buckets, not buckets × backends (4,000 upstreams in a small file
+/// made 2 GB of JSON).
+pub const MAX_SERIES_BACKENDS: usize = 50;
+/// The `by_backend` row of the backends past [`MAX_SERIES_BACKENDS`]
+/// (flagged by its `folded_backends` count).
+pub const OTHER_BACKENDS: &str = "(other)";
+
+/// The backends with a row of their own, by name, and how many others
+/// are summed in the [`OTHER_BACKENDS`] row.
+struct SeriesBackends {
+    names: Vec<String>,
+    row: rustc_hash::FxHashMap<String, usize>,
+    folded: usize,
+}
+
+/// The [`MAX_SERIES_BACKENDS`] backends with most failures (then most
+/// requests, then by name), sorted by name.
+fn series_backends(series: &crate::series::Series) -> SeriesBackends {
+    let mut totals: rustc_hash::FxHashMap<&str, (u64, u64)> = Default::default();
+    if let Some((k0, k1)) = series.key_range() {
+        for (_, b) in series.present(k0, k1) {
+            for (name, c) in &b.backends {
+                let t = totals.entry(&**name).or_default();
+                t.0 += c.failed;
+                t.1 += c.requests;
+            }
+        }
+    }
+    let mut ranked: Vec<(&str, (u64, u64))> = totals.into_iter().collect();
+    ranked.sort_unstable_by(|a, b| (b.1).cmp(&a.1).then(a.0.cmp(b.0)));
+    let folded = ranked.len().saturating_sub(MAX_SERIES_BACKENDS);
+    let mut names: Vec<String> = ranked
+        .into_iter()
+        .take(MAX_SERIES_BACKENDS)
+        .map(|(n, _)| n.to_string())
+        .collect();
+    names.sort();
+    let row = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.clone(), i))
+        .collect();
+    SeriesBackends { names, row, folded }
+}
+
 /// One event as a JSON object.
 pub fn event_value(e: &Event) -> Value {
     let mut m = Map::new();
@@ -122,24 +169,33 @@ pub fn series_value(a: &Analysis) -> Value {
     let mut errors = Vec::new();
     let mut p50 = Vec::new();
     let mut p99 = Vec::new();
-    let names = series.backend_names();
-    let mut by_backend: Vec<(Vec<u64>, Vec<u64>)> = vec![(Vec::new(), Vec::new()); names.len()];
-    for (_, bucket) in series.dense(first, last) {
+    let kept = series_backends(&series);
+    let rows = kept.names.len() + usize::from(kept.folded > 0);
+    let width = (last - first + 1) as usize;
+    let mut by_backend: Vec<(Vec<u64>, Vec<u64>)> = vec![(vec![0; width], vec![0; width]); rows];
+    for (i, (_, bucket)) in series.dense(first, last).enumerate() {
         let b = bucket.cloned().unwrap_or_default();
         requests.push(b.requests);
         failed.push(b.failed);
         errors.push(b.error_messages);
         p50.push(b.latency.quantile_ms(0.5).map(round1));
         p99.push(b.latency.quantile_ms(0.99).map(round1));
-        for (i, name) in names.iter().enumerate() {
-            let c = b.backends.get(name.as_str()).copied().unwrap_or_default();
-            by_backend[i].0.push(c.requests);
-            by_backend[i].1.push(c.failed);
+        for (name, c) in &b.backends {
+            let row = kept.row.get(&**name).copied().unwrap_or(kept.names.len());
+            by_backend[row].0[i] += c.requests;
+            by_backend[row].1[i] += c.failed;
         }
     }
     let mut backends = Map::new();
-    for (name, (r, f)) in names.iter().zip(by_backend) {
+    let mut rows = by_backend.into_iter();
+    for (name, (r, f)) in kept.names.iter().zip(rows.by_ref()) {
         backends.insert(name.clone(), json!({"requests": r, "failed": f}));
+    }
+    if let Some((r, f)) = rows.next() {
+        backends.insert(
+            OTHER_BACKENDS.into(),
+            json!({"requests": r, "failed": f, "folded_backends": kept.folded}),
+        );
     }
     let mut m = Map::new();
     m.insert("bucket_seconds".into(), json!(series.bucket_seconds));

@@ -1,0 +1,115 @@
+//! Memory bounded by design: shapes that would make per-key state grow
+//! without limit (thousands of upstreams, files, alert resends, user
+//! patterns) are capped, and every cap says what it folded, never a
+//! silent drop. Inputs come from `postmortem_gen::hostile` at small
+//! scales; the caps are checked by what the output holds, never by time
+//! or memory figures.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::util::{root, tempdir, timeline_json};
+
+/// Writes a hostile shape at `scale` into `dir`; returns the inputs and
+/// the `--patterns` directory, if any.
+fn hostile(dir: &Path, kind: &str, scale: f64) -> (Vec<PathBuf>, Option<PathBuf>) {
+    let w = postmortem_gen::hostile(
+        dir,
+        &postmortem_gen::HostileCfg {
+            kind: kind.into(),
+            scale,
+            seed: 1,
+        },
+    )
+    .unwrap();
+    (w.files, w.patterns)
+}
+
+fn timeline_schema() -> jsonschema::Validator {
+    let text =
+        std::fs::read_to_string(root().join("schema/postmortem.timeline.v1.schema.json")).unwrap();
+    jsonschema::validator_for(&serde_json::from_str(&text).unwrap()).unwrap()
+}
+
+fn ints(v: &Value) -> Vec<u64> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_u64().unwrap())
+        .collect()
+}
+
+#[test]
+fn series_keeps_the_backends_with_most_failures_and_sums_the_rest_in_one_row() {
+    let dir = tempdir();
+    // 200 upstreams, each with a request or two, over three days.
+    let (files, _) = hostile(dir.path(), "upstreams", 0.05);
+    let (doc, _) = timeline_json(&files[0]);
+    let errors: Vec<String> = timeline_schema()
+        .iter_errors(&doc)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    let series = &doc["series"];
+    let rows = series["by_backend"].as_object().unwrap();
+    assert_eq!(rows.len(), 51, "50 backends and the other row");
+    let other = &rows["(other)"];
+    assert_eq!(other["folded_backends"], 150);
+    // Every failure is in exactly one row: the rows add up to the series.
+    let failed = ints(&series["failed"]);
+    let requests = ints(&series["requests"]);
+    let mut sum_failed = vec![0; failed.len()];
+    let mut sum_requests = vec![0; requests.len()];
+    for (name, row) in rows {
+        assert_eq!(row.get("folded_backends").is_some(), name == "(other)");
+        for (i, (f, r)) in ints(&row["failed"])
+            .into_iter()
+            .zip(ints(&row["requests"]))
+            .enumerate()
+        {
+            sum_failed[i] += f;
+            sum_requests[i] += r;
+        }
+    }
+    assert_eq!(sum_failed, failed);
+    assert_eq!(sum_requests, requests);
+    // About half the upstreams failed at least once: the kept rows are
+    // among them, never one without failures.
+    let kept_failures: Vec<u64> = rows
+        .iter()
+        .filter(|(n, _)| *n != "(other)")
+        .map(|(_, r)| ints(&r["failed"]).iter().sum())
+        .collect();
+    assert!(kept_failures.iter().all(|&f| f > 0), "{kept_failures:?}");
+}
+
+#[test]
+fn event_keys_are_capped_over_all_files_and_the_rest_summed_with_a_warning() {
+    let dir = tempdir();
+    // 15 files of 3,000 upstreams, half of them failing: 22,500 keys in
+    // all, under the per-file cap in each file.
+    let (files, _) = hostile(dir.path(), "many-files", 0.3);
+    assert_eq!(files.len(), 15);
+    let (doc, err) = timeline_json(dir.path());
+    let failed: u64 = ints(&doc["series"]["failed"]).iter().sum();
+    let events: Vec<&Value> = doc["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["pattern"] == "lb.failed_requests")
+        .collect();
+    let backends: std::collections::HashSet<&str> = events
+        .iter()
+        .map(|e| e["fields"]["backend"].as_str().unwrap())
+        .collect();
+    assert!(backends.len() <= 10_001, "{}", backends.len());
+    assert!(backends.contains("(other)"));
+    // Folded, never dropped: every failed request is in some event.
+    let counted: u64 = events.iter().map(|e| e["count"].as_u64().unwrap()).sum();
+    assert_eq!(counted, failed);
+    assert!(
+        err.contains("22,500 distinct event keys: the 10,000 with most occurrences kept, 12,500 summed as `(other)`"),
+        "{err}"
+    );
+}
