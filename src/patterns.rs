@@ -67,6 +67,10 @@ pub const MAX_REGEX_SOURCE: usize = 4 * 1024;
 pub const MAX_REGEX_SIZE: usize = 1 << 20;
 /// Most `[[pattern]]` tables accepted in one file.
 pub const MAX_PATTERNS_PER_FILE: usize = 1000;
+/// User patterns loaded, at most, over all files: past it the rest are
+/// left out with a warning (each pattern costs its compiled automaton, and
+/// every message is tried against the set).
+pub const MAX_USER_PATTERNS: usize = 2000;
 /// Largest accepted pattern file, in bytes.
 pub const MAX_FILE_BYTES: u64 = 8 << 20;
 
@@ -403,11 +407,46 @@ impl PatternSet {
     /// replaces it, and `enabled = false` disables the pattern with its id.
     pub fn load(user_paths: &[PathBuf]) -> Result<PatternSet, PatternError> {
         let mut layers = Layers::with_builtins();
+        let (mut left_out, mut files_left_out) = (0usize, 0usize);
         for path in user_paths {
             for file in pattern_files(path)? {
-                let entries = parse_file(&file)?;
+                let room = MAX_USER_PATTERNS.saturating_sub(layers.user.len());
+                if room == 0 {
+                    files_left_out += 1;
+                    continue;
+                }
+                let mut entries = parse_file(&file)?;
+                let defined = entries
+                    .iter()
+                    .filter(|e| matches!(e, Entry::Define(_)))
+                    .count();
+                if defined > room {
+                    let mut kept = 0;
+                    entries.retain(|e| match e {
+                        Entry::Define(_) if kept >= room => false,
+                        Entry::Define(_) => {
+                            kept += 1;
+                            true
+                        }
+                        Entry::Disable { .. } => true,
+                    });
+                    left_out += defined - room;
+                }
                 layers.add(entries, true);
             }
+        }
+        if left_out + files_left_out > 0 {
+            let mut what = Vec::new();
+            if left_out > 0 {
+                what.push(format!("{left_out} more patterns left out"));
+            }
+            if files_left_out > 0 {
+                what.push(format!("{files_left_out} pattern files not read"));
+            }
+            layers.warnings.push(format!(
+                "user patterns capped at {MAX_USER_PATTERNS}: the first {MAX_USER_PATTERNS} (in load order) are used; {}",
+                what.join(", ")
+            ));
         }
         Ok(layers.build())
     }
@@ -1418,6 +1457,37 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = write(dir.path(), "p.toml", src);
         PatternSet::check_file(&p)
+    }
+
+    /// Past [`MAX_USER_PATTERNS`] the rest are left out, and a warning
+    /// says how many; the ones loaded are the first in load order.
+    #[test]
+    fn user_patterns_are_capped_with_a_warning() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = |prefix: &str, n: usize| -> String {
+            (0..n)
+                .map(|i| {
+                    format!("[[pattern]]\nid = \"{prefix}.p{i}\"\nkind = \"error\"\nregex = 'needle-{prefix}-{i}\\b'\n\n")
+                })
+                .collect()
+        };
+        write(dir.path(), "a.toml", &file("a", 1000));
+        write(dir.path(), "b.toml", &file("b", 1000));
+        write(dir.path(), "c.toml", &file("c", 500));
+        let set = PatternSet::load(&[dir.path().to_path_buf()]).unwrap();
+        let user = set
+            .patterns()
+            .iter()
+            .filter(|p| !p.origin.starts_with("builtin:"))
+            .count();
+        assert_eq!(user, MAX_USER_PATTERNS);
+        assert!(set.patterns().iter().any(|p| p.id == "b.p999"));
+        assert!(!set.patterns().iter().any(|p| p.id.starts_with("c.")));
+        let w = set.warnings().join("\n");
+        assert!(
+            w.contains("capped at 2000") && w.contains("1 pattern files not read"),
+            "{w}"
+        );
     }
 
     #[test]

@@ -335,6 +335,12 @@ pub fn analyze_with_progress(
     on_progress: Option<&(dyn Fn(u64) + Sync)>,
 ) -> Result<Analysis, Error> {
     let (files, mut warnings) = input::expand(paths)?;
+    // What loading the user's patterns had to say (a cap hit, a pattern
+    // that replaces another), once per run.
+    warnings.extend(opts.patterns.warnings().iter().map(|m| Warning {
+        path: "--patterns".to_string(),
+        message: m.clone(),
+    }));
     let scan_opts = opts.scan_options(on_progress);
     let results: Vec<FileResult> = scan::scan_all(files, &scan_opts)?;
     let traffic = Traffic::decide(&results);
