@@ -84,7 +84,39 @@ pub fn is_mechanical(e: &Event) -> bool {
             && !SUBSTANTIVE_TEXT.iter().any(|w| m.contains(w));
     }
     let p = e.origin.id().to_ascii_lowercase();
-    MECHANICAL_WORDS.iter().any(|w| p.contains(w))
+    MECHANICAL_WORDS.iter().any(|w| p.contains(w)) || is_preparation(e)
+}
+
+/// Words of getting a change ready (fetching the release, pulling the
+/// image) rather than making it.
+const PREPARATION_TEXT: &[&str] = &[
+    "fetched",
+    "fetching",
+    "downloaded",
+    "downloading",
+    "pulled ",
+    "pulling ",
+];
+/// Words of a change taking effect, which a preparation line lacks.
+const TAKING_EFFECT_TEXT: &[&str] = &[
+    "switch",
+    "activat",
+    "appl",
+    "install",
+    "upgrad",
+    "enabl",
+    "restart",
+    "rolled out",
+    "rollout",
+];
+
+/// Whether a change line only gets a change ready (`fetched release
+/// shop-api 2.15.0`): the release the pattern recognised takes effect
+/// later (`switched current -> 2.15.0`), and that line is the cause.
+fn is_preparation(e: &Event) -> bool {
+    let m = e.message.to_ascii_lowercase();
+    PREPARATION_TEXT.iter().any(|w| m.contains(w))
+        && !TAKING_EFFECT_TEXT.iter().any(|w| m.contains(w))
 }
 
 /// Whether a change event reads as a rollback.
@@ -124,13 +156,15 @@ pub fn suspects(input: &SuspectInput, out: &mut Vec<Suspect>) {
         .collect();
     // Next to a change a pattern recognised in the same log, a line no
     // pattern knows is that change's context (a task header, a recap):
-    // the mechanics, not the change.
+    // the mechanics, not the change. (Next to a recognised reload or a
+    // fetch, it may well be the change itself.)
     let mechanical_at: Vec<bool> = changes
         .iter()
         .map(|(_, e)| {
             let context = e.origin == Origin::ChangeSource
                 && changes.iter().any(|(_, c)| {
                     c.origin != Origin::ChangeSource
+                        && !is_mechanical(c)
                         && c.source == e.source
                         && (c.at - e.at).abs() <= 300 * SEC
                 });

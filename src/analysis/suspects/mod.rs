@@ -413,6 +413,34 @@ mod tests {
     }
 
     #[test]
+    fn the_switch_to_a_release_outranks_fetching_it() {
+        let fetched = event(
+            7100,
+            EventKind::Change,
+            "deploy.version",
+            "INFO deploy-agent: fetched release shop-api 2.15.0 from artifacts.internal",
+        );
+        let mut switched = event(
+            7106,
+            EventKind::Change,
+            "change.source",
+            "INFO deploy-agent: switched current -> releases/2.15.0 (was 2.14.3); restarting shop-api",
+        );
+        switched.origin = crate::event::Origin::ChangeSource;
+        let s = series(&[("a", 20, 0), ("b", 260, 120)]);
+        let firsts = HashMap::new();
+        let events = vec![fetched, switched];
+        let (suspects, _) = rank(&input(&events, &s, &firsts));
+        match &suspects[0].evidence {
+            Evidence::Event(e) => assert_eq!(e.line, 7106, "{suspects:#?}"),
+            e => panic!("{e:?}"),
+        }
+        // The fetch alone is still a suspect.
+        let (suspects, _) = rank(&input(&events[..1], &s, &firsts));
+        assert_eq!(suspects[0].kind, SuspectKind::Change);
+    }
+
+    #[test]
     fn offline_backend_is_named() {
         let events = vec![event(7170, EventKind::Change, "lb.add", "added d to pool")];
         let s = series(&[("a", 100, 0), ("b", 100, 0), ("c", 100, 0), ("d", 100, 100)]);
