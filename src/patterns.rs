@@ -1678,6 +1678,8 @@ mod tests {
         ("timestamped", "fatal error: concurrent map writes", Some("crash.fatal_error")),
         ("syslog", "app[1234]: segfault at 0 ip 00007f0e8e4d5e7a sp 00007ffc0c0c0c00 error 4 in libc.so.6[7f0e8e400000+1b000]", Some("crash.segfault")),
         ("timestamped", "/entrypoint.sh: line 3:    42 Segmentation fault      (core dumped) ./server", Some("crash.segfault")),
+        ("klog", r#""Generic (PLEG): container finished" podID="be2bc808-aab0-0138-f9c1-375bddb1a19d" containerID="d465eeba0911c098" exitCode=137"#, Some("crash.container_exit")),
+        ("klog", r#""Generic (PLEG): container finished" podID="1b2c" containerID="9f8e" exitCode=0"#, None),
         ("timestamped", "web_1 exited with code 137", Some("crash.exit_code")),
         ("timestamped", "web_1 exited with code 0", None),
         ("timestamped", "worker killed by signal 9", Some("crash.killed_by_signal")),
@@ -1819,6 +1821,38 @@ mod tests {
             failures.join("\n")
         );
     }
+    /// The kubelet's crash-loop line and its readiness line name the same
+    /// pod, so a crash loop ends at that pod's last `ready` (lines from
+    /// kubelet journals quoted in public issues and docs).
+    #[test]
+    fn a_crash_loop_and_the_pod_s_readiness_share_a_key() {
+        let set = builtin_set();
+        let key = |text: &str| {
+            let m = set.find("klog", text).expect(text);
+            (m.pattern.id.clone(), m.key)
+        };
+        let crash = key(
+            r#""Error syncing pod, skipping" err="failed to \"StartContainer\" for \"nfs-client-provisioner\" with CrashLoopBackOff: \"back-off 5m0s restarting failed container=nfs-client-provisioner pod=nfs-client-provisioner-56f77ff677-wkfmq_default(80ce594f-dfaa-40fd-ae06-032ec1187193)\"" pod="default/nfs-client-provisioner-56f77ff677-wkfmq" podUID="80ce594f-dfaa-40fd-ae06-032ec1187193""#,
+        );
+        let ready = key(
+            r#""SyncLoop (probe)" probe="readiness" status="ready" pod="default/nfs-client-provisioner-56f77ff677-wkfmq""#,
+        );
+        assert_eq!(crash.0, "k8s.crash_loop");
+        assert_eq!(ready.0, "k8s.pod_ready");
+        assert_eq!(crash.1, "nfs-client-provisioner-56f77ff677-wkfmq");
+        assert_eq!(crash.1, ready.1);
+        // An event's wording names the pod too.
+        let event = key("Back-off restarting failed container api in pod api-7d9f_prod");
+        assert_eq!(event.1, "api-7d9f");
+        // Other probe results are not a recovery.
+        assert!(set
+            .find(
+                "klog",
+                r#""SyncLoop (probe)" probe="readiness" status="" pod="prometheus/prometheus-0""#
+            )
+            .is_none_or(|m| m.pattern.id != "k8s.pod_ready"));
+    }
+
     fn load_one(src: &str) -> Result<PatternSet, PatternError> {
         let dir = tempfile::tempdir().unwrap();
         let p = write(dir.path(), "user.toml", src);

@@ -17,6 +17,10 @@ pub const IMBALANCE_RISE: f64 = 0.15;
 pub const OUTLIER_FACTOR: f64 = 5.0;
 /// ... when its failures are this unlikely at the typical ratio.
 pub const OUTLIER_P: f64 = 1e-6;
+/// ... and fails at least this share of its requests (a pod in a crash
+/// loop is out of rotation most of the time: the few requests it takes
+/// around each crash fail, a few percent of all it served).
+pub const OUTLIER_MIN_RATIO: f64 = 0.01;
 /// The typical ratio is taken as at least this (a fleet of backends that
 /// never fail does not make one failure an outlier).
 const MIN_REFERENCE_RATIO: f64 = 0.001;
@@ -120,7 +124,7 @@ pub fn suspects(input: &SuspectInput, out: &mut Vec<Suspect>) {
         // Part of the fleet: failing far more than a typical backend does,
         // by more than chance (Poisson), whatever its share of the failures.
         let outlier = req >= 20
-            && ratio >= (OUTLIER_FACTOR * reference).max(0.05)
+            && ratio >= (OUTLIER_FACTOR * reference).max(OUTLIER_MIN_RATIO)
             && crate::analysis::stats::poisson_at_least(failed, req as f64 * reference) < OUTLIER_P;
         if failing || ((concentrated || outlier) && !imbalance) {
             let new_in_pool = total_before > 0 && req_before == 0;
