@@ -33,8 +33,11 @@ pub const MIN_REFUSALS: u64 = 20;
 pub const MIN_LATENCY_SAMPLES: u64 = 1000;
 /// The slow threshold: this many times the usual p99 ...
 pub const SLOW_P99_FACTOR: f64 = 2.0;
-/// ... and at least this much above it, in milliseconds.
+/// ... and at least this much above it, in milliseconds ...
 pub const SLOW_MIN_MARGIN_MS: f64 = 100.0;
+/// ... and, once rounded to a round number, still at least this many
+/// times the usual p99 ([`round_threshold`]).
+pub const SLOW_MIN_P99_FACTOR: f64 = 1.5;
 
 /// A per-bucket signal: requests, and the bad ones among them.
 #[derive(Clone, Debug, PartialEq)]
@@ -147,7 +150,38 @@ pub fn slow_threshold(series: &Series, grid: &Grid, excluded: &[Stretch]) -> Opt
         .filter_map(|h| h.quantile_ms(0.99))
         .collect();
     let p99 = detect::median(&mut p99s)?;
-    Some(((SLOW_P99_FACTOR * p99).max(p99 + SLOW_MIN_MARGIN_MS), p99))
+    Some((round_threshold(p99), p99))
+}
+
+/// The slow threshold for a usual p99: [`SLOW_P99_FACTOR`] times it, at
+/// least [`SLOW_MIN_MARGIN_MS`] above it, rounded to the nearest step of
+/// 1, 2, 5 × 10ⁿ ms (on a log scale) when that stays at least
+/// [`SLOW_MIN_P99_FACTOR`] times the p99 and the margin above it, else to
+/// two significant digits: "slower than 1 s" is how people set and read
+/// a latency objective, and the histogram's bucket edges (770.048 ms) are
+/// an artefact, not a finding.
+pub fn round_threshold(p99: f64) -> f64 {
+    let raw = (SLOW_P99_FACTOR * p99).max(p99 + SLOW_MIN_MARGIN_MS);
+    let floor = (SLOW_MIN_P99_FACTOR * p99).max(p99 + SLOW_MIN_MARGIN_MS);
+    if !(raw.is_finite() && raw > 0.0) {
+        return raw;
+    }
+    let decade = 10f64.powf(raw.log10().floor());
+    let nearest = [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * decade)
+        .min_by(|a, b| {
+            let da = (a.ln() - raw.ln()).abs();
+            let db = (b.ln() - raw.ln()).abs();
+            da.total_cmp(&db)
+        })
+        .unwrap_or(raw);
+    if nearest >= floor {
+        nearest
+    } else {
+        let unit = decade / 10.0;
+        (raw / unit).ceil() * unit
+    }
 }
 
 /// The backends worth watching on their own: at least
@@ -260,6 +294,26 @@ mod tests {
     }
 
     #[test]
+    fn slow_thresholds_are_round_and_well_above_the_p99() {
+        // (usual p99 ms, threshold ms)
+        let cases = [
+            (385.0, 1000.0), // 770 -> 1 s
+            (434.0, 1000.0), // 868 -> 1 s
+            (540.0, 1000.0), // 1080 -> 1 s
+            (300.0, 500.0),  // 600 -> 500 ms (still 1.67x)
+            (340.0, 680.0),  // 500 would be 1.47x: two digits
+            (120.0, 240.0),  // 200 is under p99 + 100 ms: two digits
+            (30.0, 130.0),   // the margin rules: 130 -> 100 is too low
+            (2600.0, 5000.0),
+        ];
+        for (p99, want) in cases {
+            let t = round_threshold(p99);
+            assert!(t >= (1.5 * p99).max(p99 + 100.0), "{p99}: {t}");
+            assert_eq!(t, want, "p99 {p99}");
+        }
+    }
+
+    #[test]
     fn latency_threshold_and_slow_stretch() {
         // 10 requests a second at 20-120 ms; an hour of 3 s from 2 h on.
         let s = series_with(|sec, s| {
@@ -273,7 +327,8 @@ mod tests {
         let grid = Signal::Errors.grid(&s, 1, k0, k1);
         let (t, p99) = slow_threshold(&s, &grid, &[]).unwrap();
         assert!(p99 < 200.0, "{p99}");
-        assert!((t - (2.0 * p99).max(p99 + 100.0)).abs() < 1e-9);
+        assert_eq!(t, round_threshold(p99));
+        assert!(t >= (1.5 * p99).max(p99 + 100.0), "{t} for {p99}");
         let slow = Signal::Slow(t);
         let g = slow.grid(&s, 1, k0, k1);
         let (found, _) = stretches(&g.points, 0.999, slow.floors(0.999));
