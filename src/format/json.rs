@@ -148,10 +148,31 @@ fn time_rank(key: &str) -> Option<usize> {
         "created_at" => 18,
         "event_time" => 19,
         "eventTimestamp" => 20,
+        _ if generic_time_key(key) => GENERIC_TIME_SLOT,
         _ => return None,
     })
 }
-const TIME_SLOTS: usize = 21;
+/// The slot of a key that is no logger's known time key but is named
+/// like one (`created_date`, `loggedAt`, `event_datetime`): tried last.
+const GENERIC_TIME_SLOT: usize = 21;
+const TIME_SLOTS: usize = 22;
+
+/// Whether a key is named like the time a record was written: it ends in
+/// a time word (`date`, `time`, `timestamp`, `_ts`, `_at`, `At`) and says
+/// nothing of another moment or of a duration (`expires_at`, `end_time`,
+/// `next_run_time`, `response_time`, `time_ms`).
+fn generic_time_key(key: &str) -> bool {
+    const ENDINGS: &[&str] = &["date", "time", "timestamp", "datetime", "_ts", "_at"];
+    const OTHER_MOMENTS: &[&str] = &[
+        "expir", "end", "until", "deadline", "after", "before", "next", "due", "last", "start",
+        "stop", "dur", "elapsed", "took", "ms", "latency", "ttl", "timeout", "uptime", "response",
+        "request", "upstream", "connect", "wait", "total", "birth", "valid", "renew", "retry",
+    ];
+    let lower = key.to_ascii_lowercase();
+    let camel_at = key.len() > 2 && key.ends_with("At");
+    (camel_at || ENDINGS.iter().any(|e| lower.ends_with(e)))
+        && !OTHER_MOMENTS.iter().any(|w| lower.contains(w))
+}
 
 /// How a level value is read.
 #[derive(Clone, Copy, PartialEq)]
@@ -479,7 +500,11 @@ fn read_object<'a>(
         let k: &str = key;
         if let Some(r) = time_rank(k) {
             if let Some(s) = times.get_mut(r) {
-                *s = Some(v);
+                // The first key named like a time, of those no logger is
+                // known for.
+                if r != GENERIC_TIME_SLOT || s.is_none() {
+                    *s = Some(v);
+                }
             }
             if k == "t" && v.is_object() {
                 mongo = true;
@@ -836,6 +861,55 @@ mod tests {
         r#"{"ClientAddr":"192.168.1.20:63261","ClientHost":"192.168.1.20","ClientPort":"63261","ClientUsername":"-","DownstreamContentSize":287,"DownstreamStatus":207,"Duration":8184335,"OriginContentSize":287,"OriginDuration":7349966,"OriginStatus":207,"Overhead":834369,"RequestAddr":"bk.example.com","RequestHost":"bk.example.com","RequestMethod":"PROPFIND","RequestPath":"/remote.php/dav","RequestPort":"-","RequestProtocol":"HTTP/2.0","RequestScheme":"https","RetryAttempts":0,"RouterName":"bk@docker","ServiceAddr":"172.29.0.2:8111","ServiceName":"bk-bk@docker","ServiceURL":"http://172.29.0.2:8111","StartLocal":"2024-12-29T12:42:47.503803974+01:00","StartUTC":"2024-12-29T11:42:47.503803974Z","entryPointName":"websecure","level":"info","msg":"","time":"2024-12-29T12:42:47+01:00"}"#,
         r#"{"timestamp":"2024-03-09T08:41:12.345678Z","level":"ERROR","fields":{"message":"connection reset by peer","upstream":"10.0.0.5:8080"},"target":"hyper::proto::h1::io","threadId":"ThreadId(2)"}"#,
     ];
+
+    /// Audit logs name their time after the record (`created_date`,
+    /// `loggedAt`): keys named like a time are read when no known key is
+    /// there; keys of another moment or a duration never are. (Flagsmith's
+    /// audit-log API item and message wording, from its `audit/models.py`.)
+    #[test]
+    fn keys_named_like_a_time_are_the_record_s_time() {
+        check(
+            &JsonLines,
+            &[
+                (
+                    r#"{"id": 812, "created_date": "2024-03-09T08:36:10.412345Z", "log": "Flag state / Remote Config value updated for feature: checkout_v2", "author": {"id": 3}, "related_object_type": "FEATURE_STATE"}"#,
+                    message()
+                        .at("2024-03-09T08:36:10.412345Z")
+                        .text("Flag state / Remote Config value updated for feature: checkout_v2"),
+                ),
+                (
+                    r#"{"loggedAt": "2024-03-09T08:36:10Z", "msg": "flag toggled"}"#,
+                    message().at("2024-03-09T08:36:10Z").text("flag toggled"),
+                ),
+                // A known key wins over one only named like a time.
+                (
+                    r#"{"updated_date": "2020-01-01T00:00:00Z", "time": "2024-03-09T08:36:10Z", "msg": "x"}"#,
+                    message().at("2024-03-09T08:36:10Z").text("x"),
+                ),
+            ],
+        );
+        for key in [
+            "expires_at",
+            "end_time",
+            "next_run_time",
+            "response_time",
+            "time_ms",
+            "last_seen_at",
+            "duration",
+        ] {
+            assert!(!generic_time_key(key), "{key}");
+        }
+        for key in [
+            "created_date",
+            "loggedAt",
+            "event_datetime",
+            "updated_at",
+            "log_ts",
+            "occurredAt",
+        ] {
+            assert!(generic_time_key(key), "{key}");
+        }
+    }
 
     #[test]
     fn pino() {
