@@ -124,12 +124,7 @@ pub fn build(results: &[FileResult], run_gap_seconds: i64) -> Timeline {
     }
 }
 
-/// Most distinct event keys in one timeline (all files together: the
-/// per-file cap alone let 50 files of 10,000 upstreams keep 500,000).
-pub const MAX_EVENT_KEYS: usize = 10_000;
-
-/// The key folded event keys share, per kind, severity and origin.
-pub const OTHER_KEY: &str = "(other)";
+pub use crate::scan::keycap::{MAX_EVENT_KEYS, OTHER_KEY};
 
 /// The ordered events, and how many distinct event keys were folded into
 /// [`OTHER_KEY`] runs past [`MAX_EVENT_KEYS`] (for the warning).
@@ -167,7 +162,8 @@ impl<'a> EventKeyCap<'a> {
     fn of(results: &'a [FileResult]) -> EventKeyCap<'a> {
         let mut counts: FxHashMap<&RunKey, u64> = FxHashMap::default();
         for r in results {
-            for (key, seconds) in &r.partial.runs {
+            // Keys the scan folded already are not counted again.
+            for (key, seconds) in r.partial.runs.iter().filter(|(k, _)| k.key != OTHER_KEY) {
                 *counts.entry(key).or_default() += seconds.values().map(|a| a.count).sum::<u64>();
             }
         }

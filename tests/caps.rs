@@ -113,3 +113,45 @@ fn event_keys_are_capped_over_all_files_and_the_rest_summed_with_a_warning() {
         "{err}"
     );
 }
+
+#[test]
+fn backends_are_capped_over_all_files_the_same_for_any_threads_and_block_size() {
+    let dir = tempdir();
+    // 15 files of 3,000 upstreams each: 45,000 backends in all, past the
+    // cap of 1,000 kept over every file while the scan runs.
+    let (files, _) = hostile(dir.path(), "many-files", 0.3);
+    assert_eq!(files.len(), 15);
+    let run = |threads: &str, block: Option<&str>| {
+        let mut c = crate::util::bin();
+        c.args(["timeline", "--format", "json", "--threads", threads])
+            .arg(dir.path());
+        if let Some(b) = block {
+            c.env("POSTMORTEM_BLOCK_SIZE", b);
+        }
+        let o = c.output().unwrap();
+        assert!(o.status.success());
+        (o.stdout, String::from_utf8_lossy(&o.stderr).to_string())
+    };
+    let (one, err) = run("1", None);
+    assert!(
+        err.contains("45,000 distinct backends: the 1,000 with most failed requests kept, 44,000 summed as `(other)`"),
+        "{err}"
+    );
+    assert!(one == run("2", None).0, "threads");
+    assert!(one == run("2", Some("65536")).0, "block size");
+    let doc: Value = serde_json::from_slice(&one).unwrap();
+    let series = &doc["series"];
+    let rows = series["by_backend"].as_object().unwrap();
+    assert_eq!(rows.len(), 51, "50 backends and the other row");
+    // The JSON's row counts every backend it does not show: those the
+    // scan summed and those past its own 50.
+    assert_eq!(rows["(other)"]["folded_backends"], 45_000 - 50);
+    let failed = ints(&series["failed"]);
+    let mut sum_failed = vec![0; failed.len()];
+    for row in rows.values() {
+        for (i, f) in ints(&row["failed"]).into_iter().enumerate() {
+            sum_failed[i] += f;
+        }
+    }
+    assert_eq!(sum_failed, failed, "folded, never dropped");
+}
