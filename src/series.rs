@@ -278,6 +278,25 @@ impl Series {
         }
     }
 
+    /// [`Series::merge`] taking `other` by value: its buckets move in
+    /// rather than being copied where this series has none.
+    pub fn merge_owned(&mut self, other: Series) {
+        debug_assert_eq!(self.bucket_seconds, other.bucket_seconds);
+        self.folded_backends = self.folded_backends.max(other.folded_backends);
+        if self.buckets.is_empty() {
+            self.buckets = other.buckets;
+            return;
+        }
+        for (k, b) in other.buckets {
+            match self.buckets.get_mut(&k) {
+                Some(mine) => mine.merge(&b),
+                None => {
+                    self.buckets.insert(k, b);
+                }
+            }
+        }
+    }
+
     /// Adds only the request and message totals of `other` (no backends,
     /// no latencies): enough to say where the bulk of the data lies.
     pub fn merge_totals(&mut self, other: &Series) {

@@ -155,3 +155,60 @@ fn backends_are_capped_over_all_files_the_same_for_any_threads_and_block_size() 
     }
     assert_eq!(sum_failed, failed, "folded, never dropped");
 }
+
+#[test]
+fn alert_resends_count_once_with_their_copies() {
+    let dir = tempdir();
+    // 3 alerts, each resent 400 times (every 5 s).
+    let (files, _) = hostile(dir.path(), "alert-resend", 0.05);
+    let (doc, err) = timeline_json(&files[0]);
+    let alerts: Vec<&Value> = doc["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "alert")
+        .collect();
+    assert_eq!(alerts.len(), 3, "{alerts:?}");
+    for a in &alerts {
+        assert_eq!(a["count"], 400, "{a}");
+        assert!(
+            a["until"].is_string(),
+            "the last copy is when it was last sent: {a}"
+        );
+    }
+    assert!(!err.contains("distinct alerts"), "{err}");
+}
+
+#[test]
+fn alerts_are_capped_over_all_files_and_the_rest_counted_in_a_warning() {
+    let dir = tempdir();
+    // 6,000 distinct alerts in each of two files, each sent twice: 12,000
+    // alerts past the cap of 10,000 over all files.
+    for f in 0..2 {
+        let mut text = String::new();
+        for copy in 0..2 {
+            for i in 0..6000 {
+                let id = f * 6000 + i;
+                text.push_str(&format!(
+                    "{{\"received_at\":\"2024-03-09T06:{:02}:{:02}.000Z\",\"payload\":{{\"receiver\":\"pager\",\"status\":\"firing\",\"alerts\":[{{\"status\":\"firing\",\"labels\":{{\"alertname\":\"A{id}\",\"severity\":\"page\"}},\"startsAt\":\"2024-03-09T06:00:00.000Z\",\"endsAt\":\"0001-01-01T00:00:00Z\",\"fingerprint\":\"f{id}\"}}],\"version\":\"4\"}}}}\n",
+                    copy * 10 + i / 1000,
+                    i % 60
+                ));
+            }
+        }
+        std::fs::write(dir.path().join(format!("alerts-{f}.log")), text).unwrap();
+    }
+    let (doc, err) = timeline_json(dir.path());
+    let alerts: Vec<&Value> = doc["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "alert")
+        .collect();
+    assert_eq!(alerts.len(), 10_000);
+    assert!(alerts.iter().all(|a| a["count"] == 2));
+    assert!(
+        err.contains("more than 10,000 distinct alerts: the first 10,000 kept (copies of one alert count once), and 4,000 more notifications left out of the timeline"),
+        "{err}"
+    );
+}

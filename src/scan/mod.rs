@@ -33,7 +33,9 @@ use crate::series::Series;
 use crate::time::{self, Micros, TimeCtx, YearAnchor, Zone, SEC};
 
 pub use open::FormatOverride;
-pub use partial::{AlertSeen, FileStats, Partial, RunKey, SecondAgg, TemplateSeen, TimeWindow};
+pub use partial::{
+    AlertKey, AlertSeen, FileStats, Partial, RunKey, SecondAgg, TemplateSeen, TimeWindow,
+};
 pub use records::{for_each_record, RecordsError};
 pub use reread::{BlockSpan, ClientCounts, Counted, Criterion, Located, Reread, SecondTally};
 
@@ -189,6 +191,10 @@ struct Finished {
     results: Vec<(usize, usize, FileResult)>,
     keys: keycap::KeyCap<RunKey, u64>,
     backends: keycap::KeyCap<Box<str>, (u64, u64)>,
+    /// Distinct alerts kept so far (at most [`partial::MAX_ALERTS`]), and
+    /// the notifications of those past the cap.
+    alerts_kept: usize,
+    alerts_dropped: u64,
 }
 
 impl Finished {
@@ -197,6 +203,8 @@ impl Finished {
             results: Vec::with_capacity(files),
             keys: keycap::KeyCap::new(keycap::MAX_EVENT_KEYS),
             backends: keycap::KeyCap::new(crate::series::MAX_BACKENDS),
+            alerts_kept: 0,
+            alerts_dropped: 0,
         }
     }
 
@@ -221,6 +229,11 @@ impl Finished {
         for (f, names) in earlier {
             self.results[f].2.partial.series.fold_backends(&names);
         }
+        // Alerts: the first files' first, up to the cap over all files.
+        r.partial
+            .cap_alerts(partial::MAX_ALERTS.saturating_sub(self.alerts_kept));
+        self.alerts_kept += r.partial.alerts.len();
+        self.alerts_dropped += r.partial.alerts_dropped;
         self.results.push((input, seq, r));
     }
 
@@ -236,6 +249,14 @@ impl Finished {
         push(self.keys.stats().warning());
         let backends = self.backends.stats();
         push(backends.warning_for("backends", "failed requests", "in each time bucket"));
+        push((self.alerts_dropped > 0).then(|| {
+            format!(
+                "more than {} distinct alerts: the first {} kept (copies of one alert count once), and {} more notifications left out of the timeline",
+                crate::display::group_thousands(partial::MAX_ALERTS as u64),
+                crate::display::group_thousands(self.alerts_kept as u64),
+                crate::display::group_thousands(self.alerts_dropped),
+            )
+        }));
         let mut results = self.results;
         results.sort_by_key(|(input, seq, _)| (*input, *seq));
         Scanned {
