@@ -180,11 +180,20 @@ pub struct Strays {
     pub last: i64,
 }
 
+/// Most distinct backends kept over all inputs (see `scan::keycap`): the
+/// rest are summed per bucket as [`OTHER_BACKEND`].
+pub const MAX_BACKENDS: usize = 1000;
+/// The backend the backends past [`MAX_BACKENDS`] are summed as.
+pub const OTHER_BACKEND: &str = "(other)";
+
 /// Buckets keyed by their index (bucket start / bucket width).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Series {
     pub bucket_seconds: i64,
     buckets: HashMap<i64, Bucket>,
+    /// Distinct backends summed as [`OTHER_BACKEND`] over all inputs of
+    /// the scan: the same in every series it made, kept by merging.
+    pub folded_backends: usize,
 }
 
 impl Series {
@@ -192,6 +201,7 @@ impl Series {
         Series {
             bucket_seconds: bucket_seconds.max(1),
             buckets: HashMap::default(),
+            folded_backends: 0,
         }
     }
 
@@ -262,8 +272,40 @@ impl Series {
     /// Adds `other`, which must have the same bucket width.
     pub fn merge(&mut self, other: &Series) {
         debug_assert_eq!(self.bucket_seconds, other.bucket_seconds);
+        self.folded_backends = self.folded_backends.max(other.folded_backends);
         for (k, b) in &other.buckets {
             self.buckets.entry(*k).or_default().merge(b);
+        }
+    }
+
+    /// [`Series::merge`] taking `other` by value: its buckets move in
+    /// rather than being copied where this series has none.
+    pub fn merge_owned(&mut self, other: Series) {
+        debug_assert_eq!(self.bucket_seconds, other.bucket_seconds);
+        self.folded_backends = self.folded_backends.max(other.folded_backends);
+        if self.buckets.is_empty() {
+            self.buckets = other.buckets;
+            return;
+        }
+        for (k, b) in other.buckets {
+            match self.buckets.get_mut(&k) {
+                Some(mine) => mine.merge(&b),
+                None => {
+                    self.buckets.insert(k, b);
+                }
+            }
+        }
+    }
+
+    /// Adds only the request and message totals of `other` (no backends,
+    /// no latencies): enough to say where the bulk of the data lies.
+    pub fn merge_totals(&mut self, other: &Series) {
+        for (k, b) in &other.buckets {
+            let mine = self.buckets.entry(*k).or_default();
+            mine.requests += b.requests;
+            mine.failed += b.failed;
+            mine.messages += b.messages;
+            mine.error_messages += b.error_messages;
         }
     }
 
@@ -417,9 +459,53 @@ impl Series {
         names
     }
 
+    /// Every backend (but [`OTHER_BACKEND`]) with its failed and all
+    /// requests over the series, in no particular order.
+    pub fn backend_tallies(&self) -> Vec<(Box<str>, (u64, u64))> {
+        let mut totals: HashMap<&str, (u64, u64)> = HashMap::default();
+        for b in self.buckets.values() {
+            for (name, c) in &b.backends {
+                if &**name == OTHER_BACKEND {
+                    continue;
+                }
+                let t = totals.entry(name).or_default();
+                t.0 += c.failed;
+                t.1 += c.requests;
+            }
+        }
+        totals.into_iter().map(|(n, t)| (n.into(), t)).collect()
+    }
+
+    /// Sums the backends named in `names` into [`OTHER_BACKEND`], bucket
+    /// by bucket.
+    pub fn fold_backends(&mut self, names: &rustc_hash::FxHashSet<&str>) {
+        if names.is_empty() {
+            return;
+        }
+        for b in self.buckets.values_mut() {
+            let mut other = BackendCounts::default();
+            let before = b.backends.len();
+            b.backends.retain(|name, c| {
+                let fold = names.contains(&**name);
+                if fold {
+                    other.requests += c.requests;
+                    other.failed += c.failed;
+                }
+                !fold
+            });
+            if b.backends.len() < before {
+                let e = b.backends.entry(OTHER_BACKEND.into()).or_default();
+                e.requests += other.requests;
+                e.failed += other.failed;
+                b.backends.shrink_to_fit();
+            }
+        }
+    }
+
     /// A copy with buckets `factor` times wider (for very long time ranges).
     pub fn coarsen(&self, factor: i64) -> Series {
         let mut out = Series::new(self.bucket_seconds * factor.max(1));
+        out.folded_backends = self.folded_backends;
         for (k, b) in &self.buckets {
             out.buckets
                 .entry(k.div_euclid(factor.max(1)))

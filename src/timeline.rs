@@ -8,7 +8,7 @@ use rustc_hash::FxHashMap;
 
 use crate::display::group_thousands;
 use crate::event::{EventKind, Origin, Severity};
-use crate::scan::{AlertSeen, FileResult, RunKey, SecondAgg};
+use crate::scan::{AlertKey, AlertSeen, FileResult, RunKey, SecondAgg};
 use crate::time::{Micros, SEC};
 
 /// One line of the timeline.
@@ -124,12 +124,7 @@ pub fn build(results: &[FileResult], run_gap_seconds: i64) -> Timeline {
     }
 }
 
-/// Most distinct event keys in one timeline (all files together: the
-/// per-file cap alone let 50 files of 10,000 upstreams keep 500,000).
-pub const MAX_EVENT_KEYS: usize = 10_000;
-
-/// The key folded event keys share, per kind, severity and origin.
-pub const OTHER_KEY: &str = "(other)";
+pub use crate::scan::keycap::{MAX_EVENT_KEYS, OTHER_KEY};
 
 /// The ordered events, and how many distinct event keys were folded into
 /// [`OTHER_KEY`] runs past [`MAX_EVENT_KEYS`] (for the warning).
@@ -167,7 +162,8 @@ impl<'a> EventKeyCap<'a> {
     fn of(results: &'a [FileResult]) -> EventKeyCap<'a> {
         let mut counts: FxHashMap<&RunKey, u64> = FxHashMap::default();
         for r in results {
-            for (key, seconds) in &r.partial.runs {
+            // Keys the scan folded already are not counted again.
+            for (key, seconds) in r.partial.runs.iter().filter(|(k, _)| k.key != OTHER_KEY) {
                 *counts.entry(key).or_default() += seconds.values().map(|a| a.count).sum::<u64>();
             }
         }
@@ -316,33 +312,22 @@ fn status_name(status: u16) -> String {
 }
 
 /// Alert notifications become one `alert` event per firing episode (an
-/// alert identity and its `startsAt`) and one `recovery` event when it resolves.
-fn alert_events(alerts: &[AlertSeen], source: &str, out: &mut Vec<Event>) {
-    // (identity, episode start) -> notifications, in file order.
-    let mut episodes: HashMap<(String, Option<Micros>), Vec<&AlertSeen>> = HashMap::new();
-    for a in alerts {
-        let identity = match &a.alert.fingerprint {
-            Some(f) if !f.is_empty() => f.clone(),
-            _ => {
-                let labels: Vec<String> = a
-                    .alert
-                    .labels
-                    .iter()
-                    .map(|(k, v)| format!("{k}={v}"))
-                    .collect();
-                format!("{}|{}", a.alert.name, labels.join(","))
-            }
-        };
+/// alert identity and its `startsAt`) and one `recovery` event when it
+/// resolves; the copies of a notification (resends) are its count.
+fn alert_events(alerts: &HashMap<AlertKey, AlertSeen>, source: &str, out: &mut Vec<Event>) {
+    // (identity, episode start) -> its firing and resolved alerts.
+    let mut episodes: HashMap<(&str, Option<Micros>), Vec<&AlertSeen>> = HashMap::new();
+    for (key, seen) in alerts {
         episodes
-            .entry((identity, a.alert.starts_at))
+            .entry((key.identity.as_str(), key.starts_at))
             .or_default()
-            .push(a);
+            .push(seen);
     }
     let mut episodes: Vec<_> = episodes.into_iter().collect();
     episodes.sort_by(|a, b| a.0.cmp(&b.0));
     for (_, mut seen) in episodes {
         seen.sort_by_key(|a| (a.at, a.line));
-        let firing: Vec<&&AlertSeen> = seen.iter().filter(|a| a.alert.firing).collect();
+        let firing = seen.iter().find(|a| a.alert.firing);
         let resolved = seen.iter().find(|a| !a.alert.firing);
         let Some(&any) = seen.first() else { continue };
         let mut fields: BTreeMap<String, String> = any.alert.labels.clone().into_iter().collect();
@@ -364,9 +349,9 @@ fn alert_events(alerts: &[AlertSeen], source: &str, out: &mut Vec<Event>) {
             Some(s) if s == "info" || s == "none" => Severity::Info,
             _ => Severity::Error,
         };
-        if let Some(first) = firing.first() {
+        if let Some(first) = firing {
             let at = first.alert.starts_at.unwrap_or(first.at);
-            let last_notice = firing.last().map(|a| a.at).unwrap_or(first.at);
+            let last_notice = first.last_at;
             let mut f = fields.clone();
             f.insert(
                 "notified_at".to_string(),
@@ -374,8 +359,8 @@ fn alert_events(alerts: &[AlertSeen], source: &str, out: &mut Vec<Event>) {
             );
             out.push(Event {
                 at,
-                until: (firing.len() > 1 && last_notice > at).then_some(last_notice),
-                count: firing.len() as u64,
+                until: (first.copies > 1 && last_notice > at).then_some(last_notice),
+                count: first.copies,
                 kind: EventKind::Alert,
                 severity,
                 source: source.to_string(),
@@ -390,7 +375,7 @@ fn alert_events(alerts: &[AlertSeen], source: &str, out: &mut Vec<Event>) {
         if let Some(r) = resolved {
             let at = r.alert.ends_at.unwrap_or(r.at);
             // An episode only seen resolved still says when it started.
-            if firing.is_empty() {
+            if firing.is_none() {
                 if let Some(start) = r.alert.starts_at {
                     fields.insert("started_at".to_string(), crate::time::format_rfc3339(start));
                 }
@@ -398,7 +383,7 @@ fn alert_events(alerts: &[AlertSeen], source: &str, out: &mut Vec<Event>) {
             out.push(Event {
                 at,
                 until: None,
-                count: seen.iter().filter(|a| !a.alert.firing).count() as u64,
+                count: r.copies,
                 kind: EventKind::Recovery,
                 severity: Severity::Info,
                 source: source.to_string(),

@@ -113,3 +113,102 @@ fn event_keys_are_capped_over_all_files_and_the_rest_summed_with_a_warning() {
         "{err}"
     );
 }
+
+#[test]
+fn backends_are_capped_over_all_files_the_same_for_any_threads_and_block_size() {
+    let dir = tempdir();
+    // 15 files of 3,000 upstreams each: 45,000 backends in all, past the
+    // cap of 1,000 kept over every file while the scan runs.
+    let (files, _) = hostile(dir.path(), "many-files", 0.3);
+    assert_eq!(files.len(), 15);
+    let run = |threads: &str, block: Option<&str>| {
+        let mut c = crate::util::bin();
+        c.args(["timeline", "--format", "json", "--threads", threads])
+            .arg(dir.path());
+        if let Some(b) = block {
+            c.env("POSTMORTEM_BLOCK_SIZE", b);
+        }
+        let o = c.output().unwrap();
+        assert!(o.status.success());
+        (o.stdout, String::from_utf8_lossy(&o.stderr).to_string())
+    };
+    let (one, err) = run("1", None);
+    assert!(
+        err.contains("45,000 distinct backends: the 1,000 with most failed requests kept, 44,000 summed as `(other)`"),
+        "{err}"
+    );
+    assert!(one == run("2", None).0, "threads");
+    assert!(one == run("2", Some("65536")).0, "block size");
+    let doc: Value = serde_json::from_slice(&one).unwrap();
+    let series = &doc["series"];
+    let rows = series["by_backend"].as_object().unwrap();
+    assert_eq!(rows.len(), 51, "50 backends and the other row");
+    // The JSON's row counts every backend it does not show: those the
+    // scan summed and those past its own 50.
+    assert_eq!(rows["(other)"]["folded_backends"], 45_000 - 50);
+    let failed = ints(&series["failed"]);
+    let mut sum_failed = vec![0; failed.len()];
+    for row in rows.values() {
+        for (i, f) in ints(&row["failed"]).into_iter().enumerate() {
+            sum_failed[i] += f;
+        }
+    }
+    assert_eq!(sum_failed, failed, "folded, never dropped");
+}
+
+#[test]
+fn alert_resends_count_once_with_their_copies() {
+    let dir = tempdir();
+    // 3 alerts, each resent 400 times (every 5 s).
+    let (files, _) = hostile(dir.path(), "alert-resend", 0.05);
+    let (doc, err) = timeline_json(&files[0]);
+    let alerts: Vec<&Value> = doc["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "alert")
+        .collect();
+    assert_eq!(alerts.len(), 3, "{alerts:?}");
+    for a in &alerts {
+        assert_eq!(a["count"], 400, "{a}");
+        assert!(
+            a["until"].is_string(),
+            "the last copy is when it was last sent: {a}"
+        );
+    }
+    assert!(!err.contains("distinct alerts"), "{err}");
+}
+
+#[test]
+fn alerts_are_capped_over_all_files_and_the_rest_counted_in_a_warning() {
+    let dir = tempdir();
+    // 6,000 distinct alerts in each of two files, each sent twice: 12,000
+    // alerts past the cap of 10,000 over all files.
+    for f in 0..2 {
+        let mut text = String::new();
+        for copy in 0..2 {
+            for i in 0..6000 {
+                let id = f * 6000 + i;
+                text.push_str(&format!(
+                    "{{\"received_at\":\"2024-03-09T06:{:02}:{:02}.000Z\",\"payload\":{{\"receiver\":\"pager\",\"status\":\"firing\",\"alerts\":[{{\"status\":\"firing\",\"labels\":{{\"alertname\":\"A{id}\",\"severity\":\"page\"}},\"startsAt\":\"2024-03-09T06:00:00.000Z\",\"endsAt\":\"0001-01-01T00:00:00Z\",\"fingerprint\":\"f{id}\"}}],\"version\":\"4\"}}}}\n",
+                    copy * 10 + i / 1000,
+                    i % 60
+                ));
+            }
+        }
+        std::fs::write(dir.path().join(format!("alerts-{f}.log")), text).unwrap();
+    }
+    let (doc, err) = timeline_json(dir.path());
+    let alerts: Vec<&Value> = doc["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "alert")
+        .collect();
+    assert_eq!(alerts.len(), 10_000);
+    assert!(alerts.iter().all(|a| a["count"] == 2));
+    assert!(
+        err.contains("more than 10,000 distinct alerts: the first 10,000 kept (copies of one alert count once), and 4,000 more notifications left out of the timeline"),
+        "{err}"
+    );
+}

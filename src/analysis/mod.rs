@@ -342,7 +342,8 @@ pub fn analyze_with_progress(
         message: m.clone(),
     }));
     let scan_opts = opts.scan_options(on_progress);
-    let results: Vec<FileResult> = scan::scan_all(files, &scan_opts)?;
+    let scanned = scan::scan_all(files, &scan_opts)?;
+    let results: Vec<FileResult> = scanned.files;
     let traffic = Traffic::decide(&results);
     let failures = Failures::of(&results, &traffic);
     let candidates: Vec<(&str, &scan::Partial)> = results
@@ -359,6 +360,7 @@ pub fn analyze_with_progress(
         });
     }
     let timeline = timeline::build(&results, opts.run_gap_seconds);
+    warnings.extend(scanned.warnings);
     if let Some(message) = timeline.cap_warning() {
         warnings.push(Warning {
             path: "(all inputs)".to_string(),

@@ -9,7 +9,7 @@ use crate::record::{FailurePolicy, Message, Parsed, Request};
 use crate::time::{Micros, TimeCtx};
 
 use super::lines::{display_line, Lines};
-use super::partial::{truncate_chars, AlertSeen, Occurrence, Partial, RunKey, TimeWindow};
+use super::partial::{truncate_chars, Occurrence, Partial, RunKey, TimeWindow};
 
 /// Where the block's reading stands: inside a record or not, where that
 /// record starts, and where a record being held (see [`Parsed::Held`])
@@ -156,11 +156,9 @@ impl Folder<'_> {
             Parsed::Alerts { at, alerts } => {
                 self.start_record(p, ctx, in_record, at);
                 if p.stats.note_time(at, &self.window) {
-                    p.alerts.extend(alerts.into_iter().map(|alert| AlertSeen {
-                        at,
-                        line: line_no,
-                        alert,
-                    }));
+                    for alert in alerts {
+                        p.record_alert(at, line_no, alert);
+                    }
                 }
             }
             Parsed::Framing => p.stats.framing += 1,

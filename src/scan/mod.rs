@@ -15,6 +15,7 @@
 //! - [`records`]: `postmortem records`.
 
 pub mod fold;
+pub mod keycap;
 pub mod lines;
 pub mod open;
 pub mod partial;
@@ -23,6 +24,7 @@ pub mod reread;
 mod spool;
 
 use rayon::prelude::*;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::format::{self, LogFormat};
 use crate::input::{self, BlockReader, InputFile, Warning};
@@ -31,7 +33,9 @@ use crate::series::Series;
 use crate::time::{self, Micros, TimeCtx, YearAnchor, Zone, SEC};
 
 pub use open::FormatOverride;
-pub use partial::{AlertSeen, FileStats, Partial, RunKey, SecondAgg, TemplateSeen, TimeWindow};
+pub use partial::{
+    AlertKey, AlertSeen, FileStats, Partial, RunKey, SecondAgg, TemplateSeen, TimeWindow,
+};
 pub use records::{for_each_record, RecordsError};
 pub use reread::{BlockSpan, ClientCounts, Counted, Criterion, Located, Reread, SecondTally};
 
@@ -172,48 +176,147 @@ struct FirstPass {
     later: Vec<Later>,
 }
 
+/// What the scan of every input made: one result per stream, in input
+/// order, and the warnings about the whole (caps over all files).
+#[derive(Debug)]
+pub struct Scanned {
+    pub files: Vec<FileResult>,
+    pub warnings: Vec<Warning>,
+}
+
+/// The results of the streams read so far, with the caps over all of
+/// them applied as each finishes (in input order, whatever the threads).
+struct Finished {
+    /// (input, place in the input, result), in the order admitted.
+    results: Vec<(usize, usize, FileResult)>,
+    keys: keycap::KeyCap<RunKey, u64>,
+    backends: keycap::KeyCap<Box<str>, (u64, u64)>,
+    /// Distinct alerts kept so far (at most [`partial::MAX_ALERTS`]), and
+    /// the notifications of those past the cap.
+    alerts_kept: usize,
+    alerts_dropped: u64,
+}
+
+impl Finished {
+    fn new(files: usize) -> Finished {
+        Finished {
+            results: Vec::with_capacity(files),
+            keys: keycap::KeyCap::new(keycap::MAX_EVENT_KEYS),
+            backends: keycap::KeyCap::new(crate::series::MAX_BACKENDS),
+            alerts_kept: 0,
+            alerts_dropped: 0,
+        }
+    }
+
+    fn admit(&mut self, input: usize, seq: usize, mut r: FileResult) {
+        let at = self.results.len();
+        let keys = self.keys.admit(at, keycap::run_tallies(&r.partial.runs));
+        keycap::fold_keys(&mut r.partial.runs, keys.here.iter());
+        for (key, files) in keys.displaced {
+            for f in files {
+                keycap::fold_keys(&mut self.results[f].2.partial.runs, std::iter::once(&key));
+            }
+        }
+        let backends = self.backends.admit(at, r.partial.series.backend_tallies());
+        let here = backends.here.iter().map(|n| &**n).collect();
+        r.partial.series.fold_backends(&here);
+        let mut earlier: FxHashMap<usize, FxHashSet<&str>> = FxHashMap::default();
+        for (name, files) in &backends.displaced {
+            for f in files {
+                earlier.entry(*f).or_default().insert(name);
+            }
+        }
+        for (f, names) in earlier {
+            self.results[f].2.partial.series.fold_backends(&names);
+        }
+        // Alerts: the first files' first, up to the cap over all files.
+        r.partial
+            .cap_alerts(partial::MAX_ALERTS.saturating_sub(self.alerts_kept));
+        self.alerts_kept += r.partial.alerts.len();
+        self.alerts_dropped += r.partial.alerts_dropped;
+        self.results.push((input, seq, r));
+    }
+
+    /// The results in input order, and the warnings of the caps.
+    fn finish(self) -> Scanned {
+        let mut warnings = Vec::new();
+        let mut push = |message: Option<String>| {
+            warnings.extend(message.map(|message| Warning {
+                path: "(all inputs)".to_string(),
+                message,
+            }))
+        };
+        push(self.keys.stats().warning());
+        let backends = self.backends.stats();
+        push(backends.warning_for("backends", "failed requests", "in each time bucket"));
+        push((self.alerts_dropped > 0).then(|| {
+            format!(
+                "more than {} distinct alerts: the first {} kept (copies of one alert count once), and {} more notifications left out of the timeline",
+                crate::display::group_thousands(partial::MAX_ALERTS as u64),
+                crate::display::group_thousands(self.alerts_kept as u64),
+                crate::display::group_thousands(self.alerts_dropped),
+            )
+        }));
+        let mut results = self.results;
+        results.sort_by_key(|(input, seq, _)| (*input, *seq));
+        Scanned {
+            files: results
+                .into_iter()
+                .map(|(_, _, mut r)| {
+                    r.partial.series.folded_backends = backends.folded;
+                    r
+                })
+                .collect(),
+            warnings,
+        }
+    }
+}
+
 /// Scans every file: files with full dates first, then year-less ones
 /// (RFC 3164 syslog) with the year implied by the others.
 ///
 /// Inputs are opened when they are read, a bounded number at once: each
 /// is opened, detected, read and closed; a year-less stream is noted and
-/// opened again in the second pass rather than held open.
-pub fn scan_all(files: Vec<InputFile>, opts: &ScanOptions) -> Result<Vec<FileResult>, ScanError> {
-    let mut firsts: Vec<FirstPass> = Vec::with_capacity(files.len());
+/// opened again in the second pass rather than held open. Each result
+/// is admitted under the caps over all files as it comes
+/// ([`keycap`]), so what is held is bounded by the caps, not by files ×
+/// keys.
+pub fn scan_all(files: Vec<InputFile>, opts: &ScanOptions) -> Result<Scanned, ScanError> {
+    let mut done = Finished::new(files.len());
+    let mut later: Vec<(usize, Vec<Later>)> = Vec::new();
     let mut dated_series = Series::new(opts.bucket_seconds);
+    let mut base = 0usize;
     for chunk in files.chunks(in_flight()) {
-        let done: Vec<Result<FirstPass, ScanError>> =
+        let firsts: Vec<Result<FirstPass, ScanError>> =
             chunk.par_iter().map(|f| first_pass(f, opts)).collect();
-        for d in done {
+        for (k, d) in firsts.into_iter().enumerate() {
             let d = d?;
-            for (_, r) in &d.results {
-                dated_series.merge(&r.partial.series);
+            for (seq, r) in d.results {
+                dated_series.merge_totals(&r.partial.series);
+                done.admit(base + k, seq, r);
             }
-            firsts.push(d);
+            if !d.later.is_empty() {
+                later.push((base + k, d.later));
+            }
         }
+        base += chunk.len();
     }
     let range_end = end_of_bulk(&dated_series);
-    let pending: Vec<(usize, Vec<Later>)> = firsts
-        .iter_mut()
-        .enumerate()
-        .filter(|(_, f)| !f.later.is_empty())
-        .map(|(i, f)| (i, std::mem::take(&mut f.later)))
-        .collect();
-    for chunk in pending.chunks(in_flight()) {
-        let done: Vec<Result<Vec<(usize, FileResult)>, ScanError>> = chunk
+    drop(dated_series);
+    for chunk in later.chunks(in_flight()) {
+        let seconds: Vec<Result<Vec<(usize, FileResult)>, ScanError>> = chunk
             .par_iter()
             .map(|(i, later)| second_pass(&files[*i], later, opts, range_end))
             .collect();
-        for ((i, _), d) in chunk.iter().zip(done) {
-            firsts[*i].results.extend(d?);
+        for ((i, _), d) in chunk.iter().zip(seconds) {
+            let mut d = d?;
+            d.sort_by_key(|(seq, _)| *seq);
+            for (seq, r) in d {
+                done.admit(*i, seq, r);
+            }
         }
     }
-    let mut out = Vec::with_capacity(files.len());
-    for mut f in firsts {
-        f.results.sort_by_key(|(seq, _)| *seq);
-        out.extend(f.results.into_iter().map(|(_, r)| r));
-    }
-    Ok(out)
+    Ok(done.finish())
 }
 
 /// The first pass over one input: every stream with full dates is read,

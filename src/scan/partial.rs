@@ -261,13 +261,66 @@ impl TemplateSeen {
     }
 }
 
-/// One alert notification seen in an alert log.
+/// What makes copies of one alert notification the same: the alert's
+/// identity (its fingerprint, else its name and labels), whether it is
+/// firing, and when its episode started. Alertmanager resends a firing
+/// alert every `repeat_interval`: the copies count once.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AlertKey {
+    pub identity: String,
+    pub firing: bool,
+    pub starts_at: Option<Micros>,
+}
+
+impl AlertKey {
+    pub fn of(alert: &Alert) -> AlertKey {
+        let identity = match &alert.fingerprint {
+            Some(f) if !f.is_empty() => f.clone(),
+            _ => {
+                let labels: Vec<String> = alert
+                    .labels
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect();
+                format!("{}|{}", alert.name, labels.join(","))
+            }
+        };
+        AlertKey {
+            identity,
+            firing: alert.firing,
+            starts_at: alert.starts_at,
+        }
+    }
+}
+
+/// One alert seen in an alert log: its first notification (the
+/// earliest, then lowest line), and how many copies of it came.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AlertSeen {
     pub at: Micros,
     pub line: u64,
     pub alert: Alert,
+    /// Notifications of this alert (1: sent once).
+    pub copies: u64,
+    /// When the last copy was sent.
+    pub last_at: Micros,
 }
+
+impl AlertSeen {
+    fn merge(&mut self, other: AlertSeen) {
+        self.copies += other.copies;
+        self.last_at = self.last_at.max(other.last_at);
+        if (other.at, other.line) < (self.at, self.line) {
+            self.at = other.at;
+            self.line = other.line;
+            self.alert = other.alert;
+        }
+    }
+}
+
+/// Most distinct alerts kept per file (and over all files: see
+/// `scan::Finished`); the notifications of the others are counted.
+pub const MAX_ALERTS: usize = 10_000;
 
 /// One occurrence of an event, before aggregation.
 pub struct Occurrence<'m> {
@@ -285,7 +338,10 @@ pub struct Partial {
     pub stats: FileStats,
     pub series: Series,
     pub runs: HashMap<RunKey, BTreeMap<i64, SecondAgg>>,
-    pub alerts: Vec<AlertSeen>,
+    /// Alerts, each with the number of copies sent.
+    pub alerts: HashMap<AlertKey, AlertSeen>,
+    /// Alert notifications past [`MAX_ALERTS`] distinct alerts, not kept.
+    pub alerts_dropped: u64,
     /// Error-level message templates (for "new error" suspects).
     pub templates: HashMap<String, TemplateSeen>,
     /// Error-level messages per second (for clock-skew estimates).
@@ -298,18 +354,33 @@ impl Partial {
             stats: FileStats::default(),
             series: Series::new(bucket_seconds),
             runs: HashMap::new(),
-            alerts: Vec::new(),
+            alerts: HashMap::new(),
+            alerts_dropped: 0,
             templates: HashMap::new(),
             error_seconds: BTreeMap::new(),
         }
     }
 
     /// Adds a later block's partial whose line numbers are already absolute.
-    pub fn merge(&mut self, other: Partial, keep_samples: usize) {
+    pub fn merge(&mut self, mut other: Partial, keep_samples: usize) {
         self.stats.merge(other.stats, keep_samples);
-        self.series.merge(&other.series);
+        self.series.merge_owned(other.series);
+        // The first block's partial moves in whole (no second copy of
+        // its maps); later ones merge key by key.
+        if self.runs.is_empty() {
+            std::mem::swap(&mut self.runs, &mut other.runs);
+        }
+        if self.templates.is_empty() {
+            std::mem::swap(&mut self.templates, &mut other.templates);
+        }
+        if self.error_seconds.is_empty() {
+            std::mem::swap(&mut self.error_seconds, &mut other.error_seconds);
+        }
         for (key, seconds) in other.runs {
-            let mine = self.runs.entry(key).or_default();
+            let Some(mine) = self.runs.get_mut(&key) else {
+                self.runs.insert(key, seconds);
+                continue;
+            };
             for (sec, agg) in seconds {
                 match mine.get_mut(&sec) {
                     Some(m) => m.merge(agg),
@@ -319,7 +390,19 @@ impl Partial {
                 }
             }
         }
-        self.alerts.extend(other.alerts);
+        if self.alerts.is_empty() {
+            std::mem::swap(&mut self.alerts, &mut other.alerts);
+        }
+        for (key, seen) in other.alerts {
+            match self.alerts.get_mut(&key) {
+                Some(mine) => mine.merge(seen),
+                None => {
+                    self.alerts.insert(key, seen);
+                }
+            }
+        }
+        self.alerts_dropped += other.alerts_dropped;
+        self.cap_alerts(MAX_ALERTS);
         for (sec, n) in other.error_seconds {
             *self.error_seconds.entry(sec).or_insert(0) += n;
         }
@@ -345,7 +428,7 @@ impl Partial {
                 agg.line += base;
             }
         }
-        for a in &mut self.alerts {
+        for a in self.alerts.values_mut() {
             a.line += base;
         }
         for t in self.templates.values_mut() {
@@ -354,6 +437,40 @@ impl Partial {
         for s in &mut self.stats.skipped_samples {
             s.0 += base;
         }
+    }
+
+    /// Notes one alert of a notification sent at `at`.
+    pub fn record_alert(&mut self, at: Micros, line: u64, alert: Alert) {
+        let key = AlertKey::of(&alert);
+        let seen = AlertSeen {
+            at,
+            line,
+            alert,
+            copies: 1,
+            last_at: at,
+        };
+        let room = self.alerts.len() < MAX_ALERTS;
+        match self.alerts.get_mut(&key) {
+            Some(mine) => mine.merge(seen),
+            None if room => {
+                self.alerts.insert(key, seen);
+            }
+            None => self.alerts_dropped += 1,
+        }
+    }
+
+    /// Keeps the `max` alerts first notified (then by line and key),
+    /// counting the notifications of the others as dropped.
+    pub fn cap_alerts(&mut self, max: usize) {
+        if self.alerts.len() <= max {
+            return;
+        }
+        let mut all: Vec<(AlertKey, AlertSeen)> = self.alerts.drain().collect();
+        all.sort_unstable_by(|a, b| (a.1.at, a.1.line, &a.0).cmp(&(b.1.at, b.1.line, &b.0)));
+        for (_, seen) in all.drain(max..) {
+            self.alerts_dropped += seen.copies;
+        }
+        self.alerts = all.into_iter().collect();
     }
 
     /// Counts an error-level message under its template.

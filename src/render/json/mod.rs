@@ -28,8 +28,9 @@ const MAX_SERIES_BUCKETS: i64 = 20_000;
 /// made 2 GB of JSON).
 pub const MAX_SERIES_BACKENDS: usize = 50;
 /// The `by_backend` row of the backends past [`MAX_SERIES_BACKENDS`]
-/// (flagged by its `folded_backends` count).
-pub const OTHER_BACKENDS: &str = "(other)";
+/// (flagged by its `folded_backends` count); the backends the scan
+/// already summed past [`crate::series::MAX_BACKENDS`] are in it too.
+pub const OTHER_BACKENDS: &str = crate::series::OTHER_BACKEND;
 
 /// The backends with a row of their own, by name, and how many others
 /// are summed in the [`OTHER_BACKENDS`] row.
@@ -37,15 +38,22 @@ struct SeriesBackends {
     names: Vec<String>,
     row: rustc_hash::FxHashMap<String, usize>,
     folded: usize,
+    /// Whether there is an [`OTHER_BACKENDS`] row.
+    other: bool,
 }
 
 /// The [`MAX_SERIES_BACKENDS`] backends with most failures (then most
 /// requests, then by name), sorted by name.
 fn series_backends(series: &crate::series::Series) -> SeriesBackends {
     let mut totals: rustc_hash::FxHashMap<&str, (u64, u64)> = Default::default();
+    let mut summed = false;
     if let Some((k0, k1)) = series.key_range() {
         for (_, b) in series.present(k0, k1) {
             for (name, c) in &b.backends {
+                if &**name == OTHER_BACKENDS {
+                    summed = true;
+                    continue;
+                }
                 let t = totals.entry(&**name).or_default();
                 t.0 += c.failed;
                 t.1 += c.requests;
@@ -54,7 +62,7 @@ fn series_backends(series: &crate::series::Series) -> SeriesBackends {
     }
     let mut ranked: Vec<(&str, (u64, u64))> = totals.into_iter().collect();
     ranked.sort_unstable_by(|a, b| (b.1).cmp(&a.1).then(a.0.cmp(b.0)));
-    let folded = ranked.len().saturating_sub(MAX_SERIES_BACKENDS);
+    let folded = ranked.len().saturating_sub(MAX_SERIES_BACKENDS) + series.folded_backends;
     let mut names: Vec<String> = ranked
         .into_iter()
         .take(MAX_SERIES_BACKENDS)
@@ -66,7 +74,12 @@ fn series_backends(series: &crate::series::Series) -> SeriesBackends {
         .enumerate()
         .map(|(i, n)| (n.clone(), i))
         .collect();
-    SeriesBackends { names, row, folded }
+    SeriesBackends {
+        names,
+        row,
+        folded,
+        other: summed || folded > 0,
+    }
 }
 
 /// One event as a JSON object.
@@ -170,7 +183,7 @@ pub fn series_value(a: &Analysis) -> Value {
     let mut p50 = Vec::new();
     let mut p99 = Vec::new();
     let kept = series_backends(&series);
-    let rows = kept.names.len() + usize::from(kept.folded > 0);
+    let rows = kept.names.len() + usize::from(kept.other);
     let width = (last - first + 1) as usize;
     let mut by_backend: Vec<(Vec<u64>, Vec<u64>)> = vec![(vec![0; width], vec![0; width]); rows];
     for (i, (_, bucket)) in series.dense(first, last).enumerate() {
