@@ -321,7 +321,14 @@ impl PerLine {
     #[inline]
     fn or_foreign<'a>(&self, parsed: Parsed<'a>, line: &'a [u8], ctx: &mut TimeCtx) -> Parsed<'a> {
         match parsed {
-            Parsed::Unparsed => read_foreign(line, ctx, Some(self.main)),
+            Parsed::Unparsed => match read_foreign(line, ctx, Some(self.main)) {
+                // A line no format reads that continues a multi-line record
+                // (a stack trace a library printed under a JSON line).
+                Parsed::Unparsed if lex::looks_continued(line) || lex::starts_trace(line) => {
+                    Parsed::Continuation
+                }
+                p => p,
+            },
             parsed => parsed,
         }
     }

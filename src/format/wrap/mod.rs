@@ -264,13 +264,21 @@ fn read_text<'t>(
         Some(f) => f.parse(text, ctx),
         None => Parsed::Unparsed,
     };
+    // A multi-line format takes most lines it cannot read for the record
+    // before (`continues_unless_digit_or_foreign`); an envelope that gives
+    // each line its own time tells better: only a line that looks like a
+    // continuation is one, any other is a message at the envelope's time.
+    if at.is_some() && matches!(parsed, Parsed::Continuation) && !format::lex::looks_continued(text)
+    {
+        parsed = Parsed::Unparsed;
+    }
     if matches!(parsed, Parsed::Unparsed) {
         parsed = format::read_foreign(text, ctx, format);
     }
     if matches!(parsed, Parsed::Unparsed) {
         // A stack frame shipped as an entry of its own continues the
         // record before it, whatever time the envelope gave it.
-        if format::lex::looks_continued(text) {
+        if format::lex::looks_continued(text) || (at.is_none() && format::lex::starts_trace(text)) {
             return Parsed::Continuation;
         }
         if let Some(at) = at {
@@ -406,6 +414,7 @@ pub fn detect(lines: &[&[u8]], ctx: &mut TimeCtx, depth: u8) -> Option<WrapScore
     for &wrapper in wrappers() {
         let mut c = ctx.clone();
         c.pending.clear();
+        c.pending_stderr.clear();
         let mut opened = 0usize;
         let mut texts: Vec<Vec<u8>> = Vec::new();
         // The writer of each text, where the envelope names one.
@@ -439,9 +448,11 @@ pub fn detect(lines: &[&[u8]], ctx: &mut TimeCtx, depth: u8) -> Option<WrapScore
         }
         // A line still held when the sample ends is a line too (a file of
         // split entries whose last part is past the sample).
-        if !c.pending.is_empty() {
-            sources.push(None);
-            texts.push(std::mem::take(&mut c.pending));
+        for held in [&mut c.pending, &mut c.pending_stderr] {
+            if !held.is_empty() {
+                sources.push(None);
+                texts.push(std::mem::take(held));
+            }
         }
         if texts.is_empty() || 2 * opened < nonblank {
             continue;
@@ -564,26 +575,36 @@ pub(crate) fn bytes_of(text: Cow<'_, str>) -> Cow<'_, [u8]> {
     }
 }
 
-/// Text held back by [`Envelope::Held`] lines joined with `last`, the part
-/// that completes them.
-pub(crate) fn joined<'a>(ctx: &mut TimeCtx, last: &'a [u8]) -> Cow<'a, [u8]> {
-    if ctx.pending.is_empty() {
+/// Which of [`TimeCtx`]'s held texts a stream's pieces go to.
+fn held_of(ctx: &mut TimeCtx, stderr: bool) -> &mut Vec<u8> {
+    match stderr {
+        true => &mut ctx.pending_stderr,
+        false => &mut ctx.pending,
+    }
+}
+
+/// Text held back by [`Envelope::Held`] lines of the same stream joined
+/// with `last`, the part that completes them.
+pub(crate) fn joined<'a>(ctx: &mut TimeCtx, stderr: bool, last: &'a [u8]) -> Cow<'a, [u8]> {
+    let held = held_of(ctx, stderr);
+    if held.is_empty() {
         Cow::Borrowed(last)
     } else {
-        let mut all = std::mem::take(&mut ctx.pending);
+        let mut all = std::mem::take(held);
         all.extend_from_slice(last);
         Cow::Owned(all)
     }
 }
 
-/// Holds `part` until the line that completes it; a runaway (no end in a
-/// megabyte) is let go rather than growing without bound.
-pub(crate) fn hold(ctx: &mut TimeCtx, part: &[u8]) {
+/// Holds `part` of a stream until the line that completes it; a runaway
+/// (no end in a megabyte) is let go rather than growing without bound.
+pub(crate) fn hold(ctx: &mut TimeCtx, stderr: bool, part: &[u8]) {
     const MAX_HELD: usize = 1 << 20;
-    if ctx.pending.len() + part.len() > MAX_HELD {
-        ctx.pending.clear();
+    let held = held_of(ctx, stderr);
+    if held.len() + part.len() > MAX_HELD {
+        held.clear();
     }
-    ctx.pending.extend_from_slice(part);
+    held.extend_from_slice(part);
 }
 
 #[cfg(test)]
