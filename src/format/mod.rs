@@ -283,6 +283,35 @@ pub fn read_foreign<'a>(
     found
 }
 
+/// The request an access line quoted in another record's message is (a
+/// JSON shipper's `message` holding Envoy's or nginx's text line), read
+/// by the front formats; `None` cheaply for text with no quoted request
+/// line (`"GET / HTTP/1.1"`, Envoy's TCP `"- - -"`).
+pub(crate) fn request_in(text: &[u8], ctx: &mut TimeCtx) -> Option<Parsed<'static>> {
+    if memchr::memmem::find(text, b" HTTP/").is_none()
+        && memchr::memmem::find(text, b"\"- - -\"").is_none()
+    {
+        return None;
+    }
+    let layout = ctx.layout.take();
+    let mut found = None;
+    for format in registry() {
+        if format.role() != Role::Front
+            || !format.headers().is_empty()
+            || format.needs_next_line()
+            || format.relative_times()
+        {
+            continue;
+        }
+        if let p @ Parsed::Request { .. } = format.parse(text, ctx) {
+            found = Some(p.into_owned());
+            break;
+        }
+    }
+    ctx.layout = layout;
+    found
+}
+
 /// A plain format that reads the lines it does not understand with the
 /// other formats ([`read_foreign`]): a file can hold several formats (an
 /// Envoy access log with Envoy's own notices, ALB lines beside NLB ones).
