@@ -127,6 +127,15 @@ pub trait LogFormat: Send + Sync {
         &[]
     }
 
+    /// For a format that joins a line's pieces (a wrapper's split lines):
+    /// what is held at the end of `block`, as the [`Layout`] the next
+    /// block starts with, given `before` at its start; `None` for formats
+    /// that hold nothing across lines (most). See [`layout_after`].
+    fn held_after(&self, block: &[u8], before: &Layout, ctx: &TimeCtx) -> Option<Layout> {
+        let _ = (block, before, ctx);
+        None
+    }
+
     /// Whether the times are ages (`kubectl get events`' `47m`), counted
     /// back from when the file was written: the scan then reads the file
     /// with its modification time as the anchor
@@ -471,8 +480,13 @@ pub type Layout = Option<Arc<[u8]>>;
 
 /// The layout in force after `block`, given the one in force before it:
 /// the block's header lines ([`LogFormat::headers`]) read in order, each
-/// with the layout its predecessors left.
+/// with the layout its predecessors left; for a format that joins split
+/// lines, the pieces held at the block's end ([`LogFormat::held_after`]),
+/// so that a line split across two blocks is joined there too.
 pub fn layout_after(format: &dyn LogFormat, block: &[u8], before: Layout, ctx: &TimeCtx) -> Layout {
+    if let Some(held) = format.held_after(block, &before, ctx) {
+        return held;
+    }
     let prefixes = format.headers();
     if prefixes.is_empty() {
         return before;

@@ -23,6 +23,10 @@ impl Wrapper for Cri {
         true
     }
 
+    fn splits_lines(&self) -> bool {
+        true
+    }
+
     fn open<'a>(&self, line: &'a [u8], ctx: &mut TimeCtx) -> Envelope<'a> {
         if !line.first().is_some_and(u8::is_ascii_digit) {
             return Envelope::Not;

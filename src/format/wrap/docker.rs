@@ -24,6 +24,10 @@ impl Wrapper for Docker {
         true
     }
 
+    fn splits_lines(&self) -> bool {
+        true
+    }
+
     fn open<'a>(&self, line: &'a [u8], ctx: &mut TimeCtx) -> Envelope<'a> {
         // Cheap refusal for lines that cannot be Docker's.
         if memchr::memmem::find(line, b"\"log\"").is_none() {

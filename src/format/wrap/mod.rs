@@ -23,7 +23,7 @@ use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
 use crate::format::lex::json_object::{JsonObject, JsonValue};
-use crate::format::{self, is_blank, LogFormat, Role};
+use crate::format::{self, is_blank, Layout, LogFormat, Role};
 use crate::record::{Level, Message, Parsed};
 use crate::time::{parse_iso, Micros, TimeCtx};
 
@@ -69,6 +69,14 @@ pub trait Wrapper: Send + Sync {
 
     /// Opens the envelope of one line.
     fn open<'a>(&self, line: &'a [u8], ctx: &mut TimeCtx) -> Envelope<'a>;
+
+    /// Whether a line alone tells that it is a piece held for the next
+    /// (Docker's entry without its newline, CRI's `P`): the pieces at the
+    /// end of a block are then carried into the next one
+    /// ([`LogFormat::held_after`]).
+    fn splits_lines(&self) -> bool {
+        false
+    }
 }
 
 /// A line inside an envelope, with what the envelope said of it.
@@ -318,6 +326,9 @@ impl LogFormat for Wrapped {
     }
 
     fn parse<'a>(&self, line: &'a [u8], ctx: &mut TimeCtx) -> Parsed<'a> {
+        if ctx.layout.is_some() && self.wrapper.splits_lines() {
+            take_carried(ctx);
+        }
         match self.wrapper.open(line, ctx) {
             Envelope::One(inner) => self.read(inner, ctx),
             Envelope::Many(items) => {
@@ -379,6 +390,13 @@ impl LogFormat for Wrapped {
         self.wrapper.headers()
     }
 
+    fn held_after(&self, block: &[u8], before: &Layout, ctx: &TimeCtx) -> Option<Layout> {
+        if !self.wrapper.splits_lines() {
+            return None;
+        }
+        Some(held_at_end(self.wrapper, block, before, ctx))
+    }
+
     fn caveat(&self) -> Option<String> {
         match self.inner {
             None => Some(format!(
@@ -388,6 +406,90 @@ impl LogFormat for Wrapped {
             Some(f) => f.caveat(),
         }
     }
+}
+
+/// Marks a [`Layout`] that carries held pieces into the next block.
+const CARRY: &[u8] = b"\0held\0";
+
+/// The pieces held at the end of `block` (its trailing lines that are
+/// pieces, with what `before` carried in when the whole block is pieces),
+/// encoded for the next block's start: `CARRY`, the stdout text's length
+/// (8 bytes, little-endian), the stdout text, the stderr text.
+fn held_at_end(
+    wrapper: &'static dyn Wrapper,
+    block: &[u8],
+    before: &Layout,
+    ctx: &TimeCtx,
+) -> Layout {
+    /// Pieces looked back at, at most (past the 1 MiB a held line may
+    /// grow to, [`hold`] lets it go anyway).
+    const MAX_PIECES: usize = 1024;
+    let mut c = ctx.clone();
+    c.layout = None;
+    let mut starts = Vec::new();
+    let mut end = block.len();
+    let mut whole = true;
+    // Back over the trailing lines, while each is a piece.
+    while end > 0 && starts.len() < MAX_PIECES {
+        let body = &block[..end];
+        let body = body.strip_suffix(b"\n").unwrap_or(body);
+        let start = memchr::memrchr(b'\n', body).map_or(0, |i| i + 1);
+        let line = &body[start..];
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if !is_blank(line) {
+            c.pending.clear();
+            c.pending_stderr.clear();
+            if !matches!(wrapper.open(line, &mut c), Envelope::Held) {
+                whole = false;
+                break;
+            }
+            starts.push(start);
+        }
+        end = start;
+    }
+    if starts.len() >= MAX_PIECES {
+        whole = false;
+    }
+    let mut c = ctx.clone();
+    c.layout = None;
+    c.pending.clear();
+    c.pending_stderr.clear();
+    if whole {
+        if let Some(l) = before.as_deref() {
+            c.layout = Some(l.into());
+            take_carried(&mut c);
+        }
+    }
+    for &start in starts.iter().rev() {
+        let rest = &block[start..];
+        let line = &rest[..memchr::memchr(b'\n', rest).unwrap_or(rest.len())];
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let _ = wrapper.open(line, &mut c);
+    }
+    if c.pending.is_empty() && c.pending_stderr.is_empty() {
+        return None;
+    }
+    let mut out = Vec::with_capacity(CARRY.len() + 8 + c.pending.len() + c.pending_stderr.len());
+    out.extend_from_slice(CARRY);
+    out.extend_from_slice(&(c.pending.len() as u64).to_le_bytes());
+    out.extend_from_slice(&c.pending);
+    out.extend_from_slice(&c.pending_stderr);
+    Some(out.into())
+}
+
+/// Moves pieces a block's [`Layout`] carried in ([`held_at_end`]) to the
+/// held texts, before the block's first line is read.
+fn take_carried(ctx: &mut TimeCtx) {
+    let Some(rest) = ctx.layout.as_deref().and_then(|l| l.strip_prefix(CARRY)) else {
+        return;
+    };
+    let (len, texts) = rest.split_at(rest.len().min(8));
+    let len = <[u8; 8]>::try_from(len).map_or(0, u64::from_le_bytes);
+    let len = usize::try_from(len).unwrap_or(usize::MAX).min(texts.len());
+    let (out, err) = texts.split_at(len);
+    ctx.pending = out.to_vec();
+    ctx.pending_stderr = err.to_vec();
+    ctx.layout = None;
 }
 
 /// How a wrapper fared on a sample: the format it reads the file with and
