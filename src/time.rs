@@ -340,6 +340,10 @@ pub struct TimeCtx {
     /// Text a wrapper holds back until the line that completes it (CRI's
     /// `P` partial lines, joined at the `F` line); see `format::wrap`.
     pub pending: Vec<u8>,
+    /// The same for a second stream an envelope interleaves with the
+    /// first (Docker's and CRI's stderr beside stdout): a piece of one
+    /// stream is never joined to the other's.
+    pub pending_stderr: Vec<u8>,
     /// How the lines the file's own format does not read fared with the
     /// other formats (see `format::read_foreign`).
     pub foreign: ForeignLines,
@@ -364,6 +368,7 @@ impl TimeCtx {
             details: true,
             layout: None,
             pending: Vec::new(),
+            pending_stderr: Vec::new(),
             foreign: ForeignLines::default(),
             stamp_text: [0; 32],
             stamp_len: 0,

@@ -229,3 +229,69 @@ fn mixed_files_keep_every_line_each_format_reads() {
         );
     }
 }
+
+/// Docker splits a line longer than 16 KiB into entries of 16 KiB, all
+/// but the last without the newline. Long lines split so, read with
+/// blocks smaller than a piece (every piece a block of its own), give the
+/// same timeline as with the default blocks, and the raw file's incident:
+/// the pieces are joined across block boundaries.
+#[test]
+fn docker_pieces_are_joined_across_blocks() {
+    const PIECE: usize = 16 * 1024;
+    let raw: Vec<String> = raw_lines()
+        .into_iter()
+        .enumerate()
+        .map(|(i, line)| match i % 50 {
+            // A long query string, two or three pieces.
+            7 => line.replacen(
+                " HTTP/",
+                &format!("?q={} HTTP/", "x".repeat(PIECE + (i % 3) * 9000)),
+                1,
+            ),
+            _ => line,
+        })
+        .collect();
+    let dir = tempdir();
+    let raw_dir = dir.path().join("raw");
+    std::fs::create_dir(&raw_dir).unwrap();
+    std::fs::write(raw_dir.join("access.log"), raw.join("\n") + "\n").unwrap();
+    let (want, _) = incidents(&raw_dir);
+    let mut docker = String::new();
+    for (i, line) in raw.iter().enumerate() {
+        let t = chrono::DateTime::from_timestamp_millis(SHIP_MS + i as i64).unwrap();
+        let time = t.format("%Y-%m-%dT%H:%M:%S%.9fZ").to_string();
+        let bytes = line.as_bytes();
+        let pieces: Vec<&[u8]> = bytes.chunks(PIECE).collect();
+        for (k, p) in pieces.iter().enumerate() {
+            let mut log = String::from_utf8(p.to_vec()).unwrap();
+            if k + 1 == pieces.len() {
+                log.push('\n');
+            }
+            docker.push_str(&json!({"log": log, "stream": "stdout", "time": time}).to_string());
+            docker.push('\n');
+        }
+    }
+    let d = dir.path().join("docker");
+    std::fs::create_dir(&d).unwrap();
+    std::fs::write(d.join("lb.log"), docker).unwrap();
+    let (got, formats) = incidents(&d);
+    assert_eq!(formats, ["docker/nginx_access"]);
+    assert_eq!(got, want, "the incident differs from the raw file's");
+    let timeline = |block: Option<&str>| {
+        let mut c = crate::util::bin();
+        c.args(["timeline", "--format", "json"]).arg(&d);
+        if let Some(b) = block {
+            c.env("POSTMORTEM_BLOCK_SIZE", b);
+        }
+        let o = c.output().unwrap();
+        assert!(o.status.success());
+        o.stdout
+    };
+    let default = timeline(None);
+    assert!(
+        default == timeline(Some("4096")),
+        "block size changed the timeline"
+    );
+    let v: Value = serde_json::from_slice(&default).unwrap();
+    assert_eq!(v["inputs"][0]["skipped"], 0, "{}", v["inputs"][0]);
+}

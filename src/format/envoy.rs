@@ -5,6 +5,9 @@
 //! %RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)% "%REQ(X-FORWARDED-FOR)%"
 //! "%REQ(USER-AGENT)%" "%REQ(X-REQUEST-ID)%" "%REQ(:AUTHORITY)%" "%UPSTREAM_HOST%"`
 //!
+//! A literal word before the start time (Ambassador's `ACCESS [...]`) is
+//! skipped.
+//!
 //! Istio's variant adds `%RESPONSE_CODE_DETAILS%
 //! %CONNECTION_TERMINATION_DETAILS% "%UPSTREAM_TRANSPORT_FAILURE_REASON%"`
 //! after the flags and the cluster and addresses at the end; both are read.
@@ -142,8 +145,22 @@ fn parse_json<'a>(line: &'a [u8], ctx: &mut TimeCtx) -> Option<Parsed<'a>> {
     })
 }
 
+/// A literal word a `log_format` puts before `[%START_TIME%]`
+/// (Ambassador/Emissary's `ACCESS `): upper case, then one space.
+fn format_tag(line: &[u8]) -> &[u8] {
+    let n = line
+        .iter()
+        .take(17)
+        .take_while(|c| c.is_ascii_uppercase() || **c == b'_')
+        .count();
+    match (n, line.get(n), line.get(n + 1)) {
+        (1..=16, Some(b' '), Some(b'[')) => &line[n + 1..],
+        _ => line,
+    }
+}
+
 fn parse_line<'a>(line: &'a [u8], ctx: &mut TimeCtx) -> Option<Parsed<'a>> {
-    let body = line.strip_prefix(b"[")?;
+    let body = format_tag(line).strip_prefix(b"[")?;
     let (stamp, used) = parse_iso(body)?;
     if body.get(used) != Some(&b']') {
         return None;
@@ -316,6 +333,41 @@ mod tests {
                 ),
             ],
         );
+    }
+
+    /// Ambassador/Emissary's default format starts with `ACCESS ` (lines
+    /// of filebeat's envoyproxy module test, elastic/beats).
+    #[test]
+    fn format_tag_before_start_time() {
+        check(
+            &Envoy,
+            &[
+                (
+                    r#"ACCESS [2019-04-10T03:49:34.451Z] "GET /httpbin/status/501 HTTP/1.1" 501 - 0 0 180 179 "172.17.0.3" "curl/7.59.0" "413bf460-bd56-4515-ada4-2a69c5e78e54" "httpbin.org" "52.71.234.219:80""#,
+                    request()
+                        .at("2019-04-10T03:49:34.451Z")
+                        .status(501)
+                        .failed(true)
+                        .client("172.17.0.3"),
+                ),
+                (
+                    r#"ACCESS [2019-04-06T06:20:05.972Z] "- - -" 0 UF,URX 0 0 0 - "-" "-" "-" "-" "127.0.0.1:9200""#,
+                    request().status(0).failed(true).method(None).path(None),
+                ),
+            ],
+        );
+        let mut ctx =
+            crate::time::TimeCtx::new(crate::time::Zone::Utc, crate::time::YearAnchor::End(0));
+        for no in [
+            r#"access [2019-04-10T03:49:34.451Z] "GET / HTTP/1.1" 200 - 0 0 1 - "-" "-" "-" "-" "-""#,
+            r#"ACCESS  [2019-04-10T03:49:34.451Z] "GET / HTTP/1.1" 200 - 0 0 1 - "-" "-" "-" "-" "-""#,
+            r#"TOOLONGFORATAGWORD [2019-04-10T03:49:34.451Z] "GET / HTTP/1.1" 200 - 0 0 1 - "-" "-" "-" "-" "-""#,
+        ] {
+            assert!(
+                matches!(Envoy.parse(no.as_bytes(), &mut ctx), Parsed::Unparsed),
+                "{no}"
+            );
+        }
     }
 
     #[test]

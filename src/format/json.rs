@@ -626,6 +626,14 @@ fn read_object<'a>(
         }
     }
 
+    // A shipper's record whose message is an access line (filebeat's
+    // `message` holding Envoy's text line): the request, timed by the line.
+    if let Some(t) = text.as_deref().filter(|_| depth == 0) {
+        if let Some(p) = crate::format::request_in(t.as_bytes(), ctx) {
+            return Some(p);
+        }
+    }
+
     let mut fields: Fields<'a> = Vec::new();
     for (key, v) in entries {
         if fields.len() >= MAX_FIELDS {

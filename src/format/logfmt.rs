@@ -98,9 +98,15 @@ impl<'a> Iterator for Tokens<'a> {
         i += 1;
         if b.get(i) == Some(&b'"') {
             // Quoted value; an unclosed quote (a cut line) runs to the end.
+            // The closing quote is the first one followed by a space or the
+            // end; one glued to more text before it is a quote the writer
+            // did not escape (`msg="config: DomainFilter:["a.example"] …"`).
+            // With no such quote the first one closes (and `a="b"c`, text
+            // glued to it, is not logfmt).
             let vstart = i + 1;
             let mut j = vstart;
             let mut escaped = false;
+            let mut first_quote = None;
             let mut end = b.len();
             while let Some(&c) = b.get(j) {
                 if c == b'\\' {
@@ -109,10 +115,16 @@ impl<'a> Iterator for Tokens<'a> {
                     continue;
                 }
                 if c == b'"' {
-                    end = j;
-                    break;
+                    if matches!(b.get(j + 1), None | Some(b' ') | Some(b'\t')) {
+                        end = j;
+                        break;
+                    }
+                    first_quote.get_or_insert(j);
                 }
                 j += 1;
+            }
+            if end == b.len() {
+                end = first_quote.unwrap_or(end);
             }
             let raw = b.get(vstart..end.min(b.len())).unwrap_or_default();
             let value = if escaped { unescape(raw) } else { text(raw) };
@@ -606,6 +618,41 @@ mod tests {
             unparsed(),
         );
         check(&Logfmt, &rows);
+    }
+
+    /// external-dns (logrus text) as quoted in kubernetes-sigs/external-dns#393
+    /// and #590 and dreamsofautonomy/homelab#3: trailing spaces, quotes
+    /// the writer did not escape inside `msg`, `level=warning`.
+    #[test]
+    fn external_dns_logrus_lines() {
+        check(
+            &Logfmt,
+            &[
+                (
+                    r#"time="2017-11-19T20:22:57Z" level=info msg="config: &{Master: KubeConfig: Sources:[service ingress] Namespace: FQDNTemplate: Compatibility: Provider:aws GoogleProject: DomainFilter:["kubeconf-17.kubernetes-cluster.com"] AzureConfigFile:/etc/kubernetes/azure.json AzureResourceGroup: Policy:sync Registry:txt TXTOwnerID:/hostedzone/ZxxxxxxxxxxxxxxxU TXTPrefix: Interval:1m0s Once:false DryRun:false LogFormat:text MetricsAddress::7979 Debug:false}" "#,
+                    message()
+                        .at("2017-11-19T20:22:57Z")
+                        .level(Level::Info)
+                        .text(r#"config: &{Master: KubeConfig: Sources:[service ingress] Namespace: FQDNTemplate: Compatibility: Provider:aws GoogleProject: DomainFilter:["kubeconf-17.kubernetes-cluster.com"] AzureConfigFile:/etc/kubernetes/azure.json AzureResourceGroup: Policy:sync Registry:txt TXTOwnerID:/hostedzone/ZxxxxxxxxxxxxxxxU TXTPrefix: Interval:1m0s Once:false DryRun:false LogFormat:text MetricsAddress::7979 Debug:false}"#),
+                ),
+                (
+                    r#"time="2017-11-19T20:22:57Z" level=info msg="Connected to cluster at https://100.64.0.1:443" "#,
+                    message()
+                        .at("2017-11-19T20:22:57Z")
+                        .text("Connected to cluster at https://100.64.0.1:443"),
+                ),
+                (
+                    r#"time="2018-06-11T16:40:56Z" level=info msg="All records are already up to date""#,
+                    message().at("2018-06-11T16:40:56Z").level(Level::Info),
+                ),
+                (
+                    r#"time="2024-09-01T15:20:13Z" level=warning msg="Skipping unsupported endpoint pihole.k8s.local.cheverjohn.me TXT "heritage=external-dns,external-dns/owner=homelab,external-dns/resource=ingress/pihole-system/pihole"""#,
+                    message()
+                        .level(Level::Warn)
+                        .text(r#"Skipping unsupported endpoint pihole.k8s.local.cheverjohn.me TXT "heritage=external-dns,external-dns/owner=homelab,external-dns/resource=ingress/pihole-system/pihole""#),
+                ),
+            ],
+        );
     }
 
     #[test]

@@ -127,6 +127,15 @@ pub trait LogFormat: Send + Sync {
         &[]
     }
 
+    /// For a format that joins a line's pieces (a wrapper's split lines):
+    /// what is held at the end of `block`, as the [`Layout`] the next
+    /// block starts with, given `before` at its start; `None` for formats
+    /// that hold nothing across lines (most). See [`layout_after`].
+    fn held_after(&self, block: &[u8], before: &Layout, ctx: &TimeCtx) -> Option<Layout> {
+        let _ = (block, before, ctx);
+        None
+    }
+
     /// Whether the times are ages (`kubectl get events`' `47m`), counted
     /// back from when the file was written: the scan then reads the file
     /// with its modification time as the anchor
@@ -283,6 +292,35 @@ pub fn read_foreign<'a>(
     found
 }
 
+/// The request an access line quoted in another record's message is (a
+/// JSON shipper's `message` holding Envoy's or nginx's text line), read
+/// by the front formats; `None` cheaply for text with no quoted request
+/// line (`"GET / HTTP/1.1"`, Envoy's TCP `"- - -"`).
+pub(crate) fn request_in(text: &[u8], ctx: &mut TimeCtx) -> Option<Parsed<'static>> {
+    if memchr::memmem::find(text, b" HTTP/").is_none()
+        && memchr::memmem::find(text, b"\"- - -\"").is_none()
+    {
+        return None;
+    }
+    let layout = ctx.layout.take();
+    let mut found = None;
+    for format in registry() {
+        if format.role() != Role::Front
+            || !format.headers().is_empty()
+            || format.needs_next_line()
+            || format.relative_times()
+        {
+            continue;
+        }
+        if let p @ Parsed::Request { .. } = format.parse(text, ctx) {
+            found = Some(p.into_owned());
+            break;
+        }
+    }
+    ctx.layout = layout;
+    found
+}
+
 /// A plain format that reads the lines it does not understand with the
 /// other formats ([`read_foreign`]): a file can hold several formats (an
 /// Envoy access log with Envoy's own notices, ALB lines beside NLB ones).
@@ -321,7 +359,14 @@ impl PerLine {
     #[inline]
     fn or_foreign<'a>(&self, parsed: Parsed<'a>, line: &'a [u8], ctx: &mut TimeCtx) -> Parsed<'a> {
         match parsed {
-            Parsed::Unparsed => read_foreign(line, ctx, Some(self.main)),
+            Parsed::Unparsed => match read_foreign(line, ctx, Some(self.main)) {
+                // A line no format reads that continues a multi-line record
+                // (a stack trace a library printed under a JSON line).
+                Parsed::Unparsed if lex::looks_continued(line) || lex::starts_trace(line) => {
+                    Parsed::Continuation
+                }
+                p => p,
+            },
             parsed => parsed,
         }
     }
@@ -435,8 +480,13 @@ pub type Layout = Option<Arc<[u8]>>;
 
 /// The layout in force after `block`, given the one in force before it:
 /// the block's header lines ([`LogFormat::headers`]) read in order, each
-/// with the layout its predecessors left.
+/// with the layout its predecessors left; for a format that joins split
+/// lines, the pieces held at the block's end ([`LogFormat::held_after`]),
+/// so that a line split across two blocks is joined there too.
 pub fn layout_after(format: &dyn LogFormat, block: &[u8], before: Layout, ctx: &TimeCtx) -> Layout {
+    if let Some(held) = format.held_after(block, &before, ctx) {
+        return held;
+    }
     let prefixes = format.headers();
     if prefixes.is_empty() {
         return before;

@@ -179,6 +179,13 @@ fn dump_file(
                     continue;
                 }
                 ref p if p.is_record() => {}
+                // A joined line that continues the record before it (a
+                // stack frame split by the runtime): its pieces do too.
+                Parsed::Continuation => {
+                    for line in held.drain(..) {
+                        each(&op.file.display, format.name(), line, &Parsed::Continuation)?;
+                    }
+                }
                 _ => flush_held(&mut held, &op.file.display, format.name(), each)?,
             }
             let first = held.first().copied();

@@ -24,17 +24,133 @@ pub(crate) fn continues_unless_digit_or_foreign(line: &[u8]) -> Parsed<'static> 
 }
 
 /// True for a line of text with no format of its own that continues the
-/// record before it the way loggers write multi-line records: indented
-/// (Java's `\tat` frames, Python's `  File` lines, Go's `\t/path:line`),
-/// or a Java cause (`Caused by: `). Used where each line carries a time
-/// from an envelope, so the time cannot tell (a container's stack trace,
-/// one line per Docker entry).
+/// record before it the way loggers and runtimes write multi-line records:
+///
+/// - indented (Java's `\tat` frames and `\t... 12 more`, Python's
+///   `  File` lines, Go's `\t/path:line`, Node's `    at`);
+/// - a Java cause or suppressed exception (`Caused by: `, `Suppressed: `);
+/// - an exception's head line: a qualified class name (`java.lang.IllegalStateException: boom`,
+///   `requests.exceptions.ConnectionError: …`) or a compound name ending in
+///   `Error`/`Exception` (`ValueError: bad`, `KeyError: 'id'`), alone or
+///   before `: `;
+/// - Python's traceback frame (`Traceback (most recent call last):`, the
+///   chained-exception sentences between two tracebacks);
+/// - a Go goroutine dump: `goroutine 1 [running]:`, `[signal SIGSEGV: …]`,
+///   `created by …`, and frames (`main.main()`, `net/http.(*conn).serve(0xc0001)`).
+///
+/// A line that starts a crash (`panic: `, `fatal error: `) is not one: it
+/// is an event of its own where it has a time (see [`starts_trace`]).
+/// Used where the record's format has no continuation rule of its own:
+/// inside envelopes, where each line carries a time that cannot tell (a
+/// container's stack trace, one line per Docker entry), and after lines
+/// of formats that are one line a record (JSON lines followed by the raw
+/// trace a library printed).
 pub(crate) fn looks_continued(line: &[u8]) -> bool {
-    match line.first() {
-        Some(b' ' | b'\t') => !is_blank(line),
-        Some(_) => line.starts_with(b"Caused by: "),
-        None => false,
+    let Some(&first) = line.first() else {
+        return false;
+    };
+    if first == b' ' || first == b'\t' {
+        return !is_blank(line);
     }
+    if first == b'/' {
+        return go_file_line(line);
+    }
+    if !first.is_ascii_alphabetic() && first != b'[' {
+        return false;
+    }
+    const HEADS: &[&[u8]] = &[
+        b"Caused by: ",
+        b"Suppressed: ",
+        b"Traceback (most recent call last):",
+        b"During handling of the above exception, another exception occurred:",
+        b"The above exception was the direct cause of the following exception:",
+        b"created by ",
+        b"[signal ",
+    ];
+    HEADS.iter().any(|h| line.starts_with(h))
+        || exception_head(line)
+        || goroutine_header(line)
+        || go_frame(line)
+        || go_file_line(line)
+}
+
+/// True for a line that starts a crash report whose next lines
+/// [continue](looks_continued) it: Go's `panic: ` and `fatal error: `.
+/// Where the line has no time of its own (after a JSON line) it continues
+/// the record before it too.
+pub(crate) fn starts_trace(line: &[u8]) -> bool {
+    line.starts_with(b"panic: ") || line.starts_with(b"fatal error: ")
+}
+
+/// `java.lang.IllegalStateException: boom`, `ValueError: bad`,
+/// `com.foo.BarException` alone: a name without spaces ending in `Error`,
+/// `Exception` or `Throwable`, qualified or compound (`Error: …` alone is
+/// a message like any other), then `: ` or the end of the line.
+fn exception_head(line: &[u8]) -> bool {
+    let name_end = line
+        .iter()
+        .position(|&c| !(c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'$')))
+        .unwrap_or(line.len());
+    let name = &line[..name_end];
+    let rest = &line[name_end..];
+    if !(rest.is_empty() || rest.starts_with(b": ") || rest == b":") {
+        return false;
+    }
+    let simple = name.rsplit(|&c| c == b'.').next().unwrap_or(name);
+    const KINDS: [&[u8]; 3] = [b"Exception", b"Error", b"Throwable"];
+    let kind = KINDS.iter().find(|k| simple.ends_with(k));
+    let Some(kind) = kind else {
+        return false;
+    };
+    // `FooError`, `a.b.Error`: more than the bare word.
+    simple.len() > kind.len() || name.len() > simple.len()
+}
+
+/// `goroutine 1 [running]:`, `goroutine 18 [chan receive, 2 minutes]:`.
+fn goroutine_header(line: &[u8]) -> bool {
+    let Some(rest) = line.strip_prefix(b"goroutine ") else {
+        return false;
+    };
+    let digits = rest.iter().take_while(|c| c.is_ascii_digit()).count();
+    digits > 0 && rest.get(digits) == Some(&b' ') && line.ends_with(b"]:")
+}
+
+/// A Go frame's file line that lost its indentation (pasted, or printed
+/// by a shipper that trims): `/app/main.go:12 +0x1d`.
+fn go_file_line(line: &[u8]) -> bool {
+    let Some(plus) = memchr::memmem::rfind(line, b" +0x") else {
+        return false;
+    };
+    let offset = &line[plus + 4..];
+    let hex_end = offset
+        .iter()
+        .position(|c| !c.is_ascii_hexdigit())
+        .unwrap_or(offset.len());
+    hex_end > 0
+        && (hex_end == offset.len() || offset[hex_end] == b' ')
+        && memchr::memmem::find(&line[..plus], b".go:").is_some()
+}
+
+/// A Go stack frame's function line: a package-qualified name without
+/// spaces, then its arguments in parentheses (`main.main()`,
+/// `net/http.(*conn).serve(0xc000132000, {0x6f3e40, 0xc0000a4180})`,
+/// `panic({0x4a1b20, 0x5b0b70})`), possibly `...` for elided ones.
+fn go_frame(line: &[u8]) -> bool {
+    let Some(open) = line
+        .iter()
+        .enumerate()
+        .skip(1)
+        .find(|&(i, &c)| c == b'(' && line.get(i + 1) != Some(&b'*'))
+        .map(|(i, _)| i)
+    else {
+        return false;
+    };
+    let name = &line[..open];
+    let named = name.contains(&b'.') || name == b"panic";
+    named
+        && !name.contains(&b' ')
+        && line.ends_with(b")")
+        && line[open..].iter().all(|c| !c.is_ascii_control())
 }
 
 /// True for lines that clearly belong to another format: JSON objects,
@@ -76,4 +192,67 @@ pub(crate) fn foreign_line(line: &[u8]) -> bool {
         }
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{looks_continued, starts_trace};
+
+    /// Real lines: Java traces from log4j/logback output, Python tracebacks,
+    /// Go panics quoted in issues (cmu440/intro-to-go#1, bcicen/grmon#8,
+    /// maxcnunes/gaper#9, aquasecurity/starboard#627, kubernetes/kubectl#1647).
+    #[test]
+    fn continuation_shapes() {
+        let yes: &[&str] = &[
+            "\tat com.example.App.handle(App.java:42)",
+            "\t... 12 more",
+            "Caused by: java.io.IOException: Broken pipe",
+            "java.lang.IllegalStateException: boom",
+            "java.lang.NullPointerException",
+            "org.springframework.dao.DataAccessResourceFailureException: Unable to acquire JDBC Connection",
+            "Traceback (most recent call last):",
+            "  File \"/app/main.py\", line 3, in <module>",
+            "ValueError: bad",
+            "requests.exceptions.ConnectionError: HTTPConnectionPool(host='db', port=5432)",
+            "During handling of the above exception, another exception occurred:",
+            "[signal SIGSEGV: segmentation violation code=0x1 addr=0x98 pc=0xe1d30f]",
+            "[signal 0xb code=0x1 addr=0x1 pc=0x8048f30]",
+            "goroutine 1 [running]:",
+            "goroutine 6 [chan send]:",
+            "goroutine 0 gp=0x3367080 m=0 mp=0x3367d20 [idle]:",
+            "main.main()",
+            "main.chanSender(0x18346040, 0x80f5f10, 0x3)",
+            "os/exec.(*Cmd).Wait(0x0, 0x5bc683, 0xc42000a060)",
+            "github.com/maxcnunes/gaper.(*runner).runBin.func1(0xc4200b2000)",
+            "k8s.io/kubernetes/vendor/github.com/spf13/cobra.(*Command).Execute(...)",
+            "panic(0x15e2ba0, 0x22e29c0)",
+            "created by main.main",
+            "/home/runner/go/pkg/mod/k8s.io/apimachinery@v0.19.2/pkg/util/runtime/runtime.go:74 +0xa6",
+        ];
+        for l in yes {
+            assert!(looks_continued(l.as_bytes()), "{l}");
+        }
+        let no: &[&str] = &[
+            "",
+            "   ",
+            "Error: connection refused",
+            "Exception",
+            "2021-03-04 10:00:00,123 ERROR [main] c.e.App - Request failed",
+            "{\"level\":\"info\",\"msg\":\"ok\"}",
+            "exit status 2",
+            "Connected to cluster at https://10.6.0.1:443",
+            "Something failed (see the docs)",
+            "panic: runtime error: invalid memory address or nil pointer dereference",
+            "/usr/bin/env: python: No such file or directory",
+            "SIGQUIT: quit",
+        ];
+        for l in no {
+            assert!(!looks_continued(l.as_bytes()), "{l}");
+        }
+        assert!(starts_trace(
+            b"panic: runtime error: invalid memory address or nil pointer dereference"
+        ));
+        assert!(starts_trace(b"fatal error: concurrent map writes"));
+        assert!(!starts_trace(b"panicked at 'x'"));
+    }
 }

@@ -1,7 +1,8 @@
 //! The CRI log format that containerd and CRI-O write under
 //! `/var/log/pods` (and `kubectl logs` reads):
 //! `<RFC3339Nano> stdout|stderr P|F <text>`. A line the runtime split
-//! comes as `P` (partial) parts and a final `F` part; they are joined.
+//! comes as `P` (partial) parts and a final `F` part; they are joined, each
+//! stream's apart (stderr's pieces may come between stdout's).
 
 use crate::time::TimeCtx;
 
@@ -19,6 +20,10 @@ impl Wrapper for Cri {
     }
 
     fn strong(&self) -> bool {
+        true
+    }
+
+    fn splits_lines(&self) -> bool {
         true
     }
 
@@ -43,11 +48,12 @@ impl Wrapper for Cri {
             Some(b"F") => (false, rest.get(tag_end + 1..).unwrap_or_default()),
             _ => (false, rest),
         };
+        let stderr = stream == "stderr";
         if partial {
-            hold(ctx, text);
+            hold(ctx, stderr, text);
             return Envelope::Held;
         }
-        let mut inner = Inner::new(joined(ctx, text), Some(at));
+        let mut inner = Inner::new(joined(ctx, stderr, text), Some(at));
         inner.field("stream", stream.into());
         Envelope::One(inner)
     }

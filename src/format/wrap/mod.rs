@@ -23,7 +23,7 @@ use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
 use crate::format::lex::json_object::{JsonObject, JsonValue};
-use crate::format::{self, is_blank, LogFormat, Role};
+use crate::format::{self, is_blank, Layout, LogFormat, Role};
 use crate::record::{Level, Message, Parsed};
 use crate::time::{parse_iso, Micros, TimeCtx};
 
@@ -69,6 +69,14 @@ pub trait Wrapper: Send + Sync {
 
     /// Opens the envelope of one line.
     fn open<'a>(&self, line: &'a [u8], ctx: &mut TimeCtx) -> Envelope<'a>;
+
+    /// Whether a line alone tells that it is a piece held for the next
+    /// (Docker's entry without its newline, CRI's `P`): the pieces at the
+    /// end of a block are then carried into the next one
+    /// ([`LogFormat::held_after`]).
+    fn splits_lines(&self) -> bool {
+        false
+    }
 }
 
 /// A line inside an envelope, with what the envelope said of it.
@@ -264,13 +272,21 @@ fn read_text<'t>(
         Some(f) => f.parse(text, ctx),
         None => Parsed::Unparsed,
     };
+    // A multi-line format takes most lines it cannot read for the record
+    // before (`continues_unless_digit_or_foreign`); an envelope that gives
+    // each line its own time tells better: only a line that looks like a
+    // continuation is one, any other is a message at the envelope's time.
+    if at.is_some() && matches!(parsed, Parsed::Continuation) && !format::lex::looks_continued(text)
+    {
+        parsed = Parsed::Unparsed;
+    }
     if matches!(parsed, Parsed::Unparsed) {
         parsed = format::read_foreign(text, ctx, format);
     }
     if matches!(parsed, Parsed::Unparsed) {
         // A stack frame shipped as an entry of its own continues the
         // record before it, whatever time the envelope gave it.
-        if format::lex::looks_continued(text) {
+        if format::lex::looks_continued(text) || (at.is_none() && format::lex::starts_trace(text)) {
             return Parsed::Continuation;
         }
         if let Some(at) = at {
@@ -310,6 +326,9 @@ impl LogFormat for Wrapped {
     }
 
     fn parse<'a>(&self, line: &'a [u8], ctx: &mut TimeCtx) -> Parsed<'a> {
+        if ctx.layout.is_some() && self.wrapper.splits_lines() {
+            take_carried(ctx);
+        }
         match self.wrapper.open(line, ctx) {
             Envelope::One(inner) => self.read(inner, ctx),
             Envelope::Many(items) => {
@@ -371,6 +390,13 @@ impl LogFormat for Wrapped {
         self.wrapper.headers()
     }
 
+    fn held_after(&self, block: &[u8], before: &Layout, ctx: &TimeCtx) -> Option<Layout> {
+        if !self.wrapper.splits_lines() {
+            return None;
+        }
+        Some(held_at_end(self.wrapper, block, before, ctx))
+    }
+
     fn caveat(&self) -> Option<String> {
         match self.inner {
             None => Some(format!(
@@ -380,6 +406,90 @@ impl LogFormat for Wrapped {
             Some(f) => f.caveat(),
         }
     }
+}
+
+/// Marks a [`Layout`] that carries held pieces into the next block.
+const CARRY: &[u8] = b"\0held\0";
+
+/// The pieces held at the end of `block` (its trailing lines that are
+/// pieces, with what `before` carried in when the whole block is pieces),
+/// encoded for the next block's start: `CARRY`, the stdout text's length
+/// (8 bytes, little-endian), the stdout text, the stderr text.
+fn held_at_end(
+    wrapper: &'static dyn Wrapper,
+    block: &[u8],
+    before: &Layout,
+    ctx: &TimeCtx,
+) -> Layout {
+    /// Pieces looked back at, at most (past the 1 MiB a held line may
+    /// grow to, [`hold`] lets it go anyway).
+    const MAX_PIECES: usize = 1024;
+    let mut c = ctx.clone();
+    c.layout = None;
+    let mut starts = Vec::new();
+    let mut end = block.len();
+    let mut whole = true;
+    // Back over the trailing lines, while each is a piece.
+    while end > 0 && starts.len() < MAX_PIECES {
+        let body = &block[..end];
+        let body = body.strip_suffix(b"\n").unwrap_or(body);
+        let start = memchr::memrchr(b'\n', body).map_or(0, |i| i + 1);
+        let line = &body[start..];
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if !is_blank(line) {
+            c.pending.clear();
+            c.pending_stderr.clear();
+            if !matches!(wrapper.open(line, &mut c), Envelope::Held) {
+                whole = false;
+                break;
+            }
+            starts.push(start);
+        }
+        end = start;
+    }
+    if starts.len() >= MAX_PIECES {
+        whole = false;
+    }
+    let mut c = ctx.clone();
+    c.layout = None;
+    c.pending.clear();
+    c.pending_stderr.clear();
+    if whole {
+        if let Some(l) = before.as_deref() {
+            c.layout = Some(l.into());
+            take_carried(&mut c);
+        }
+    }
+    for &start in starts.iter().rev() {
+        let rest = &block[start..];
+        let line = &rest[..memchr::memchr(b'\n', rest).unwrap_or(rest.len())];
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let _ = wrapper.open(line, &mut c);
+    }
+    if c.pending.is_empty() && c.pending_stderr.is_empty() {
+        return None;
+    }
+    let mut out = Vec::with_capacity(CARRY.len() + 8 + c.pending.len() + c.pending_stderr.len());
+    out.extend_from_slice(CARRY);
+    out.extend_from_slice(&(c.pending.len() as u64).to_le_bytes());
+    out.extend_from_slice(&c.pending);
+    out.extend_from_slice(&c.pending_stderr);
+    Some(out.into())
+}
+
+/// Moves pieces a block's [`Layout`] carried in ([`held_at_end`]) to the
+/// held texts, before the block's first line is read.
+fn take_carried(ctx: &mut TimeCtx) {
+    let Some(rest) = ctx.layout.as_deref().and_then(|l| l.strip_prefix(CARRY)) else {
+        return;
+    };
+    let (len, texts) = rest.split_at(rest.len().min(8));
+    let len = <[u8; 8]>::try_from(len).map_or(0, u64::from_le_bytes);
+    let len = usize::try_from(len).unwrap_or(usize::MAX).min(texts.len());
+    let (out, err) = texts.split_at(len);
+    ctx.pending = out.to_vec();
+    ctx.pending_stderr = err.to_vec();
+    ctx.layout = None;
 }
 
 /// How a wrapper fared on a sample: the format it reads the file with and
@@ -406,6 +516,7 @@ pub fn detect(lines: &[&[u8]], ctx: &mut TimeCtx, depth: u8) -> Option<WrapScore
     for &wrapper in wrappers() {
         let mut c = ctx.clone();
         c.pending.clear();
+        c.pending_stderr.clear();
         let mut opened = 0usize;
         let mut texts: Vec<Vec<u8>> = Vec::new();
         // The writer of each text, where the envelope names one.
@@ -439,9 +550,11 @@ pub fn detect(lines: &[&[u8]], ctx: &mut TimeCtx, depth: u8) -> Option<WrapScore
         }
         // A line still held when the sample ends is a line too (a file of
         // split entries whose last part is past the sample).
-        if !c.pending.is_empty() {
-            sources.push(None);
-            texts.push(std::mem::take(&mut c.pending));
+        for held in [&mut c.pending, &mut c.pending_stderr] {
+            if !held.is_empty() {
+                sources.push(None);
+                texts.push(std::mem::take(held));
+            }
         }
         if texts.is_empty() || 2 * opened < nonblank {
             continue;
@@ -564,26 +677,36 @@ pub(crate) fn bytes_of(text: Cow<'_, str>) -> Cow<'_, [u8]> {
     }
 }
 
-/// Text held back by [`Envelope::Held`] lines joined with `last`, the part
-/// that completes them.
-pub(crate) fn joined<'a>(ctx: &mut TimeCtx, last: &'a [u8]) -> Cow<'a, [u8]> {
-    if ctx.pending.is_empty() {
+/// Which of [`TimeCtx`]'s held texts a stream's pieces go to.
+fn held_of(ctx: &mut TimeCtx, stderr: bool) -> &mut Vec<u8> {
+    match stderr {
+        true => &mut ctx.pending_stderr,
+        false => &mut ctx.pending,
+    }
+}
+
+/// Text held back by [`Envelope::Held`] lines of the same stream joined
+/// with `last`, the part that completes them.
+pub(crate) fn joined<'a>(ctx: &mut TimeCtx, stderr: bool, last: &'a [u8]) -> Cow<'a, [u8]> {
+    let held = held_of(ctx, stderr);
+    if held.is_empty() {
         Cow::Borrowed(last)
     } else {
-        let mut all = std::mem::take(&mut ctx.pending);
+        let mut all = std::mem::take(held);
         all.extend_from_slice(last);
         Cow::Owned(all)
     }
 }
 
-/// Holds `part` until the line that completes it; a runaway (no end in a
-/// megabyte) is let go rather than growing without bound.
-pub(crate) fn hold(ctx: &mut TimeCtx, part: &[u8]) {
+/// Holds `part` of a stream until the line that completes it; a runaway
+/// (no end in a megabyte) is let go rather than growing without bound.
+pub(crate) fn hold(ctx: &mut TimeCtx, stderr: bool, part: &[u8]) {
     const MAX_HELD: usize = 1 << 20;
-    if ctx.pending.len() + part.len() > MAX_HELD {
-        ctx.pending.clear();
+    let held = held_of(ctx, stderr);
+    if held.len() + part.len() > MAX_HELD {
+        held.clear();
     }
-    ctx.pending.extend_from_slice(part);
+    held.extend_from_slice(part);
 }
 
 #[cfg(test)]

@@ -50,7 +50,7 @@ impl Wrapper for Pretty {
         if !ctx.pending.is_empty() {
             ctx.pending.push(b' ');
         }
-        hold(ctx, t);
+        hold(ctx, false, t);
         match depth(&ctx.pending) {
             Some(0) => {
                 let mut doc = std::mem::take(&mut ctx.pending);

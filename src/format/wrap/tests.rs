@@ -144,6 +144,96 @@ fn split_lines_are_joined() {
         .assert(&docker.parse(last.as_bytes(), &mut c), &last);
 }
 
+/// Each stream's pieces are joined apart: a stderr line between two
+/// stdout pieces is a line of its own (Docker's stdout and stderr copiers
+/// write to the same file).
+#[test]
+fn split_lines_join_per_stream() {
+    let (a, b) = NGINX.split_at(40);
+    let esc = |s: &str| s.replace('"', "\\\"");
+    let docker = by_name("docker/nginx_access").unwrap();
+    let mut c = ctx();
+    let first = format!(
+        r#"{{"log":"{}","stream":"stdout","time":"2023-10-10T13:55:36Z"}}"#,
+        esc(a)
+    );
+    let other =
+        r#"{"log":"unfiltered\n","stream":"stderr","time":"2017-11-09T13:27:36.277747246Z"}"#;
+    let last = format!(
+        r#"{{"log":"{}\n","stream":"stdout","time":"2023-10-10T13:55:36Z"}}"#,
+        esc(b)
+    );
+    assert_eq!(docker.parse(first.as_bytes(), &mut c), Parsed::Held);
+    message()
+        .text("unfiltered")
+        .assert(&docker.parse(other.as_bytes(), &mut c), other);
+    request()
+        .status(502)
+        .assert(&docker.parse(last.as_bytes(), &mut c), &last);
+    assert!(c.pending.is_empty() && c.pending_stderr.is_empty());
+    // CRI the same.
+    let cri = by_name("cri/nginx_access").unwrap();
+    let mut c = ctx();
+    let first = format!("2023-10-10T13:55:36.4Z stdout P {a}");
+    let other = "2023-10-10T13:55:36.45Z stderr F unfiltered";
+    let last = format!("2023-10-10T13:55:36.5Z stdout F {b}");
+    assert_eq!(cri.parse(first.as_bytes(), &mut c), Parsed::Held);
+    message()
+        .text("unfiltered")
+        .assert(&cri.parse(other.as_bytes(), &mut c), other);
+    request()
+        .status(502)
+        .client("10.1.2.3")
+        .assert(&cri.parse(last.as_bytes(), &mut c), &last);
+}
+
+/// Docker entries a shipper stripped to `{"log": …}` (no time, no
+/// stream) are Docker's when they hold nothing else; an application's
+/// JSON line with a `log` key among its own is not; an entry that lost
+/// its opening brace is still read (filebeat's docker_corrupted.log).
+#[test]
+fn docker_entries_without_time_or_brace() {
+    let docker = by_name("docker/text").unwrap();
+    let mut c = ctx();
+    let piece = r#"{"log":"2023-10-10 first half "}"#;
+    let end = r#"{"log":"second half\n"}"#;
+    assert_eq!(docker.parse(piece.as_bytes(), &mut c), Parsed::Held);
+    assert_eq!(c.pending, b"2023-10-10 first half ");
+    let _ = docker.parse(end.as_bytes(), &mut c);
+    assert!(c.pending.is_empty());
+    let app = r#"{"log":"started","level":"info","ts":"2023-10-10T13:55:36Z"}"#;
+    let w = crate::format::wrap::wrapper_by_name("docker").unwrap();
+    assert!(matches!(
+        w.open(app.as_bytes(), &mut ctx()),
+        crate::format::wrap::Envelope::Not
+    ));
+    let cut = r#""log":"cp packetbeat.yml /build/packetbeat-linux.yml\n","stream":"stdout","time":"2016-03-02T22:59:04.647847045Z"}"#;
+    message()
+        .at("2016-03-02T22:59:04.647847Z")
+        .text("cp packetbeat.yml /build/packetbeat-linux.yml")
+        .assert(&docker.parse(cut.as_bytes(), &mut ctx()), cut);
+}
+
+/// With a time on every entry, a plain line is a message of its own even
+/// where the inner format (Redis: any line not starting with a digit
+/// continues) would glue it to the record before; a stack frame still
+/// continues it (filebeat's TestDockerJSON inputs).
+#[test]
+fn an_envelope_time_outranks_a_loose_continuation() {
+    let redis = by_name("docker/redis").unwrap();
+    let mut c = ctx();
+    let rec = r#"{"log":"1:M 09 Nov 13:27:36.276 # User requested shutdown...\n","stream":"stdout","time":"2017-11-09T13:27:36.277747246Z"}"#;
+    let plain = r#"{"log":"filtered\n","stream":"stdout","time":"2017-11-09T13:27:36.277747246Z"}"#;
+    let frame = r#"{"log":"\tat com.example.App.main(App.java:10)\n","stream":"stdout","time":"2017-11-09T13:27:36.277747246Z"}"#;
+    let head = r#"{"log":"java.lang.IllegalStateException: boom\n","stream":"stdout","time":"2017-11-09T13:27:36.277747246Z"}"#;
+    assert!(redis.parse(rec.as_bytes(), &mut c).is_record());
+    message()
+        .text("filtered")
+        .assert(&redis.parse(plain.as_bytes(), &mut c), plain);
+    assert_eq!(redis.parse(head.as_bytes(), &mut c), Parsed::Continuation);
+    assert_eq!(redis.parse(frame.as_bytes(), &mut c), Parsed::Continuation);
+}
+
 #[test]
 fn the_envelope_fills_what_the_inner_line_lacks() {
     let rows = [
