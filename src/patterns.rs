@@ -1680,6 +1680,10 @@ mod tests {
         ("timestamped", "/entrypoint.sh: line 3:    42 Segmentation fault      (core dumped) ./server", Some("crash.segfault")),
         ("klog", r#""Generic (PLEG): container finished" podID="be2bc808-aab0-0138-f9c1-375bddb1a19d" containerID="d465eeba0911c098" exitCode=137"#, Some("crash.container_exit")),
         ("klog", r#""Generic (PLEG): container finished" podID="1b2c" containerID="9f8e" exitCode=0"#, None),
+        ("timestamped", "info\tads\tPush debounce stable[1] 103 for config Secret/kasten-io/k10-license and 42 more configs: 100.026396ms since last change, 163.533964ms since last push, full=true", Some("istio.config_push")),
+        ("timestamped", "info ads Push debounce stable[5251] 1 for reason unknown:1: 100.237856ms since last change, 100.237756ms since last push, full=true", Some("istio.config_push")),
+        // An incremental push (endpoints) is only the generic config change.
+        ("timestamped", "info ads Push debounce stable[52] 2 for config ServiceEntry/default/x: 100.1ms since last change, 100.2ms since last push, full=false", Some("config.changed")),
         ("json", "Flag / Remote Config updated: checkout_v2", Some("flag.audit")),
         ("json", "Segment rules updated for flag: checkout_v2 in environment: Production", Some("flag.audit")),
         ("json", "Flag state / Remote Config value updated for feature: checkout_v2", Some("flag.audit")),
