@@ -32,6 +32,16 @@ fn timeline_schema() -> jsonschema::Validator {
     jsonschema::validator_for(&serde_json::from_str(&text).unwrap()).unwrap()
 }
 
+/// The document's events with `field` equal to `value`.
+fn events_with<'d>(doc: &'d Value, field: &str, value: &str) -> Vec<&'d Value> {
+    doc["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e[field] == value)
+        .collect()
+}
+
 fn ints(v: &Value) -> Vec<u64> {
     v.as_array()
         .unwrap()
@@ -93,12 +103,7 @@ fn event_keys_are_capped_over_all_files_and_the_rest_summed_with_a_warning() {
     assert_eq!(files.len(), 15);
     let (doc, err) = timeline_json(dir.path());
     let failed: u64 = ints(&doc["series"]["failed"]).iter().sum();
-    let events: Vec<&Value> = doc["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["pattern"] == "lb.failed_requests")
-        .collect();
+    let events = events_with(&doc, "pattern", "lb.failed_requests");
     let backends: std::collections::HashSet<&str> = events
         .iter()
         .map(|e| e["fields"]["backend"].as_str().unwrap())
@@ -162,12 +167,7 @@ fn alert_resends_count_once_with_their_copies() {
     // 3 alerts, each resent 400 times (every 5 s).
     let (files, _) = hostile(dir.path(), "alert-resend", 0.05);
     let (doc, err) = timeline_json(&files[0]);
-    let alerts: Vec<&Value> = doc["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["kind"] == "alert")
-        .collect();
+    let alerts = events_with(&doc, "kind", "alert");
     assert_eq!(alerts.len(), 3, "{alerts:?}");
     for a in &alerts {
         assert_eq!(a["count"], 400, "{a}");
@@ -199,12 +199,7 @@ fn alerts_are_capped_over_all_files_and_the_rest_counted_in_a_warning() {
         std::fs::write(dir.path().join(format!("alerts-{f}.log")), text).unwrap();
     }
     let (doc, err) = timeline_json(dir.path());
-    let alerts: Vec<&Value> = doc["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["kind"] == "alert")
-        .collect();
+    let alerts = events_with(&doc, "kind", "alert");
     assert_eq!(alerts.len(), 10_000);
     assert!(alerts.iter().all(|a| a["count"] == 2));
     assert!(
