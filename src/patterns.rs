@@ -1684,6 +1684,11 @@ mod tests {
         ("timestamped", "info ads Push debounce stable[5251] 1 for reason unknown:1: 100.237856ms since last change, 100.237756ms since last push, full=true", Some("istio.config_push")),
         // An incremental push (endpoints) is only the generic config change.
         ("timestamped", "info ads Push debounce stable[52] 2 for config ServiceEntry/default/x: 100.1ms since last change, 100.2ms since last push, full=false", Some("config.changed")),
+        ("timestamped", "Notice: /Stage[main]/Apache/File[/etc/httpd/conf/httpd.conf]/content: content changed '{md5}27a5c8d9e75351b08b8ca1171e8a0bbd' to '{md5}227489018cada97a86d93b5ffafd6d4b'", Some("puppet.resource_changed")),
+        ("timestamped", "Notice: /Stage[main]/Profile/File[/etc/profile.d/append-path.sh]/mode: mode changed '0646' to '0644'", Some("puppet.resource_changed")),
+        ("timestamped", "notice: /File[/var/www/index.html]/content: content changed '{md5}4ecd3a77ef8ac3c285460b11765abaac' to '{md5}377f7396ee60e38e1a45c9af31e31a7f'", Some("puppet.resource_changed")),
+        ("timestamped", "Notice: /Stage[main]/Ssh/Service[ssh]: Triggered 'refresh' from 1 events", Some("puppet.refresh_restart")),
+        ("timestamped", "Notice: Applied catalog in 0.04 seconds", Some("puppet.catalog")),
         ("json", "Flag / Remote Config updated: checkout_v2", Some("flag.audit")),
         ("json", "Segment rules updated for flag: checkout_v2 in environment: Production", Some("flag.audit")),
         ("json", "Flag state / Remote Config value updated for feature: checkout_v2", Some("flag.audit")),

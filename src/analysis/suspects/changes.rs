@@ -34,6 +34,9 @@ const MECHANICAL_WORDS: &[&str] = &[
     "rollout_complete",
     "apply_complete",
     "recap",
+    // Puppet's `Applied catalog in 4.2 seconds`: the run's summary, after
+    // the resources it changed.
+    "catalog",
 ];
 /// A reload this soon after a change is taken to apply it.
 pub const FOLLOW_UP_SECONDS: i64 = 600;

@@ -441,6 +441,35 @@ mod tests {
     }
 
     #[test]
+    fn a_puppet_run_is_blamed_on_the_resource_it_changed_not_its_summary() {
+        let events = vec![
+            event(
+                7100,
+                EventKind::Change,
+                "puppet.resource_changed",
+                "Notice: /Stage[main]/Nginx/File[/etc/nginx/conf.d/upstream.conf]/content: content changed '{md5}27a5' to '{md5}2274'",
+            ),
+            event(
+                7104,
+                EventKind::Change,
+                "puppet.catalog",
+                "Notice: Applied catalog in 4.21 seconds",
+            ),
+        ];
+        let s = series(&[("a", 20, 0), ("b", 260, 120)]);
+        let firsts = HashMap::new();
+        let (suspects, _) = rank(&input(&events, &s, &firsts));
+        match &suspects[0].evidence {
+            Evidence::Event(e) => assert_eq!(
+                e.pattern.as_deref(),
+                Some("puppet.resource_changed"),
+                "{suspects:#?}"
+            ),
+            e => panic!("{e:?}"),
+        }
+    }
+
+    #[test]
     fn offline_backend_is_named() {
         let events = vec![event(7170, EventKind::Change, "lb.add", "added d to pool")];
         let s = series(&[("a", 100, 0), ("b", 100, 0), ("c", 100, 0), ("d", 100, 100)]);
