@@ -4,46 +4,47 @@
 //! even when no pattern knows the tool that wrote it. The same goes for a
 //! line whose logger or program field names such a tool.
 
-/// Words in a path, program or logger name that mark a log of changes.
+/// Words in a path, program or logger name that mark a log of changes,
+/// lowercase and sorted (for the binary search of [`is_change_name`]).
 const CHANGE_WORDS: &[&str] = &[
+    "alembic",
+    "ansible",
+    "argocd",
+    "audit",
+    "cd",
+    "change",
+    "changelog",
+    "changes",
+    "chatops",
+    "chef",
+    "ci",
+    "cicd",
     "deploy",
-    "deploys",
     "deployer",
     "deployment",
     "deployments",
+    "deploys",
+    "flux",
+    "flyway",
+    "gitops",
+    "helm",
+    "jenkins",
+    "liquibase",
+    "migrate",
+    "migration",
+    "migrations",
+    "nomad",
+    "ops",
+    "pipeline",
+    "pipelines",
+    "puppet",
     "release",
     "releases",
     "rollout",
     "rollouts",
-    "ops",
-    "chatops",
-    "audit",
-    "change",
-    "changes",
-    "changelog",
-    "ci",
-    "cd",
-    "cicd",
-    "pipeline",
-    "pipelines",
-    "gitops",
-    "argocd",
-    "flux",
-    "helm",
-    "terraform",
-    "ansible",
-    "puppet",
-    "chef",
     "salt",
-    "nomad",
     "spinnaker",
-    "jenkins",
-    "migrate",
-    "migration",
-    "migrations",
-    "flyway",
-    "liquibase",
-    "alembic",
+    "terraform",
 ];
 
 /// Field names that say which program or logger wrote a line.
@@ -66,7 +67,30 @@ const WRITER_FIELDS: &[&str] = &[
 /// `cdn.log` and `opsgenie-token` are not.
 pub fn is_change_name(name: &str) -> bool {
     name.split(['/', '\\', '.', '-', '_', ' ', ':'])
-        .any(|w| CHANGE_WORDS.iter().any(|c| w.eq_ignore_ascii_case(c)))
+        .any(is_change_word)
+}
+
+/// The longest of [`CHANGE_WORDS`].
+const LONGEST_CHANGE_WORD: usize = 11;
+
+/// Whether one word is a change word, ASCII case ignored: lowercased on the
+/// stack and looked up in the sorted list (a writer field is read on every
+/// line of some logs, so this stays off the allocator and the full list).
+fn is_change_word(word: &str) -> bool {
+    let bytes = word.as_bytes();
+    if bytes.len() < 2 || bytes.len() > LONGEST_CHANGE_WORD {
+        return false;
+    }
+    let mut lower = [0u8; LONGEST_CHANGE_WORD];
+    let Some(buf) = lower.get_mut(..bytes.len()) else {
+        return false;
+    };
+    for (l, b) in buf.iter_mut().zip(bytes) {
+        *l = b.to_ascii_lowercase();
+    }
+    CHANGE_WORDS
+        .binary_search_by(|c| c.as_bytes().cmp(buf))
+        .is_ok()
 }
 
 /// Whether a line's writer fields name a change tool.
@@ -105,6 +129,16 @@ mod tests {
         ] {
             assert!(!is_change_name(name), "{name}");
         }
+    }
+
+    #[test]
+    fn change_words_are_sorted_lowercase_and_fit_the_buffer() {
+        assert!(CHANGE_WORDS.windows(2).all(|w| w[0] < w[1]));
+        assert!(CHANGE_WORDS.iter().all(|w| w.len() >= 2
+            && w.len() <= LONGEST_CHANGE_WORD
+            && w.bytes().all(|b| b.is_ascii_lowercase())));
+        assert!(is_change_name("Deploy-Agent") && is_change_name("x.CICD"));
+        assert!(!is_change_name("c") && !is_change_name("deploymentsx"));
     }
 
     #[test]
