@@ -4,8 +4,8 @@
 //! even when no pattern knows the tool that wrote it. The same goes for a
 //! line whose logger or program field names such a tool.
 
-/// Words in a path, program or logger name that mark a log of changes,
-/// lowercase and sorted (for the binary search of [`is_change_name`]).
+/// Words in a path, program or logger name that mark a log of changes
+/// (lowercase, sorted).
 const CHANGE_WORDS: &[&str] = &[
     "alembic",
     "ansible",
@@ -66,31 +66,45 @@ const WRITER_FIELDS: &[&str] = &[
 /// `cd/argocd-application-controller.log` and `deploy-agent` are, while
 /// `cdn.log` and `opsgenie-token` are not.
 pub fn is_change_name(name: &str) -> bool {
-    name.split(['/', '\\', '.', '-', '_', ' ', ':'])
+    name.as_bytes()
+        .split(|b| matches!(b, b'/' | b'\\' | b'.' | b'-' | b'_' | b' ' | b':'))
         .any(is_change_word)
 }
 
 /// The longest of [`CHANGE_WORDS`].
 const LONGEST_CHANGE_WORD: usize = 11;
 
-/// Whether one word is a change word, ASCII case ignored: lowercased on the
-/// stack and looked up in the sorted list (a writer field is read on every
-/// line of some logs, so this stays off the allocator and the full list).
-fn is_change_word(word: &str) -> bool {
-    let bytes = word.as_bytes();
-    if bytes.len() < 2 || bytes.len() > LONGEST_CHANGE_WORD {
+/// A word of up to [`LONGEST_CHANGE_WORD`] bytes, ASCII-lowercased, as one
+/// number: its bytes from the lowest, its length in the top byte (so that
+/// `ci` and `ci\0` differ).
+const fn packed(word: &[u8]) -> u128 {
+    let mut n = (word.len() as u128) << 120;
+    let mut i = 0;
+    while i < word.len() && i < LONGEST_CHANGE_WORD {
+        n |= (word[i].to_ascii_lowercase() as u128) << (8 * i);
+        i += 1;
+    }
+    n
+}
+
+/// [`CHANGE_WORDS`] packed, for comparisons of one number each (a writer
+/// field is read on every line of some logs).
+const PACKED_CHANGE_WORDS: [u128; CHANGE_WORDS.len()] = {
+    let mut out = [0u128; CHANGE_WORDS.len()];
+    let mut i = 0;
+    while i < CHANGE_WORDS.len() {
+        out[i] = packed(CHANGE_WORDS[i].as_bytes());
+        i += 1;
+    }
+    out
+};
+
+/// Whether one word is a change word, ASCII case ignored.
+fn is_change_word(word: &[u8]) -> bool {
+    if word.len() < 2 || word.len() > LONGEST_CHANGE_WORD {
         return false;
     }
-    let mut lower = [0u8; LONGEST_CHANGE_WORD];
-    let Some(buf) = lower.get_mut(..bytes.len()) else {
-        return false;
-    };
-    for (l, b) in buf.iter_mut().zip(bytes) {
-        *l = b.to_ascii_lowercase();
-    }
-    CHANGE_WORDS
-        .binary_search_by(|c| c.as_bytes().cmp(buf))
-        .is_ok()
+    PACKED_CHANGE_WORDS.contains(&packed(word))
 }
 
 /// Whether a line's writer fields name a change tool.
@@ -139,6 +153,7 @@ mod tests {
             && w.bytes().all(|b| b.is_ascii_lowercase())));
         assert!(is_change_name("Deploy-Agent") && is_change_name("x.CICD"));
         assert!(!is_change_name("c") && !is_change_name("deploymentsx"));
+        assert!(!is_change_name("ci\0") && !is_change_name("dé"));
     }
 
     #[test]
