@@ -83,6 +83,27 @@ fn timestamps(c: &mut Criterion) {
     group.bench_function("resolve_named_zone", |b| {
         b.iter(|| black_box(ctx.resolve(black_box(stamp))))
     });
+    // RFC 3164: the year inferred from the anchor, the day's start remembered.
+    let mut ctx = TimeCtx::new(Zone::Utc, YearAnchor::End(1_710_000_000));
+    let (yearless, _) = time::parse_syslog_date(b"Mar  9 06:00:00 web-01").unwrap();
+    group.bench_function("syslog_yearless_resolve", |b| {
+        b.iter(|| black_box(ctx.resolve_yearless(black_box(yearless))))
+    });
+    group.finish();
+}
+
+/// The writer-field check every message of a log4j or syslog file meets.
+fn writers(c: &mut Criterion) {
+    let mut group = c.benchmark_group("writer");
+    group.throughput(Throughput::Elements(1));
+    for (name, fields) in [
+        ("log4j_logger", [("logger", "com.shop.orders.OrderService")]),
+        ("syslog_program", [("program", "shop-api")]),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter(|| black_box(postmortem::source::has_change_writer(black_box(&fields))))
+        });
+    }
     group.finish();
 }
 
@@ -127,5 +148,5 @@ fn patterns(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, parsers, timestamps, patterns);
+criterion_group!(benches, parsers, timestamps, writers, patterns);
 criterion_main!(benches);

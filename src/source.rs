@@ -4,46 +4,47 @@
 //! even when no pattern knows the tool that wrote it. The same goes for a
 //! line whose logger or program field names such a tool.
 
-/// Words in a path, program or logger name that mark a log of changes.
+/// Words in a path, program or logger name that mark a log of changes
+/// (lowercase, sorted).
 const CHANGE_WORDS: &[&str] = &[
+    "alembic",
+    "ansible",
+    "argocd",
+    "audit",
+    "cd",
+    "change",
+    "changelog",
+    "changes",
+    "chatops",
+    "chef",
+    "ci",
+    "cicd",
     "deploy",
-    "deploys",
     "deployer",
     "deployment",
     "deployments",
+    "deploys",
+    "flux",
+    "flyway",
+    "gitops",
+    "helm",
+    "jenkins",
+    "liquibase",
+    "migrate",
+    "migration",
+    "migrations",
+    "nomad",
+    "ops",
+    "pipeline",
+    "pipelines",
+    "puppet",
     "release",
     "releases",
     "rollout",
     "rollouts",
-    "ops",
-    "chatops",
-    "audit",
-    "change",
-    "changes",
-    "changelog",
-    "ci",
-    "cd",
-    "cicd",
-    "pipeline",
-    "pipelines",
-    "gitops",
-    "argocd",
-    "flux",
-    "helm",
-    "terraform",
-    "ansible",
-    "puppet",
-    "chef",
     "salt",
-    "nomad",
     "spinnaker",
-    "jenkins",
-    "migrate",
-    "migration",
-    "migrations",
-    "flyway",
-    "liquibase",
-    "alembic",
+    "terraform",
 ];
 
 /// Field names that say which program or logger wrote a line.
@@ -65,8 +66,45 @@ const WRITER_FIELDS: &[&str] = &[
 /// `cd/argocd-application-controller.log` and `deploy-agent` are, while
 /// `cdn.log` and `opsgenie-token` are not.
 pub fn is_change_name(name: &str) -> bool {
-    name.split(['/', '\\', '.', '-', '_', ' ', ':'])
-        .any(|w| CHANGE_WORDS.iter().any(|c| w.eq_ignore_ascii_case(c)))
+    name.as_bytes()
+        .split(|b| matches!(b, b'/' | b'\\' | b'.' | b'-' | b'_' | b' ' | b':'))
+        .any(is_change_word)
+}
+
+/// The longest of [`CHANGE_WORDS`].
+const LONGEST_CHANGE_WORD: usize = 11;
+
+/// A word of up to [`LONGEST_CHANGE_WORD`] bytes, ASCII-lowercased, as one
+/// number: its bytes from the lowest, its length in the top byte (so that
+/// `ci` and `ci\0` differ).
+const fn packed(word: &[u8]) -> u128 {
+    let mut n = (word.len() as u128) << 120;
+    let mut i = 0;
+    while i < word.len() && i < LONGEST_CHANGE_WORD {
+        n |= (word[i].to_ascii_lowercase() as u128) << (8 * i);
+        i += 1;
+    }
+    n
+}
+
+/// [`CHANGE_WORDS`] packed, for comparisons of one number each (a writer
+/// field is read on every line of some logs).
+const PACKED_CHANGE_WORDS: [u128; CHANGE_WORDS.len()] = {
+    let mut out = [0u128; CHANGE_WORDS.len()];
+    let mut i = 0;
+    while i < CHANGE_WORDS.len() {
+        out[i] = packed(CHANGE_WORDS[i].as_bytes());
+        i += 1;
+    }
+    out
+};
+
+/// Whether one word is a change word, ASCII case ignored.
+fn is_change_word(word: &[u8]) -> bool {
+    if word.len() < 2 || word.len() > LONGEST_CHANGE_WORD {
+        return false;
+    }
+    PACKED_CHANGE_WORDS.contains(&packed(word))
 }
 
 /// Whether a line's writer fields name a change tool.
@@ -105,6 +143,17 @@ mod tests {
         ] {
             assert!(!is_change_name(name), "{name}");
         }
+    }
+
+    #[test]
+    fn change_words_are_sorted_lowercase_and_fit_the_buffer() {
+        assert!(CHANGE_WORDS.windows(2).all(|w| w[0] < w[1]));
+        assert!(CHANGE_WORDS.iter().all(|w| w.len() >= 2
+            && w.len() <= LONGEST_CHANGE_WORD
+            && w.bytes().all(|b| b.is_ascii_lowercase())));
+        assert!(is_change_name("Deploy-Agent") && is_change_name("x.CICD"));
+        assert!(!is_change_name("c") && !is_change_name("deploymentsx"));
+        assert!(!is_change_name("ci\0") && !is_change_name("dé"));
     }
 
     #[test]

@@ -354,6 +354,11 @@ pub struct TimeCtx {
     stamp_at: Micros,
     cache_key: i64,
     cache_offset: i32,
+    /// The last year-less date resolved, as `(anchor, month, day)`, and the
+    /// wall seconds its day starts at: the year inference and the civil
+    /// arithmetic run once a day of log, not once a line.
+    yearless_key: Option<(YearAnchor, u32, u32)>,
+    yearless_day: i64,
     /// The ambiguous zone abbreviations met ([`AMBIGUOUS`] indices as a
     /// bit set), for the scan's warning.
     pub ambiguous: u32,
@@ -375,6 +380,8 @@ impl TimeCtx {
             stamp_at: 0,
             cache_key: i64::MIN,
             cache_offset: 0,
+            yearless_key: None,
+            yearless_day: 0,
             ambiguous: 0,
         }
     }
@@ -409,16 +416,17 @@ impl TimeCtx {
 
     /// UTC microseconds of a year-less stamp, the year taken from the anchor.
     pub fn resolve_yearless(&mut self, stamp: YearlessStamp) -> Option<Micros> {
-        let year = self.anchor.year_for(stamp.month, stamp.day);
-        let mut year = year;
-        // 29 February only exists in leap years: take the nearest earlier one.
-        if stamp.month == 2 && stamp.day == 29 {
-            while !is_leap(year) {
-                year -= 1;
+        let key = (self.anchor, stamp.month, stamp.day);
+        let day_start = match self.yearless_key {
+            Some(k) if k == key => self.yearless_day,
+            _ => {
+                let day_start = yearless_day_start(self.anchor, stamp.month, stamp.day)?;
+                self.yearless_key = Some(key);
+                self.yearless_day = day_start;
+                day_start
             }
-        }
-        let wall = civil_to_secs(year, stamp.month, stamp.day, 0, 0, 0)?
-            .saturating_add(stamp.second_of_day as i64);
+        };
+        let wall = day_start.saturating_add(stamp.second_of_day as i64);
         Some(self.resolve(Stamp {
             wall,
             micros: stamp.micros,
@@ -470,6 +478,19 @@ impl TimeCtx {
             }
         }
     }
+}
+
+/// Wall seconds at which a year-less date's day starts, the year taken
+/// from the anchor.
+fn yearless_day_start(anchor: YearAnchor, month: u32, day: u32) -> Option<i64> {
+    let mut year = anchor.year_for(month, day);
+    // 29 February only exists in leap years: take the nearest earlier one.
+    if month == 2 && day == 29 {
+        while !is_leap(year) {
+            year -= 1;
+        }
+    }
+    civil_to_secs(year, month, day, 0, 0, 0)
 }
 
 impl Default for TimeCtx {
