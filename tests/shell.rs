@@ -269,7 +269,11 @@ fn records_ndjson_and_json_follow_the_schema() {
         }
         // The document holds the same records as the NDJSON stream; its
         // envelope is checked with a sample of them (validating ~17,000
-        // records one by one in a debug build took most of this test).
+        // records one by one in a debug build took most of this test), on
+        // the committed fixtures (the generated ones add no new envelope).
+        if dir != mini() && dir != root().join("sample-logs") {
+            continue;
+        }
         let mut doc = json_of(&run(&["records", "--format", "json", "-q", &d]));
         let all = doc["records"].as_array().unwrap();
         assert_eq!(all.len(), lines.len(), "records --format json {d}");
