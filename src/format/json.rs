@@ -168,10 +168,18 @@ fn generic_time_key(key: &str) -> bool {
         "stop", "dur", "elapsed", "took", "ms", "latency", "ttl", "timeout", "uptime", "response",
         "request", "upstream", "connect", "wait", "total", "birth", "valid", "renew", "retry",
     ];
-    let lower = key.to_ascii_lowercase();
-    let camel_at = key.len() > 2 && key.ends_with("At");
-    (camel_at || ENDINGS.iter().any(|e| lower.ends_with(e)))
-        && !OTHER_MOMENTS.iter().any(|w| lower.contains(w))
+    // Every key of every JSON line no logger is known for comes here:
+    // compare bytes without case, allocate nothing, reject on the ending
+    // first.
+    let k = key.as_bytes();
+    let ends =
+        |e: &str| k.len() >= e.len() && k[k.len() - e.len()..].eq_ignore_ascii_case(e.as_bytes());
+    let has = |w: &str| {
+        k.windows(w.len())
+            .any(|x| x.eq_ignore_ascii_case(w.as_bytes()))
+    };
+    let camel_at = k.len() > 2 && key.ends_with("At");
+    (camel_at || ENDINGS.iter().any(|e| ends(e))) && !OTHER_MOMENTS.iter().any(|w| has(w))
 }
 
 /// How a level value is read.
