@@ -48,7 +48,7 @@ pub fn for_each_record(
     opts: &Options,
     each: &mut scan::records::EachRecord,
 ) -> Result<Vec<input::Warning>, RecordsError> {
-    let (files, mut warnings) = input::expand(paths)?;
+    let (files, mut warnings) = input::expand_in(paths, opts.key_window())?;
     let scan_opts = scan::ScanOptions {
         skipped_samples: 0,
         ..opts.scan_options(None)

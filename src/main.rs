@@ -1078,24 +1078,52 @@ fn resolve_window<const N: usize>(
     Ok(out)
 }
 
-/// A progress bar on stderr, only for large inputs on a terminal and never with -q.
-fn progress_bar(common: &Common) -> Option<indicatif::ProgressBar> {
+/// A progress bar on stderr, only for large inputs or object-store
+/// inputs, on a terminal, and never with -q. With objects it counts the
+/// objects opened and the stored bytes fetched (the network is what
+/// takes the time); else the bytes of the files read.
+fn progress_bar(common: &Common, opts: &Options) -> Option<(indicatif::ProgressBar, u64)> {
     const LARGE: u64 = 256 * 1024 * 1024;
     if common.quiet || !io::stderr().is_terminal() {
         return None;
     }
-    let (files, _) = postmortem::input::expand(&common.paths).ok()?;
-    let total: u64 = files.iter().map(|f| f.size).sum();
-    if total < LARGE {
+    let (files, _) = postmortem::input::expand_in(&common.paths, opts.key_window()).ok()?;
+    let is_object = |f: &&postmortem::input::InputFile| {
+        matches!(f.origin, postmortem::input::Origin::Object(_)) && f.not_read.is_none()
+    };
+    let objects = files.iter().filter(is_object).count() as u64;
+    let total: u64 = if objects > 0 {
+        files.iter().filter(is_object).map(|f| f.size).sum()
+    } else {
+        files.iter().map(|f| f.size).sum()
+    };
+    if total < LARGE && objects == 0 {
         return None;
     }
     let bar = indicatif::ProgressBar::new(total);
-    let style = indicatif::ProgressStyle::with_template(
-        "{spinner} reading logs {bytes}/{total_bytes} ({binary_bytes_per_sec}, {eta} left)",
-    )
-    .ok()?;
+    let template = if objects > 0 {
+        "{spinner} fetching logs {bytes}/{total_bytes} ({binary_bytes_per_sec}, {eta} left), {msg}"
+    } else {
+        "{spinner} reading logs {bytes}/{total_bytes} ({binary_bytes_per_sec}, {eta} left)"
+    };
+    let style = indicatif::ProgressStyle::with_template(template).ok()?;
     bar.set_style(style);
-    Some(bar)
+    if objects > 0 {
+        bar.set_message(format!("objects 0/{objects}"));
+    }
+    Some((bar, objects))
+}
+
+/// Moves the bar on after a block: by its bytes for files; for objects,
+/// to the objects opened and stored bytes fetched so far.
+fn advance(bar: &indicatif::ProgressBar, objects: u64, block: u64) {
+    if objects == 0 {
+        bar.inc(block);
+        return;
+    }
+    let (opened, fetched) = postmortem::input::object::progress();
+    bar.set_position(fetched);
+    bar.set_message(format!("objects {}/{objects}", opened.min(objects)));
 }
 
 fn analyze(common: &Common, digests: bool) -> Result<Analysis, Failure> {
@@ -1113,10 +1141,10 @@ fn analyze(common: &Common, digests: bool) -> Result<Analysis, Failure> {
     let pool = builder
         .build()
         .map_err(|e| Failure::usage(format!("cannot start worker threads: {e}")))?;
-    let bar = progress_bar(common);
+    let bar = progress_bar(common, &opts);
     let tick = |n: u64| {
-        if let Some(b) = &bar {
-            b.inc(n);
+        if let Some((b, objects)) = &bar {
+            advance(b, *objects, n);
         }
     };
     let analysis = pool.install(|| {
@@ -1126,7 +1154,7 @@ fn analyze(common: &Common, digests: bool) -> Result<Analysis, Failure> {
             bar.as_ref().map(|_| &tick as &(dyn Fn(u64) + Sync)),
         )
     });
-    if let Some(b) = &bar {
+    if let Some((b, _)) = &bar {
         b.finish_and_clear();
     }
     let analysis = analysis?;

@@ -122,6 +122,14 @@ impl Options {
         }
     }
 
+    /// The `--since`/`--until` an object-store listing skips objects by.
+    pub fn key_window(&self) -> input::KeyWindow {
+        input::KeyWindow {
+            since: self.since,
+            until: self.until,
+        }
+    }
+
     /// The settings detection needs.
     pub fn detect_config(&self) -> DetectConfig {
         DetectConfig { slo: self.slo }
@@ -334,7 +342,7 @@ pub fn analyze_with_progress(
     opts: &Options,
     on_progress: Option<&(dyn Fn(u64) + Sync)>,
 ) -> Result<Analysis, Error> {
-    let (files, mut warnings) = input::expand(paths)?;
+    let (files, mut warnings) = input::expand_in(paths, opts.key_window())?;
     // What loading the user's patterns had to say (a cap hit, a pattern
     // that replaces another), once per run.
     warnings.extend(opts.patterns.warnings().iter().map(|m| Warning {

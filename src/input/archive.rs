@@ -114,6 +114,22 @@ pub fn for_each_entry<E>(
             }
             v.stream(Box::new(f), compression)
         }
+        Origin::Object(o) => {
+            // The first chunk holds the head: seeking back to the start
+            // costs no second request.
+            let mut r = super::object::ObjectReader::new(o.clone());
+            let head = read_head(&mut r)?;
+            r.seek(SeekFrom::Start(0))?;
+            let compression = Compression::sniff(&head);
+            if compression == Compression::None && is_zip(&head) {
+                return v.zip(r);
+            }
+            if compression == Compression::None && is_tar(&head) {
+                // Member offsets are offsets in the object.
+                return v.tar(r, true);
+            }
+            v.stream(Box::new(r), compression)
+        }
         Origin::Stdin => {
             let (head, raw) = decode::peek(io::stdin(), HEAD)?;
             let compression = Compression::sniff(&head);
@@ -409,7 +425,7 @@ impl<E> Visitor<'_, '_, E> {
 
     /// The members of a zip on disk, from its central directory, or from
     /// its local headers when the directory is damaged or missing.
-    fn zip(&mut self, f: fs::File) -> Result<Walked, EachError<E>> {
+    fn zip<R: Read + Seek>(&mut self, f: R) -> Result<Walked, EachError<E>> {
         self.walked.archive = true;
         let mut f = f;
         let mut zip = match zip::ZipArchive::new(&mut f) {
@@ -462,7 +478,7 @@ impl<E> Visitor<'_, '_, E> {
         Ok(std::mem::take(&mut self.walked))
     }
 
-    fn zip_stream(&mut self, mut f: fs::File) -> Result<Walked, EachError<E>> {
+    fn zip_stream<R: Read + Seek>(&mut self, mut f: R) -> Result<Walked, EachError<E>> {
         f.seek(SeekFrom::Start(0))?;
         let mut r = io::BufReader::new(f);
         let mut index = 0usize;
@@ -496,9 +512,9 @@ impl<E> Visitor<'_, '_, E> {
 }
 
 /// Up to [`HEAD`] bytes of a file's start.
-fn read_head(f: &mut fs::File) -> io::Result<Vec<u8>> {
+fn read_head<R: Read>(f: &mut R) -> io::Result<Vec<u8>> {
     let mut head = Vec::with_capacity(HEAD);
-    f.take(HEAD as u64).read_to_end(&mut head)?;
+    Read::take(&mut *f, HEAD as u64).read_to_end(&mut head)?;
     Ok(head)
 }
 

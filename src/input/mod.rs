@@ -10,6 +10,7 @@
 
 pub mod archive;
 pub mod decode;
+pub mod object;
 pub mod walk;
 
 use std::fs;
@@ -20,13 +21,32 @@ use thiserror::Error;
 
 pub use archive::{for_each_entry, Entry, Member, Walked};
 pub use decode::Compression;
-pub use walk::{expand, skip_by_name};
+pub use object::KeyWindow;
+pub use walk::{expand, expand_in, skip_by_name};
 
 /// Where a file's bytes come from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Origin {
     Path(PathBuf),
     Stdin,
+    /// An object in an object store (`s3://bucket/key`).
+    Object(std::sync::Arc<object::ObjectRef>),
+}
+
+impl Origin {
+    /// Whether the bytes can be read again (a second pass, a second read).
+    pub fn rereadable(&self) -> bool {
+        !matches!(self, Origin::Stdin)
+    }
+
+    /// The origin as a path or URL, as given (`-` for standard input).
+    pub fn as_given(&self) -> String {
+        match self {
+            Origin::Path(p) => p.to_string_lossy().into_owned(),
+            Origin::Stdin => "-".to_string(),
+            Origin::Object(o) => o.url.clone(),
+        }
+    }
 }
 
 /// One file to read.
@@ -115,6 +135,10 @@ pub enum InputError {
     Special { path: String },
     #[error("no input: give one or more log files or folders, or - for standard input")]
     NoInput,
+    /// An `s3://` input that cannot be listed or read (unreachable
+    /// endpoint, credentials, missing bucket, empty prefix).
+    #[error("{url}: {message}")]
+    Remote { url: String, message: String },
 }
 
 /// The SHA-256 of an input's bytes as stored (compressed inputs are hashed
@@ -245,6 +269,7 @@ pub fn open(file: &InputFile, digest: Option<&Digest>) -> io::Result<OpenInput> 
     let raw: Box<dyn Read + Send> = match &file.origin {
         Origin::Path(p) => Box::new(fs::File::open(p)?),
         Origin::Stdin => Box::new(io::stdin()),
+        Origin::Object(o) => Box::new(object::ObjectReader::new(o.clone())),
     };
     let raw: Box<dyn Read + Send> = match digest {
         Some(d) => Box::new(Hashing {

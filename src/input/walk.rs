@@ -18,6 +18,7 @@ use std::fs;
 use std::io;
 use std::path::{Component, Path, PathBuf};
 
+use super::object::{self, KeyWindow};
 use super::{InputError, InputFile, NotRead, Origin, Warning};
 
 /// One entry of a folder, before it is named.
@@ -69,10 +70,25 @@ enum Arg {
         given: String,
         found: Vec<Found>,
     },
+    /// An `s3://` URL: its objects, listed (named by their URLs).
+    Remote {
+        given: String,
+        listed: Vec<InputFile>,
+    },
 }
 
 /// Expands the arguments into the files to read, in a stable order.
 pub fn expand(args: &[String]) -> Result<(Vec<InputFile>, Vec<Warning>), InputError> {
+    expand_in(args, KeyWindow::default())
+}
+
+/// [`expand`], with objects under an `s3://` prefix whose key's time lies
+/// outside `window` (± one interval) left out of the listing (and
+/// counted in a warning).
+pub fn expand_in(
+    args: &[String],
+    window: KeyWindow,
+) -> Result<(Vec<InputFile>, Vec<Warning>), InputError> {
     if args.is_empty() {
         return Err(InputError::NoInput);
     }
@@ -82,6 +98,15 @@ pub fn expand(args: &[String]) -> Result<(Vec<InputFile>, Vec<Warning>), InputEr
     for arg in args {
         if arg == "-" {
             expanded.push(Arg::Stdin);
+            continue;
+        }
+        if object::is_url(arg) {
+            let listed = object::list(arg, window)?;
+            warnings.extend(listed.warnings);
+            expanded.push(Arg::Remote {
+                given: arg.clone(),
+                listed: listed.files,
+            });
             continue;
         }
         let path = Path::new(arg);
@@ -144,8 +169,31 @@ fn name_and_dedupe(args: Vec<Arg>, warnings: &mut Vec<Warning>) -> Vec<InputFile
     // Index of the input already holding a file, by identity.
     let mut by_id: HashMap<FileId, usize> = HashMap::new();
     let mut stdin_seen = false;
+    // Index of the input holding an object, by URL.
+    let mut by_url: HashMap<String, usize> = HashMap::new();
     for arg in args {
         match arg {
+            Arg::Remote { given, listed } => {
+                let mut again = 0usize;
+                for f in listed {
+                    if let Some(&i) = by_url.get(&f.display) {
+                        files[i].explicit |= f.explicit;
+                        again += 1;
+                        continue;
+                    }
+                    by_url.insert(f.display.clone(), files.len());
+                    files.push(f);
+                }
+                if again > 0 {
+                    warnings.push(Warning {
+                        path: given,
+                        message: format!(
+                            "{again} object{} already found through an earlier argument: read once",
+                            if again == 1 { "" } else { "s" }
+                        ),
+                    });
+                }
+            }
             Arg::Stdin => {
                 if !stdin_seen {
                     stdin_seen = true;

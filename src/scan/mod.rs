@@ -133,6 +133,9 @@ pub(crate) fn digest_of(
     match &file.origin {
         input::Origin::Path(p) => input::sha256_file(p).map_err(|e| format!("unreadable: {e}")),
         input::Origin::Stdin => Err("standard input (not hashed: reading stopped early)".into()),
+        input::Origin::Object(o) => {
+            input::object::sha256_object(o).map_err(|e| format!("unreadable: {e}"))
+        }
     }
 }
 
@@ -330,7 +333,7 @@ fn first_pass(file: &InputFile, opts: &ScanOptions) -> Result<FirstPass, ScanErr
         match stream {
             Err(skipped) => out.results.push((here, skipped)),
             Ok(op) if op.format.is_some_and(|f| f.yearless()) => {
-                if matches!(op.file.origin, input::Origin::Path(_)) {
+                if op.file.origin.rereadable() {
                     let entry = op.file.member.as_ref().map_or(0, |m| m.index);
                     out.later.push(Later::Reopen {
                         seq: here,

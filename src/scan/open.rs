@@ -244,10 +244,7 @@ fn override_for(opts: &ScanOptions, file: &InputFile) -> Option<&'static dyn Log
 /// the archive's path as given followed by `:MEMBER`, or a trailing part
 /// of the member's path).
 pub fn path_matches(file: &InputFile, p: &str) -> bool {
-    let mut origin = match &file.origin {
-        input::Origin::Path(pb) => pb.to_string_lossy().into_owned(),
-        input::Origin::Stdin => "-".to_string(),
-    };
+    let mut origin = file.origin.as_given();
     if let Some(m) = &file.member {
         let tail = |s: &str| s == p || s.ends_with(&format!("/{p}"));
         if tail(&m.path) {

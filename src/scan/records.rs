@@ -2,7 +2,7 @@
 //! order then line order, with the same years, clock corrections and
 //! `--since`/`--until` as the analysis.
 
-use crate::input::{InputFile, Origin, Warning};
+use crate::input::{InputFile, Warning};
 use crate::record::Parsed;
 use crate::series::Series;
 use crate::time::{TimeCtx, YearAnchor};
@@ -47,7 +47,7 @@ pub fn for_each_record(
             match stream {
                 Err(skipped) => warnings.extend(skipped.warnings),
                 Ok(op) if op.format.is_some_and(|f| f.yearless()) => {
-                    if matches!(op.file.origin, Origin::Path(_)) {
+                    if op.file.origin.rereadable() {
                         member |= op.file.member.is_some();
                         reopen.push(op.file.member.as_ref().map_or(0, |m| m.index));
                     } else {

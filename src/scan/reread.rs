@@ -201,12 +201,17 @@ impl Reread {
         let sources: Vec<&Source> = self
             .sources
             .iter()
-            .filter(|s| {
-                let ok = unchanged_since_read(&s.file);
-                if !ok {
-                    left_out.push(s.file.display.clone());
+            // An object is checked (a request) only when it matters.
+            .filter(|s| !matches!(s.file.origin, input::Origin::Object(_)) || s.touches(windows))
+            .filter(|s| match unchanged_since_read(&s.file) {
+                Ok(()) => true,
+                Err(why) => {
+                    left_out.push(match why {
+                        Some(why) => format!("{} ({why})", s.file.display),
+                        None => s.file.display.clone(),
+                    });
+                    false
                 }
-                ok
             })
             .filter(|s| s.touches(windows))
             .collect();
@@ -265,6 +270,35 @@ impl Reread {
         };
         // A plain file on disk (or a plain member of a plain tar): read
         // only the blocks that touch a window.
+        if let (input::Origin::Object(obj), true) = (&s.file.origin, in_place(s)) {
+            if !s.blocks.is_empty() {
+                let base = s.file.member.as_ref().and_then(|m| m.offset).unwrap_or(0);
+                let wanted: Vec<&BlockSpan> =
+                    s.blocks.iter().filter(|b| b.touches(windows)).collect();
+                // A few ranged GETs in flight, the blocks of one batch
+                // tallied in parallel while memory holds only that batch.
+                for batch in wanted.chunks(input::object::AHEAD.max(rayon::current_num_threads())) {
+                    let ranges: Vec<std::ops::Range<u64>> = batch
+                        .iter()
+                        .map(|b| base + b.offset..base + b.offset + b.len)
+                        .collect();
+                    let blocks = input::object::fetch_ranges(obj, &ranges).ok()?;
+                    let parts: Vec<Vec<WindowTally>> = batch
+                        .par_iter()
+                        .zip(&blocks)
+                        .map(|(span, block)| {
+                            let mut ctx = ctx.clone();
+                            ctx.layout = span.layout.clone();
+                            reader.tally(block, span.line_base, ctx)
+                        })
+                        .collect();
+                    for part in parts {
+                        merge_into(&mut out, part);
+                    }
+                }
+                return Some(out);
+            }
+        }
         if let (input::Origin::Path(path), true) = (&s.file.origin, in_place(s)) {
             if !s.blocks.is_empty() {
                 let base = s.file.member.as_ref().and_then(|m| m.offset).unwrap_or(0);
@@ -476,10 +510,13 @@ fn merge_into(out: &mut [WindowTally], part: Vec<WindowTally>) {
 
 /// Whether a file can be read a second time and is still what was read
 /// the first time: a file on disk with the same size and modification time
-/// (a log rotated or appended to mid-analysis would give wrong counts).
-fn unchanged_since_read(file: &InputFile) -> bool {
-    let input::Origin::Path(path) = &file.origin else {
-        return false;
+/// (a log rotated or appended to mid-analysis would give wrong counts),
+/// an object with the same ETag and size. `Err` may say what changed.
+fn unchanged_since_read(file: &InputFile) -> Result<(), Option<String>> {
+    let path = match &file.origin {
+        input::Origin::Path(path) => path,
+        input::Origin::Object(obj) => return input::object::unchanged(obj).map_err(Some),
+        input::Origin::Stdin => return Err(None),
     };
     match std::fs::metadata(path) {
         Ok(m) => {
@@ -488,9 +525,14 @@ fn unchanged_since_read(file: &InputFile) -> bool {
                 .ok()
                 .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
                 .map(|d| d.as_secs() as i64);
-            m.len() == file.size && (file.mtime.is_none() || mtime == file.mtime)
+            let same = m.len() == file.size && (file.mtime.is_none() || mtime == file.mtime);
+            if same {
+                Ok(())
+            } else {
+                Err(None)
+            }
         }
-        Err(_) => false,
+        Err(_) => Err(None),
     }
 }
 
