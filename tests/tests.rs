@@ -17,5 +17,6 @@ mod inputs;
 mod realworld;
 mod report;
 mod robustness;
+mod s3;
 mod shell;
 mod wrappers;

@@ -83,9 +83,15 @@ pub fn bin() -> Command {
 /// Runs the binary with `args` then `paths`, no stdin, and a time limit:
 /// kills it and fails after [`LIMIT`]. Fails on a panic message.
 pub fn run(args: &[&str], paths: &[&Path]) -> Output {
-    let mut child = bin()
-        .args(args)
-        .args(paths)
+    let mut c = bin();
+    c.args(args).args(paths);
+    run_command(c, &format!("{args:?} {paths:?}"))
+}
+
+/// Runs a command made from [`bin`] as [`run`] does (no stdin, the time
+/// limit, no panic); `what` names it in failures.
+pub fn run_command(mut c: Command, what: &str) -> Output {
+    let mut child = c
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -109,7 +115,7 @@ pub fn run(args: &[&str], paths: &[&Path]) -> Output {
         if started.elapsed() > LIMIT {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("postmortem {args:?} {paths:?} still running after {LIMIT:?}: killed");
+            panic!("postmortem {what} still running after {LIMIT:?}: killed");
         }
         std::thread::sleep(Duration::from_millis(20));
     };
@@ -119,7 +125,7 @@ pub fn run(args: &[&str], paths: &[&Path]) -> Output {
         stderr: err.join().unwrap(),
     };
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!err.contains("panicked"), "{args:?}: {err}");
+    assert!(!err.contains("panicked"), "{what}: {err}");
     out
 }
 
