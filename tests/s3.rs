@@ -346,7 +346,9 @@ fn bad_endpoints_keys_buckets_and_prefixes_exit_2_naming_the_url_quickly() {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
     };
-    let mut cases: Vec<(Vec<(&str, String)>, String, &str)> = vec![
+    // (variables, URL, what the error must say)
+    type Case = (Vec<(&'static str, String)>, String, &'static str);
+    let mut cases: Vec<Case> = vec![
         (
             aws_env(&format!("http://127.0.0.1:{closed}")),
             "s3://pm-errors/logs/".into(),
