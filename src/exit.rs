@@ -8,7 +8,9 @@ pub const OK: u8 = 0;
 pub const INCIDENT_FOUND: u8 = 1;
 
 /// The command line or an input was wrong: an unknown flag, an unreadable
-/// pattern file, a path that does not exist, a flag naming no input.
+/// pattern file, a path that does not exist, an `s3://` URL that cannot
+/// be listed (endpoint, credentials, bucket, empty prefix), a flag naming
+/// no input.
 pub const USAGE: u8 = 2;
 
 /// There was no usable data: nothing readable, or every record was left
@@ -19,8 +21,9 @@ pub const NO_DATA: u8 = 3;
 pub const HELP: &str = "Exit status:
   0  success (with --fail-on-incident: no incident found)
   1  an incident was found and --fail-on-incident was given
-  2  usage or input error (bad flag or value, missing path, a --skew or
-     --log-format path that matches no input)
+  2  usage or input error (bad flag or value, missing path, an s3:// URL
+     that cannot be listed, a --skew or --log-format path that matches
+     no input)
   3  no usable data (nothing readable, or everything filtered out)";
 
 #[cfg(test)]

@@ -33,8 +33,10 @@ use crate::time::Micros;
 /// The URL scheme of object-store inputs.
 pub const SCHEME: &str = "s3://";
 
-/// Bytes one ranged GET asks for.
-pub const CHUNK: u64 = 4 << 20;
+/// Bytes one ranged GET asks for: 8 MiB, the low end of the byte-range
+/// size AWS advises for parallel fetches (an ALB's 5-minute object is
+/// usually one GET).
+pub const CHUNK: u64 = 8 << 20;
 /// Ranged GETs one reader keeps in flight (so at most this many chunks
 /// of an object are held at once).
 pub const AHEAD: usize = 3;
@@ -161,7 +163,7 @@ const REQUEST_TIMEOUT: &str = "30s";
 /// (plain `http://` allowed for it, or with `AWS_ALLOW_HTTP=true`),
 /// `AWS_SKIP_SIGNATURE=true` for public buckets, and the web-identity and
 /// container credential variables. Requests time out (5 s to connect,
-/// 30 s each, so a 4 MiB chunk needs 140 kB/s) and are retried at most three times within 15 s.
+/// 30 s each, so an 8 MiB chunk needs 280 kB/s) and are retried at most three times within 15 s.
 pub fn store_for(bucket: &str) -> Result<Arc<dyn ObjectStore>, String> {
     if let Some(s) = stores().lock().ok().and_then(|s| s.get(bucket).cloned()) {
         return Ok(s);
