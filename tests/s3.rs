@@ -9,6 +9,7 @@
 //! 127.0.0.1 -p 5918`, then run with the two variables set to
 //! `http://127.0.0.1:5917` and `http://127.0.0.1:5918`.
 
+use std::io::Write as _;
 use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::Arc;
@@ -29,8 +30,11 @@ fn endpoint(var: &str) -> Option<String> {
     match std::env::var(var) {
         Ok(e) if !e.is_empty() => Some(e),
         _ => {
+            // The real stderr (libtest captures only `eprintln!`), so a
+            // skip is never silent.
             let thread = std::thread::current();
-            eprintln!("{}: {SKIP}", thread.name().unwrap_or("s3 test"));
+            let test = thread.name().unwrap_or("an s3 test");
+            let _ = writeln!(std::io::stderr(), "{test}: {SKIP}");
             None
         }
     }
@@ -375,7 +379,12 @@ fn bad_endpoints_keys_buckets_and_prefixes_exit_2_naming_the_url_quickly() {
             // A server that checks keys: none is known to it.
             cases.push((aws_env(&auth), "s3://pm-errors/logs/".into(), "access key"));
         }
-        _ => eprintln!("wrong keys: skipped, POSTMORTEM_TEST_S3_AUTH_ENDPOINT not set"),
+        _ => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "s3 wrong keys: skipped, no key-checking S3 test server (set POSTMORTEM_TEST_S3_AUTH_ENDPOINT; .ci/run starts one)"
+            );
+        }
     }
     for (env, url, says) in cases {
         let started = Instant::now();
