@@ -113,8 +113,13 @@ pub enum PartialError {
     Settings { path: String, message: String },
 }
 
-/// Whether the file at `path` is a partial (by its first word).
+/// Whether the file at `path` is a partial (by its first word). Only a
+/// regular file can be one: a FIFO or device is never opened here (opening
+/// a FIFO blocks until a writer comes; the scan refuses it with a warning).
 pub fn is_partial(path: &Path) -> bool {
+    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return false;
+    }
     let Ok(f) = std::fs::File::open(path) else {
         return false;
     };
