@@ -61,6 +61,7 @@ fn fold(c: &mut Criterion) {
         skipped_samples: 5,
         failure: &failure,
         change_source: false,
+        cells: false,
     };
     let ctx = || {
         postmortem::time::TimeCtx::new(

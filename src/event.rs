@@ -89,6 +89,15 @@ pub enum Marker {
 }
 
 impl Marker {
+    /// Every marker, in the order of an incident.
+    pub const ALL: [Marker; 5] = [
+        Marker::ImpactBegins,
+        Marker::Detected,
+        Marker::Peak,
+        Marker::Mitigated,
+        Marker::ImpactEnds,
+    ];
+
     /// The name after `marker.` in the event's `pattern`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -191,6 +200,33 @@ impl Serialize for Origin {
     }
 }
 
+impl Origin {
+    /// The origin an id names ([`Origin::id`] read back): the tool's own
+    /// ids are reserved, so every other id is a pattern's.
+    pub fn from_id(id: &str) -> Origin {
+        match id {
+            FAILED_REQUESTS_ID => Origin::FailedRequests,
+            ALERT_FIRING_ID => Origin::AlertFiring,
+            ALERT_RESOLVED_ID => Origin::AlertResolved,
+            CHANGE_SOURCE_ID => Origin::ChangeSource,
+            _ => match id
+                .strip_prefix(MARKER_PREFIX)
+                .and_then(|m| Marker::ALL.into_iter().find(|k| k.as_str() == m))
+            {
+                Some(m) => Origin::Marker(m),
+                None => Origin::pattern(id),
+            },
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Origin {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Origin, D::Error> {
+        let id = std::borrow::Cow::<'de, str>::deserialize(d)?;
+        Ok(Origin::from_id(&id))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,6 +248,8 @@ mod tests {
         for (origin, id) in cases {
             assert_eq!(origin.id(), id);
             assert_eq!(serde_json::to_string(&origin).unwrap(), format!("\"{id}\""));
+            let back: Origin = serde_json::from_str(&format!("\"{id}\"")).unwrap();
+            assert_eq!(back, origin);
         }
     }
 

@@ -70,6 +70,16 @@ const RECORDS_EXAMPLES: &str = "Examples:
   postmortem records --all --log-format app.log=json ./logs/ | head
   postmortem records --format json ./logs/app.log | jq '.records | length'";
 
+const SCAN_EXAMPLES: &str = "Examples:
+  postmortem scan --partial web-1.pmp /var/log/nginx/
+  for h in web-1 web-2 web-3; do ssh $h postmortem scan -q --partial - /var/log/nginx/ > $h.pmp; done
+  postmortem timeline web-*.pmp
+  postmortem report web-*.pmp deploy.log -o POSTMORTEM.md
+
+Settings that decide what is read (--since/--until, --tz, --year, --log-format,
+--skew, --patterns) apply here, when scanning; --bucket and --failed-status
+must be the same when the partials are merged.";
+
 const PATTERNS_EXAMPLES: &str = "Examples:
   postmortem patterns
   postmortem patterns --check ./my-patterns.toml
@@ -170,6 +180,18 @@ enum Command {
         /// Output format: ndjson (one record a line) or json (one document).
         #[arg(long, short = 'f', value_enum, default_value_t = RecordsFormat::Ndjson)]
         format: RecordsFormat,
+    },
+    /// Scan logs on one host into a partial file, to merge with other hosts' (`timeline host*.pmp`).
+    #[command(after_help = SCAN_EXAMPLES)]
+    Scan {
+        #[command(flatten)]
+        common: Common,
+        /// Write the partial to FILE ('-': standard output; the format: docs/partial.md).
+        #[arg(long, value_name = "FILE")]
+        partial: PathBuf,
+        /// The host's name in the merged timeline, whose inputs are named HOST:PATH (default: this machine's name).
+        #[arg(long, value_name = "NAME")]
+        host: Option<String>,
     },
     /// List the patterns in force, or check a pattern file.
     #[command(after_help = PATTERNS_EXAMPLES)]
@@ -602,6 +624,45 @@ fn run(cli: Cli) -> Result<u8, Failure> {
                 }
             }
             out.flush().map_err(output)?;
+            Ok(exit::OK)
+        }
+        Command::Scan {
+            common,
+            partial,
+            host,
+        } => {
+            require_paths(&common)?;
+            let (partials, _) = analysis::split_partials(&common.paths);
+            if let Some(p) = partials.first() {
+                return Err(Failure::usage(format!(
+                    "{p}: already a partial: merge partials with `postmortem timeline` or `report`"
+                )));
+            }
+            let (opts, deferred) = options(&common)?;
+            let pool = worker_pool(&common)?;
+            let target = (partial.as_os_str() != "-").then_some(partial.as_path());
+            let host = match host {
+                Some(h) if h.trim().is_empty() || h.contains(char::is_control) => {
+                    return Err(Failure::usage("--host: give a name such as web-1"))
+                }
+                Some(h) => h,
+                None => machine_name(),
+            };
+            let (warnings, names) = pool
+                .install(|| analysis::scan_to_partial(&common.paths, &opts, &host, target, None))?;
+            print_warnings(&warnings, common.quiet);
+            check_deferred(&deferred, names.iter().map(String::as_str))?;
+            if let (Some(t), false) = (target, common.quiet) {
+                let size = std::fs::metadata(t).map(|m| m.len()).unwrap_or(0);
+                report_error(
+                    "postmortem: ",
+                    &format!(
+                        "wrote {} ({} bytes)",
+                        t.display(),
+                        postmortem::display::group_thousands(size)
+                    ),
+                );
+            }
             Ok(exit::OK)
         }
         Command::Records {
@@ -1126,9 +1187,21 @@ fn advance(bar: &indicatif::ProgressBar, objects: u64, block: u64) {
     bar.set_message(format!("objects {}/{objects}", opened.min(objects)));
 }
 
-fn analyze(common: &Common, digests: bool) -> Result<Analysis, Failure> {
-    let (opts, deferred) = options(common)?;
-    let opts = Options { digests, ..opts };
+/// This machine's name, for `scan --host`'s default.
+fn machine_name() -> String {
+    let from_file = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .ok();
+    from_file
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .or_else(|| std::env::var("COMPUTERNAME").ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty() && !h.contains(char::is_control))
+        .unwrap_or_else(|| "host".to_string())
+}
+
+/// The worker threads of `--threads`.
+fn worker_pool(common: &Common) -> Result<rayon::ThreadPool, Failure> {
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(n) = common.threads {
         if !(1..=MAX_THREADS).contains(&n) {
@@ -1138,9 +1211,24 @@ fn analyze(common: &Common, digests: bool) -> Result<Analysis, Failure> {
         }
         builder = builder.num_threads(n);
     }
-    let pool = builder
+    builder
         .build()
-        .map_err(|e| Failure::usage(format!("cannot start worker threads: {e}")))?;
+        .map_err(|e| Failure::usage(format!("cannot start worker threads: {e}")))
+}
+
+fn analyze(common: &Common, digests: bool) -> Result<Analysis, Failure> {
+    let (partials, _) = analysis::split_partials(&common.paths);
+    if let (Some(p), true) = (
+        partials.first(),
+        common.since.is_some() || common.until.is_some(),
+    ) {
+        return Err(Failure::usage(format!(
+            "{p}: --since/--until apply when scanning: give them to `postmortem scan --partial` on each host"
+        )));
+    }
+    let (opts, deferred) = options(common)?;
+    let opts = Options { digests, ..opts };
+    let pool = worker_pool(common)?;
     let bar = progress_bar(common, &opts);
     let tick = |n: u64| {
         if let Some((b, objects)) = &bar {

@@ -34,9 +34,11 @@
 //! none took part), the [`shape`] of the title, so that messages differing
 //! only in ids, durations and counts collapse together.
 //!
-//! `find` runs for every message line, so each format gets one precomputed
-//! [`RegexSet`] of the patterns that apply to it: a line that matches
-//! nothing costs a single scan of (at most) its first [`MAX_MATCH_BYTES`].
+//! `find` runs for every message line, so each format gets one forward lazy
+//! DFA over the patterns that apply to it, built when a message of the
+//! format first needs it: one scan of (at most) the first
+//! [`MAX_MATCH_BYTES`] says which patterns match, and only those run their
+//! captures.
 //! Regexes should use `(?-u:\b)` rather than `\b`: with a Unicode word
 //! boundary anywhere in the set, the fast matcher gives up on every line
 //! holding non-ASCII text.
@@ -49,6 +51,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 
 use regex::{CaptureLocations, Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use regex_automata::{hybrid, PatternSet as MemberSet};
 use rustc_hash::FxHashMap;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -79,14 +82,6 @@ pub const MAX_FILE_BYTES: u64 = 8 << 20;
 /// back to trying the patterns one by one (slower, same results).
 const SET_SIZE_LIMIT: usize = 64 << 20;
 const SET_DFA_SIZE_LIMIT: usize = 16 << 20;
-
-/// Members per chunk set. After the group's set says "some pattern
-/// matches", the chunks (in priority order) say which one: asking one
-/// set of every member which matched makes its lazy DFA track them all
-/// at once and thrash on long lines, while trying each member in turn
-/// costs a scan per member; a chunk this small keeps a warm DFA and
-/// finds the member in a few scans.
-const CHUNK_MEMBERS: usize = 12;
 
 /// Messages at most this long have their result remembered (per thread,
 /// per exact text): error lines repeat the same few texts.
@@ -330,37 +325,59 @@ thread_local! {
 }
 
 /// What one thread remembers of the set it last matched with: results per
-/// exact message text (bounded), and capture slots per pattern, reused
-/// from line to line instead of allocated (and their shared group info
-/// reference-counted) per match.
+/// exact message text (bounded), and the matchers' scratch space.
 #[derive(Default)]
 struct Memo {
     set_id: u64,
-    /// Per group: message text → what `find` found.
-    results: Vec<FxHashMap<Box<str>, Option<Found>>>,
-    entries: usize,
+    /// (group, hash of the text) → where the text sits in `texts` and what
+    /// `find` found. A hash that two texts share keeps the later one.
+    results: FxHashMap<(usize, u64), (usize, usize, Option<Found>)>,
+    /// The remembered texts, end to end: one buffer that is cleared, not
+    /// thousands of small strings freed one by one.
+    texts: String,
+    scratch: Scratch,
+}
+
+/// Per-thread working space of the matchers, reused from line to line
+/// instead of allocated per match.
+#[derive(Default)]
+struct Scratch {
+    /// Capture slots per pattern.
     slots: FxHashMap<usize, CaptureLocations>,
+    /// Per group: the lazy DFA's cache and the set of members that matched.
+    dfa: Vec<Option<(hybrid::dfa::Cache, MemberSet)>>,
 }
 
 impl Memo {
-    fn start(&mut self, set_id: u64, groups: usize) {
+    fn start(&mut self, set_id: u64) {
         self.set_id = set_id;
         self.results.clear();
-        self.results.resize_with(groups, FxHashMap::default);
-        self.entries = 0;
-        self.slots.clear();
+        self.texts.clear();
+        self.scratch = Scratch::default();
     }
 
-    fn remember(&mut self, group: usize, text: &str, found: Option<Found>) {
-        if self.entries >= MEMO_ENTRIES {
-            self.results.iter_mut().for_each(FxHashMap::clear);
-            self.entries = 0;
-        }
-        if let Some(map) = self.results.get_mut(group) {
-            map.insert(text.into(), found);
-            self.entries += 1;
-        }
+    fn recall(&self, group: usize, hash: u64, text: &str) -> Option<&Option<Found>> {
+        let (start, len, found) = self.results.get(&(group, hash))?;
+        (self.texts.get(*start..start + len) == Some(text)).then_some(found)
     }
+
+    fn remember(&mut self, group: usize, hash: u64, text: &str, found: Option<Found>) {
+        if self.results.len() >= MEMO_ENTRIES {
+            self.results.clear();
+            self.texts.clear();
+        }
+        let start = self.texts.len();
+        self.texts.push_str(text);
+        self.results
+            .insert((group, hash), (start, text.len(), found));
+    }
+}
+
+fn text_hash(text: &str) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = rustc_hash::FxBuildHasher.build_hasher();
+    h.write(text.as_bytes());
+    h.finish()
 }
 
 /// A match without its borrow of the set: the pattern's index.
@@ -374,13 +391,16 @@ struct Found {
 
 #[derive(Clone, Debug)]
 struct Group {
-    /// Built on first use: most runs meet only a few formats, and building
-    /// a set compiles every member again. `None` when the combined set
-    /// would not compile within its limits.
+    /// One forward lazy DFA over every member (no captures, no reverse
+    /// automaton), built on first use: most runs meet only a few formats.
+    /// One scan says which members match, all of them at once; `None` when
+    /// it would not compile within its limits.
+    dfa: OnceLock<Option<hybrid::dfa::DFA>>,
+    /// The regex crate's set of the members, built only when the DFA cannot
+    /// answer (a Unicode word boundary in some member meets non-ASCII
+    /// text). `None` when it would not compile either: each member is then
+    /// tried in turn (slower, same events).
     set: OnceLock<Option<RegexSet>>,
-    /// The sets of each [`CHUNK_MEMBERS`] members in turn, built on first
-    /// use like `set`.
-    chunks: Vec<OnceLock<Option<RegexSet>>>,
     /// Index into `patterns` of each set member, in priority order.
     members: Vec<usize>,
 }
@@ -472,20 +492,20 @@ impl PatternSet {
         let group = self.groups.get(group_index)?;
         let found = MEMO.with(|memo| {
             let Ok(mut memo) = memo.try_borrow_mut() else {
-                return self.search(group, text, &mut FxHashMap::default());
+                return self.search(group_index, group, text, &mut Scratch::default());
             };
             if memo.set_id != self.id {
-                memo.start(self.id, self.groups.len());
+                memo.start(self.id);
             }
-            let remembered = text.len() <= MEMO_TEXT_BYTES;
-            if remembered {
-                if let Some(found) = memo.results.get(group_index).and_then(|m| m.get(text)) {
+            let hash = (text.len() <= MEMO_TEXT_BYTES).then(|| text_hash(text));
+            if let Some(hash) = hash {
+                if let Some(found) = memo.recall(group_index, hash, text) {
                     return found.clone();
                 }
             }
-            let found = self.search(group, text, &mut memo.slots);
-            if remembered {
-                memo.remember(group_index, text, found.clone());
+            let found = self.search(group_index, group, text, &mut memo.scratch);
+            if let Some(hash) = hash {
+                memo.remember(group_index, hash, text, found.clone());
             }
             found
         })?;
@@ -497,38 +517,50 @@ impl PatternSet {
         })
     }
 
-    /// One pass over the group: its set rejects most messages in one scan;
-    /// otherwise the first chunk whose set matches names the first
-    /// matching member, whose captures run once.
+    /// One scan of the group's DFA names every member that matches; the
+    /// first of them (in priority order) whose captures run is the match.
     fn search(
         &self,
+        group_index: usize,
         group: &Group,
         text: &str,
-        slots: &mut FxHashMap<usize, CaptureLocations>,
+        scratch: &mut Scratch,
     ) -> Option<Found> {
-        let whole = group
-            .set
-            .get_or_init(|| build_set(&self.patterns, &group.members));
-        if let Some(set) = whole {
-            if !set.is_match(text) {
-                return None;
+        let dfa = group
+            .dfa
+            .get_or_init(|| build_dfa(&self.patterns, &group.members));
+        if let Some(dfa) = dfa {
+            if scratch.dfa.len() <= group_index {
+                scratch.dfa.resize_with(group_index + 1, || None);
             }
-        }
-        for (chunk, cell) in group.members.chunks(CHUNK_MEMBERS).zip(&group.chunks) {
-            let first = match cell.get_or_init(|| build_set(&self.patterns, chunk)) {
-                Some(set) => match set.matches(text).iter().next() {
-                    Some(first) => first,
-                    None => continue,
-                },
-                None => 0,
-            };
-            for &idx in chunk.get(first..).unwrap_or_default() {
-                if let Some(result) = self.try_pattern(idx, text, slots) {
-                    return result;
+            if let Some(slot) = scratch.dfa.get_mut(group_index) {
+                let (cache, matched) = slot
+                    .get_or_insert_with(|| (dfa.create_cache(), MemberSet::new(dfa.pattern_len())));
+                matched.clear();
+                let input = regex_automata::Input::new(text);
+                if dfa
+                    .try_which_overlapping_matches(cache, &input, matched)
+                    .is_ok()
+                {
+                    let hits: Vec<usize> = matched.iter().map(|m| m.as_usize()).collect();
+                    return hits.into_iter().find_map(|member| {
+                        let idx = *group.members.get(member)?;
+                        self.try_pattern(idx, text, &mut scratch.slots)
+                    })?;
                 }
             }
         }
-        None
+        let set = group
+            .set
+            .get_or_init(|| build_set(&self.patterns, &group.members));
+        let candidates: Vec<usize> = match set {
+            Some(set) => set.matches(text).into_iter().collect(),
+            None => (0..group.members.len()).collect(),
+        };
+        candidates.into_iter().find_map(|member| {
+            let idx = *group.members.get(member)?;
+            self.try_pattern(idx, text, &mut scratch.slots)
+        })?
     }
 
     /// Every pattern in force, in priority order (`ignore` patterns included).
@@ -749,13 +781,41 @@ fn make_group(patterns: &[Pattern], format: Option<&str>) -> Group {
         .map(|(i, _)| i)
         .collect();
     Group {
+        dfa: OnceLock::new(),
         set: OnceLock::new(),
-        chunks: members
-            .chunks(CHUNK_MEMBERS)
-            .map(|_| OnceLock::new())
-            .collect(),
         members,
     }
+}
+
+/// The forward lazy DFA of a group's members, matching all of them at
+/// once. Capture groups are left out of its automaton (the member's own
+/// regex runs them), which makes it several times cheaper to build than
+/// the regex crate's set. `None` when there are no members or it does not
+/// fit.
+fn build_dfa(patterns: &[Pattern], members: &[usize]) -> Option<hybrid::dfa::DFA> {
+    use regex_automata::{nfa::thompson, MatchKind};
+    if members.is_empty() {
+        return None;
+    }
+    let sources: Vec<&str> = members
+        .iter()
+        .filter_map(|&i| patterns.get(i))
+        .map(|p| p.regex.as_str())
+        .collect();
+    hybrid::dfa::DFA::builder()
+        .configure(
+            hybrid::dfa::DFA::config()
+                .match_kind(MatchKind::All)
+                .unicode_word_boundary(true)
+                .cache_capacity(SET_DFA_SIZE_LIMIT),
+        )
+        .thompson(
+            thompson::Config::new()
+                .which_captures(thompson::WhichCaptures::None)
+                .nfa_size_limit(Some(SET_SIZE_LIMIT)),
+        )
+        .build_many(&sources)
+        .ok()
 }
 
 /// The combined set of a group's members. `None` when there are none, or

@@ -5,13 +5,13 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::time::Micros;
 
 /// Severity of an application or system message, ordered from least to most
 /// severe so that `level >= Level::Error` reads naturally.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
     Trace,
@@ -149,7 +149,7 @@ pub struct Message<'a> {
 }
 
 /// One alert of an Alertmanager notification.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Alert {
     pub name: String,
     /// `firing` or `resolved`, per alert (not the group's status).

@@ -5,12 +5,13 @@
 //! combine in any order into the same result.
 
 use rustc_hash::FxHashMap as HashMap;
+use serde::{Deserialize, Serialize};
 
 use crate::time::{Micros, SEC};
 
 /// A latency histogram with logarithmic bins (16 per power of two, about
 /// 4% wide), mergeable by addition. Values are microseconds.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Histogram {
     counts: Vec<u32>,
     total: u64,
@@ -109,14 +110,14 @@ impl Histogram {
 }
 
 /// Requests and failures through one backend in one bucket.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BackendCounts {
     pub requests: u64,
     pub failed: u64,
 }
 
 /// Everything counted in one time bucket.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Bucket {
     pub requests: u64,
     pub failed: u64,
@@ -187,7 +188,7 @@ pub const MAX_BACKENDS: usize = 1000;
 pub const OTHER_BACKEND: &str = "(other)";
 
 /// Buckets keyed by their index (bucket start / bucket width).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Series {
     pub bucket_seconds: i64,
     buckets: HashMap<i64, Bucket>,

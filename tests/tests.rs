@@ -14,6 +14,7 @@ mod detection_kinds;
 mod hostile;
 mod html;
 mod inputs;
+mod partials;
 mod realworld;
 mod report;
 mod robustness;

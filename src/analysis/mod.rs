@@ -73,6 +73,8 @@ pub struct Options {
     pub digests: bool,
     /// What counts as a failed request (`--failed-status`).
     pub failure: FailurePolicy,
+    /// Keep the request rows a partial file carries (`scan --partial`).
+    pub cells: bool,
 }
 
 impl Default for Options {
@@ -93,6 +95,7 @@ impl Default for Options {
             skews: Vec::new(),
             digests: false,
             failure: FailurePolicy::default(),
+            cells: false,
         }
     }
 }
@@ -119,6 +122,7 @@ impl Options {
             digests: self.digests,
             failure: &self.failure,
             on_progress,
+            cells: self.cells,
         }
     }
 
@@ -221,6 +225,8 @@ pub enum Error {
     Input(#[from] input::InputError),
     #[error(transparent)]
     Scan(#[from] scan::ScanError),
+    #[error(transparent)]
+    Partial(#[from] scan::pmp::PartialError),
 }
 
 impl Analysis {
@@ -342,15 +348,26 @@ pub fn analyze_with_progress(
     opts: &Options,
     on_progress: Option<&(dyn Fn(u64) + Sync)>,
 ) -> Result<Analysis, Error> {
-    let (files, mut warnings) = input::expand_in(paths, opts.key_window())?;
+    let (partials, paths) = split_partials(paths);
+    let loaded = load_partials(&partials, opts)?;
+    let (files, mut warnings) = if paths.is_empty() && !partials.is_empty() {
+        (Vec::new(), Vec::new())
+    } else {
+        input::expand_in(&paths, opts.key_window())?
+    };
     // What loading the user's patterns had to say (a cap hit, a pattern
     // that replaces another), once per run.
     warnings.extend(opts.patterns.warnings().iter().map(|m| Warning {
         path: "--patterns".to_string(),
         message: m.clone(),
     }));
+    let mut preloaded = Vec::new();
+    for l in loaded {
+        warnings.extend(l.warnings);
+        preloaded.extend(l.results);
+    }
     let scan_opts = opts.scan_options(on_progress);
-    let scanned = scan::scan_all(files, &scan_opts)?;
+    let scanned = scan::scan_all_with(files, preloaded, &scan_opts)?;
     let results: Vec<FileResult> = scanned.files;
     let traffic = Traffic::decide(&results);
     let failures = Failures::of(&results, &traffic);
@@ -380,6 +397,7 @@ pub fn analyze_with_progress(
     let templates = merged_templates(&results);
     let mut inputs = Vec::with_capacity(results.len());
     let mut sources = Vec::new();
+    let mut carried = Vec::new();
     let mut source_series = Vec::new();
     for (i, r) in results.into_iter().enumerate() {
         warnings.extend(r.warnings.iter().cloned());
@@ -396,6 +414,7 @@ pub fn analyze_with_progress(
         });
         if counts_requests {
             sources.extend(r.reread);
+            carried.extend(r.carried);
             source_series.push((r.file.display, r.partial.series));
         }
     }
@@ -406,6 +425,7 @@ pub fn analyze_with_progress(
         failures,
         reread: Reread {
             sources,
+            carried,
             zone: opts.zone,
             block_size: opts.block_size,
             failure: opts.failure.clone(),
@@ -419,6 +439,93 @@ pub fn analyze_with_progress(
         detect: opts.detect_config(),
         shown: opts.shown,
     })
+}
+
+/// The arguments that name partial files (`scan --partial`), and the others.
+pub fn split_partials(paths: &[String]) -> (Vec<String>, Vec<String>) {
+    paths
+        .iter()
+        .cloned()
+        .partition(|p| p != "-" && scan::pmp::is_partial(std::path::Path::new(p)))
+}
+
+/// Reads the partials named, checking that they were made with the
+/// settings this run counts by.
+fn load_partials(paths: &[String], opts: &Options) -> Result<Vec<scan::pmp::Loaded>, Error> {
+    let mut out: Vec<scan::pmp::Loaded> = Vec::with_capacity(paths.len());
+    for p in paths {
+        let l = scan::pmp::read(std::path::Path::new(p))?;
+        let mismatch = |message: String| scan::pmp::PartialError::Settings {
+            path: p.clone(),
+            message,
+        };
+        if l.settings.bucket_seconds != opts.bucket_seconds {
+            return Err(mismatch(format!(
+                "scanned with --bucket {}s, this run counts {}s buckets: give --bucket {}s (partials merge bucket by bucket)",
+                l.settings.bucket_seconds, opts.bucket_seconds, l.settings.bucket_seconds
+            ))
+            .into());
+        }
+        let policy = opts.failure.describe();
+        if l.settings.failed_status != policy {
+            return Err(mismatch(format!(
+                "scanned with failures counted as {}, this run counts {}: give the same --failed-status to both",
+                l.settings.failed_status.join(","),
+                policy.join(",")
+            ))
+            .into());
+        }
+        if let Some(k) = out.iter().position(|o| o.settings.host == l.settings.host) {
+            return Err(mismatch(format!(
+                "{} also comes from host {}: a host's logs would count twice (scan each host once, or tell them apart with `scan --host NAME`)",
+                paths[k], l.settings.host
+            ))
+            .into());
+        }
+        out.push(l);
+    }
+    Ok(out)
+}
+
+/// Scans the inputs (no partials among them) into a partial file at `out`
+/// (`None`: standard output).
+pub fn scan_to_partial(
+    paths: &[String],
+    opts: &Options,
+    host: &str,
+    out: Option<&std::path::Path>,
+    on_progress: Option<&(dyn Fn(u64) + Sync)>,
+) -> Result<(Vec<Warning>, Vec<String>), Error> {
+    let (files, mut warnings) = input::expand(paths)?;
+    warnings.extend(opts.patterns.warnings().iter().map(|m| Warning {
+        path: "--patterns".to_string(),
+        message: m.clone(),
+    }));
+    let scan_opts = ScanOptions {
+        cells: true,
+        digests: true,
+        ..opts.scan_options(on_progress)
+    };
+    let scanned = scan::scan_all(files, &scan_opts)?;
+    for r in &scanned.files {
+        warnings.extend(r.warnings.iter().cloned());
+    }
+    warnings.extend(scanned.warnings.iter().cloned());
+    let settings = scan::pmp::Settings {
+        host: host.to_string(),
+        bucket_seconds: opts.bucket_seconds,
+        failed_status: opts.failure.describe(),
+        since: opts.since,
+        until: opts.until,
+        tz: opts.zone.name(),
+    };
+    let names = scanned
+        .files
+        .iter()
+        .map(|r| r.file.display.clone())
+        .collect();
+    scan::pmp::write(out, scanned, settings)?;
+    Ok((warnings, names))
 }
 
 /// The series of all inputs: requests from the inputs whose requests

@@ -40,6 +40,8 @@ pub struct Folder<'a> {
     pub failure: &'a FailurePolicy,
     /// The source is a log of changes by its name (see [`crate::source`]).
     pub change_source: bool,
+    /// Keep every request's row for a partial file ([`super::cells`]).
+    pub cells: bool,
 }
 
 /// Fields whose value may say what was done (a command in a chat-ops log,
@@ -81,6 +83,9 @@ impl Folder<'_> {
     /// continuation lines at its start belong to a record before it.
     pub fn fold(&self, block: &[u8], continues_file: bool, mut ctx: TimeCtx) -> (Partial, u64) {
         let mut p = Partial::new(self.bucket_seconds);
+        if self.cells {
+            p.cells = Some(Default::default());
+        }
         p.stats.bytes = block.len() as u64;
         ctx.details = false;
         let mut at = Place {
@@ -189,6 +194,9 @@ impl Folder<'_> {
     }
 
     fn request(&self, p: &mut Partial, at: Micros, line: u64, request: &Request) {
+        if let Some(cells) = &mut p.cells {
+            cells.add(at, request, line);
+        }
         let backend = request.backend.as_deref();
         let failed = self.failure.failed(request.status, request.failed);
         p.series

@@ -14,11 +14,13 @@
 //! - [`reread`]: the second read of the request logs (exact counts);
 //! - [`records`]: `postmortem records`.
 
+pub mod cells;
 pub mod fold;
 pub mod keycap;
 pub mod lines;
 pub mod open;
 pub mod partial;
+pub mod pmp;
 pub mod records;
 pub mod reread;
 mod spool;
@@ -64,6 +66,8 @@ pub struct ScanOptions<'a> {
     pub failure: &'a crate::record::FailurePolicy,
     /// Called with the bytes of each block read (for a progress bar).
     pub on_progress: Option<&'a (dyn Fn(u64) + Sync)>,
+    /// Keep the request rows a partial file carries ([`cells`]).
+    pub cells: bool,
 }
 
 /// The result of scanning one input file.
@@ -83,6 +87,9 @@ pub struct FileResult {
     pub damaged: Option<String>,
     /// What a second read of the file needs (files read as some format).
     pub reread: Option<reread::Source>,
+    /// For an input read from a partial: its request rows, which stand in
+    /// for a second read.
+    pub carried: Option<cells::Carried>,
     /// SHA-256 of the file as stored, when the options asked for it.
     pub sha256: Option<Result<String, String>>,
 }
@@ -103,6 +110,7 @@ impl FileResult {
             skipped_reason: Some(reason),
             damaged: None,
             reread: None,
+            carried: None,
             sha256,
         }
     }
@@ -285,9 +293,23 @@ impl Finished {
 /// ([`keycap`]), so what is held is bounded by the caps, not by files ×
 /// keys.
 pub fn scan_all(files: Vec<InputFile>, opts: &ScanOptions) -> Result<Scanned, ScanError> {
-    let mut done = Finished::new(files.len());
+    scan_all_with(files, Vec::new(), opts)
+}
+
+/// [`scan_all`] with results already made elsewhere (read from partial
+/// files): they come after the files, in their order, under the same caps,
+/// and their time range counts for the year of year-less files.
+pub fn scan_all_with(
+    files: Vec<InputFile>,
+    preloaded: Vec<FileResult>,
+    opts: &ScanOptions,
+) -> Result<Scanned, ScanError> {
+    let mut done = Finished::new(files.len() + preloaded.len());
     let mut later: Vec<(usize, Vec<Later>)> = Vec::new();
     let mut dated_series = Series::new(opts.bucket_seconds);
+    for r in &preloaded {
+        dated_series.merge_totals(&r.partial.series);
+    }
     let mut base = 0usize;
     for chunk in files.chunks(in_flight()) {
         let firsts: Vec<Result<FirstPass, ScanError>> =
@@ -303,6 +325,10 @@ pub fn scan_all(files: Vec<InputFile>, opts: &ScanOptions) -> Result<Scanned, Sc
             }
         }
         base += chunk.len();
+    }
+    let loaded_from = files.len();
+    for (k, r) in preloaded.into_iter().enumerate() {
+        done.admit(loaded_from + k, 0, r);
     }
     let range_end = end_of_bulk(&dated_series);
     drop(dated_series);
@@ -565,6 +591,7 @@ fn read_unrecognised(mut op: Opened<'_>, opts: &ScanOptions) -> FileResult {
         skipped_reason: None,
         damaged,
         reread: None,
+        carried: None,
         sha256,
     }
 }
@@ -582,6 +609,7 @@ fn read_file(mut op: Opened<'_>, opts: &ScanOptions, anchor: YearAnchor) -> File
         skipped_samples: opts.skipped_samples,
         failure: opts.failure,
         change_source: crate::source::is_change_name(&op.file.display),
+        cells: opts.cells,
     };
     let mut partial = Partial::new(opts.bucket_seconds);
     let threads = rayon::current_num_threads().max(1);
@@ -695,6 +723,7 @@ fn read_file(mut op: Opened<'_>, opts: &ScanOptions, anchor: YearAnchor) -> File
         skipped_reason: None,
         damaged,
         reread: Some(reread),
+        carried: None,
         sha256,
     }
 }

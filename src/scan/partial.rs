@@ -7,6 +7,7 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 
 use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
 
 use crate::event::{EventKind, Origin, Severity};
 use crate::record::{Alert, Level};
@@ -56,7 +57,7 @@ fn with_template<R>(text: &str, f: impl FnOnce(&str) -> R) -> R {
 }
 
 /// Line counts and time range of one file.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileStats {
     /// Non-blank lines.
     pub lines: u64,
@@ -172,7 +173,7 @@ pub fn max_opt(a: Option<Micros>, b: Option<Micros>) -> Option<Micros> {
 }
 
 /// What identifies "the same event" for collapsing repeats within one file.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct RunKey {
     pub kind: EventKind,
     pub severity: Severity,
@@ -195,7 +196,7 @@ impl RunKey {
 }
 
 /// All occurrences of one event key within one second.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SecondAgg {
     pub count: u64,
     pub first: Micros,
@@ -235,7 +236,7 @@ pub fn add_status(statuses: &mut Vec<(u16, u64)>, status: u16, n: u64) {
 }
 
 /// All error-level messages of one template in one file.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TemplateSeen {
     pub count: u64,
     pub first: Micros,
@@ -265,7 +266,7 @@ impl TemplateSeen {
 /// identity (its fingerprint, else its name and labels), whether it is
 /// firing, and when its episode started. Alertmanager resends a firing
 /// alert every `repeat_interval`: the copies count once.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct AlertKey {
     pub identity: String,
     pub firing: bool,
@@ -295,7 +296,7 @@ impl AlertKey {
 
 /// One alert seen in an alert log: its first notification (the
 /// earliest, then lowest line), and how many copies of it came.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AlertSeen {
     pub at: Micros,
     pub line: u64,
@@ -346,6 +347,8 @@ pub struct Partial {
     pub templates: HashMap<String, TemplateSeen>,
     /// Error-level messages per second (for clock-skew estimates).
     pub error_seconds: BTreeMap<i64, u64>,
+    /// The request rows a partial file carries (`scan --partial` only).
+    pub cells: Option<super::cells::Cells>,
 }
 
 impl Partial {
@@ -358,6 +361,7 @@ impl Partial {
             alerts_dropped: 0,
             templates: HashMap::new(),
             error_seconds: BTreeMap::new(),
+            cells: None,
         }
     }
 
@@ -403,6 +407,9 @@ impl Partial {
         }
         self.alerts_dropped += other.alerts_dropped;
         self.cap_alerts(MAX_ALERTS);
+        if let Some(cells) = other.cells {
+            self.cells.get_or_insert_with(Default::default).merge(cells);
+        }
         for (sec, n) in other.error_seconds {
             *self.error_seconds.entry(sec).or_insert(0) += n;
         }
@@ -436,6 +443,9 @@ impl Partial {
         }
         for s in &mut self.stats.skipped_samples {
             s.0 += base;
+        }
+        if let Some(c) = &mut self.cells {
+            c.shift_lines(base);
         }
     }
 

@@ -7,15 +7,17 @@
 //! with what a second read needs (its parser, year anchor, clock
 //! correction and the blocks it was read in).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 
 use crate::format::LogFormat;
 use crate::input::{self, BlockReader, Compression, InputFile};
 use crate::record::{FailurePolicy, Parsed, Request};
 use crate::time::{Micros, TimeCtx, YearAnchor, Zone, SEC};
 
+use super::cells::client_hash;
 use super::fold::shifted;
 use super::lines::Lines;
 use super::partial::{max_opt, min_opt};
@@ -96,7 +98,7 @@ pub struct Located {
 
 impl Located {
     /// Earliest first (then source, then line).
-    fn key(&self) -> (Micros, &str, u64) {
+    pub(crate) fn key(&self) -> (Micros, &str, u64) {
         (self.at, &self.source, self.line)
     }
 }
@@ -110,7 +112,7 @@ pub struct SecondTally {
 }
 
 impl SecondTally {
-    fn add(&mut self, other: SecondTally) {
+    pub(crate) fn add(&mut self, other: SecondTally) {
         self.count += other.count;
         self.first = self.first.min(other.first);
         self.last = self.last.max(other.last);
@@ -157,6 +159,9 @@ impl Counted {
 #[derive(Clone, Debug)]
 pub struct Reread {
     pub sources: Vec<Source>,
+    /// Request sources read from partials: their request rows stand in
+    /// for a second read of their lines.
+    pub carried: Vec<super::cells::Carried>,
     pub zone: Zone,
     pub block_size: usize,
     /// What counts as a failed request, as in the first read.
@@ -245,6 +250,14 @@ impl Reread {
             })
             .collect();
         let mut merged: Vec<WindowTally> = vec![WindowTally::default(); windows.len()];
+        let carried: Vec<Vec<WindowTally>> = self
+            .carried
+            .par_iter()
+            .map(|c| c.tally(windows, criterion, &self.failure, per_second))
+            .collect();
+        for t in carried {
+            merge_into(&mut merged, t);
+        }
         for (u, unit_tallies) in units.iter().zip(tallies) {
             for (s, t) in u.iter().zip(unit_tallies) {
                 match t {
@@ -442,17 +455,20 @@ impl Source {
     }
 }
 
-/// What the second read gathers for one window.
+/// What the second read gathers for one window. Clients are counted by
+/// their [`client_hash`], as in partials, so that the clients of logs and
+/// of partials union exactly.
 #[derive(Clone, Default)]
-struct WindowTally {
-    clients: HashMap<Box<str>, bool>,
-    requests: u64,
-    bad: u64,
-    first: Option<Micros>,
-    last: Option<Micros>,
-    first_bad: Option<Located>,
-    last_bad: Option<Located>,
-    bad_seconds: BTreeMap<i64, SecondTally>,
+pub(crate) struct WindowTally {
+    /// Each client seen, and whether one of its requests was bad.
+    pub(crate) clients: FxHashMap<u64, bool>,
+    pub(crate) requests: u64,
+    pub(crate) bad: u64,
+    pub(crate) first: Option<Micros>,
+    pub(crate) last: Option<Micros>,
+    pub(crate) first_bad: Option<Located>,
+    pub(crate) last_bad: Option<Located>,
+    pub(crate) bad_seconds: BTreeMap<i64, SecondTally>,
 }
 
 impl WindowTally {
@@ -617,12 +633,7 @@ impl BlockTally<'_> {
                 }
             }
             if let Some(client) = request.client.as_deref() {
-                match t.clients.get_mut(client) {
-                    Some(f) => *f |= is_bad,
-                    None => {
-                        t.clients.insert(client.into(), is_bad);
-                    }
-                }
+                *t.clients.entry(client_hash(client)).or_insert(false) |= is_bad;
             }
         }
     }
@@ -683,6 +694,7 @@ mod tests {
                 first,
                 last,
             }],
+            carried: Vec::new(),
             zone: Zone::Utc,
             block_size,
             failure: FailurePolicy::default(),
