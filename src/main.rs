@@ -192,6 +192,9 @@ enum Command {
         /// The host's name in the merged timeline, whose inputs are named HOST:PATH (default: this machine's name).
         #[arg(long, value_name = "NAME")]
         host: Option<String>,
+        /// Past N distinct clients in one input, sketch them per bucket (HyperLogLog, about ±3 %) instead of keeping every client's hash; merged client counts are then marked estimated.
+        #[arg(long, value_name = "N", default_value_t = postmortem::scan::cells::CLIENT_LIMIT)]
+        client_limit: usize,
     },
     /// List the patterns in force, or check a pattern file.
     #[command(after_help = PATTERNS_EXAMPLES)]
@@ -630,6 +633,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             common,
             partial,
             host,
+            client_limit,
         } => {
             require_paths(&common)?;
             let (partials, _) = analysis::split_partials(&common.paths);
@@ -638,7 +642,8 @@ fn run(cli: Cli) -> Result<u8, Failure> {
                     "{p}: already a partial: merge partials with `postmortem timeline` or `report`"
                 )));
             }
-            let (opts, deferred) = options(&common)?;
+            let (mut opts, deferred) = options(&common)?;
+            opts.client_limit = client_limit;
             let pool = worker_pool(&common)?;
             let target = (partial.as_os_str() != "-").then_some(partial.as_path());
             let host = match host {

@@ -68,6 +68,10 @@ fn fleet(family: &str, dir: &Path) -> Vec<PathBuf> {
 
 /// Scans each host folder (from inside it, as a host would) to a partial.
 fn scan_hosts(hosts: &[PathBuf], out: &Path) -> Vec<PathBuf> {
+    scan_hosts_with(hosts, out, &[])
+}
+
+fn scan_hosts_with(hosts: &[PathBuf], out: &Path, extra: &[&str]) -> Vec<PathBuf> {
     hosts
         .iter()
         .enumerate()
@@ -76,7 +80,9 @@ fn scan_hosts(hosts: &[PathBuf], out: &Path) -> Vec<PathBuf> {
             let name = format!("host{}", i + 1);
             let o = bin()
                 .current_dir(h)
-                .args(["scan", "-q", "--host", &name, "--partial"])
+                .args(["scan", "-q", "--host", &name])
+                .args(extra)
+                .arg("--partial")
                 .arg(&pmp)
                 .arg(".")
                 .output()
@@ -171,6 +177,59 @@ fn eight_hosts_merged_give_the_answer_of_one_scan() {
         mixed.extend(&pmps[1..]);
         let m = timeline(dir.path(), &mixed);
         assert_eq!(impacts(&m), impacts(&one), "{family}: mixed");
+    }
+}
+
+/// Past the bound on distinct clients, a partial sketches its clients:
+/// the merge keeps every request count and edge exact, estimates the
+/// clients within the sketches' error, and says so.
+#[test]
+fn partials_past_their_client_bound_estimate_clients_and_say_so() {
+    for family in ["partial-fleet", "latency", "refusals"] {
+        let dir = tempdir();
+        let hosts = fleet(family, dir.path());
+        let parent = dir.path().join("hosts");
+        let rel: Vec<PathBuf> = (1..=HOSTS)
+            .map(|h| PathBuf::from(format!("host{h}")))
+            .collect();
+        let rel: Vec<&Path> = rel.iter().map(PathBuf::as_path).collect();
+        let one = timeline(&parent, &rel);
+        let pmps = scan_hosts_with(&hosts, dir.path(), &["--client-limit", "3"]);
+        let pmps: Vec<&Path> = pmps.iter().map(PathBuf::as_path).collect();
+        let merged = timeline(dir.path(), &pmps);
+        let (a, b) = (&one["incidents"], &merged["incidents"]);
+        assert_eq!(
+            a.as_array().unwrap().len(),
+            b.as_array().unwrap().len(),
+            "{family}"
+        );
+        for (x, y) in a.as_array().unwrap().iter().zip(b.as_array().unwrap()) {
+            for key in ["kind", "start", "end"] {
+                assert_eq!(x[key], y[key], "{family}: {key}");
+            }
+            let (xi, yi) = (&x["impact"], &y["impact"]);
+            for key in ["requests_total", "requests_failed", "failed_pct"] {
+                assert_eq!(xi[key], yi[key], "{family}: {key}");
+            }
+            assert_eq!(xi["clients_estimated"], false, "{family}");
+            assert_eq!(yi["clients_estimated"], true, "{family}");
+            for key in ["clients_total", "clients_affected"] {
+                let (e, s) = (xi[key].as_f64().unwrap(), yi[key].as_f64().unwrap());
+                // Within the sketches' error, and the whole buckets at the
+                // window's edges (which may hold a few more clients).
+                assert!(
+                    s >= e * 0.95 - 2.0 && s <= e * 1.15 + 3.0,
+                    "{family}: {key} {s} estimated for {e}"
+                );
+            }
+            let warned = y["warnings"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .chain(merged["warnings"].as_array().into_iter().flatten())
+                .any(|w| w.to_string().contains("clients estimated"));
+            assert!(warned, "{family}: {}", y["warnings"]);
+        }
     }
 }
 

@@ -31,6 +31,9 @@ pub struct Impact {
     pub clients_total: Option<u64>,
     pub clients_affected: Option<u64>,
     pub clients_affected_pct: Option<f64>,
+    /// The client counts are estimates (from partials that sketched their
+    /// clients: see `scan::sketch`), within about ±3 %.
+    pub clients_estimated: bool,
     pub baseline_failed_pct: Option<f64>,
     /// Requests that did not arrive: the usual rate times the time, minus
     /// what was seen (only when the shortfall is clear).

@@ -182,6 +182,13 @@ fn request_impact(
             imp.clients_total = Some(c.total);
             imp.clients_affected = Some(c.affected);
             imp.exact_counts = true;
+            if let Some(how) = c.clients_estimated {
+                imp.clients_estimated = true;
+                warnings.push(format!(
+                    "clients estimated (about ±{:.1} %, over the whole {}-second buckets at the window's edges): a partial held more distinct clients than its bound and sketched them (scan --client-limit)",
+                    how.error_pct, how.bucket_seconds
+                ));
+            }
         }
         None => {
             let (req, _) = impact::prorated_counts(series, start, end);

@@ -73,8 +73,9 @@ pub struct Options {
     pub digests: bool,
     /// What counts as a failed request (`--failed-status`).
     pub failure: FailurePolicy,
-    /// Keep the request rows a partial file carries (`scan --partial`).
-    pub cells: bool,
+    /// The most distinct clients one input of a partial keeps as hashes
+    /// before sketching them (`scan --client-limit`).
+    pub client_limit: usize,
 }
 
 impl Default for Options {
@@ -95,7 +96,7 @@ impl Default for Options {
             skews: Vec::new(),
             digests: false,
             failure: FailurePolicy::default(),
-            cells: false,
+            client_limit: scan::cells::CLIENT_LIMIT,
         }
     }
 }
@@ -122,7 +123,7 @@ impl Options {
             digests: self.digests,
             failure: &self.failure,
             on_progress,
-            cells: self.cells,
+            cells: None,
         }
     }
 
@@ -502,7 +503,7 @@ pub fn scan_to_partial(
         message: m.clone(),
     }));
     let scan_opts = ScanOptions {
-        cells: true,
+        cells: Some(opts.client_limit),
         digests: true,
         ..opts.scan_options(on_progress)
     };

@@ -35,6 +35,9 @@ pub const MIN_LATENCY_SAMPLES: u64 = 1000;
 pub const SLOW_P99_FACTOR: f64 = 2.0;
 /// ... and at least this much above it, in milliseconds ...
 pub const SLOW_MIN_MARGIN_MS: f64 = 100.0;
+// Partials keep every latency up to the floor as one class: no threshold
+// may fall at or below it.
+const _: () = assert!(SLOW_MIN_MARGIN_MS >= crate::scan::cells::LATENCY_FLOOR_MS);
 /// ... and, once rounded to a round number, still at least this many
 /// times the usual p99 ([`round_threshold`]).
 pub const SLOW_MIN_P99_FACTOR: f64 = 1.5;

@@ -386,7 +386,12 @@ fn preamble(
                     i.impact.clients_affected_pct,
                 ) {
                     line.push_str(&format!(
-                        ", {} of {} clients affected ({p:.1}%)",
+                        ", {}{} of {} clients affected ({p:.1}%)",
+                        if i.impact.clients_estimated {
+                            "≈"
+                        } else {
+                            ""
+                        },
                         group_thousands(a),
                         group_thousands(t)
                     ));

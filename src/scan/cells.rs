@@ -20,24 +20,51 @@
 //!   two significant digits (10..99 × 10ⁿ ms) at or above them. Every
 //!   slow threshold the analysis uses is such a number (see
 //!   `analysis::signals::round_threshold`), and for those `latency > t`
-//!   holds exactly when `class > t`.
+//!   holds exactly when `class > t`. As no threshold is at or below
+//!   [`LATENCY_FLOOR_MS`], every latency up to it is kept as that one
+//!   class.
 
 use std::collections::BTreeMap;
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 
 use crate::record::{FailurePolicy, Request};
 use crate::time::{Micros, SEC};
 
 use super::partial::{max_opt, min_opt};
-use super::reread::{Criterion, Located, SecondTally, WindowTally};
+use super::reread::{Criterion, Located, SecondTally, WindowSketch, WindowTally};
+use super::sketch::{slow_grade, BadClients, ClientSketches};
+
+/// The most distinct clients one input of a partial keeps as hashes by
+/// default (`scan --client-limit`): about 16 MiB of hashes while
+/// scanning, a few bytes each in the file.
+pub const CLIENT_LIMIT: usize = 1_000_000;
 
 /// The hash a client is counted by, in partials and in the second read
 /// alike: xxh3-64 with seed 0 over the client's text.
 #[inline]
 pub fn client_hash(client: &str) -> u64 {
     xxhash_rust::xxh3::xxh3_64(client.as_bytes())
+}
+
+/// No slow threshold the analysis sets is at or below this
+/// (`analysis::signals::round_threshold` is at least
+/// `SLOW_MIN_MARGIN_MS` above a p99), so the table keeps every latency up
+/// to it as this one class: `latency > t` is false for all of them alike,
+/// and rows of fast requests that differed only by latency become one.
+pub const LATENCY_FLOOR_MS: f64 = 100.0;
+
+/// The class a row keeps a latency as: its [`latency_class`], or
+/// [`LATENCY_FLOOR_MS`] for anything at or below that.
+#[inline]
+pub fn row_latency(ms: f64) -> f64 {
+    let class = latency_class(ms);
+    if class <= LATENCY_FLOOR_MS {
+        LATENCY_FLOOR_MS
+    } else {
+        class
+    }
 }
 
 /// The smallest number of two significant digits (m × 10ⁿ, m in 10..=99)
@@ -81,9 +108,28 @@ pub struct CellValue {
 }
 
 /// The request rows of one input.
+///
+/// A table for a whole input may have a bound on its distinct clients
+/// ([`Cells::bounded`]): past it, the clients move into per-bucket
+/// HyperLogLog sketches ([`ClientSketches`]) and the rows keep every other
+/// count exactly, without a client. Memory then grows with the buckets,
+/// not with the clients.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Cells {
     pub rows: FxHashMap<CellKey, CellValue>,
+    /// The clients, once the bound was passed.
+    pub sketch: Option<ClientSketches>,
+    bound: Option<Bound>,
+    /// The distinct clients of the rows, while a bound is kept.
+    clients: FxHashSet<u64>,
+}
+
+/// The most distinct clients a table keeps as hashes, and the bucket
+/// width its sketches use past that.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Bound {
+    clients: usize,
+    bucket_seconds: i64,
 }
 
 impl Cells {
@@ -95,7 +141,7 @@ impl Cells {
             client: request.client.as_deref().map(client_hash),
             status: request.status,
             failed: request.failed,
-            latency: request.latency_ms.map(|l| latency_class(l).to_bits()),
+            latency: request.latency_ms.map(|l| row_latency(l).to_bits()),
         };
         self.rows
             .entry(key)
@@ -111,22 +157,75 @@ impl Cells {
             });
     }
 
+    /// A table for a whole input that keeps at most `clients` distinct
+    /// client hashes; past them, clients are sketched per bucket of
+    /// `bucket_seconds`.
+    pub fn bounded(clients: usize, bucket_seconds: i64) -> Cells {
+        Cells {
+            bound: Some(Bound {
+                clients,
+                bucket_seconds,
+            }),
+            ..Cells::default()
+        }
+    }
+
     /// Adds the rows of another part of the same input.
     pub fn merge(&mut self, other: Cells) {
-        if self.rows.is_empty() {
-            self.rows = other.rows;
+        if let Some(theirs) = &other.sketch {
+            self.sketch_clients();
+            if let Some(mine) = &mut self.sketch {
+                mine.merge(theirs);
+            }
+        }
+        if let Some(sketch) = &mut self.sketch {
+            for (mut k, v) in other.rows {
+                if let Some(c) = k.client.take() {
+                    let latency = k.latency.map(f64::from_bits);
+                    sketch.add(k.at, c, k.status, k.failed, latency);
+                }
+                add_row(&mut self.rows, k, v);
+            }
             return;
         }
-        for (k, v) in other.rows {
-            self.rows
-                .entry(k)
-                .and_modify(|m| {
-                    m.count += v.count;
-                    m.first_line = m.first_line.min(v.first_line);
-                    m.last_line = m.last_line.max(v.last_line);
-                })
-                .or_insert(v);
+        if self.bound.is_some() {
+            self.clients
+                .extend(other.rows.keys().filter_map(|k| k.client));
         }
+        if self.rows.is_empty() {
+            self.rows = other.rows;
+        } else {
+            for (k, v) in other.rows {
+                add_row(&mut self.rows, k, v);
+            }
+        }
+        if self.bound.is_some_and(|b| self.clients.len() > b.clients) {
+            self.sketch_clients();
+        }
+    }
+
+    /// Moves the rows' clients into sketches (once).
+    fn sketch_clients(&mut self) {
+        if self.sketch.is_some() {
+            return;
+        }
+        let bucket = self.bound.map_or(60, |b| b.bucket_seconds);
+        let mut sketch = ClientSketches::new(bucket);
+        let rows = std::mem::take(&mut self.rows);
+        for (mut k, v) in rows {
+            if let Some(c) = k.client.take() {
+                sketch.add(k.at, c, k.status, k.failed, k.latency.map(f64::from_bits));
+            }
+            add_row(&mut self.rows, k, v);
+        }
+        self.clients = FxHashSet::default();
+        self.sketch = Some(sketch);
+    }
+
+    /// The bound on distinct clients this table was made with, once it
+    /// was passed.
+    pub fn passed_bound(&self) -> Option<usize> {
+        self.sketch.as_ref().and(self.bound.map(|b| b.clients))
     }
 
     /// Makes a block's line numbers absolute.
@@ -152,6 +251,16 @@ impl Cells {
     }
 }
 
+fn add_row(rows: &mut FxHashMap<CellKey, CellValue>, k: CellKey, v: CellValue) {
+    rows.entry(k)
+        .and_modify(|m| {
+            m.count += v.count;
+            m.first_line = m.first_line.min(v.first_line);
+            m.last_line = m.last_line.max(v.last_line);
+        })
+        .or_insert(v);
+}
+
 /// An input read from a partial: its request rows in time order, which a
 /// second read counts instead of its lines.
 #[derive(Clone, Debug)]
@@ -159,6 +268,8 @@ pub struct Carried {
     /// The input's path as the scan that made the partial named it.
     pub source: String,
     pub rows: Vec<(CellKey, CellValue)>,
+    /// The clients, when the scan sketched them (the rows have none).
+    pub sketch: Option<ClientSketches>,
 }
 
 impl CellKey {
@@ -189,6 +300,9 @@ impl Carried {
             .iter()
             .map(|&(s, e)| {
                 let mut t = WindowTally::default();
+                if let Some(sketch) = &self.sketch {
+                    t.sketch = Some(window_sketch(sketch, s, e, criterion, policy));
+                }
                 let from = self.rows.partition_point(|(k, _)| k.at < s);
                 for (k, v) in self.rows[from..].iter().take_while(|(k, _)| k.at <= e) {
                     let bad = k.bad(criterion, policy);
@@ -230,6 +344,34 @@ impl Carried {
                 t
             })
             .collect()
+    }
+}
+
+/// The sketched clients of a window, as `criterion` asks.
+fn window_sketch(
+    sketch: &ClientSketches,
+    start: Micros,
+    end: Micros,
+    criterion: &Criterion,
+    policy: &FailurePolicy,
+) -> WindowSketch {
+    let failed = |s: u16, v: bool| policy.failed(s, v);
+    let (all, bad) = match criterion {
+        Criterion::Failed => sketch.window(start, end, &BadClients::Failed(&failed)),
+        Criterion::Status(set) => {
+            let refused = |s: u16, _: bool| set.contains(&s);
+            sketch.window(start, end, &BadClients::Failed(&refused))
+        }
+        Criterion::SlowerThan(ms) => sketch.window(
+            start,
+            end,
+            &BadClients::SlowerThan(slow_grade(*ms), &failed),
+        ),
+    };
+    WindowSketch {
+        all,
+        bad,
+        bucket_seconds: sketch.bucket_seconds,
     }
 }
 
@@ -375,6 +517,106 @@ mod tests {
         );
         // Fixed for all time: partials from two versions must agree.
         assert_eq!(client_hash(""), 0x2d06800538d394c2);
+    }
+
+    /// 6,000 clients over three minutes, a tenth of them failing in the
+    /// second minute, some slow; blocks of 700 requests.
+    fn blocks_of_traffic() -> Vec<Cells> {
+        let mut blocks = Vec::new();
+        let mut block = Cells::default();
+        for i in 0..18_000u64 {
+            let client = format!("10.1.{}.{}", (i % 6_000) / 250, (i % 6_000) % 250);
+            let at = (i / 100) as i64 * SEC;
+            let failing = (60..120).contains(&(at / SEC)) && i % 10 == 0;
+            let req = Request {
+                status: if failing { 503 } else { 200 },
+                failed: failing,
+                client: Some(client.into()),
+                latency_ms: Some(if i % 7 == 0 { 1500.0 } else { 40.0 }),
+                ..Request::default()
+            };
+            block.add(at, &req, i + 1);
+            if i % 700 == 699 {
+                blocks.push(std::mem::take(&mut block));
+            }
+        }
+        blocks.push(block);
+        blocks
+    }
+
+    fn carried(cells: Cells) -> Carried {
+        let mut cells = cells;
+        let sketch = cells.sketch.take();
+        Carried {
+            source: "access.log".into(),
+            rows: cells.sorted(),
+            sketch,
+        }
+    }
+
+    #[test]
+    fn a_bounded_table_keeps_every_count_but_sketches_the_clients() {
+        let mut exact = Cells::bounded(1_000_000, 60);
+        let mut bounded = Cells::bounded(1_000, 60);
+        for b in blocks_of_traffic() {
+            exact.merge(b.clone());
+            bounded.merge(b);
+        }
+        assert_eq!(exact.passed_bound(), None);
+        assert_eq!(bounded.passed_bound(), Some(1_000));
+        assert!(bounded.rows.keys().all(|k| k.client.is_none()));
+        assert!(bounded.rows.len() < exact.rows.len());
+        let (exact, bounded) = (carried(exact), carried(bounded));
+        let policy = FailurePolicy::default();
+        // Whole minutes, and a window cut inside minutes.
+        let windows = [(0, 180 * SEC), (60 * SEC, 119 * SEC), (75 * SEC, 100 * SEC)];
+        for criterion in [
+            Criterion::Failed,
+            Criterion::Status(vec![503]),
+            Criterion::SlowerThan(1000.0),
+        ] {
+            let e = exact.tally(&windows, &criterion, &policy, true);
+            let b = bounded.tally(&windows, &criterion, &policy, true);
+            for (w, (e, b)) in e.into_iter().zip(b).enumerate() {
+                assert_eq!(
+                    (e.requests, e.bad, e.first, e.last),
+                    (b.requests, b.bad, b.first, b.last)
+                );
+                assert_eq!(e.bad_seconds, b.bad_seconds);
+                assert_eq!(
+                    e.first_bad.as_ref().map(|l| l.line),
+                    b.first_bad.as_ref().map(|l| l.line)
+                );
+                assert!(e.sketch.is_none() && b.sketch.is_some());
+                let (e, b) = (e.counts(), b.counts());
+                assert!(e.clients_estimated.is_none());
+                assert!(b.clients_estimated.is_some());
+                let close = |x: u64, y: u64| (x as f64 - y as f64).abs() <= 0.05 * x as f64 + 2.0;
+                if w < 2 {
+                    // Windows of whole buckets: the estimate of the same clients.
+                    assert!(
+                        close(e.total, b.total),
+                        "window {w}: {} vs {}",
+                        e.total,
+                        b.total
+                    );
+                    assert!(
+                        close(e.affected, b.affected),
+                        "window {w}: {} vs {}",
+                        e.affected,
+                        b.affected
+                    );
+                } else {
+                    // Cut inside a bucket: its whole bucket is counted.
+                    assert!(
+                        b.total as f64 >= 0.95 * e.total as f64,
+                        "{} vs {}",
+                        e.total,
+                        b.total
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -23,6 +23,7 @@ pub mod partial;
 pub mod pmp;
 pub mod records;
 pub mod reread;
+pub mod sketch;
 mod spool;
 
 use rayon::prelude::*;
@@ -66,8 +67,9 @@ pub struct ScanOptions<'a> {
     pub failure: &'a crate::record::FailurePolicy,
     /// Called with the bytes of each block read (for a progress bar).
     pub on_progress: Option<&'a (dyn Fn(u64) + Sync)>,
-    /// Keep the request rows a partial file carries ([`cells`]).
-    pub cells: bool,
+    /// Keep the request rows a partial file carries ([`cells`]), with at
+    /// most this many distinct clients per input as hashes.
+    pub cells: Option<usize>,
 }
 
 /// The result of scanning one input file.
@@ -609,9 +611,12 @@ fn read_file(mut op: Opened<'_>, opts: &ScanOptions, anchor: YearAnchor) -> File
         skipped_samples: opts.skipped_samples,
         failure: opts.failure,
         change_source: crate::source::is_change_name(&op.file.display),
-        cells: opts.cells,
+        cells: opts.cells.is_some(),
     };
     let mut partial = Partial::new(opts.bucket_seconds);
+    if let Some(limit) = opts.cells {
+        partial.cells = Some(cells::Cells::bounded(limit, opts.bucket_seconds));
+    }
     let threads = rayon::current_num_threads().max(1);
     let batch_size = (threads * 2).max(2);
     let mut base_line = 0u64;
@@ -679,6 +684,16 @@ fn read_file(mut op: Opened<'_>, opts: &ScanOptions, anchor: YearAnchor) -> File
         let w = damage_warning(&op.file, &op.opened, &e);
         damaged = Some(w.message.clone());
         warnings.push(w);
+    }
+    if let Some(limit) = partial.cells.as_ref().and_then(cells::Cells::passed_bound) {
+        warnings.push(Warning {
+            path: op.file.display.clone(),
+            message: format!(
+                "more than {limit} distinct clients: the partial sketches them per {}-second bucket (HyperLogLog), so a merge estimates client counts (about ±{:.1} %) and marks them estimated; requests and failures stay exact (raise the bound with --client-limit)",
+                opts.bucket_seconds,
+                sketch::ERROR_PCT
+            ),
+        });
     }
     if format.relative_times() && partial.stats.records > 0 {
         warnings.push(ages_warning(&op.file, anchor));

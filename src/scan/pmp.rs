@@ -24,12 +24,13 @@ use crate::series::Series;
 
 use super::cells::{Carried, Columns};
 use super::partial::{AlertKey, AlertSeen, FileStats, Partial, RunKey, SecondAgg, TemplateSeen};
+use super::sketch::ClientSketches;
 use super::{FileResult, Scanned};
 
 /// The first word of a partial file.
 pub const MAGIC: &str = "postmortem-partial";
 /// The version of the layout; a partial of another is refused.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 /// The version of the tool that writes partials; a partial written by
 /// another is refused too (the serialised scan state follows the code).
 pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -75,6 +76,9 @@ struct WireInput {
     error_seconds: BTreeMap<i64, u64>,
     /// The request rows (inputs with requests).
     requests: Option<Columns>,
+    /// The clients per bucket, when the input had more distinct clients
+    /// than the scan's bound (the rows then carry none).
+    client_sketches: Option<ClientSketches>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -193,10 +197,13 @@ fn wire(r: FileResult) -> WireInput {
     runs.sort_by(|a, b| a.0.cmp(&b.0));
     let mut alerts: Vec<(AlertKey, AlertSeen)> = p.alerts.into_iter().collect();
     alerts.sort_by(|a, b| a.0.cmp(&b.0));
-    let requests = p
-        .cells
-        .filter(|c| !c.rows.is_empty())
-        .map(|c| Columns::of(&c.sorted()));
+    let (requests, client_sketches) = match p.cells {
+        Some(mut c) if !c.rows.is_empty() => {
+            let sketch = c.sketch.take();
+            (Some(Columns::of(&c.sorted())), sketch)
+        }
+        _ => (None, None),
+    };
     WireInput {
         path: r.file.display,
         format: r.format.map(|f| f.name().to_string()),
@@ -217,6 +224,7 @@ fn wire(r: FileResult) -> WireInput {
         templates: p.templates.into_iter().collect(),
         error_seconds: p.error_seconds,
         requests,
+        client_sketches,
     }
 }
 
@@ -303,12 +311,18 @@ fn unwire(mut w: WireInput, path: &Path, settings: &Settings) -> Result<FileResu
     if w.series.bucket_seconds != settings.bucket_seconds {
         return Err(format!("{}: a series of another bucket width", w.path));
     }
+    if let Some(sk) = &w.client_sketches {
+        if !sk.is_valid() || w.requests.is_none() {
+            return Err(format!("{}: its client sketches are not valid", w.path));
+        }
+    }
     let carried = match w.requests {
         Some(c) => Some(Carried {
             source: w.path.clone(),
             rows: c
                 .rows()
                 .ok_or_else(|| format!("{}: its request rows do not add up", w.path))?,
+            sketch: w.client_sketches.take(),
         }),
         None => None,
     };

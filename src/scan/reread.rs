@@ -21,6 +21,7 @@ use super::cells::client_hash;
 use super::fold::shifted;
 use super::lines::Lines;
 use super::partial::{max_opt, min_opt};
+use super::sketch::{self, Hll};
 
 /// Where one block of a file lies and which times its records have, so a
 /// second read can go straight to the blocks an incident window touches.
@@ -138,6 +139,19 @@ pub struct ClientCounts {
     pub last_bad: Option<Located>,
     /// Bad requests per second, when asked for.
     pub bad_seconds: BTreeMap<i64, SecondTally>,
+    /// Set when `total` and `affected` are estimates: some input came
+    /// from a partial whose clients were sketched.
+    pub clients_estimated: Option<ClientEstimate>,
+}
+
+/// How estimated client counts were made.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ClientEstimate {
+    /// Two relative standard errors, in percent.
+    pub error_pct: f64,
+    /// The sketches' bucket width: windows are counted over the whole
+    /// buckets they touch.
+    pub bucket_seconds: i64,
 }
 
 /// What a second read found in each window, and the sources it could not
@@ -469,6 +483,16 @@ pub(crate) struct WindowTally {
     pub(crate) first_bad: Option<Located>,
     pub(crate) last_bad: Option<Located>,
     pub(crate) bad_seconds: BTreeMap<i64, SecondTally>,
+    /// Clients of inputs whose partial sketched them.
+    pub(crate) sketch: Option<WindowSketch>,
+}
+
+/// The sketched clients of a window: all, and those with a bad request.
+#[derive(Clone, Default)]
+pub(crate) struct WindowSketch {
+    pub(crate) all: Hll,
+    pub(crate) bad: Hll,
+    pub(crate) bucket_seconds: i64,
 }
 
 impl WindowTally {
@@ -499,12 +523,47 @@ impl WindowTally {
                 }
             }
         }
+        if let Some(theirs) = other.sketch {
+            match &mut self.sketch {
+                Some(mine) => {
+                    mine.all.merge(&theirs.all);
+                    mine.bad.merge(&theirs.bad);
+                    mine.bucket_seconds = mine.bucket_seconds.max(theirs.bucket_seconds);
+                }
+                None => self.sketch = Some(theirs),
+            }
+        }
     }
 
-    fn counts(self) -> ClientCounts {
+    pub(crate) fn counts(self) -> ClientCounts {
+        let (total, affected, clients_estimated) = match self.sketch {
+            // The exact clients join the sketches: a client seen both in a
+            // plain file and in a sketched partial counts once.
+            Some(mut sk) => {
+                for (&client, &bad) in &self.clients {
+                    sk.all.add(client);
+                    if bad {
+                        sk.bad.add(client);
+                    }
+                }
+                let total = sk.all.estimate().round() as u64;
+                let affected = (sk.bad.estimate().round() as u64).min(total);
+                let how = ClientEstimate {
+                    error_pct: sketch::ERROR_PCT,
+                    bucket_seconds: sk.bucket_seconds,
+                };
+                (total, affected, Some(how))
+            }
+            None => (
+                self.clients.len() as u64,
+                self.clients.values().filter(|f| **f).count() as u64,
+                None,
+            ),
+        };
         ClientCounts {
-            total: self.clients.len() as u64,
-            affected: self.clients.values().filter(|f| **f).count() as u64,
+            total,
+            affected,
+            clients_estimated,
             requests: self.requests,
             failed: self.bad,
             first: self.first,

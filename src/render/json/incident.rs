@@ -163,6 +163,7 @@ pub fn incident_value(i: &Incident) -> Value {
     im.insert("clients_total".into(), opt(imp.clients_total));
     im.insert("clients_affected".into(), opt(imp.clients_affected));
     im.insert("clients_affected_pct".into(), opt(imp.clients_affected_pct));
+    im.insert("clients_estimated".into(), json!(imp.clients_estimated));
     im.insert(
         "baseline_failed_pct".into(),
         json!(imp.baseline_failed_pct.unwrap_or(0.0)),

@@ -48,10 +48,16 @@ pub(crate) fn impact_table(md: &mut String, i: &Incident, c: &Clock) {
         );
         let clients = match (imp.clients_affected, imp.clients_total) {
             (Some(x), Some(t)) => format!(
-                "{} of {} ({})",
+                "{}{} of {} ({}){}",
+                if imp.clients_estimated { "≈ " } else { "" },
                 group_thousands(x),
                 group_thousands(t),
-                pct2(imp.clients_affected_pct)
+                pct2(imp.clients_affected_pct),
+                if imp.clients_estimated {
+                    ", estimated"
+                } else {
+                    ""
+                }
             ),
             _ => "n/a".to_string(),
         };

@@ -138,7 +138,12 @@ fn sentence(i: &Incident, sources: &[&str], c: &Clock) -> String {
                     IncidentKind::Latency => "one slow request",
                     _ => "one error",
                 };
-                let _ = write!(s, ", {c:.1}% of clients saw at least {what}");
+                let about = if i.impact.clients_estimated {
+                    "about "
+                } else {
+                    ""
+                };
+                let _ = write!(s, ", {about}{c:.1}% of clients saw at least {what}");
             }
             s
         }
@@ -195,7 +200,8 @@ fn impact_parts(i: &Incident) -> Vec<String> {
             imp.clients_affected_pct,
         ) {
             impact.push(format!(
-                "{} of {} clients ({p:.2}%) saw at least one {what} request",
+                "{}{} of {} clients ({p:.2}%) saw at least one {what} request",
+                if imp.clients_estimated { "about " } else { "" },
                 group_thousands(x),
                 group_thousands(t)
             ));
