@@ -144,19 +144,25 @@ fn impacts(doc: &Value) -> Vec<Value> {
         .collect()
 }
 
+/// A family split over the hosts, and the document of reading all the
+/// host folders in one place.
+fn fleet_read_in_one_place(family: &str, dir: &Path) -> (Vec<PathBuf>, Value) {
+    let hosts = fleet(family, dir);
+    let rel: Vec<PathBuf> = (1..=HOSTS)
+        .map(|h| PathBuf::from(format!("host{h}")))
+        .collect();
+    let rel: Vec<&Path> = rel.iter().map(PathBuf::as_path).collect();
+    let one = timeline(&dir.join("hosts"), &rel);
+    (hosts, one)
+}
+
 /// Errors (partial fleet: ms timestamps), slow requests and refusals:
 /// each kind of bad request the second read counts.
 #[test]
 fn eight_hosts_merged_give_the_answer_of_one_scan() {
     for family in ["partial-fleet", "latency", "refusals"] {
         let dir = tempdir();
-        let hosts = fleet(family, dir.path());
-        let parent = dir.path().join("hosts");
-        let rel: Vec<PathBuf> = (1..=HOSTS)
-            .map(|h| PathBuf::from(format!("host{h}")))
-            .collect();
-        let rel: Vec<&Path> = rel.iter().map(PathBuf::as_path).collect();
-        let one = timeline(&parent, &rel);
+        let (hosts, one) = fleet_read_in_one_place(family, dir.path());
         let pmps = scan_hosts(&hosts, dir.path());
         let pmps: Vec<&Path> = pmps.iter().map(PathBuf::as_path).collect();
         let merged = timeline(dir.path(), &pmps);
@@ -187,13 +193,7 @@ fn eight_hosts_merged_give_the_answer_of_one_scan() {
 fn partials_past_their_client_bound_estimate_clients_and_say_so() {
     for family in ["partial-fleet", "latency", "refusals"] {
         let dir = tempdir();
-        let hosts = fleet(family, dir.path());
-        let parent = dir.path().join("hosts");
-        let rel: Vec<PathBuf> = (1..=HOSTS)
-            .map(|h| PathBuf::from(format!("host{h}")))
-            .collect();
-        let rel: Vec<&Path> = rel.iter().map(PathBuf::as_path).collect();
-        let one = timeline(&parent, &rel);
+        let (hosts, one) = fleet_read_in_one_place(family, dir.path());
         let pmps = scan_hosts_with(&hosts, dir.path(), &["--client-limit", "3"]);
         let pmps: Vec<&Path> = pmps.iter().map(PathBuf::as_path).collect();
         let merged = timeline(dir.path(), &pmps);
