@@ -328,6 +328,14 @@ pub struct TimeCtx {
     /// for lines that carry no time of their own (HAProxy's newer stderr
     /// notices `[WARNING]  (301) : ...`).
     pub last_at: Option<Micros>,
+    /// Whether a record is open for continuation lines to join, kept by
+    /// the scanner: a stack frame an envelope shipped with a time of its
+    /// own and nothing before it to continue is a message at that time.
+    pub in_record: bool,
+    /// The envelope time of the line before (see `format::wrap`): a
+    /// runtime writes a stack trace at once, so a line shipped long after
+    /// the one before does not continue it.
+    pub shipped_at: Option<Micros>,
     /// Whether parsers should fill fields that only display needs
     /// (a request's method and path). The scan turns this off: it never
     /// shows them, and validating them costs a sixth of the parse.
@@ -370,6 +378,8 @@ impl TimeCtx {
             zone,
             anchor,
             last_at: None,
+            in_record: false,
+            shipped_at: None,
             details: true,
             layout: None,
             pending: Vec::new(),

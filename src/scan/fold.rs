@@ -97,6 +97,7 @@ impl Folder<'_> {
         let lookahead = self.format.needs_next_line();
         while let Some((line_no, line)) = lines.next() {
             p.stats.lines += 1;
+            ctx.in_record = at.in_record;
             let parsed = if lookahead {
                 self.format.parse_with_next(line, lines.peek(), &mut ctx)
             } else {

@@ -192,6 +192,7 @@ fn dump_file(
             let mut one = |parsed: &Parsed| -> std::io::Result<()> {
                 if let Some(at) = parsed.at() {
                     ctx.last_at = Some(at);
+                    ctx.in_record = true;
                     if !opts.window.contains(at) {
                         return Ok(());
                     }

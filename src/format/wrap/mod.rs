@@ -37,6 +37,11 @@ pub mod logcli;
 pub mod otel;
 pub mod pretty;
 
+/// The longest time between two shipped lines of one stack trace: a
+/// runtime writes a trace in one burst (microseconds to milliseconds
+/// apart as a container runtime reads them), never seconds.
+const TRACE_BURST: Micros = crate::time::SEC;
+
 /// Structured fields a wrapper adds to a message, at most.
 const MAX_WRAPPER_FIELDS: usize = 8;
 
@@ -264,9 +269,16 @@ fn read_text<'t>(
     ctx: &mut TimeCtx,
 ) -> Parsed<'t> {
     let text = text.strip_suffix(b"\r").unwrap_or(text);
+    // A trace is written at once: a line shipped long after the line
+    // before starts something new, whatever it looks like.
+    let burst = match (at, ctx.shipped_at) {
+        (Some(now), Some(before)) => (now - before).abs() <= TRACE_BURST,
+        _ => true,
+    };
     if at.is_some() {
         // Lines without a time of their own take the shipping time.
         ctx.last_at = at;
+        ctx.shipped_at = at;
     }
     let mut parsed = match format {
         Some(f) => f.parse(text, ctx),
@@ -276,7 +288,9 @@ fn read_text<'t>(
     // before (`continues_unless_digit_or_foreign`); an envelope that gives
     // each line its own time tells better: only a line that looks like a
     // continuation is one, any other is a message at the envelope's time.
-    if at.is_some() && matches!(parsed, Parsed::Continuation) && !format::lex::looks_continued(text)
+    if at.is_some()
+        && matches!(parsed, Parsed::Continuation)
+        && !(format::lex::looks_continued(text) && burst && ctx.in_record)
     {
         parsed = Parsed::Unparsed;
     }
@@ -286,12 +300,21 @@ fn read_text<'t>(
     if matches!(parsed, Parsed::Unparsed) {
         // A stack frame shipped as an entry of its own continues the
         // record before it, whatever time the envelope gave it.
-        if format::lex::looks_continued(text) || (at.is_none() && format::lex::starts_trace(text)) {
+        // With nothing before it to continue (the first lines of a
+        // container's log), a line with the envelope's time is a message.
+        let continued =
+            format::lex::looks_continued(text) || (at.is_none() && format::lex::starts_trace(text));
+        if continued && ((ctx.in_record && burst) || at.is_none()) {
             return Parsed::Continuation;
         }
         if let Some(at) = at {
             if is_blank(text) {
-                return Parsed::Framing;
+                // A blank line inside a trace (Go's between goroutines) is
+                // the trace's; elsewhere it frames nothing.
+                return match ctx.in_record && burst {
+                    true => Parsed::Continuation,
+                    false => Parsed::Framing,
+                };
             }
             parsed = Parsed::Message {
                 at,

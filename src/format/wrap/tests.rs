@@ -227,6 +227,8 @@ fn an_envelope_time_outranks_a_loose_continuation() {
     let frame = r#"{"log":"\tat com.example.App.main(App.java:10)\n","stream":"stdout","time":"2017-11-09T13:27:36.277747246Z"}"#;
     let head = r#"{"log":"java.lang.IllegalStateException: boom\n","stream":"stdout","time":"2017-11-09T13:27:36.277747246Z"}"#;
     assert!(redis.parse(rec.as_bytes(), &mut c).is_record());
+    // The scanner notes the record is open for continuation lines.
+    c.in_record = true;
     message()
         .text("filtered")
         .assert(&redis.parse(plain.as_bytes(), &mut c), plain);
@@ -440,6 +442,7 @@ fn a_stack_trace_shipped_line_by_line_continues_its_record() {
     message()
         .text_prefix("Exception in thread")
         .assert(&docker.parse(head.as_bytes(), &mut c), &head);
+    c.in_record = true;
     for frame in [
         "\tat com.example.App.run(App.java:22)",
         "Caused by: java.io.IOException: reset",
@@ -451,6 +454,42 @@ fn a_stack_trace_shipped_line_by_line_continues_its_record() {
             "{line}"
         );
     }
+}
+
+/// A trace with nothing before it to continue (a container's log that
+/// starts with an uncaught exception) is a message at its entry's time,
+/// its frames continue it; a trace line shipped seconds after the line
+/// before is no part of that record (a runtime writes a trace at once).
+#[test]
+fn a_trace_with_nothing_before_it_or_long_after_starts_a_record() {
+    let docker = by_name("docker/text").unwrap();
+    let entry = |log: &str, time: &str| {
+        format!(r#"{{"log":"{log}\n","stream":"stderr","time":"2018-02-19T23:25:{time}Z"}}"#)
+    };
+    let mut c = ctx();
+    let head = entry("Traceback (most recent call last):", "29.100");
+    message()
+        .at("2018-02-19T23:25:29.100Z")
+        .text("Traceback (most recent call last):")
+        .assert(&docker.parse(head.as_bytes(), &mut c), &head);
+    c.in_record = true;
+    let frame = entry("  File /app/main.py, line 3, in run", "29.101");
+    assert_eq!(
+        docker.parse(frame.as_bytes(), &mut c),
+        Parsed::Continuation,
+        "{frame}"
+    );
+    let tail = entry("ValueError: boom", "29.102");
+    assert_eq!(
+        docker.parse(tail.as_bytes(), &mut c),
+        Parsed::Continuation,
+        "{tail}"
+    );
+    let later = entry("java.lang.IllegalStateException: pool is full", "35.000");
+    message()
+        .at("2018-02-19T23:25:35Z")
+        .text("java.lang.IllegalStateException: pool is full")
+        .assert(&docker.parse(later.as_bytes(), &mut c), &later);
 }
 
 #[test]
