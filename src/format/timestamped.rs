@@ -97,6 +97,8 @@ fn leading_time(line: &[u8], ctx: &mut TimeCtx) -> Option<(Micros, usize)> {
         if let Some((at, used)) = leading_epoch(line) {
             return Some((at, bom + used));
         }
+    } else if matches!(first, b' ' | b'\t' | b'=' | b'>') {
+        return marked_time(line, ctx).map(|(at, used)| (at, bom + used));
     } else if first != b'[' && !first.is_ascii_alphabetic() {
         return None;
     }
@@ -106,6 +108,40 @@ fn leading_time(line: &[u8], ctx: &mut TimeCtx) -> Option<(Micros, usize)> {
         return None;
     }
     Some((ctx.resolve(stamp), bom + used))
+}
+
+/// A full date and time after a short marker or indentation, as CLIs
+/// print their progress (`nomad job run`: `==> 2023-08-23T10:47:47Z: …`,
+/// then `    2023-08-23T10:47:48Z: …`): a record of its own, not the
+/// continuation its indentation suggests. Only a whole date with a time
+/// counts (never a number or a bare time, which stack traces and tables
+/// indent too).
+fn marked_time(line: &[u8], ctx: &mut TimeCtx) -> Option<(Micros, usize)> {
+    const MAX_MARK: usize = 4;
+    let mark = line
+        .iter()
+        .take(MAX_MARK + 1)
+        .take_while(|c| matches!(c, b' ' | b'\t' | b'=' | b'>'))
+        .count();
+    if mark > MAX_MARK {
+        return None;
+    }
+    let rest = line.get(mark..)?;
+    // `2023-08-23T10:47:47`: a date, a separator, a time.
+    let shaped = rest.len() >= 19
+        && rest[..4].iter().all(u8::is_ascii_digit)
+        && rest[4] == b'-'
+        && rest[7] == b'-'
+        && matches!(rest[10], b'T' | b' ')
+        && rest[13] == b':';
+    if !shaped {
+        return None;
+    }
+    let (stamp, used) = parse_leading(rest)?;
+    if used < 19 || rest.get(used).is_some_and(|c| c.is_ascii_alphanumeric()) {
+        return None;
+    }
+    Some((ctx.resolve(stamp), mark + used))
 }
 
 /// An epoch number of 10 (seconds, optionally with a fraction) or 13
@@ -503,12 +539,43 @@ mod tests {
             "0000000000 zeros",
             "2024-13-45 10:00:00 bad date",
             "2024-03-15 25:00:00 bad hour",
-            "  2024-03-15 10:00:00 indented",
+            "  10:00:00 an indented time alone",
+            "      2024-03-15 10:00:00 indented past a marker's width",
+            "  2024-03-15 is a date alone",
             "ERROR something without a time",
             "[WARNING]  (301) : Server app/app1 is DOWN",
         ];
         let rows = [each(unread, unparsed()), each(continued, continuation())].concat();
         check(&Timestamped, &rows);
+    }
+
+    /// A CLI's progress lines (`nomad job run`): a marker or indentation,
+    /// then a whole date and time, are records of their own.
+    #[test]
+    fn marked_and_indented_date_times_are_records() {
+        let mut ctx = TimeCtx::new(Zone::Utc, YearAnchor::End(0));
+        for (line, at, text) in [
+            (
+                "==> 2023-08-23T10:47:47Z: Monitoring evaluation \"d01ca58f\"",
+                "2023-08-23T10:47:47Z",
+                "Monitoring evaluation \"d01ca58f\"",
+            ),
+            (
+                "    2023-08-23T10:47:48Z: Evaluation within deployment: \"037572cd\"",
+                "2023-08-23T10:47:48Z",
+                "Evaluation within deployment: \"037572cd\"",
+            ),
+            (
+                "  2024-03-15 10:00:00 indented",
+                "2024-03-15T10:00:00Z",
+                "indented",
+            ),
+        ] {
+            message()
+                .at(at)
+                .text(text)
+                .assert(&Timestamped.parse(line.as_bytes(), &mut ctx), line);
+        }
     }
 
     const JAVA: &str =
