@@ -86,8 +86,15 @@ const SET_DFA_SIZE_LIMIT: usize = 16 << 20;
 /// Messages at most this long have their result remembered (per thread,
 /// per exact text): error lines repeat the same few texts.
 const MEMO_TEXT_BYTES: usize = 512;
-/// Results remembered per thread before the memo starts over.
-const MEMO_ENTRIES: usize = 4096;
+/// Results remembered per thread before the memo starts over. A syslog
+/// file's working set of distinct short messages is often ~10,000 (a few
+/// paths × latencies × statuses): a memo smaller than that is cleared
+/// before it pays, and every line then runs the DFA again. 7/8 of a power
+/// of two: the most a hash table of 16,384 slots holds before it grows.
+const MEMO_ENTRIES: usize = 14 * 1024;
+/// Bytes of remembered texts and results per thread before the memo starts
+/// over, so that long texts or large captures keep it small.
+const MEMO_BYTES: usize = 2 << 20;
 
 /// The built-in pattern files, in priority order: Kubernetes events (their
 /// reason is the best description there is, and only their formats use
@@ -329,13 +336,33 @@ thread_local! {
 #[derive(Default)]
 struct Memo {
     set_id: u64,
-    /// (group, hash of the text) → where the text sits in `texts` and what
-    /// `find` found. A hash that two texts share keeps the later one.
-    results: FxHashMap<(usize, u64), (usize, usize, Option<Found>)>,
+    /// Hash of (group, text) → where the text sits in `texts` and what
+    /// `find` found. A hash that two texts share keeps the later one. The
+    /// slots are small (16 bytes) so that the table of a working set of
+    /// thousands of texts stays in the CPU's cache: every line looks here.
+    results: FxHashMap<u64, Slot>,
     /// The remembered texts, end to end: one buffer that is cleared, not
     /// thousands of small strings freed one by one.
     texts: String,
+    /// The remembered matches (most texts match nothing and have none).
+    found: Vec<Found>,
+    /// Bytes held by the remembered matches' strings (see [`MEMO_BYTES`]).
+    found_bytes: usize,
     scratch: Scratch,
+}
+
+/// One remembered text: its group, its place in [`Memo::texts`] and its
+/// match in [`Memo::found`] ([`Slot::NONE`]: it matched nothing).
+#[derive(Clone, Copy)]
+struct Slot {
+    group: u32,
+    start: u32,
+    len: u32,
+    found: u32,
+}
+
+impl Slot {
+    const NONE: u32 = u32::MAX;
 }
 
 /// Per-thread working space of the matchers, reused from line to line
@@ -351,31 +378,76 @@ struct Scratch {
 impl Memo {
     fn start(&mut self, set_id: u64) {
         self.set_id = set_id;
-        self.results.clear();
-        self.texts.clear();
+        self.clear();
         self.scratch = Scratch::default();
     }
 
-    fn recall(&self, group: usize, hash: u64, text: &str) -> Option<&Option<Found>> {
-        let (start, len, found) = self.results.get(&(group, hash))?;
-        (self.texts.get(*start..start + len) == Some(text)).then_some(found)
+    fn clear(&mut self) {
+        self.results.clear();
+        self.texts.clear();
+        self.found.clear();
+        self.found_bytes = 0;
     }
 
-    fn remember(&mut self, group: usize, hash: u64, text: &str, found: Option<Found>) {
-        if self.results.len() >= MEMO_ENTRIES {
-            self.results.clear();
-            self.texts.clear();
+    /// `None`: not remembered; `Some(None)`: remembered as matching nothing.
+    fn recall(&self, group: usize, hash: u64, text: &str) -> Option<Option<&Found>> {
+        let slot = self.results.get(&hash)?;
+        let start = slot.start as usize;
+        let same = slot.group as usize == group
+            && self.texts.get(start..start + slot.len as usize) == Some(text);
+        if !same {
+            return None;
         }
-        let start = self.texts.len();
+        Some(match slot.found {
+            Slot::NONE => None,
+            i => Some(self.found.get(i as usize)?),
+        })
+    }
+
+    fn remember(&mut self, group: usize, hash: u64, text: &str, found: Option<&Found>) {
+        let found_bytes = found.map_or(0, Found::heap_bytes);
+        if self.results.len() >= MEMO_ENTRIES
+            || self.texts.len() + self.found_bytes + text.len() + found_bytes > MEMO_BYTES
+        {
+            self.clear();
+        }
+        // Offsets fit in u32: the buffer is cleared at MEMO_BYTES.
+        let (Ok(group), Ok(start), Ok(len)) = (
+            u32::try_from(group),
+            u32::try_from(self.texts.len()),
+            u32::try_from(text.len()),
+        ) else {
+            return;
+        };
+        let found = match found {
+            Some(f) => {
+                let Ok(i) = u32::try_from(self.found.len()) else {
+                    return;
+                };
+                self.found_bytes += found_bytes;
+                self.found.push(f.clone());
+                i
+            }
+            None => Slot::NONE,
+        };
         self.texts.push_str(text);
-        self.results
-            .insert((group, hash), (start, text.len(), found));
+        self.results.insert(
+            hash,
+            Slot {
+                group,
+                start,
+                len,
+                found,
+            },
+        );
     }
 }
 
-fn text_hash(text: &str) -> u64 {
+/// The memo's key of a text in a group.
+fn text_hash(group: usize, text: &str) -> u64 {
     use std::hash::{BuildHasher, Hasher};
     let mut h = rustc_hash::FxBuildHasher.build_hasher();
+    h.write_usize(group);
     h.write(text.as_bytes());
     h.finish()
 }
@@ -387,6 +459,19 @@ struct Found {
     fields: Vec<(String, String)>,
     title: String,
     key: String,
+}
+
+impl Found {
+    /// Bytes its strings hold, roughly (what the memo counts against
+    /// [`MEMO_BYTES`]).
+    fn heap_bytes(&self) -> usize {
+        let fields: usize = self
+            .fields
+            .iter()
+            .map(|(k, v)| k.len() + v.len() + 48)
+            .sum();
+        fields + self.title.len() + self.key.len()
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -497,15 +582,15 @@ impl PatternSet {
             if memo.set_id != self.id {
                 memo.start(self.id);
             }
-            let hash = (text.len() <= MEMO_TEXT_BYTES).then(|| text_hash(text));
+            let hash = (text.len() <= MEMO_TEXT_BYTES).then(|| text_hash(group_index, text));
             if let Some(hash) = hash {
                 if let Some(found) = memo.recall(group_index, hash, text) {
-                    return found.clone();
+                    return found.cloned();
                 }
             }
             let found = self.search(group_index, group, text, &mut memo.scratch);
             if let Some(hash) = hash {
-                memo.remember(group_index, hash, text, found.clone());
+                memo.remember(group_index, hash, text, found.as_ref());
             }
             found
         })?;
@@ -530,22 +615,36 @@ impl PatternSet {
             .dfa
             .get_or_init(|| build_dfa(&self.patterns, &group.members));
         if let Some(dfa) = dfa {
-            if scratch.dfa.len() <= group_index {
-                scratch.dfa.resize_with(group_index + 1, || None);
+            let Scratch { slots, dfa: dfas } = scratch;
+            if dfas.len() <= group_index {
+                dfas.resize_with(group_index + 1, || None);
             }
-            if let Some(slot) = scratch.dfa.get_mut(group_index) {
+            if let Some(slot) = dfas.get_mut(group_index) {
                 let (cache, matched) = slot
                     .get_or_insert_with(|| (dfa.create_cache(), MemberSet::new(dfa.pattern_len())));
                 matched.clear();
+                // Most messages match no pattern. The plain forward search
+                // (stopping at the first match state) says so faster than
+                // the overlapping one, whose loop takes one checked step a
+                // byte; only a message that matches pays for both. An error
+                // (a quit byte) leaves the answer to the overlapping search.
+                let early = regex_automata::Input::new(text).earliest(true);
+                if let Ok(None) = dfa.try_search_fwd(cache, &early) {
+                    return None;
+                }
                 let input = regex_automata::Input::new(text);
                 if dfa
                     .try_which_overlapping_matches(cache, &input, matched)
                     .is_ok()
                 {
-                    let hits: Vec<usize> = matched.iter().map(|m| m.as_usize()).collect();
-                    return hits.into_iter().find_map(|member| {
-                        let idx = *group.members.get(member)?;
-                        self.try_pattern(idx, text, &mut scratch.slots)
+                    // Most messages match no pattern: say so without
+                    // walking every member's slot.
+                    if matched.is_empty() {
+                        return None;
+                    }
+                    return matched.iter().find_map(|member| {
+                        let idx = *group.members.get(member.as_usize())?;
+                        self.try_pattern(idx, text, slots)
                     })?;
                 }
             }

@@ -114,9 +114,62 @@ pub fn has_change_writer<K: AsRef<str>, V: AsRef<str>>(fields: &[(K, V)]) -> boo
         .any(|(k, v)| WRITER_FIELDS.contains(&k.as_ref()) && is_change_name(v.as_ref()))
 }
 
+/// [`has_change_writer`] remembering its answer for the last few writer
+/// names: a log has a handful of programs or loggers and nearly every line
+/// names one, so splitting the name into words on every line is waste.
+#[derive(Default)]
+pub struct ChangeWriters {
+    recent: Vec<(Box<str>, bool)>,
+}
+
+/// Writer names [`ChangeWriters`] remembers before it starts over.
+const RECENT_WRITERS: usize = 32;
+
+impl ChangeWriters {
+    /// The same answer as [`has_change_writer`].
+    pub fn any<K: AsRef<str>, V: AsRef<str>>(&mut self, fields: &[(K, V)]) -> bool {
+        fields
+            .iter()
+            .any(|(k, v)| WRITER_FIELDS.contains(&k.as_ref()) && self.is_change_name(v.as_ref()))
+    }
+
+    fn is_change_name(&mut self, name: &str) -> bool {
+        if let Some((_, known)) = self.recent.iter().find(|(n, _)| &**n == name) {
+            return *known;
+        }
+        let answer = is_change_name(name);
+        if self.recent.len() >= RECENT_WRITERS {
+            self.recent.clear();
+        }
+        self.recent.push((name.into(), answer));
+        answer
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn remembered_writers_answer_the_same() {
+        let mut writers = ChangeWriters::default();
+        for round in 0..3 {
+            for i in 0..40 {
+                let name = if i % 7 == 0 {
+                    format!("deploy-{i}")
+                } else {
+                    format!("app.{i}")
+                };
+                let fields = [("program", name.as_str())];
+                assert_eq!(
+                    writers.any(&fields),
+                    has_change_writer(&fields),
+                    "{round} {name}"
+                );
+            }
+        }
+        assert!(!writers.any(&[("host", "deploy")]));
+    }
 
     #[test]
     fn change_names() {

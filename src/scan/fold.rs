@@ -19,6 +19,8 @@ struct Place {
     /// Unknown for a record that began in the block before.
     record_line: Option<u64>,
     held_line: Option<u64>,
+    /// Which writer names (program, logger) are change tools, remembered.
+    writers: crate::source::ChangeWriters,
 }
 
 /// Structured fields kept per event, at most.
@@ -92,6 +94,7 @@ impl Folder<'_> {
             in_record: continues_file,
             record_line: None,
             held_line: None,
+            writers: Default::default(),
         };
         let mut lines = Lines::new(block);
         let lookahead = self.format.needs_next_line();
@@ -135,6 +138,7 @@ impl Folder<'_> {
             in_record,
             record_line,
             held_line,
+            writers,
         } = place;
         // A record completed by this line starts where its first part was held.
         let line_no = match parsed.is_record() {
@@ -156,7 +160,7 @@ impl Folder<'_> {
             Parsed::Message { at, message } => {
                 self.start_record(p, ctx, in_record, at);
                 if p.stats.note_time(at, &self.window) {
-                    self.message(p, at, line_no, &message);
+                    self.message(p, at, line_no, &message, writers);
                 }
             }
             Parsed::Alerts { at, alerts } => {
@@ -217,7 +221,14 @@ impl Folder<'_> {
         }
     }
 
-    fn message(&self, p: &mut Partial, at: Micros, line: u64, message: &Message) {
+    fn message(
+        &self,
+        p: &mut Partial,
+        at: Micros,
+        line: u64,
+        message: &Message,
+        writers: &mut crate::source::ChangeWriters,
+    ) {
         let is_error = message.level.is_some_and(|l| l.is_error());
         p.series.add_message(at, is_error);
         if let Some(level) = message.level.filter(|l| l.is_error()) {
@@ -230,19 +241,20 @@ impl Folder<'_> {
         }
         let format = self.format.name();
         if let Some(m) = self.patterns.find(format, &message.text) {
-            self.matched(p, at, line, message, &m, &message.text);
+            self.matched(p, at, line, message, m, &message.text);
             return;
         }
         // A pattern may know what a field says was done.
         for (k, v) in &message.fields {
-            if ACTION_FIELDS.contains(&k.as_ref()) && v.len() >= 6 {
+            // The length first: it is one comparison, the name fourteen.
+            if v.len() >= 6 && ACTION_FIELDS.contains(&k.as_ref()) {
                 if let Some(m) = self.patterns.find(format, v) {
                     let text = if message.text.trim().is_empty() {
                         format!("{k}: {v}")
                     } else {
                         format!("{} ({k}: {v})", message.text)
                     };
-                    self.matched(p, at, line, message, &m, &text);
+                    self.matched(p, at, line, message, m, &text);
                     return;
                 }
             }
@@ -251,7 +263,7 @@ impl Folder<'_> {
         let quiet = message
             .level
             .is_some_and(|l| l < crate::record::Level::Info);
-        if !quiet && (self.change_source || crate::source::has_change_writer(&message.fields)) {
+        if !quiet && (self.change_source || writers.any(&message.fields)) {
             self.change_line(p, at, line, message);
         }
     }
@@ -307,10 +319,11 @@ impl Folder<'_> {
         at: Micros,
         line: u64,
         message: &Message,
-        m: &crate::patterns::PatternMatch,
+        m: crate::patterns::PatternMatch,
         text: &str,
     ) {
-        let mut fields = m.fields.clone();
+        // The match is this event's own copy: its strings move in.
+        let mut fields = m.fields;
         for (k, v) in &message.fields {
             if fields.len() >= MAX_EVENT_FIELDS {
                 break;
@@ -322,13 +335,13 @@ impl Folder<'_> {
         if let Some(level) = message.level {
             fields.push(("level".to_string(), level.as_str().to_string()));
         }
-        let title = (m.title != text).then(|| m.title.clone());
+        let title = (m.title != text).then_some(m.title);
         p.record_event(
             RunKey {
                 kind: m.pattern.kind,
                 severity: m.pattern.severity,
                 origin: Origin::pattern(&m.pattern.id),
-                key: m.key.clone(),
+                key: m.key,
             },
             Occurrence {
                 at,
@@ -352,20 +365,20 @@ impl Folder<'_> {
         let Some(m) = self.patterns.find(self.format.name(), text) else {
             return;
         };
-        let title = (m.title != text).then(|| m.title.clone());
+        let title = (m.title != text).then_some(m.title);
         p.record_event(
             RunKey {
                 kind: m.pattern.kind,
                 severity: m.pattern.severity,
                 origin: Origin::pattern(&m.pattern.id),
-                key: m.key.clone(),
+                key: m.key,
             },
             Occurrence {
                 at,
                 line: line_no,
                 message: text,
                 title,
-                fields: m.fields.clone(),
+                fields: m.fields,
                 status: None,
             },
         );
