@@ -1738,6 +1738,10 @@ mod tests {
         ("syslog", "Readiness probe failed: HTTP probe failed with statuscode: 503", Some("k8s.probe_failed")),
         ("logfmt", "health check failed for 10.0.1.12:8080: status 500", Some("health.check_failed")),
         ("logfmt", "backend app-04 marked as unhealthy", Some("health.marked_down")),
+        // Traefik v1/v2 health checks (pkg/healthcheck wording).
+        ("logfmt", r#"Health check failed, removing from server list. Backend: "api@docker" URL: "http://10.0.42.13:8080" Weight: 1 Reason: HTTP request failed"#, Some("traefik.server_down")),
+        ("logfmt", r#"Health check still failing. Backend: "api" URL: "http://10.0.42.13:8080" Reason: timeout"#, Some("traefik.server_down")),
+        ("logfmt", r#"Health check up: Returning to server list. Backend: "api@docker" URL: "http://10.0.42.13:8080" Weight: 1"#, Some("traefik.server_up")),
         ("json", "Instance api-2 status changed to DOWN", Some("health.marked_down")),
         ("json", "health check passed for 10.0.1.12:8080", Some("health.check_passed")),
         ("json", "backend app-04 is now healthy", Some("health.marked_up")),
