@@ -461,3 +461,56 @@ fn a_reload_that_carries_out_a_change_is_shown_with_it() {
     assert!(suspects.iter().all(|x| x.2.is_empty()), "{suspects:?}");
     assert_eq!(suspects.len(), 2, "{suspects:?}");
 }
+
+/// A server flapping in Traefik's own words (its v2 health-check lines),
+/// with no request log: a crash loop from the first time it was taken out
+/// to the last time it came back, and a draft that says the requests were
+/// not measured instead of "0 of 0 requests failed".
+#[test]
+fn a_crash_loop_without_requests_says_what_was_not_measured() {
+    let dir = tempdir();
+    let path = dir.path().join("traefik.log");
+    let mut log = String::new();
+    for i in 0..60 {
+        log.push_str(&format!(
+            "time=\"2024-03-09T10:{:02}:{:02}Z\" level=debug msg=\"tick {i}\"\n",
+            i / 6,
+            (i % 6) * 10
+        ));
+    }
+    for k in 0..4 {
+        let down = 11 * 60 + k * 240;
+        let up = down + 120;
+        for (at, msg) in [
+            (
+                down,
+                r#"Health check failed, removing from server list. Backend: \"api@docker\" URL: \"http://10.0.42.13:8080\" Weight: 1 Reason: HTTP request failed"#,
+            ),
+            (
+                up,
+                r#"Health check up: Returning to server list. Backend: \"api@docker\" URL: \"http://10.0.42.13:8080\" Weight: 1"#,
+            ),
+        ] {
+            log.push_str(&format!(
+                "time=\"2024-03-09T10:{:02}:{:02}Z\" level=warning msg=\"{msg}\"\n",
+                at / 60,
+                at % 60
+            ));
+        }
+    }
+    std::fs::write(&path, log).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_slice(&ok(&["timeline", "-q", "--format", "json"], &[&path]).stdout)
+            .unwrap();
+    let inc = &json["incidents"][0];
+    assert_eq!(inc["kind"], "crash_loop", "{inc}");
+    assert_eq!(inc["start"], "2024-03-09T10:11:00.000000Z");
+    assert_eq!(inc["end"], "2024-03-09T10:25:00.000000Z");
+    let md = report_md(&["-q"], &path);
+    assert!(
+        md.contains("not measured: no request log covers the window"),
+        "{md}"
+    );
+    assert!(!md.contains("0 of 0 requests"), "{md}");
+    assert!(md.contains("the logs show the crash loop"), "{md}");
+}

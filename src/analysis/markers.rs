@@ -204,6 +204,13 @@ fn mitigated(i: &Incident) -> String {
 
 fn ends(i: &Incident) -> String {
     match i.kind {
+        // Told by its crashes alone: no request log covers the window, and
+        // "0 of 0 requests failed" would claim one.
+        IncidentKind::CrashLoop if i.impact.requests_total == 0 => format!(
+            "crash loop over {} ({}); no requests logged in the window",
+            format_duration(i.duration_seconds()),
+            crash_loop_what(i)
+        ),
         IncidentKind::ErrorsFromAppLogs => format!(
             "{} error messages over {}",
             group_thousands(i.impact.error_messages),

@@ -361,6 +361,12 @@ fn peak(grid: &Grid, request_mode: bool, raw: &Raw) -> Option<Peak> {
         })
     }?;
     let p = grid.points.get(pick)?;
+    // A window with neither requests nor error lines has no peak to
+    // show (a crash loop told only by DOWN/UP lines): "0 error messages"
+    // would be a figure of nothing.
+    if p.requests == 0 && p.errors == 0 {
+        return None;
+    }
     Some(Peak {
         at: grid.start(pick).max(raw.start),
         error_ratio: if request_mode {

@@ -50,6 +50,14 @@ pub(crate) fn summary(md: &mut String, a: &Analysis, i: &Incident, c: &Clock) {
                 suspect_headline(s, c)
             );
         }
+        // The loop itself is what the logs show; why it looped is not.
+        None if i.kind == IncidentKind::CrashLoop => {
+            let _ = writeln!(
+                md,
+                "- **Root cause:** TODO (the logs show the crash loop, {}, but no change or error before it that explains it).",
+                crate::analysis::markers::crash_loop_what(i)
+            );
+        }
         None => {
             let _ = writeln!(
                 md,
@@ -174,6 +182,12 @@ fn impact_parts(i: &Incident) -> Vec<String> {
         impact.push(format!(
             "about {} requests lost against the usual rate",
             group_thousands(imp.requests_lost)
+        ));
+    } else if i.kind == IncidentKind::CrashLoop && imp.requests_total == 0 {
+        // Nothing measured the requests: say so rather than "0 of 0".
+        impact.push(format!(
+            "not measured: no request log covers the window (the crash loop: {})",
+            crate::analysis::markers::crash_loop_what(i)
         ));
     } else if i.kind != IncidentKind::ErrorsFromAppLogs {
         let (bad, share) = i.bad();
