@@ -336,6 +336,9 @@ pub struct TimeCtx {
     /// runtime writes a stack trace at once, so a line shipped long after
     /// the one before does not continue it.
     pub shipped_at: Option<Micros>,
+    /// Inside a Python traceback an envelope shipped line by line: its
+    /// last line (`Exception: …`) is the traceback's too.
+    pub in_traceback: bool,
     /// Whether parsers should fill fields that only display needs
     /// (a request's method and path). The scan turns this off: it never
     /// shows them, and validating them costs a sixth of the parse.
@@ -380,6 +383,7 @@ impl TimeCtx {
             last_at: None,
             in_record: false,
             shipped_at: None,
+            in_traceback: false,
             details: true,
             layout: None,
             pending: Vec::new(),

@@ -82,6 +82,22 @@ pub(crate) fn starts_trace(line: &[u8]) -> bool {
     line.starts_with(b"panic: ") || line.starts_with(b"fatal error: ")
 }
 
+/// The line that ends a Python traceback: after the `Traceback (most
+/// recent call last):` header and its indented frames, the exception's
+/// type (any identifier, dotted or bare: `Exception`, `KeyError`,
+/// `requests.exceptions.HTTPError`), alone or before `: ` and its message.
+/// Only meaningful right after a traceback's frames.
+pub(crate) fn ends_python_traceback(line: &[u8]) -> bool {
+    let name_end = line
+        .iter()
+        .position(|&c| !(c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_')))
+        .unwrap_or(line.len());
+    let rest = &line[name_end..];
+    name_end > 0
+        && line[0].is_ascii_alphabetic()
+        && (rest.is_empty() || rest.starts_with(b": ") || rest == b":")
+}
+
 /// `java.lang.IllegalStateException: boom`, `ValueError: bad`,
 /// `com.foo.BarException` alone: a name without spaces ending in `Error`,
 /// `Exception` or `Throwable`, qualified or compound (`Error: …` alone is
@@ -196,7 +212,28 @@ pub(crate) fn foreign_line(line: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{looks_continued, starts_trace};
+    use super::{ends_python_traceback, looks_continued, starts_trace};
+
+    #[test]
+    fn the_exception_line_ends_a_python_traceback() {
+        for line in [
+            "Exception: ('spam', 'eggs')",
+            "KeyError: 'id'",
+            "requests.exceptions.HTTPError: 503 Server Error",
+            "StopIteration",
+        ] {
+            assert!(ends_python_traceback(line.as_bytes()), "{line}");
+        }
+        for line in [
+            "",
+            "  File \"x.py\", line 1",
+            "2024-03-15 ERROR x",
+            "the end: here",
+            "_private: x",
+        ] {
+            assert!(!ends_python_traceback(line.as_bytes()), "{line}");
+        }
+    }
 
     /// Real lines: Java traces from log4j/logback output, Python tracebacks,
     /// Go panics quoted in issues (cmu440/intro-to-go#1, bcicen/grmon#8,

@@ -280,6 +280,23 @@ fn read_text<'t>(
         ctx.last_at = at;
         ctx.shipped_at = at;
     }
+    // A Python traceback shipped line by line ends with the exception's
+    // line (`Exception: ('spam', 'eggs')`), which no rule of its own tells
+    // from a message: it is the traceback's when it follows the frames.
+    if ctx.in_traceback {
+        let indented = text.first().is_some_and(|c| *c == b' ' || *c == b'\t');
+        if !indented {
+            ctx.in_traceback = false;
+            if burst && ctx.in_record && format::lex::ends_python_traceback(text) {
+                return Parsed::Continuation;
+            }
+        } else if !burst {
+            ctx.in_traceback = false;
+        }
+    }
+    if text.starts_with(b"Traceback (most recent call last):") {
+        ctx.in_traceback = true;
+    }
     let mut parsed = match format {
         Some(f) => f.parse(text, ctx),
         None => Parsed::Unparsed,

@@ -479,12 +479,18 @@ fn a_trace_with_nothing_before_it_or_long_after_starts_a_record() {
         Parsed::Continuation,
         "{frame}"
     );
-    let tail = entry("ValueError: boom", "29.102");
+    // The exception's line ends the traceback, even a bare `Exception`;
+    // after it, the same words are a message again.
+    let tail = entry("Exception: ('spam', 'eggs')", "29.102");
     assert_eq!(
         docker.parse(tail.as_bytes(), &mut c),
         Parsed::Continuation,
         "{tail}"
     );
+    let after = entry("Exception: not in a traceback", "29.103");
+    message()
+        .text("Exception: not in a traceback")
+        .assert(&docker.parse(after.as_bytes(), &mut c), &after);
     let later = entry("java.lang.IllegalStateException: pool is full", "35.000");
     message()
         .at("2018-02-19T23:25:35Z")
