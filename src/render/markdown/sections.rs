@@ -61,7 +61,14 @@ pub(crate) fn impact_table(md: &mut String, i: &Incident, c: &Clock) {
             ),
             _ => "n/a".to_string(),
         };
-        let _ = writeln!(md, "| Clients with a failed request | {clients} |");
+        // The clients counted are those with a request bad by the
+        // incident's own criterion.
+        let bad = match i.kind {
+            IncidentKind::Latency => "slow",
+            IncidentKind::Refusals => "refused",
+            _ => "failed",
+        };
+        let _ = writeln!(md, "| Clients with a {bad} request | {clients} |");
         let _ = writeln!(
             md,
             "| Requests lost (traffic below its usual rate) | {} |",
