@@ -143,18 +143,12 @@ impl Cells {
             failed: request.failed,
             latency: request.latency_ms.map(|l| row_latency(l).to_bits()),
         };
-        self.rows
-            .entry(key)
-            .and_modify(|v| {
-                v.count += 1;
-                v.first_line = v.first_line.min(line);
-                v.last_line = v.last_line.max(line);
-            })
-            .or_insert(CellValue {
-                count: 1,
-                first_line: line,
-                last_line: line,
-            });
+        let one = CellValue {
+            count: 1,
+            first_line: line,
+            last_line: line,
+        };
+        add_row(&mut self.rows, key, one);
     }
 
     /// A table for a whole input that keeps at most `clients` distinct
@@ -179,13 +173,7 @@ impl Cells {
             }
         }
         if let Some(sketch) = &mut self.sketch {
-            for (mut k, v) in other.rows {
-                if let Some(c) = k.client.take() {
-                    let latency = k.latency.map(f64::from_bits);
-                    sketch.add(k.at, c, k.status, k.failed, latency);
-                }
-                add_row(&mut self.rows, k, v);
-            }
+            move_clients(sketch, other.rows, &mut self.rows);
             return;
         }
         if self.bound.is_some() {
@@ -212,12 +200,7 @@ impl Cells {
         let bucket = self.bound.map_or(60, |b| b.bucket_seconds);
         let mut sketch = ClientSketches::new(bucket);
         let rows = std::mem::take(&mut self.rows);
-        for (mut k, v) in rows {
-            if let Some(c) = k.client.take() {
-                sketch.add(k.at, c, k.status, k.failed, k.latency.map(f64::from_bits));
-            }
-            add_row(&mut self.rows, k, v);
-        }
+        move_clients(&mut sketch, rows, &mut self.rows);
         self.clients = FxHashSet::default();
         self.sketch = Some(sketch);
     }
@@ -248,6 +231,20 @@ impl Cells {
         let mut seen: rustc_hash::FxHashSet<u64> = Default::default();
         seen.extend(self.rows.keys().filter_map(|k| k.client));
         seen.len()
+    }
+}
+
+/// Adds `rows` to `into` without their clients, which go to `sketch`.
+fn move_clients(
+    sketch: &mut ClientSketches,
+    rows: FxHashMap<CellKey, CellValue>,
+    into: &mut FxHashMap<CellKey, CellValue>,
+) {
+    for (mut k, v) in rows {
+        if let Some(c) = k.client.take() {
+            sketch.add(k.at, c, k.status, k.failed, k.latency.map(f64::from_bits));
+        }
+        add_row(into, k, v);
     }
 }
 

@@ -88,14 +88,20 @@ pub(crate) fn starts_trace(line: &[u8]) -> bool {
 /// `requests.exceptions.HTTPError`), alone or before `: ` and its message.
 /// Only meaningful right after a traceback's frames.
 pub(crate) fn ends_python_traceback(line: &[u8]) -> bool {
-    let name_end = line
-        .iter()
-        .position(|&c| !(c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_')))
-        .unwrap_or(line.len());
-    let rest = &line[name_end..];
-    name_end > 0
+    let (name, rest) = type_name(line, b"._");
+    !name.is_empty()
         && line[0].is_ascii_alphabetic()
         && (rest.is_empty() || rest.starts_with(b": ") || rest == b":")
+}
+
+/// A type's name at the start of the line (letters, digits and the
+/// `extra` punctuation), and what follows it.
+fn type_name<'l>(line: &'l [u8], extra: &[u8]) -> (&'l [u8], &'l [u8]) {
+    let end = line
+        .iter()
+        .position(|c| !(c.is_ascii_alphanumeric() || extra.contains(c)))
+        .unwrap_or(line.len());
+    line.split_at(end)
 }
 
 /// `java.lang.IllegalStateException: boom`, `ValueError: bad`,
@@ -103,12 +109,7 @@ pub(crate) fn ends_python_traceback(line: &[u8]) -> bool {
 /// `Exception` or `Throwable`, qualified or compound (`Error: …` alone is
 /// a message like any other), then `: ` or the end of the line.
 fn exception_head(line: &[u8]) -> bool {
-    let name_end = line
-        .iter()
-        .position(|&c| !(c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'$')))
-        .unwrap_or(line.len());
-    let name = &line[..name_end];
-    let rest = &line[name_end..];
+    let (name, rest) = type_name(line, b"._$");
     if !(rest.is_empty() || rest.starts_with(b": ") || rest == b":") {
         return false;
     }

@@ -280,6 +280,8 @@ fn read_text<'t>(
         ctx.last_at = at;
         ctx.shipped_at = at;
     }
+    // Whether a line may continue the record before it at all.
+    let joins = ctx.in_record && burst;
     // A Python traceback shipped line by line ends with the exception's
     // line (`Exception: ('spam', 'eggs')`), which no rule of its own tells
     // from a message: it is the traceback's when it follows the frames.
@@ -287,7 +289,7 @@ fn read_text<'t>(
         let indented = text.first().is_some_and(|c| *c == b' ' || *c == b'\t');
         if !indented {
             ctx.in_traceback = false;
-            if burst && ctx.in_record && format::lex::ends_python_traceback(text) {
+            if joins && format::lex::ends_python_traceback(text) {
                 return Parsed::Continuation;
             }
         } else if !burst {
@@ -307,7 +309,7 @@ fn read_text<'t>(
     // continuation is one, any other is a message at the envelope's time.
     if at.is_some()
         && matches!(parsed, Parsed::Continuation)
-        && !(format::lex::looks_continued(text) && burst && ctx.in_record)
+        && !(format::lex::looks_continued(text) && joins)
     {
         parsed = Parsed::Unparsed;
     }
@@ -321,14 +323,14 @@ fn read_text<'t>(
         // container's log), a line with the envelope's time is a message.
         let continued =
             format::lex::looks_continued(text) || (at.is_none() && format::lex::starts_trace(text));
-        if continued && ((ctx.in_record && burst) || at.is_none()) {
+        if continued && (joins || at.is_none()) {
             return Parsed::Continuation;
         }
         if let Some(at) = at {
             if is_blank(text) {
                 // A blank line inside a trace (Go's between goroutines) is
                 // the trace's; elsewhere it frames nothing.
-                return match ctx.in_record && burst {
+                return match joins {
                     true => Parsed::Continuation,
                     false => Parsed::Framing,
                 };
