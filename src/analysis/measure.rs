@@ -88,7 +88,7 @@ pub fn measure(ctx: &Measuring, raw: Raw, idx: usize) -> Incident {
         hosts: &ctx.hosts,
         routes: &ctx.routes,
     });
-    let kind = crash_loop_kind(ctx, &raw, &imp);
+    let kind = crash_loop_kind(ctx, &raw, &imp, &suspects);
     Incident {
         id: idx + 1,
         rank: 0,
@@ -122,17 +122,33 @@ pub fn measure(ctx: &Measuring, raw: Raw, idx: usize) -> Incident {
 /// the failures are the impact and the crash loop its mechanism (kept as
 /// a part); otherwise redundancy absorbed it and it stays a crash loop.
 /// No floor on the number of failures: the crashes already made the
-/// incident, so the question is only whether users felt it.
-fn crash_loop_kind(ctx: &Measuring, raw: &Raw, imp: &Impact) -> IncidentKind {
+/// incident, so the question is only whether users felt it. A fleet of
+/// many backends dilutes one victim's failures, so the same test is also
+/// asked of each backend named as failing (the loop's victim) on its own
+/// requests.
+fn crash_loop_kind(
+    ctx: &Measuring,
+    raw: &Raw,
+    imp: &Impact,
+    suspects: &[suspects::Suspect],
+) -> IncidentKind {
     if raw.kind != IncidentKind::CrashLoop {
         return raw.kind;
     }
     let Some(b) = ctx.method.baseline.as_ref() else {
         return raw.kind;
     };
-    let expected = imp.requests_total as f64 * b.noise_ratio();
-    let excess = imp.requests_failed as f64 - expected;
-    if excess >= 1.0 && b.surprise(imp.requests_total, imp.requests_failed) < CRASH_FAILURES_P {
+    let felt = |requests: u64, failed: u64| {
+        let excess = failed as f64 - requests as f64 * b.noise_ratio();
+        excess >= 1.0 && b.surprise(requests, failed) < CRASH_FAILURES_P
+    };
+    let victim_felt = suspects.iter().any(|s| match &s.evidence {
+        suspects::Evidence::Failing {
+            requests, failed, ..
+        } => felt(*requests, *failed),
+        _ => false,
+    });
+    if felt(imp.requests_total, imp.requests_failed) || victim_felt {
         IncidentKind::ErrorRatio
     } else {
         raw.kind

@@ -51,9 +51,43 @@ fn backend_counts(
     out
 }
 
+/// How unlikely a backend's failures during a crash loop must be, at the
+/// fleet's usual ratio, for it to be the loop's victim: the test that makes
+/// a bucket hot. The crash loop already opened the incident; what is asked
+/// is only which backend users met it on.
+pub const LOOP_VICTIM_P: f64 = crate::analysis::detect::ENTER_P;
+
+/// The things that went down (or crashed) again and again during the
+/// incident, by key: the keys of events that make a crash loop
+/// ([`crate::analysis::windows::FLAP_MIN`] times or more) and overlap it.
+fn flapping_keys<'a>(input: &SuspectInput<'a>) -> Vec<(&'a str, u64)> {
+    input
+        .events
+        .iter()
+        .filter(|e| {
+            e.kind == crate::event::EventKind::Error
+                && !e.key.is_empty()
+                && e.count >= crate::analysis::windows::FLAP_MIN
+                && e.at <= input.end
+                && e.until.unwrap_or(e.at) >= input.start
+                && super::is_crash_or_down(e)
+        })
+        .map(|e| (e.key.as_str(), e.count))
+        .collect()
+}
+
+/// Whether a crash-loop key names backend `name`: HAProxy's `backend|server`
+/// is the access log's `backend/server`; a key may also be the server alone.
+fn key_names_backend(key: &str, name: &str) -> bool {
+    let norm = |s: &str| s.replace(['|', ' '], "/").to_ascii_lowercase();
+    let (key, name) = (norm(key), norm(name));
+    key == name || name.rsplit('/').next() == Some(key.as_str())
+}
+
 /// Suspects for the backends of the incident.
 pub fn suspects(input: &SuspectInput, out: &mut Vec<Suspect>) {
     let start = input.start;
+    let flapping = flapping_keys(input);
     // Backends: shares before and during, failures during.
     let hour = 3600 * SEC;
     let mut before = backend_counts(input.series, start - hour, start - 1, input.other_windows);
@@ -130,7 +164,25 @@ pub fn suspects(input: &SuspectInput, out: &mut Vec<Suspect>) {
         let outlier = req >= 20
             && ratio >= (OUTLIER_FACTOR * reference).max(OUTLIER_MIN_RATIO)
             && crate::analysis::stats::poisson_at_least(failed, req as f64 * reference) < OUTLIER_P;
-        if failing || ((concentrated || outlier) && !imbalance) {
+        // A crash loop's victim: the backend its down events name, or,
+        // when they name a pod or container rather than an address, the
+        // one behind most of the loop's failures, failing far more than the
+        // rest by more than chance. A crashing backend is out of rotation
+        // most of the time, so its ratio stays low: no floor on it.
+        let flaps = flapping
+            .iter()
+            .find(|(k, _)| key_names_backend(k, name))
+            .map(|(_, n)| *n);
+        let loop_victim = !flapping.is_empty()
+            && failed >= 2
+            && (flaps.is_some()
+                || (share_fail >= 0.5
+                    && ratio >= 5.0 * others.max(reference)
+                    && crate::analysis::stats::poisson_at_least(
+                        failed,
+                        req as f64 * others.max(reference),
+                    ) < LOOP_VICTIM_P));
+        if failing || ((concentrated || outlier || loop_victim) && !imbalance) {
             let new_in_pool = total_before > 0 && req_before == 0;
             let mut why = format!(
                 "backend {name} failed {} of its {} requests during the incident ({} of all failed requests; other backends {})",
@@ -141,6 +193,9 @@ pub fn suspects(input: &SuspectInput, out: &mut Vec<Suspect>) {
             );
             if new_in_pool {
                 why.push_str("; it served no traffic before impact began (new in the pool?)");
+            }
+            if let Some(n) = flaps {
+                why.push_str(&format!("; it went down {n} times (crash loop)"));
             }
             out.push(Suspect {
                 rank: 0,

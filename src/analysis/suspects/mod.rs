@@ -498,6 +498,62 @@ mod tests {
             .any(|s| s.kind == SuspectKind::BackendImbalance));
     }
 
+    /// An hour of clean traffic over three HAProxy servers, then half an
+    /// hour in which `app/b2` fails 3 of its 90 requests (a crash loop's
+    /// victim is out of rotation most of the time: its ratio stays low).
+    fn crash_loop_series() -> Series {
+        let mut s = Series::new(60);
+        for m in 60..150 {
+            for b in ["app/b1", "app/b2", "app/b3"] {
+                for r in 0..3 {
+                    let bad = b == "app/b2" && m >= 120 && m % 10 == 0 && r == 0;
+                    let at = (m * 60 + r * 10) * SEC;
+                    s.add_request(at, if bad { 503 } else { 200 }, bad, Some(b), Some(30.0));
+                }
+            }
+        }
+        s
+    }
+
+    fn down_event(key: &str) -> Event {
+        let mut down = event(7200, EventKind::Error, "haproxy.server_down", "server down");
+        down.count = 7;
+        down.until = Some(8800 * SEC);
+        down.key = key.to_string();
+        down
+    }
+
+    fn failing_backends(suspects: &[Suspect]) -> Vec<(String, String)> {
+        suspects
+            .iter()
+            .filter_map(|s| match &s.evidence {
+                Evidence::Failing { backend, .. } => Some((backend.clone(), s.why.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_crash_loop_names_its_victim_backend() {
+        let s = crash_loop_series();
+        let firsts = HashMap::new();
+        // Its down events name the server (HAProxy's `backend|server`).
+        let events = vec![down_event("app|b2")];
+        let named = failing_backends(&rank(&input(&events, &s, &firsts)).0);
+        assert_eq!(named.len(), 1, "{named:?}");
+        assert_eq!(named[0].0, "app/b2");
+        assert!(named[0].1.contains("went down 7 times"), "{}", named[0].1);
+        // They name a pod, not an address: the backend behind the loop's
+        // failures is its victim all the same.
+        let events = vec![down_event("shop/shop-api-7d9c8b6f5-x2k4q")];
+        let named = failing_backends(&rank(&input(&events, &s, &firsts)).0);
+        assert_eq!(named.len(), 1, "{named:?}");
+        assert_eq!(named[0].0, "app/b2");
+        // Without a crash loop, 3 failures of 90 are not a failing backend.
+        let named = failing_backends(&rank(&input(&[], &s, &firsts)).0);
+        assert!(named.is_empty(), "{named:?}");
+    }
+
     #[test]
     fn crash_without_change_comes_first() {
         let mut oom = event(
