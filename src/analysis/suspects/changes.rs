@@ -243,12 +243,8 @@ pub fn suspects(input: &SuspectInput, out: &mut Vec<Suspect>) {
         }
         let mut why = format!("change {}", relative(at, start));
         let offset = input.offset_seconds(&e.source);
-        if let Some(o) = offset {
-            why.push_str(&format!(
-                " (its host's clock seems {} s {}; corrected)",
-                o.abs(),
-                if o > 0 { "ahead" } else { "behind" }
-            ));
+        if let Some(note) = input.clock_note(&e.source) {
+            why.push_str(&note);
         }
         if !mechanical && n_sub == 1 {
             why.push_str("; the closest change to the start of impact");

@@ -38,8 +38,29 @@ pub fn is_crash_or_down(e: &Event) -> bool {
 
 fn is_crash(e: &Event) -> bool {
     let p = e.origin.id().to_ascii_lowercase();
-    let m = e.message.to_ascii_lowercase();
-    CRASH_WORDS.iter().any(|w| p.contains(w)) || CRASH_MESSAGES.iter().any(|w| m.contains(w))
+    CRASH_WORDS.iter().any(|w| p.contains(w)) || says_crash(&e.message)
+}
+
+/// Whether a message says its process died, whatever caught it (a
+/// pattern, or an error-level line no pattern knows).
+pub fn says_crash(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    CRASH_MESSAGES.iter().any(|w| m.contains(w))
+}
+
+/// How well a crash `at` explains impact that began at `start`: best as
+/// impact began (from 2 minutes before to 1 minute after), less the
+/// further back it lies; `order` is its place among the crashes, nearest
+/// first.
+pub fn crash_score(at: crate::time::Micros, start: crate::time::Micros, order: usize) -> f64 {
+    let d = (at - start).abs() as f64 / SEC as f64;
+    let near = at >= start - 120 * SEC && at <= start + 60 * SEC;
+    let base = if near {
+        96.0 - 2.0 * (d / 120.0).min(1.0)
+    } else {
+        80.0 - 10.0 * (d / 600.0).min(1.0)
+    };
+    base - 5.0 * order as f64
 }
 
 /// Which line of a burst of crash lines tells the story best: the kill
@@ -95,14 +116,7 @@ pub fn suspects(input: &SuspectInput, out: &mut Vec<Suspect>) {
         .collect();
     reps.sort_by_key(|(e, _)| ((input.corrected(e) - start).abs(), e.source.clone(), e.line));
     for (i, (e, lines)) in reps.iter().enumerate() {
-        let at = input.corrected(e);
-        let d = (at - start).abs() as f64 / SEC as f64;
-        let near = at >= start - 120 * SEC && at <= start + 60 * SEC;
-        let score = if near {
-            96.0 - 2.0 * (d / 120.0).min(1.0)
-        } else {
-            80.0 - 10.0 * (d / 600.0).min(1.0)
-        } - 5.0 * i as f64;
+        let score = crash_score(input.corrected(e), start, i);
         let count = if e.count > 1 {
             format!(" (×{})", group_thousands(e.count))
         } else {

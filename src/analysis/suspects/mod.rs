@@ -192,6 +192,17 @@ impl SuspectInput<'_> {
     pub fn offset_seconds(&self, source: &str) -> Option<i64> {
         self.clock_offsets.get(source).map(|o| o / crate::time::SEC)
     }
+
+    /// What a suspect's reason says of its source's clock, when it is off.
+    pub fn clock_note(&self, source: &str) -> Option<String> {
+        self.offset_seconds(source).map(|o| {
+            format!(
+                " (its host's clock seems {} s {}; corrected)",
+                o.abs(),
+                if o > 0 { "ahead" } else { "behind" }
+            )
+        })
+    }
 }
 
 /// The suspects of one incident, best first, and the change that most
@@ -552,6 +563,48 @@ mod tests {
         // Without a crash loop, 3 failures of 90 are not a failing backend.
         let named = failing_backends(&rank(&input(&[], &s, &firsts)).0);
         assert!(named.is_empty(), "{named:?}");
+    }
+
+    #[test]
+    fn a_new_error_saying_its_process_died_outranks_the_backend_it_took_down() {
+        // No pattern knows the line; the backend it ran on fails every
+        // request after it. The death explains the failing backend.
+        let s = series(&[("a", 100, 0), ("b", 100, 100), ("c", 100, 0)]);
+        let mut firsts = HashMap::new();
+        firsts.insert("app-b.log".to_string(), 0);
+        let templates = vec![crate::analysis::TemplateSummary {
+            template: "price feed refresh panicked: <*>".into(),
+            source: "app-b.log".into(),
+            seen: crate::scan::partial::TemplateSeen {
+                count: 1,
+                first: 7170 * SEC,
+                last: 7170 * SEC,
+                line: 42,
+                sample: "price feed refresh panicked: index out of range".into(),
+                level: crate::record::Level::Error,
+            },
+        }];
+        let inp = SuspectInput {
+            templates: &templates,
+            ..input(&[], &s, &firsts)
+        };
+        let (suspects, _) = rank(&inp);
+        assert_eq!(suspects[0].kind, SuspectKind::NewError, "{suspects:#?}");
+        assert!(suspects[0].why.starts_with("process crash or exit"));
+        assert_eq!(suspects[1].kind, SuspectKind::BackendFailing);
+        // The same line without words of dying stays below the backend.
+        let mut plain = templates.clone();
+        plain[0].seen.sample = "price feed refresh slow: index out of range".into();
+        let inp = SuspectInput {
+            templates: &plain,
+            ..input(&[], &s, &firsts)
+        };
+        let (suspects, _) = rank(&inp);
+        assert_eq!(
+            suspects[0].kind,
+            SuspectKind::BackendFailing,
+            "{suspects:#?}"
+        );
     }
 
     #[test]

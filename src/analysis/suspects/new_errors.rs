@@ -71,17 +71,39 @@ pub fn suspects(input: &SuspectInput, out: &mut Vec<Suspect>) {
         })
         .collect();
     new.retain(|t| !cited.contains(&(t.source.clone(), t.seen.line)));
+    let mut crashes = 0usize;
     for (i, t) in new.iter().take(MAX_NEW_ERRORS).enumerate() {
+        let offset = input.clock_offsets.get(&t.source).copied().unwrap_or(0);
+        let first = t.seen.first - offset;
+        // A new error saying its process died (`panicked`, `exiting`) is
+        // a crash, whether or not a pattern knows its words: it is scored
+        // as the crash suspects are.
+        let crash = super::crashes::says_crash(&t.seen.sample);
+        let score = if crash {
+            crashes += 1;
+            super::crashes::crash_score(first, start, crashes - 1)
+        } else {
+            trigger_score(input, t).unwrap_or(50.0 - i as f64)
+        };
+        let mut why = format!(
+            "{} never seen before, first at {} ({}), {} times",
+            if crash {
+                "process crash or exit, an error"
+            } else {
+                "error"
+            },
+            format_clock(t.seen.first),
+            relative(first, start),
+            group_thousands(t.seen.count)
+        );
+        if let Some(note) = input.clock_note(&t.source) {
+            why.push_str(&note);
+        }
         out.push(Suspect {
             rank: 0,
             kind: SuspectKind::NewError,
-            score: trigger_score(input, t).unwrap_or(50.0 - i as f64),
-            why: format!(
-                "error never seen before, first at {} ({}), {} times",
-                format_clock(t.seen.first),
-                relative(t.seen.first, start),
-                group_thousands(t.seen.count)
-            ),
+            score,
+            why,
             evidence: Evidence::NewError {
                 template: t.template.clone(),
                 count: t.seen.count,
