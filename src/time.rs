@@ -7,6 +7,7 @@
 //! [`TimeCtx`] then resolves stamps without an offset in the source's zone,
 //! with a small cache because consecutive lines share the same hour.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use chrono::{NaiveDateTime, Offset, TimeZone};
@@ -319,6 +320,22 @@ pub struct ForeignLines {
     pub read: u32,
 }
 
+/// The room of a field list kept from line to line, at most (a JSON line
+/// with hundreds of fields does not pin its list).
+const MAX_SPARE_FIELDS: usize = 32;
+
+/// An emptied field list whose strings may borrow another line: the
+/// collect of an empty list into an element type of the same size reuses
+/// its allocation (std's in-place iteration), so no element is ever
+/// converted and no `unsafe` is needed.
+#[inline]
+fn relifetime<'b>(
+    mut fields: Vec<(Cow<'_, str>, Cow<'_, str>)>,
+) -> Vec<(Cow<'b, str>, Cow<'b, str>)> {
+    fields.clear();
+    fields.into_iter().filter_map(|_| None).collect()
+}
+
 /// Per-source time settings plus the caches that make zone lookups cheap.
 #[derive(Clone, Debug)]
 pub struct TimeCtx {
@@ -373,6 +390,9 @@ pub struct TimeCtx {
     /// The ambiguous zone abbreviations met ([`AMBIGUOUS`] indices as a
     /// bit set), for the scan's warning.
     pub ambiguous: u32,
+    /// The room of a message's field list the scan gave back (see
+    /// [`TimeCtx::field_list`]), empty.
+    spare_fields: Vec<(Cow<'static, str>, Cow<'static, str>)>,
 }
 
 impl TimeCtx {
@@ -397,6 +417,25 @@ impl TimeCtx {
             yearless_key: None,
             yearless_day: 0,
             ambiguous: 0,
+            spare_fields: Vec::new(),
+        }
+    }
+
+    /// An empty list for a message's fields, in the room of one the scan
+    /// gave back ([`TimeCtx::give_back_fields`]): a text log's every line
+    /// has a few fields, and a fresh `Vec` per line cost ~6% of a syslog
+    /// run in the allocator.
+    #[inline]
+    pub fn field_list<'a>(&mut self) -> Vec<(Cow<'a, str>, Cow<'a, str>)> {
+        relifetime(std::mem::take(&mut self.spare_fields))
+    }
+
+    /// Keeps the room of a message's field list, once read, for the next
+    /// line's [`TimeCtx::field_list`].
+    #[inline]
+    pub fn give_back_fields(&mut self, fields: Vec<(Cow<'_, str>, Cow<'_, str>)>) {
+        if fields.capacity() <= MAX_SPARE_FIELDS {
+            self.spare_fields = relifetime(fields);
         }
     }
 

@@ -59,7 +59,7 @@ impl LogFormat for Timestamped {
         };
         let rest = line.get(used..).unwrap_or(&[]);
         let header = scan_header(rest);
-        let mut fields = Vec::new();
+        let mut fields = ctx.field_list();
         if let Some(logger) = header.logger {
             fields.push((Cow::Borrowed("logger"), text(logger)));
         }
