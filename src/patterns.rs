@@ -92,6 +92,9 @@ const MEMO_TEXT_BYTES: usize = 512;
 /// before it pays, and every line then runs the DFA again. 7/8 of a power
 /// of two: the most a hash table of 16,384 slots holds before it grows.
 const MEMO_ENTRIES: usize = 14 * 1024;
+/// Slots of the per-thread table of texts met once (a power of two; 8
+/// bytes each, 256 KiB).
+const MET_ONCE_SLOTS: usize = 1 << 15;
 /// Bytes of remembered texts and results per thread before the memo starts
 /// over, so that long texts or large captures keep it small.
 const MEMO_BYTES: usize = 2 << 20;
@@ -348,6 +351,13 @@ struct Memo {
     found: Vec<Found>,
     /// Bytes held by the remembered matches' strings (see [`MEMO_BYTES`]).
     found_bytes: usize,
+    /// The hashes of texts met once and not remembered, one per slot
+    /// (a later hash takes the slot): a text is remembered the second
+    /// time it is met. A log4j file's texts carry the thread name, and
+    /// most of them never come again: remembering each filled the memo
+    /// and cleared it every ~14,000 lines, with the texts that do repeat
+    /// (stack frames, errors) lost each time.
+    met_once: Vec<u64>,
     scratch: Scratch,
 }
 
@@ -402,6 +412,22 @@ impl Memo {
             Slot::NONE => None,
             i => Some(self.found.get(i as usize)?),
         })
+    }
+
+    /// Whether a text not remembered has been met before (and notes it).
+    fn met_before(&mut self, hash: u64) -> bool {
+        if self.met_once.is_empty() {
+            self.met_once = vec![0; MET_ONCE_SLOTS];
+        }
+        let slot = (hash as usize) & (MET_ONCE_SLOTS - 1);
+        match self.met_once.get_mut(slot) {
+            Some(h) if *h == hash => true,
+            Some(h) => {
+                *h = hash;
+                false
+            }
+            None => false,
+        }
     }
 
     fn remember(&mut self, group: usize, hash: u64, text: &str, found: Option<&Found>) {
@@ -488,6 +514,15 @@ struct Group {
     set: OnceLock<Option<RegexSet>>,
     /// Index into `patterns` of each set member, in priority order.
     members: Vec<usize>,
+}
+
+impl Group {
+    /// The group's DFA, built on first use.
+    fn dfa(&self, patterns: &[Pattern]) -> Option<&hybrid::dfa::DFA> {
+        self.dfa
+            .get_or_init(|| build_dfa(patterns, &self.members))
+            .as_ref()
+    }
 }
 
 /// What one `[[pattern]]` table says.
@@ -590,7 +625,9 @@ impl PatternSet {
             }
             let found = self.search(group_index, group, text, &mut memo.scratch);
             if let Some(hash) = hash {
-                memo.remember(group_index, hash, text, found.as_ref());
+                if memo.met_before(hash) {
+                    memo.remember(group_index, hash, text, found.as_ref());
+                }
             }
             found
         })?;
@@ -602,6 +639,16 @@ impl PatternSet {
         })
     }
 
+    /// Builds the matcher `format`'s messages are tried with, if it is not
+    /// built yet, so that a scan can have it built while it reads its
+    /// first blocks instead of having every thread wait for it at the
+    /// first message (the syslog group takes ~20 ms to build).
+    pub fn prepare(&self, format: &str) {
+        if let Some(group) = self.groups.get(self.group_index(format)) {
+            group.dfa(&self.patterns);
+        }
+    }
+
     /// One scan of the group's DFA names every member that matches; the
     /// first of them (in priority order) whose captures run is the match.
     fn search(
@@ -611,10 +658,7 @@ impl PatternSet {
         text: &str,
         scratch: &mut Scratch,
     ) -> Option<Found> {
-        let dfa = group
-            .dfa
-            .get_or_init(|| build_dfa(&self.patterns, &group.members));
-        if let Some(dfa) = dfa {
+        if let Some(dfa) = group.dfa(&self.patterns) {
             let Scratch { slots, dfa: dfas } = scratch;
             if dfas.len() <= group_index {
                 dfas.resize_with(group_index + 1, || None);

@@ -28,7 +28,7 @@
 
 use std::borrow::Cow;
 
-use crate::format::lex::{foreign_line, text};
+use crate::format::lex::{foreign_line, LineText};
 use crate::format::{LogFormat, Role};
 use crate::record::{Level, Message, Parsed};
 use crate::time::{epoch_to_micros, parse_leading, Micros, TimeCtx};
@@ -59,18 +59,19 @@ impl LogFormat for Timestamped {
         };
         let rest = line.get(used..).unwrap_or(&[]);
         let header = scan_header(rest);
+        let line = LineText::new(line);
         let mut fields = ctx.field_list();
         if let Some(logger) = header.logger {
-            fields.push((Cow::Borrowed("logger"), text(logger)));
+            fields.push((Cow::Borrowed("logger"), line.of(logger)));
         }
         if let Some(thread) = header.thread {
-            fields.push((Cow::Borrowed("thread"), text(thread)));
+            fields.push((Cow::Borrowed("thread"), line.of(thread)));
         }
         Parsed::Message {
             at,
             message: Message {
                 level: header.level,
-                text: text(trim_lead(rest)),
+                text: line.of(trim_lead(rest)),
                 fields,
             },
         }
