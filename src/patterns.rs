@@ -381,8 +381,102 @@ impl Slot {
 struct Scratch {
     /// Capture slots per pattern.
     slots: FxHashMap<usize, CaptureLocations>,
-    /// Per group: the lazy DFA's cache and the set of members that matched.
-    dfa: Vec<Option<(hybrid::dfa::Cache, MemberSet)>>,
+    /// Per group: the lazy DFA's cache, the set of members that matched,
+    /// and what texts' tails were found to lead to.
+    dfa: Vec<Option<(hybrid::dfa::Cache, MemberSet, TailMemo)>>,
+}
+
+/// Bytes at the start of a text searched for the end of a bracketed
+/// prefix (see [`TailMemo`]).
+const PREFIX_BYTES: usize = 64;
+/// Tails remembered per group and thread before the memo starts over,
+/// and the bytes they may hold.
+const TAIL_ENTRIES: usize = 16 * 1024;
+const TAIL_BYTES: usize = 1 << 20;
+
+/// Whether any pattern matches, remembered per (DFA state, tail of the
+/// text): the texts of a log4j file start with the thread name
+/// (`INFO  [http-nio-8080-exec-17] com.shop.Web - GET /a 200 5ms`), so
+/// ~120,000 of its 640,000 texts are distinct and the memo of whole texts
+/// cannot hold them, but after the `] ` that ends the thread the lazy DFA
+/// is in one of a few states whatever the thread, and there are ~12,000
+/// distinct tails. The DFA walks the prefix (the answer is the same as
+/// a search of the whole text: the same automaton, byte by byte), and the
+/// tail's answer from that state is remembered. State ids hold until the
+/// DFA's cache is cleared: the memo is cleared with it.
+#[derive(Default)]
+struct TailMemo {
+    /// Tail → (state id, some pattern matches from there).
+    tails: FxHashMap<Box<[u8]>, Vec<(hybrid::LazyStateID, bool)>>,
+    bytes: usize,
+    /// The cache's clear count the ids belong to.
+    clears: usize,
+}
+
+impl TailMemo {
+    /// `Some(true)` when some pattern of `dfa` matches `text`, `Some(false)`
+    /// when none does; `None` when this cannot tell (no bracketed prefix,
+    /// a quit byte, the cache gave up): the caller searches as before.
+    fn any_match(
+        &mut self,
+        dfa: &hybrid::dfa::DFA,
+        cache: &mut hybrid::dfa::Cache,
+        text: &str,
+    ) -> Option<bool> {
+        let bytes = text.as_bytes();
+        let head = bytes.get(..bytes.len().min(PREFIX_BYTES))?;
+        let split = memchr::memmem::find(head, b"] ")? + 2;
+        let (prefix, tail) = bytes.split_at(split);
+        let mut sid = dfa
+            .start_state_forward(cache, &regex_automata::Input::new(text))
+            .ok()?;
+        for &b in prefix {
+            sid = dfa.next_state(cache, sid, b).ok()?;
+            if sid.is_tagged() {
+                if sid.is_match() {
+                    return Some(true);
+                }
+                if sid.is_dead() || sid.is_quit() {
+                    return None;
+                }
+            }
+        }
+        if cache.clear_count() != self.clears {
+            self.clear(cache.clear_count());
+        }
+        if let Some(seen) = self.tails.get(tail) {
+            if let Some((_, any)) = seen.iter().find(|(s, _)| *s == sid) {
+                return Some(*any);
+            }
+        }
+        let from = sid;
+        for &b in tail {
+            sid = dfa.next_state(cache, sid, b).ok()?;
+            if sid.is_tagged() && (sid.is_match() || sid.is_dead() || sid.is_quit()) {
+                break;
+            }
+        }
+        if !sid.is_tagged() || sid.is_start() {
+            sid = dfa.next_eoi_state(cache, sid).ok()?;
+        }
+        if sid.is_quit() || cache.clear_count() != self.clears {
+            // A quit byte, or ids from before a clear: no answer kept.
+            return (!sid.is_quit()).then_some(sid.is_match());
+        }
+        let any = sid.is_match();
+        if self.tails.len() >= TAIL_ENTRIES || self.bytes + tail.len() > TAIL_BYTES {
+            self.clear(self.clears);
+        }
+        self.bytes += tail.len();
+        self.tails.entry(tail.into()).or_default().push((from, any));
+        Some(any)
+    }
+
+    fn clear(&mut self, clears: usize) {
+        self.tails.clear();
+        self.bytes = 0;
+        self.clears = clears;
+    }
 }
 
 impl Memo {
@@ -664,17 +758,29 @@ impl PatternSet {
                 dfas.resize_with(group_index + 1, || None);
             }
             if let Some(slot) = dfas.get_mut(group_index) {
-                let (cache, matched) = slot
-                    .get_or_insert_with(|| (dfa.create_cache(), MemberSet::new(dfa.pattern_len())));
+                let (cache, matched, tails) = slot.get_or_insert_with(|| {
+                    (
+                        dfa.create_cache(),
+                        MemberSet::new(dfa.pattern_len()),
+                        TailMemo::default(),
+                    )
+                });
                 matched.clear();
                 // Most messages match no pattern. The plain forward search
                 // (stopping at the first match state) says so faster than
                 // the overlapping one, whose loop takes one checked step a
                 // byte; only a message that matches pays for both. An error
                 // (a quit byte) leaves the answer to the overlapping search.
-                let early = regex_automata::Input::new(text).earliest(true);
-                if let Ok(None) = dfa.try_search_fwd(cache, &early) {
-                    return None;
+                // A text with a bracketed prefix asks the tail memo first.
+                match tails.any_match(dfa, cache, text) {
+                    Some(false) => return None,
+                    Some(true) => {}
+                    None => {
+                        let early = regex_automata::Input::new(text).earliest(true);
+                        if let Ok(None) = dfa.try_search_fwd(cache, &early) {
+                            return None;
+                        }
+                    }
                 }
                 let input = regex_automata::Input::new(text);
                 if dfa
@@ -1995,6 +2101,58 @@ mod tests {
                 assert!(l.regex.get().is_some(), "{} does not compile", l.id);
             }
         }
+    }
+
+    /// The first pattern of `format`'s group whose own regex matches, as
+    /// `find` must answer it (no set, no DFA, no memo).
+    fn first_by_hand(set: &PatternSet, format: &str, text: &str) -> Option<String> {
+        let group = set.groups.get(set.group_index(format))?;
+        for &i in &group.members {
+            let p = &set.patterns[i];
+            if p.regex.get().is_some_and(|r| r.is_match(text)) {
+                return (!p.ignore).then(|| p.id.clone());
+            }
+        }
+        None
+    }
+
+    #[test]
+    fn texts_behind_a_bracketed_prefix_find_what_a_search_of_the_whole_text_finds() {
+        let set = builtin_set();
+        let prefixes = [
+            "INFO  [http-nio-8080-exec-1] ",
+            "ERROR [http-nio-8080-exec-2] ",
+            "WARN  [pool-3-thread-9] ",
+            "INFO  [OutOfMemoryError] ",
+            "INFO  [connection refused] ",
+            "[] ",
+            "no bracket here ",
+        ];
+        let tails = [
+            "com.shop.web.RequestLog - GET /search 200 48ms",
+            "com.shop.orders.OrderService - java.sql.SQLTransientConnectionException: HikariPool-1 - Connection is not available, request timed out after 30000ms.",
+            "c.s.App - java.lang.OutOfMemoryError: Java heap space",
+            "c.s.Db - Connection refused",
+            "c.s.Deploy - Deployed version 1.2.3",
+            "",
+            "x",
+        ];
+        let mut matched = 0;
+        // Twice over: the second round answers from the memos.
+        for _ in 0..2 {
+            for p in prefixes {
+                for t in tails {
+                    let text = format!("{p}{t}");
+                    for format in ["timestamped", "syslog", "json"] {
+                        let found = id_for(format, &text);
+                        assert_eq!(found, first_by_hand(set, format, &text), "{format}: {text}");
+                        matched += usize::from(found.is_some());
+                    }
+                }
+            }
+        }
+        // Matches in the prefix, in the tail and in neither were all met.
+        assert!(matched > 40, "{matched}");
     }
 
     #[test]
