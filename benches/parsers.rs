@@ -145,6 +145,25 @@ fn patterns(c: &mut Criterion) {
             black_box(set.find("nginx_error", black_box(text)).is_some())
         })
     });
+    // log4j texts behind distinct thread names (more than the memo of
+    // whole texts holds) with a few tails: answered by the tail memo.
+    let threads: Vec<String> = (0..50_000)
+        .map(|i| {
+            let tail = [
+                "GET /search 200 48ms",
+                "GET /api/v1/cart 200 7ms",
+                "GET /healthz 200 61ms",
+            ][i % 3];
+            format!("INFO  [http-nio-8080-exec-{i}] com.shop.web.RequestLog - {tail}")
+        })
+        .collect();
+    let mut next = threads.iter().cycle();
+    group.bench_function("no_match_thread_prefixed", |b| {
+        b.iter(|| {
+            let text = next.next().map(String::as_str).unwrap_or("");
+            black_box(set.find("timestamped", black_box(text)).is_some())
+        })
+    });
     group.finish();
 }
 

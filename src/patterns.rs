@@ -386,6 +386,25 @@ struct Scratch {
     dfa: Vec<Option<(hybrid::dfa::Cache, MemberSet, TailMemo)>>,
 }
 
+/// The matcher scratch of group `group_index` (made on first use).
+fn dfa_slot<'s>(
+    dfas: &'s mut Vec<Option<(hybrid::dfa::Cache, MemberSet, TailMemo)>>,
+    group_index: usize,
+    dfa: &hybrid::dfa::DFA,
+) -> Option<&'s mut (hybrid::dfa::Cache, MemberSet, TailMemo)> {
+    if dfas.len() <= group_index {
+        dfas.resize_with(group_index + 1, || None);
+    }
+    let slot = dfas.get_mut(group_index)?;
+    Some(slot.get_or_insert_with(|| {
+        (
+            dfa.create_cache(),
+            MemberSet::new(dfa.pattern_len()),
+            TailMemo::default(),
+        )
+    }))
+}
+
 /// Bytes at the start of a text searched for the end of a bracketed
 /// prefix (see [`TailMemo`]).
 const PREFIX_BYTES: usize = 64;
@@ -425,7 +444,8 @@ impl TailMemo {
     ) -> Option<bool> {
         let bytes = text.as_bytes();
         let head = bytes.get(..bytes.len().min(PREFIX_BYTES))?;
-        let split = memchr::memmem::find(head, b"] ")? + 2;
+        // `memmem` would build a searcher per call: a `]` is rare enough.
+        let split = memchr::memchr_iter(b']', head).find(|&i| head.get(i + 1) == Some(&b' '))? + 2;
         let (prefix, tail) = bytes.split_at(split);
         let mut sid = dfa
             .start_state_forward(cache, &regex_automata::Input::new(text))
@@ -494,6 +514,7 @@ impl Memo {
     }
 
     /// `None`: not remembered; `Some(None)`: remembered as matching nothing.
+    #[inline]
     fn recall(&self, group: usize, hash: u64, text: &str) -> Option<Option<&Found>> {
         let slot = self.results.get(&hash)?;
         let start = slot.start as usize;
@@ -564,6 +585,7 @@ impl Memo {
 }
 
 /// The memo's key of a text in a group.
+#[inline]
 fn text_hash(group: usize, text: &str) -> u64 {
     use std::hash::{BuildHasher, Hasher};
     let mut h = rustc_hash::FxBuildHasher.build_hasher();
@@ -717,6 +739,16 @@ impl PatternSet {
                     return found.cloned();
                 }
             }
+            // A text behind a bracketed prefix that is not remembered asks
+            // the tail memo: most of them match nothing, and are then not
+            // remembered whole (the tail memo holds the answer).
+            if let Some(dfa) = group.dfa(&self.patterns) {
+                if let Some((cache, _, tails)) = dfa_slot(&mut memo.scratch.dfa, group_index, dfa) {
+                    if tails.any_match(dfa, cache, text) == Some(false) {
+                        return None;
+                    }
+                }
+            }
             let found = self.search(group_index, group, text, &mut memo.scratch);
             if let Some(hash) = hash {
                 if memo.met_before(hash) {
@@ -754,33 +786,16 @@ impl PatternSet {
     ) -> Option<Found> {
         if let Some(dfa) = group.dfa(&self.patterns) {
             let Scratch { slots, dfa: dfas } = scratch;
-            if dfas.len() <= group_index {
-                dfas.resize_with(group_index + 1, || None);
-            }
-            if let Some(slot) = dfas.get_mut(group_index) {
-                let (cache, matched, tails) = slot.get_or_insert_with(|| {
-                    (
-                        dfa.create_cache(),
-                        MemberSet::new(dfa.pattern_len()),
-                        TailMemo::default(),
-                    )
-                });
+            if let Some((cache, matched, _)) = dfa_slot(dfas, group_index, dfa) {
                 matched.clear();
                 // Most messages match no pattern. The plain forward search
                 // (stopping at the first match state) says so faster than
                 // the overlapping one, whose loop takes one checked step a
                 // byte; only a message that matches pays for both. An error
                 // (a quit byte) leaves the answer to the overlapping search.
-                // A text with a bracketed prefix asks the tail memo first.
-                match tails.any_match(dfa, cache, text) {
-                    Some(false) => return None,
-                    Some(true) => {}
-                    None => {
-                        let early = regex_automata::Input::new(text).earliest(true);
-                        if let Ok(None) = dfa.try_search_fwd(cache, &early) {
-                            return None;
-                        }
-                    }
+                let early = regex_automata::Input::new(text).earliest(true);
+                if let Ok(None) = dfa.try_search_fwd(cache, &early) {
+                    return None;
                 }
                 let input = regex_automata::Input::new(text);
                 if dfa
