@@ -329,6 +329,9 @@ const MAX_SPARE_FIELDS: usize = 32;
 /// its allocation (std's in-place iteration), so no element is ever
 /// converted and no `unsafe` is needed.
 #[inline]
+// `filter` would keep the element type, lifetime and all: the `filter_map`
+// is what gives the list its new lifetime.
+#[allow(clippy::unnecessary_filter_map)]
 fn relifetime<'b>(
     mut fields: Vec<(Cow<'_, str>, Cow<'_, str>)>,
 ) -> Vec<(Cow<'b, str>, Cow<'b, str>)> {
@@ -1562,6 +1565,22 @@ pub fn parse_duration_secs(text: &str) -> Result<i64, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_field_list_given_back_is_handed_out_again_empty_with_its_room() {
+        let mut ctx = TimeCtx::new(Zone::Utc, YearAnchor::End(0));
+        let line = String::from("host=a");
+        let mut fields = ctx.field_list();
+        fields.push((Cow::Borrowed("host"), Cow::Borrowed(&line[5..])));
+        let room = fields.capacity();
+        ctx.give_back_fields(fields);
+        let again = ctx.field_list();
+        assert!(again.is_empty());
+        assert_eq!(again.capacity(), room);
+        // A list too large to keep is dropped, not pinned.
+        ctx.give_back_fields(Vec::with_capacity(MAX_SPARE_FIELDS + 1));
+        assert_eq!(ctx.field_list().capacity(), 0);
+    }
 
     #[test]
     fn fixed_width_times_sort_as_the_times_do() {
