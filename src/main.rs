@@ -501,8 +501,8 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         } => {
             require_paths(&common)?;
             let zone = display.zone()?;
-            let analysis = analyze(&common, false)?;
-            let incidents = find_incidents(&analysis);
+            let (analysis, pool) = analyze(&common, false)?;
+            let incidents = pool.install(|| find_incidents(&analysis));
             let stdout = io::stdout();
             let is_tty = stdout.is_terminal();
             let mut out = io::BufWriter::new(stdout.lock());
@@ -544,8 +544,8 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             require_paths(&common)?;
             let zone = display.zone()?;
             // The draft lists every input's SHA-256, computed while reading.
-            let analysis = analyze(&common, true)?;
-            let incidents = find_incidents(&analysis);
+            let (analysis, pool) = analyze(&common, true)?;
+            let incidents = pool.install(|| find_incidents(&analysis));
             if let Some(id) = selected {
                 if !incidents.iter().any(|i| i.id == id) {
                     let ids: Vec<String> = incidents.iter().map(|i| i.id.to_string()).collect();
@@ -602,7 +602,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             let analysis = if common.paths.is_empty() {
                 None
             } else {
-                Some(analyze(&common, false)?)
+                Some(analyze(&common, false)?.0)
             };
             let stdout = io::stdout();
             let is_tty = stdout.is_terminal();
@@ -1044,14 +1044,21 @@ fn options(common: &Common) -> Result<(Options, Deferred), Failure> {
             .map_err(|e| Failure::usage(format!("--failed-status: {e}")))?,
         None => postmortem::record::FailurePolicy::default(),
     };
-    let patterns = PatternSet::load(&common.patterns)?;
+    // The defaults are built once: they hold the built-in patterns, which
+    // are what a run without `--patterns` loads (each build parses every
+    // built-in file, ~4 ms before the first line is read).
+    let defaults = Options::default();
+    let patterns = match common.patterns.is_empty() {
+        true => None,
+        false => Some(PatternSet::load(&common.patterns)?),
+    };
     // A knob for tests and benchmarks: smaller blocks exercise the
     // block-parallel path on small inputs.
     let block_size = std::env::var("POSTMORTEM_BLOCK_SIZE")
         .ok()
         .and_then(|v| v.parse::<usize>().ok())
         .filter(|&n| (4096..=1 << 30).contains(&n))
-        .unwrap_or(Options::default().block_size);
+        .unwrap_or(defaults.block_size);
     let mut opts = Options {
         block_size,
         skews,
@@ -1059,11 +1066,13 @@ fn options(common: &Common) -> Result<(Options, Deferred), Failure> {
         year: common.year,
         bucket_seconds,
         slo: common.slo,
-        patterns,
         overrides,
         failure,
-        ..Options::default()
+        ..defaults
     };
+    if let Some(patterns) = patterns {
+        opts.patterns = patterns;
+    }
     let [since, until, show_since, show_until] = resolve_window(
         common,
         &opts,
@@ -1221,7 +1230,11 @@ fn worker_pool(common: &Common) -> Result<rayon::ThreadPool, Failure> {
         .map_err(|e| Failure::usage(format!("cannot start worker threads: {e}")))
 }
 
-fn analyze(common: &Common, digests: bool) -> Result<Analysis, Failure> {
+/// Reads the inputs on the worker pool `--threads` sizes, and hands the
+/// pool back: the second read that measures incidents runs on it too
+/// (outside it, it took rayon's default pool, one thread per core,
+/// whatever `--threads` said).
+fn analyze(common: &Common, digests: bool) -> Result<(Analysis, rayon::ThreadPool), Failure> {
     let (partials, _) = analysis::split_partials(&common.paths);
     if let (Some(p), true) = (
         partials.first(),
@@ -1253,7 +1266,7 @@ fn analyze(common: &Common, digests: bool) -> Result<Analysis, Failure> {
     let analysis = analysis?;
     print_warnings(&analysis.warnings, common.quiet);
     check_deferred(&deferred, analysis.inputs.iter().map(|i| i.path.as_str()))?;
-    Ok(analysis)
+    Ok((analysis, pool))
 }
 
 /// Warnings go to stderr, never into the output on stdout, and their log

@@ -92,6 +92,9 @@ const MEMO_TEXT_BYTES: usize = 512;
 /// before it pays, and every line then runs the DFA again. 7/8 of a power
 /// of two: the most a hash table of 16,384 slots holds before it grows.
 const MEMO_ENTRIES: usize = 14 * 1024;
+/// Slots of the per-thread table of texts met once (a power of two; 8
+/// bytes each, 256 KiB).
+const MET_ONCE_SLOTS: usize = 1 << 15;
 /// Bytes of remembered texts and results per thread before the memo starts
 /// over, so that long texts or large captures keep it small.
 const MEMO_BYTES: usize = 2 << 20;
@@ -348,6 +351,13 @@ struct Memo {
     found: Vec<Found>,
     /// Bytes held by the remembered matches' strings (see [`MEMO_BYTES`]).
     found_bytes: usize,
+    /// The hashes of texts met once and not remembered, one per slot
+    /// (a later hash takes the slot): a text is remembered the second
+    /// time it is met. A log4j file's texts carry the thread name, and
+    /// most of them never come again: remembering each filled the memo
+    /// and cleared it every ~14,000 lines, with the texts that do repeat
+    /// (stack frames, errors) lost each time.
+    met_once: Vec<u64>,
     scratch: Scratch,
 }
 
@@ -371,8 +381,122 @@ impl Slot {
 struct Scratch {
     /// Capture slots per pattern.
     slots: FxHashMap<usize, CaptureLocations>,
-    /// Per group: the lazy DFA's cache and the set of members that matched.
-    dfa: Vec<Option<(hybrid::dfa::Cache, MemberSet)>>,
+    /// Per group: the lazy DFA's cache, the set of members that matched,
+    /// and what texts' tails were found to lead to.
+    dfa: Vec<Option<(hybrid::dfa::Cache, MemberSet, TailMemo)>>,
+}
+
+/// The matcher scratch of group `group_index` (made on first use).
+fn dfa_slot<'s>(
+    dfas: &'s mut Vec<Option<(hybrid::dfa::Cache, MemberSet, TailMemo)>>,
+    group_index: usize,
+    dfa: &hybrid::dfa::DFA,
+) -> Option<&'s mut (hybrid::dfa::Cache, MemberSet, TailMemo)> {
+    if dfas.len() <= group_index {
+        dfas.resize_with(group_index + 1, || None);
+    }
+    let slot = dfas.get_mut(group_index)?;
+    Some(slot.get_or_insert_with(|| {
+        (
+            dfa.create_cache(),
+            MemberSet::new(dfa.pattern_len()),
+            TailMemo::default(),
+        )
+    }))
+}
+
+/// Bytes at the start of a text searched for the end of a bracketed
+/// prefix (see [`TailMemo`]).
+const PREFIX_BYTES: usize = 64;
+/// Tails remembered per group and thread before the memo starts over,
+/// and the bytes they may hold.
+const TAIL_ENTRIES: usize = 16 * 1024;
+const TAIL_BYTES: usize = 1 << 20;
+
+/// Whether any pattern matches, remembered per (DFA state, tail of the
+/// text): the texts of a log4j file start with the thread name
+/// (`INFO  [http-nio-8080-exec-17] com.shop.Web - GET /a 200 5ms`), so
+/// ~120,000 of its 640,000 texts are distinct and the memo of whole texts
+/// cannot hold them, but after the `] ` that ends the thread the lazy DFA
+/// is in one of a few states whatever the thread, and there are ~12,000
+/// distinct tails. The DFA walks the prefix (the answer is the same as
+/// a search of the whole text: the same automaton, byte by byte), and the
+/// tail's answer from that state is remembered. State ids hold until the
+/// DFA's cache is cleared: the memo is cleared with it.
+#[derive(Default)]
+struct TailMemo {
+    /// Tail → (state id, some pattern matches from there).
+    tails: FxHashMap<Box<[u8]>, Vec<(hybrid::LazyStateID, bool)>>,
+    bytes: usize,
+    /// The cache's clear count the ids belong to.
+    clears: usize,
+}
+
+impl TailMemo {
+    /// `Some(true)` when some pattern of `dfa` matches `text`, `Some(false)`
+    /// when none does; `None` when this cannot tell (no bracketed prefix,
+    /// a quit byte, the cache gave up): the caller searches as before.
+    fn any_match(
+        &mut self,
+        dfa: &hybrid::dfa::DFA,
+        cache: &mut hybrid::dfa::Cache,
+        text: &str,
+    ) -> Option<bool> {
+        let bytes = text.as_bytes();
+        let head = bytes.get(..bytes.len().min(PREFIX_BYTES))?;
+        // `memmem` would build a searcher per call: a `]` is rare enough.
+        let split = memchr::memchr_iter(b']', head).find(|&i| head.get(i + 1) == Some(&b' '))? + 2;
+        let (prefix, tail) = bytes.split_at(split);
+        let mut sid = dfa
+            .start_state_forward(cache, &regex_automata::Input::new(text))
+            .ok()?;
+        for &b in prefix {
+            sid = dfa.next_state(cache, sid, b).ok()?;
+            if sid.is_tagged() {
+                if sid.is_match() {
+                    return Some(true);
+                }
+                if sid.is_dead() || sid.is_quit() {
+                    return None;
+                }
+            }
+        }
+        if cache.clear_count() != self.clears {
+            self.clear(cache.clear_count());
+        }
+        if let Some(seen) = self.tails.get(tail) {
+            if let Some((_, any)) = seen.iter().find(|(s, _)| *s == sid) {
+                return Some(*any);
+            }
+        }
+        let from = sid;
+        for &b in tail {
+            sid = dfa.next_state(cache, sid, b).ok()?;
+            if sid.is_tagged() && (sid.is_match() || sid.is_dead() || sid.is_quit()) {
+                break;
+            }
+        }
+        if !sid.is_tagged() || sid.is_start() {
+            sid = dfa.next_eoi_state(cache, sid).ok()?;
+        }
+        if sid.is_quit() || cache.clear_count() != self.clears {
+            // A quit byte, or ids from before a clear: no answer kept.
+            return (!sid.is_quit()).then_some(sid.is_match());
+        }
+        let any = sid.is_match();
+        if self.tails.len() >= TAIL_ENTRIES || self.bytes + tail.len() > TAIL_BYTES {
+            self.clear(self.clears);
+        }
+        self.bytes += tail.len();
+        self.tails.entry(tail.into()).or_default().push((from, any));
+        Some(any)
+    }
+
+    fn clear(&mut self, clears: usize) {
+        self.tails.clear();
+        self.bytes = 0;
+        self.clears = clears;
+    }
 }
 
 impl Memo {
@@ -390,6 +514,7 @@ impl Memo {
     }
 
     /// `None`: not remembered; `Some(None)`: remembered as matching nothing.
+    #[inline]
     fn recall(&self, group: usize, hash: u64, text: &str) -> Option<Option<&Found>> {
         let slot = self.results.get(&hash)?;
         let start = slot.start as usize;
@@ -402,6 +527,22 @@ impl Memo {
             Slot::NONE => None,
             i => Some(self.found.get(i as usize)?),
         })
+    }
+
+    /// Whether a text not remembered has been met before (and notes it).
+    fn met_before(&mut self, hash: u64) -> bool {
+        if self.met_once.is_empty() {
+            self.met_once = vec![0; MET_ONCE_SLOTS];
+        }
+        let slot = (hash as usize) & (MET_ONCE_SLOTS - 1);
+        match self.met_once.get_mut(slot) {
+            Some(h) if *h == hash => true,
+            Some(h) => {
+                *h = hash;
+                false
+            }
+            None => false,
+        }
     }
 
     fn remember(&mut self, group: usize, hash: u64, text: &str, found: Option<&Found>) {
@@ -444,6 +585,7 @@ impl Memo {
 }
 
 /// The memo's key of a text in a group.
+#[inline]
 fn text_hash(group: usize, text: &str) -> u64 {
     use std::hash::{BuildHasher, Hasher};
     let mut h = rustc_hash::FxBuildHasher.build_hasher();
@@ -488,6 +630,15 @@ struct Group {
     set: OnceLock<Option<RegexSet>>,
     /// Index into `patterns` of each set member, in priority order.
     members: Vec<usize>,
+}
+
+impl Group {
+    /// The group's DFA, built on first use.
+    fn dfa(&self, patterns: &[Pattern]) -> Option<&hybrid::dfa::DFA> {
+        self.dfa
+            .get_or_init(|| build_dfa(patterns, &self.members))
+            .as_ref()
+    }
 }
 
 /// What one `[[pattern]]` table says.
@@ -588,9 +739,21 @@ impl PatternSet {
                     return found.cloned();
                 }
             }
+            // A text behind a bracketed prefix that is not remembered asks
+            // the tail memo: most of them match nothing, and are then not
+            // remembered whole (the tail memo holds the answer).
+            if let Some(dfa) = group.dfa(&self.patterns) {
+                if let Some((cache, _, tails)) = dfa_slot(&mut memo.scratch.dfa, group_index, dfa) {
+                    if tails.any_match(dfa, cache, text) == Some(false) {
+                        return None;
+                    }
+                }
+            }
             let found = self.search(group_index, group, text, &mut memo.scratch);
             if let Some(hash) = hash {
-                memo.remember(group_index, hash, text, found.as_ref());
+                if memo.met_before(hash) {
+                    memo.remember(group_index, hash, text, found.as_ref());
+                }
             }
             found
         })?;
@@ -602,6 +765,16 @@ impl PatternSet {
         })
     }
 
+    /// Builds the matcher `format`'s messages are tried with, if it is not
+    /// built yet, so that a scan can have it built while it reads its
+    /// first blocks instead of having every thread wait for it at the
+    /// first message (the syslog group takes ~20 ms to build).
+    pub fn prepare(&self, format: &str) {
+        if let Some(group) = self.groups.get(self.group_index(format)) {
+            group.dfa(&self.patterns);
+        }
+    }
+
     /// One scan of the group's DFA names every member that matches; the
     /// first of them (in priority order) whose captures run is the match.
     fn search(
@@ -611,17 +784,9 @@ impl PatternSet {
         text: &str,
         scratch: &mut Scratch,
     ) -> Option<Found> {
-        let dfa = group
-            .dfa
-            .get_or_init(|| build_dfa(&self.patterns, &group.members));
-        if let Some(dfa) = dfa {
+        if let Some(dfa) = group.dfa(&self.patterns) {
             let Scratch { slots, dfa: dfas } = scratch;
-            if dfas.len() <= group_index {
-                dfas.resize_with(group_index + 1, || None);
-            }
-            if let Some(slot) = dfas.get_mut(group_index) {
-                let (cache, matched) = slot
-                    .get_or_insert_with(|| (dfa.create_cache(), MemberSet::new(dfa.pattern_len())));
+            if let Some((cache, matched, _)) = dfa_slot(dfas, group_index, dfa) {
                 matched.clear();
                 // Most messages match no pattern. The plain forward search
                 // (stopping at the first match state) says so faster than
@@ -1952,6 +2117,58 @@ mod tests {
                 assert!(l.regex.get().is_some(), "{} does not compile", l.id);
             }
         }
+    }
+
+    /// The first pattern of `format`'s group whose own regex matches, as
+    /// `find` must answer it (no set, no DFA, no memo).
+    fn first_by_hand(set: &PatternSet, format: &str, text: &str) -> Option<String> {
+        let group = set.groups.get(set.group_index(format))?;
+        for &i in &group.members {
+            let p = &set.patterns[i];
+            if p.regex.get().is_some_and(|r| r.is_match(text)) {
+                return (!p.ignore).then(|| p.id.clone());
+            }
+        }
+        None
+    }
+
+    #[test]
+    fn texts_behind_a_bracketed_prefix_find_what_a_search_of_the_whole_text_finds() {
+        let set = builtin_set();
+        let prefixes = [
+            "INFO  [http-nio-8080-exec-1] ",
+            "ERROR [http-nio-8080-exec-2] ",
+            "WARN  [pool-3-thread-9] ",
+            "INFO  [OutOfMemoryError] ",
+            "INFO  [connection refused] ",
+            "[] ",
+            "no bracket here ",
+        ];
+        let tails = [
+            "com.shop.web.RequestLog - GET /search 200 48ms",
+            "com.shop.orders.OrderService - java.sql.SQLTransientConnectionException: HikariPool-1 - Connection is not available, request timed out after 30000ms.",
+            "c.s.App - java.lang.OutOfMemoryError: Java heap space",
+            "c.s.Db - Connection refused",
+            "c.s.Deploy - Deployed version 1.2.3",
+            "",
+            "x",
+        ];
+        let mut matched = 0;
+        // Twice over: the second round answers from the memos.
+        for _ in 0..2 {
+            for p in prefixes {
+                for t in tails {
+                    let text = format!("{p}{t}");
+                    for format in ["timestamped", "syslog", "json"] {
+                        let found = id_for(format, &text);
+                        assert_eq!(found, first_by_hand(set, format, &text), "{format}: {text}");
+                        matched += usize::from(found.is_some());
+                    }
+                }
+            }
+        }
+        // Matches in the prefix, in the tail and in neither were all met.
+        assert!(matched > 40, "{matched}");
     }
 
     #[test]

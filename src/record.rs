@@ -33,24 +33,29 @@ impl Level {
         if w.len() > 12 {
             return None;
         }
-        let lower = w.to_ascii_lowercase();
-        let level = match lower.as_str() {
-            "trace" | "trc" | "finest" | "finer" | "verbose" | "t" => Level::Trace,
-            "debug" | "dbug" | "dbg" | "debg" | "fine" | "d" | "d1" | "d2" | "d3" | "d4" | "d5" => {
-                Level::Debug
-            }
-            "info" | "inf" | "information" | "informational" | "i" | "config" => Level::Info,
-            "notice" | "note" | "n" => Level::Notice,
-            "warn" | "warning" | "wrn" | "w" => Level::Warn,
-            "error" | "err" | "eror" | "erro" | "severe" | "e" | "failure" => Level::Error,
-            "crit" | "critical" | "fatal" | "ftl" | "f" | "panic" | "dpanic" | "c" => {
+        // Lowercased on the stack: every header token of a text log is
+        // looked up here, and a `String` per token showed in profiles.
+        let mut buf = [0u8; 12];
+        let lower = &mut buf[..w.len()];
+        lower.copy_from_slice(w.as_bytes());
+        lower.make_ascii_lowercase();
+        let lower: &[u8] = lower;
+        let level = match lower {
+            b"trace" | b"trc" | b"finest" | b"finer" | b"verbose" | b"t" => Level::Trace,
+            b"debug" | b"dbug" | b"dbg" | b"debg" | b"fine" | b"d" | b"d1" | b"d2" | b"d3"
+            | b"d4" | b"d5" => Level::Debug,
+            b"info" | b"inf" | b"information" | b"informational" | b"i" | b"config" => Level::Info,
+            b"notice" | b"note" | b"n" => Level::Notice,
+            b"warn" | b"warning" | b"wrn" | b"w" => Level::Warn,
+            b"error" | b"err" | b"eror" | b"erro" | b"severe" | b"e" | b"failure" => Level::Error,
+            b"crit" | b"critical" | b"fatal" | b"ftl" | b"f" | b"panic" | b"dpanic" | b"c" => {
                 Level::Critical
             }
-            "alert" | "a" => Level::Alert,
-            "emerg" | "emergency" => Level::Emergency,
+            b"alert" | b"a" => Level::Alert,
+            b"emerg" | b"emergency" => Level::Emergency,
             _ => {
                 // Apache 2.4 sub-levels: trace1..trace8.
-                if lower.starts_with("trace") && lower[5..].bytes().all(|b| b.is_ascii_digit()) {
+                if lower.starts_with(b"trace") && lower[5..].iter().all(|b| b.is_ascii_digit()) {
                     Level::Trace
                 } else {
                     return None;

@@ -10,7 +10,7 @@
 //! those formats, and they never name it.
 
 use crate::format::lex::syslog_header::{parse_header, Header, HeaderTime};
-use crate::format::lex::{is_blank, text, SyslogPayload};
+use crate::format::lex::{is_blank, LineText, SyslogPayload};
 use crate::format::{LogFormat, Role};
 use crate::record::{Message, Parsed};
 use crate::time::TimeCtx;
@@ -30,7 +30,7 @@ impl Syslog {
 
     /// The record of a line whose header has been read: a payload reader's
     /// record when one claims the line, else a message.
-    fn record<'a>(&self, header: &Header<'a>, ctx: &mut TimeCtx) -> Parsed<'a> {
+    fn record<'a>(&self, header: &Header<'a>, line: &'a [u8], ctx: &mut TimeCtx) -> Parsed<'a> {
         for payload in self.payloads {
             if let Some(parsed) = payload.read(header, ctx) {
                 return parsed;
@@ -43,13 +43,14 @@ impl Syslog {
         let Some(at) = at else {
             return Parsed::Unparsed;
         };
-        let mut fields = Vec::new();
-        header.push_fields(&mut fields);
+        let line = LineText::new(line);
+        let mut fields = ctx.field_list();
+        header.push_fields_with(&mut fields, |v| line.of(v));
         Parsed::Message {
             at,
             message: Message {
                 level: header.level(),
-                text: text(header.msg),
+                text: line.of(header.msg),
                 fields,
             },
         }
@@ -85,7 +86,7 @@ impl LogFormat for Syslog {
             };
         }
         match parse_header(line) {
-            Some(header) => self.record(&header, ctx),
+            Some(header) => self.record(&header, line, ctx),
             None => Parsed::Unparsed,
         }
     }

@@ -28,7 +28,7 @@
 
 use std::borrow::Cow;
 
-use crate::format::lex::{foreign_line, text};
+use crate::format::lex::{foreign_line, LineText};
 use crate::format::{LogFormat, Role};
 use crate::record::{Level, Message, Parsed};
 use crate::time::{epoch_to_micros, parse_leading, Micros, TimeCtx};
@@ -59,18 +59,19 @@ impl LogFormat for Timestamped {
         };
         let rest = line.get(used..).unwrap_or(&[]);
         let header = scan_header(rest);
-        let mut fields = Vec::new();
+        let line = LineText::new(line);
+        let mut fields = ctx.field_list();
         if let Some(logger) = header.logger {
-            fields.push((Cow::Borrowed("logger"), text(logger)));
+            fields.push((Cow::Borrowed("logger"), line.of(logger)));
         }
         if let Some(thread) = header.thread {
-            fields.push((Cow::Borrowed("thread"), text(thread)));
+            fields.push((Cow::Borrowed("thread"), line.of(thread)));
         }
         Parsed::Message {
             at,
             message: Message {
                 level: header.level,
-                text: text(trim_lead(rest)),
+                text: line.of(trim_lead(rest)),
                 fields,
             },
         }
@@ -199,11 +200,11 @@ const HEADER_TOKENS: usize = 6;
 /// count only as the first token, in capitals.
 fn scan_header(rest: &[u8]) -> Header<'_> {
     let mut h = Header::default();
-    let mut tokens = rest
-        .split(|c| *c == b' ' || *c == b'\t')
-        .filter(|t| !t.is_empty())
-        .take(HEADER_TOKENS * 2)
-        .peekable();
+    let mut tokens = Tokens {
+        rest,
+        left: HEADER_TOKENS * 2,
+        peeked: None,
+    };
     let mut idx = 0;
     while let Some(raw) = tokens.next() {
         if idx >= HEADER_TOKENS || (h.level.is_some() && h.logger.is_some()) {
@@ -240,7 +241,7 @@ fn scan_header(rest: &[u8]) -> Header<'_> {
         let ends_colon = raw.last() == Some(&b':');
         let next_is_sep = tokens
             .peek()
-            .is_some_and(|t| *t == b"-" || *t == b":" || *t == b"|");
+            .is_some_and(|t| t == b"-" || t == b":" || t == b"|");
         if h.logger.is_none()
             && (next_is_sep || ends_colon)
             && is_identifier(word)
@@ -254,6 +255,51 @@ fn scan_header(rest: &[u8]) -> Header<'_> {
         idx += 1;
     }
     h
+}
+
+/// The first `left` tokens of a header, separated by spaces and tabs: what
+/// `split(blank).filter(non-empty).take(left).peekable()` yields, without
+/// the adapters' work per byte (this loop runs on every line of a log4j
+/// file).
+struct Tokens<'a> {
+    rest: &'a [u8],
+    left: usize,
+    /// A token looked at and not taken yet (`Some(None)`: there is none).
+    peeked: Option<Option<&'a [u8]>>,
+}
+
+impl<'a> Tokens<'a> {
+    fn pull(&mut self) -> Option<&'a [u8]> {
+        if self.left == 0 {
+            return None;
+        }
+        let blank = |c: &u8| *c == b' ' || *c == b'\t';
+        let start = self.rest.iter().position(|c| !blank(c))?;
+        let from = self.rest.get(start..)?;
+        let len = from.iter().position(blank).unwrap_or(from.len());
+        let (token, rest) = from.split_at(len);
+        self.rest = rest;
+        self.left -= 1;
+        Some(token)
+    }
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        match self.peeked.take() {
+            Some(token) => token,
+            None => self.pull(),
+        }
+    }
+
+    fn peek(&mut self) -> Option<&'a [u8]> {
+        match self.peeked {
+            Some(token) => token,
+            None => {
+                let token = self.pull();
+                self.peeked = Some(token);
+                token
+            }
+        }
+    }
 }
 
 /// The token without the brackets and punctuation loggers put around levels.
@@ -739,6 +785,26 @@ created by main.main
     }
 
     proptest! {
+        #[test]
+        fn header_tokens_are_the_split_of_the_blanks(
+            rest in "[ \t]{0,3}([a-z\\[\\]:-]{0,6}[ \t]{1,3}){0,15}[a-z]{0,3}",
+            peeks in proptest::collection::vec(any::<bool>(), 0..20),
+        ) {
+            let rest = rest.as_bytes();
+            let mut std = rest
+                .split(|c| *c == b' ' || *c == b'\t')
+                .filter(|t| !t.is_empty())
+                .take(HEADER_TOKENS * 2)
+                .peekable();
+            let mut mine = Tokens { rest, left: HEADER_TOKENS * 2, peeked: None };
+            for peek in peeks {
+                if peek {
+                    prop_assert_eq!(mine.peek(), std.peek().copied());
+                }
+                prop_assert_eq!(mine.next(), std.next());
+            }
+        }
+
         #[test]
         fn random_bytes_never_panic(line in random_bytes(300)) {
             let _ = Timestamped.parse(&line, &mut TimeCtx::default());

@@ -162,6 +162,7 @@ impl Folder<'_> {
                 if p.stats.note_time(at, &self.window) {
                     self.message(p, at, line_no, &message, writers);
                 }
+                ctx.give_back_fields(message.fields);
             }
             Parsed::Alerts { at, alerts } => {
                 self.start_record(p, ctx, in_record, at);

@@ -627,7 +627,21 @@ fn read_file(mut op: Opened<'_>, opts: &ScanOptions, anchor: YearAnchor) -> File
     let mut offset = 0u64;
     let mut layout = None;
     let blocks = &mut op.blocks;
-    read_batch(blocks, &mut pending, batch_size);
+    // The format's pattern matcher is built while the first batch is read
+    // (the reader stays on this thread, as below), for the formats whose
+    // lines are messages: a request log's lines never reach the patterns,
+    // and it would wait for a matcher it does not use.
+    let messages = matches!(
+        format.role(),
+        format::Role::Application | format::Role::System
+    );
+    rayon::in_place_scope(|s| {
+        let (patterns, name) = (opts.patterns, format.name());
+        if messages {
+            s.spawn(move |_| patterns.prepare(name));
+        }
+        read_batch(blocks, &mut pending, batch_size);
+    });
     while !(pending.is_empty() || (pending.len() == 1 && pending[0].is_empty())) {
         let first_index = block_index;
         // The layout each block starts with, from the header lines before it.

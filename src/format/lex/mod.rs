@@ -38,7 +38,7 @@ pub(crate) use numbers::{decimal, unit_duration_ms};
 pub use syslog_header::SyslogPayload;
 pub use tokens::{
     find_byte, is_count, is_digits, leading_spaces, next_token, opt_text, quoted_token,
-    skip_spaces, text, trim_ascii, trim_spaces,
+    skip_spaces, text, trim_ascii, trim_spaces, LineText,
 };
 
 #[cfg(test)]

@@ -95,6 +95,17 @@ impl<'a> Header<'a> {
     /// Appends `host`, `program`, `pid` (and RFC 5424 `msgid`,
     /// `structured_data`) to a message's fields.
     pub fn push_fields(&self, fields: &mut Fields<'a>) {
+        self.push_fields_with(fields, text)
+    }
+
+    /// [`Header::push_fields`] with the values' text read by `text_of`
+    /// (a [`LineText`](super::LineText) of the line, checked once).
+    #[inline]
+    pub fn push_fields_with(
+        &self,
+        fields: &mut Fields<'a>,
+        text_of: impl Fn(&'a [u8]) -> Cow<'a, str>,
+    ) {
         let parts = [
             ("host", self.host),
             ("program", self.program),
@@ -104,7 +115,7 @@ impl<'a> Header<'a> {
         ];
         for (name, value) in parts {
             if let Some(v) = value {
-                fields.push((Cow::Borrowed(name), text(v)));
+                fields.push((Cow::Borrowed(name), text_of(v)));
             }
         }
     }
