@@ -567,3 +567,42 @@ fn a_bundle_reads_the_same_for_any_threads_and_block_size() {
     assert!(one == out("2", None), "threads");
     assert!(one == out("2", Some("4096")), "block size");
 }
+
+#[test]
+fn lines_of_a_known_shape_without_times_are_named_not_called_unrecognised() {
+    let dir = tempfile::tempdir().unwrap();
+    // external-dns (logrus) with timestamps turned off, and on a terminal.
+    std::fs::write(
+        dir.path().join("external-dns.log"),
+        "level=info msg=\"Instantiating new Kubernetes client\"\nlevel=error msg=\"failed to sync\" error=timeout\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("tty.log"),
+        "INFO[0000] Instantiating new Kubernetes client\nERRO[0005] failed to sync  error=timeout\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("prose.txt"), "just words\nand more words\n").unwrap();
+    std::fs::copy(mini().join("deploy.log"), dir.path().join("deploy.log")).unwrap();
+    let out = run(&["formats"], &[dir.path()]);
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    let line_of = |name: &str| {
+        err.lines()
+            .find(|l| l.contains(name))
+            .unwrap_or_else(|| panic!("no warning for {name}: {err}"))
+            .to_string()
+    };
+    let logfmt = line_of("external-dns.log");
+    assert!(
+        logfmt.contains("no timestamps") && logfmt.contains("logfmt"),
+        "{logfmt}"
+    );
+    let tty = line_of("tty.log");
+    assert!(
+        tty.contains("no timestamps") && tty.contains("INFO[0005]"),
+        "{tty}"
+    );
+    let prose = line_of("prose.txt");
+    assert!(prose.contains("format not recognised"), "{prose}");
+}

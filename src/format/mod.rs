@@ -44,6 +44,7 @@ pub mod syslog;
 pub mod tai64n;
 #[cfg(test)]
 pub(crate) mod testkit;
+pub mod timeless;
 pub mod timestamped;
 pub mod tomcat;
 pub mod uwsgi;

@@ -546,6 +546,15 @@ fn first_syslog_month(block: &[u8]) -> Option<u32> {
 /// as skipped (a few kept to show).
 fn read_unrecognised(mut op: Opened<'_>, opts: &ScanOptions) -> FileResult {
     let mut partial = Partial::new(opts.bucket_seconds);
+    // Lines in a shape postmortem knows but without times are named as
+    // such: "not recognised" would send the user looking for a format.
+    let timeless = {
+        let sample: Vec<&[u8]> = Lines::new(&op.first_block)
+            .take(200)
+            .map(|(_, l)| l)
+            .collect();
+        crate::format::timeless::shape_of(&sample)
+    };
     let mut base = 0u64;
     let mut block = Some(std::mem::take(&mut op.first_block));
     while let Some(b) = block {
@@ -567,12 +576,20 @@ fn read_unrecognised(mut op: Opened<'_>, opts: &ScanOptions) -> FileResult {
     partial.stats.skipped = lines;
     let mut warnings = op.warnings;
     if lines > 0 {
-        warnings.push(Warning {
-            path: op.file.display.clone(),
-            message: format!(
+        let message = match timeless {
+            Some(shape) => format!(
+                "no timestamps: {lines} lines skipped; they are {}, which cannot be placed on the timeline (if a time is there after all, name its format with --log-format {}=FORMAT)",
+                shape.describe(),
+                op.file.display
+            ),
+            None => format!(
                 "format not recognised: {lines} lines skipped (use --log-format {}=FORMAT; `postmortem formats` lists formats)",
                 op.file.display
             ),
+        };
+        warnings.push(Warning {
+            path: op.file.display.clone(),
+            message,
         });
     }
     let mut damaged = op.damaged.take();
