@@ -514,3 +514,28 @@ fn a_crash_loop_without_requests_says_what_was_not_measured() {
     assert!(!md.contains("0 of 0 requests"), "{md}");
     assert!(md.contains("the logs show the crash loop"), "{md}");
 }
+
+/// A crash loop's victim fails a few of its requests, not all of them: the
+/// draft's measures say what it did fail, never "fails every request".
+#[test]
+fn a_crash_loop_victim_is_not_said_to_fail_every_request() {
+    let dir = tempdir();
+    postmortem_gen::kinds::write_scaled(
+        "crash-loop",
+        postmortem_gen::kinds::Set::Dev,
+        5,
+        0.1,
+        dir.path(),
+    )
+    .unwrap();
+    let out = ok(&["report"], &[dir.path()]);
+    let md = String::from_utf8_lossy(&out.stdout);
+    let victim = "`app_servers/app-01`";
+    assert!(md.contains(victim), "{md}");
+    let measure = md
+        .lines()
+        .find(|l| l.contains("health checks") && l.contains(victim))
+        .unwrap_or_else(|| panic!("no health-check measure naming {victim}:\n{md}"));
+    assert!(measure.contains("which failed"), "{measure}");
+    assert!(!measure.contains("fails every request"), "{measure}");
+}

@@ -329,13 +329,25 @@ pub(crate) fn measures(md: &mut String, i: &Incident) {
         if let Evidence::Failing {
             backend,
             new_in_pool,
+            failed_pct,
             ..
         } = &s.evidence
         {
-            items.push(format!(
-                "Add active health checks to the load balancer so that a backend that fails every request (here {}) is taken out of the pool.",
-                code(backend)
-            ));
+            // Only a backend failing (nearly) every request is one that
+            // "fails every request"; a crash loop's victim fails a few.
+            let failing = *failed_pct >= crate::analysis::suspects::FAILING_RATIO * 100.0;
+            items.push(if failing {
+                format!(
+                    "Add active health checks to the load balancer so that a backend that fails every request (here {}) is taken out of the pool.",
+                    code(backend)
+                )
+            } else {
+                format!(
+                    "Make the load balancer's health checks take a failing backend out of the pool sooner (here {}, which failed {} of its requests), and find why it failed.",
+                    code(backend),
+                    crate::display::pct_coarse(failed_pct / 100.0)
+                )
+            });
             if *new_in_pool {
                 items.push(
                     "Only add servers to the pool once they pass health checks (gate pool changes on the checks)."
