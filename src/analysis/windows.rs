@@ -736,17 +736,23 @@ pub const FLAP_MIN: u64 = 3;
 /// last recovery of the same thing after it (its `UP`, its `ready`). A
 /// steady crasher (the same run of crashes also in the hour before) is
 /// background, not an incident.
+/// Whether an event is a crash loop's run: crashes or downs of one thing,
+/// at least [`FLAP_MIN`] times over at least the shortest incident.
+pub fn is_flapping(e: &Event) -> bool {
+    e.kind == EventKind::Error
+        && e.count >= FLAP_MIN
+        && e.until
+            .is_some_and(|until| until - e.at >= detect::MIN_DURATION_SECONDS * SEC)
+        && super::suspects::is_crash_or_down(e)
+}
+
 fn flapping_windows(events: &[Event]) -> Vec<Raw> {
     let hour = 3600 * SEC;
     let gap = detect::MERGE_GAP_SECONDS * SEC;
     let mut out = Vec::new();
     for e in events {
         let Some(until) = e.until else { continue };
-        if e.kind != EventKind::Error
-            || e.count < FLAP_MIN
-            || until - e.at < detect::MIN_DURATION_SECONDS * SEC
-            || !super::suspects::is_crash_or_down(e)
-        {
+        if !is_flapping(e) {
             continue;
         }
         let steady = events.iter().any(|o| {

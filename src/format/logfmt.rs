@@ -53,6 +53,21 @@ struct Tokens<'a> {
     i: usize,
 }
 
+/// The keys of the pairs of a logfmt body, read as [`Logfmt`] reads it
+/// (a pair first, then pairs and bare words), or `None` when the body is
+/// not logfmt: for telling logfmt lines that lack a time.
+pub(crate) fn pair_keys(body: &[u8]) -> Option<Vec<&[u8]>> {
+    let mut keys = Vec::new();
+    for (n, tok) in (Tokens { b: body, i: 0 }).enumerate() {
+        match tok.ok()? {
+            Token::Pair(k, _) => keys.push(k),
+            Token::Bare(_) if n == 0 => return None,
+            Token::Bare(_) => {}
+        }
+    }
+    Some(keys)
+}
+
 #[inline]
 fn key_start(c: u8) -> bool {
     c.is_ascii_alphabetic() || c == b'_' || c == b'@'

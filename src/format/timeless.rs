@@ -79,26 +79,16 @@ fn logrus_terminal(t: &[u8]) -> bool {
     digits > 0 && rest.get(digits) == Some(&b']')
 }
 
-/// At least two `key=` tokens, one of them a level or a message.
+/// At least two pairs, read as the logfmt format reads them, one of them
+/// a level or a message.
 fn logfmt(t: &[u8]) -> bool {
-    let (mut keys, mut telling) = (0usize, false);
-    for token in t.split(|c| *c == b' ') {
-        let Some(eq) = token.iter().position(|c| *c == b'=') else {
-            continue;
-        };
-        let key = &token[..eq];
-        let valid = key
-            .first()
-            .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_')
-            && key
-                .iter()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'));
-        if valid {
-            keys += 1;
-            telling |= matches!(key, b"level" | b"lvl" | b"severity" | b"msg" | b"message");
-        }
-    }
-    keys >= 2 && telling
+    let Some(keys) = super::logfmt::pair_keys(t) else {
+        return false;
+    };
+    keys.len() >= 2
+        && keys
+            .iter()
+            .any(|k| matches!(*k, b"level" | b"lvl" | b"severity" | b"msg" | b"message"))
 }
 
 #[cfg(test)]

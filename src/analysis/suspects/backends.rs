@@ -59,18 +59,16 @@ pub const LOOP_VICTIM_P: f64 = crate::analysis::detect::ENTER_P;
 
 /// The things that went down (or crashed) again and again during the
 /// incident, by key: the keys of events that make a crash loop
-/// ([`crate::analysis::windows::FLAP_MIN`] times or more) and overlap it.
+/// ([`crate::analysis::windows::is_flapping`]) and overlap it.
 fn flapping_keys<'a>(input: &SuspectInput<'a>) -> Vec<(&'a str, u64)> {
     input
         .events
         .iter()
         .filter(|e| {
-            e.kind == crate::event::EventKind::Error
-                && !e.key.is_empty()
-                && e.count >= crate::analysis::windows::FLAP_MIN
+            !e.key.is_empty()
                 && e.at <= input.end
                 && e.until.unwrap_or(e.at) >= input.start
-                && super::is_crash_or_down(e)
+                && crate::analysis::windows::is_flapping(e)
         })
         .map(|e| (e.key.as_str(), e.count))
         .collect()

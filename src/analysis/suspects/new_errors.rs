@@ -5,7 +5,7 @@ use super::{EventRef, Evidence, Suspect, SuspectInput, SuspectKind};
 use crate::analysis::TemplateSummary;
 use crate::display::{group_thousands, relative};
 use crate::record::Level;
-use crate::time::{format_clock, SEC};
+use crate::time::{format_clock, Micros, SEC};
 
 /// Most new error templates listed.
 pub const MAX_NEW_ERRORS: usize = 5;
@@ -17,10 +17,10 @@ pub const TRIGGER_LOOKBACK_SECONDS: i64 = 600;
 /// whether or not a change came before it: a fatal or critical one within
 /// [`TRIGGER_LOOKBACK_SECONDS`], any error level within two minutes. It
 /// scores like a change that close. `None` for errors that follow the
-/// start (symptoms more than causes).
-fn trigger_score(input: &SuspectInput, t: &TemplateSummary) -> Option<f64> {
-    let offset = input.clock_offsets.get(&t.source).copied().unwrap_or(0);
-    let before = (input.start - (t.seen.first - offset)) as f64 / SEC as f64;
+/// start (symptoms more than causes). `first` is its first time, by the
+/// incident's clock (a skewed host's offset taken off).
+fn trigger_score(input: &SuspectInput, t: &TemplateSummary, first: Micros) -> Option<f64> {
+    let before = (input.start - first) as f64 / SEC as f64;
     if before <= 0.0 {
         return None;
     }
@@ -83,7 +83,7 @@ pub fn suspects(input: &SuspectInput, out: &mut Vec<Suspect>) {
             crashes += 1;
             super::crashes::crash_score(first, start, crashes - 1)
         } else {
-            trigger_score(input, t).unwrap_or(50.0 - i as f64)
+            trigger_score(input, t, first).unwrap_or(50.0 - i as f64)
         };
         let mut why = format!(
             "{} never seen before, first at {} ({}), {} times",
