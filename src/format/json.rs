@@ -642,6 +642,18 @@ fn read_object<'a>(
         }
     }
 
+    // One JSON record per line of a stack trace (a shipper's per-line
+    // JSON, a logger writing each frame as a record): the frames and the
+    // causes continue the record before them, their own time
+    // notwithstanding, so a trace is one error, not forty.
+    if text_key.is_none()
+        && text
+            .as_deref()
+            .is_some_and(|t| crate::format::lex::is_frame_or_cause(t.as_bytes()))
+    {
+        return Some(Parsed::Continuation);
+    }
+
     let mut fields: Fields<'a> = Vec::new();
     for (key, v) in entries {
         if fields.len() >= MAX_FIELDS {
@@ -1411,6 +1423,38 @@ mod tests {
                     crate::format::testkit::continuation(),
                 ),
                 (r#"{"message":"no time, no frame"}"#, unparsed()),
+            ],
+        );
+    }
+
+    /// A logger or shipper that writes each line of a trace as a record
+    /// of its own, timed: the frames and causes still continue the record
+    /// before them; an exception's head with a level of its own stays a
+    /// record.
+    #[test]
+    fn timed_stack_frames_continue() {
+        check(
+            &JsonLines,
+            &[
+                (
+                    r#"{"time":"2021-03-01T10:00:01Z","level":"error","message":"    at com.example.Foo.run(Foo.java:12)"}"#,
+                    crate::format::testkit::continuation(),
+                ),
+                (
+                    r#"{"time":"2021-03-01T10:00:01Z","message":"\t... 12 more"}"#,
+                    crate::format::testkit::continuation(),
+                ),
+                (
+                    r#"{"time":"2021-03-01T10:00:01Z","msg":"Caused by: java.io.IOException: reset"}"#,
+                    crate::format::testkit::continuation(),
+                ),
+                (
+                    r#"{"time":"2021-03-01T10:00:01Z","level":"error","msg":"java.io.IOException: reset"}"#,
+                    message()
+                        .at("2021-03-01T10:00:01Z")
+                        .level(Level::Error)
+                        .text("java.io.IOException: reset"),
+                ),
             ],
         );
     }

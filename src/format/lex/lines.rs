@@ -74,6 +74,21 @@ pub(crate) fn looks_continued(line: &[u8]) -> bool {
         || go_file_line(line)
 }
 
+/// The part of [`looks_continued`] that holds even where the line carries
+/// a time and a level of its own (a JSON record per line of a stack trace,
+/// the way a shipper's per-line JSON or a logger that writes each line of a
+/// trace as a record gives them): an indented frame (`    at …`, `\t... 12
+/// more`) or a Java cause (`Caused by: `, `Suppressed: `). An exception's
+/// head line is left out: with a time and a level it is usually the record
+/// itself (`java.io.IOException: reset` logged as an error).
+pub(crate) fn is_frame_or_cause(text: &[u8]) -> bool {
+    match text.first() {
+        Some(b' ' | b'\t') => !is_blank(text),
+        Some(_) => text.starts_with(b"Caused by: ") || text.starts_with(b"Suppressed: "),
+        None => false,
+    }
+}
+
 /// True for a line that starts a crash report whose next lines
 /// [continue](looks_continued) it: Go's `panic: ` and `fatal error: `.
 /// Where the line has no time of its own (after a JSON line) it continues

@@ -29,8 +29,8 @@ pub use fields::{Fields, MAX_FIELDS, MAX_FIELD_CHARS};
 pub(crate) use http::{method_path, path_of_target, status3, status_code};
 pub use lines::is_blank;
 pub(crate) use lines::{
-    continues_unless_digit_or_foreign, ends_python_traceback, foreign_line, looks_continued,
-    starts_trace,
+    continues_unless_digit_or_foreign, ends_python_traceback, foreign_line, is_frame_or_cause,
+    looks_continued, starts_trace,
 };
 pub use net::strip_port;
 pub(crate) use net::{forwarded_client, ip_of, is_public, split_port};

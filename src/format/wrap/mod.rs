@@ -25,7 +25,7 @@ use std::sync::{Mutex, OnceLock};
 use crate::format::lex::json_object::{JsonObject, JsonValue};
 use crate::format::{self, is_blank, Layout, LogFormat, Role};
 use crate::record::{Level, Message, Parsed};
-use crate::time::{parse_iso, Micros, TimeCtx};
+use crate::time::{parse_iso, Micros, TimeCtx, YearAnchor};
 
 pub mod cloudwatch;
 pub mod compose;
@@ -299,6 +299,13 @@ fn read_text<'t>(
     if text.starts_with(b"Traceback (most recent call last):") {
         ctx.in_traceback = true;
     }
+    // A year-less line (syslog's `Dec 14 06:41:08`) was written shortly
+    // before its envelope shipped it: its year is the one that puts it
+    // just before the envelope's time, unless `--year` says otherwise.
+    let anchor = ctx.anchor;
+    if let (Some(at), YearAnchor::End(_)) = (at, anchor) {
+        ctx.anchor = YearAnchor::End(at.div_euclid(1_000_000));
+    }
     let mut parsed = match format {
         Some(f) => f.parse(text, ctx),
         None => Parsed::Unparsed,
@@ -316,6 +323,7 @@ fn read_text<'t>(
     if matches!(parsed, Parsed::Unparsed) {
         parsed = format::read_foreign(text, ctx, format);
     }
+    ctx.anchor = anchor;
     if matches!(parsed, Parsed::Unparsed) {
         // A stack frame shipped as an entry of its own continues the
         // record before it, whatever time the envelope gave it.

@@ -529,3 +529,32 @@ fn pretty_printed_documents_are_one_record_each() {
     let one = [r#"{"time":"2018-10-29T12:49:42Z","msg":"x"}"#.as_bytes(); 3];
     assert_eq!(detect(&one, &mut ctx()).map(|f| f.name()), Some("json"));
 }
+
+/// A year-less line inside an envelope (syslog shipped by Docker) takes the
+/// year that puts it just before its shipping time, not the year of the
+/// other inputs' range: a December line shipped in March is of the year
+/// before; `--year` still wins.
+#[test]
+fn a_yearless_inner_line_takes_its_year_from_the_envelope() {
+    let docker = by_name("docker/syslog").unwrap();
+    let line = r#"{"log":"Dec 14 06:41:08 web1 app[12]: started\n","stream":"stdout","time":"2021-03-01T10:00:00Z"}"#;
+    let mut c = TimeCtx::new(Zone::Utc, YearAnchor::End(1_800_000_000));
+    message()
+        .at("2020-12-14T06:41:08Z")
+        .assert(&docker.parse(line.as_bytes(), &mut c), line);
+    assert_eq!(
+        c.anchor,
+        YearAnchor::End(1_800_000_000),
+        "the file's anchor is kept"
+    );
+    let mut given = TimeCtx::new(
+        Zone::Utc,
+        YearAnchor::Start {
+            year: 2023,
+            first_month: 1,
+        },
+    );
+    message()
+        .at("2023-12-14T06:41:08Z")
+        .assert(&docker.parse(line.as_bytes(), &mut given), line);
+}
